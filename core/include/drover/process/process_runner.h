@@ -1,0 +1,94 @@
+// ProcessRunner: starts agent (and verify) commands as child processes, the one
+// place in Drover that does process hygiene: argv only (never a shell), own
+// process group, stdin from /dev/null or a prompt written then closed, a clean
+// environment, wall-clock and inactivity timeouts that terminate the whole
+// group (SIGTERM, then SIGKILL after a grace period), output streamed line by
+// line to a handler and to a log file with bounded memory.
+//
+// Children are watched by one Boost.Asio event loop on a background thread, so N
+// concurrent runs do not need N threads blocked in the runner. Boost headers
+// stay out of this file.
+#ifndef DROVER_PROCESS_PROCESS_RUNNER_H
+#define DROVER_PROCESS_PROCESS_RUNNER_H
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drover/status.h"
+
+namespace drover {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;              // argv[0] searched in PATH if it has no '/'
+  std::map<std::string, std::string> env;     // the complete environment of the child
+  std::string cwd;                            // working directory (must exist)
+  std::optional<std::string> stdin_data;      // written then closed; nullopt = /dev/null
+  std::chrono::milliseconds timeout{0};       // 0 = none
+  std::chrono::milliseconds inactivity_timeout{0};  // no output for this long = killed; 0 = none
+  std::chrono::milliseconds kill_grace{5000}; // SIGTERM -> SIGKILL delay
+  std::string log_path;                       // both streams appended here if non-empty
+  std::size_t max_line_bytes = 1 << 20;       // longer lines are delivered in pieces
+};
+
+struct ProcessResult {
+  std::optional<int> exit_code;  // set when the process exited normally
+  std::optional<int> signal;     // set when it was killed by a signal
+  bool timed_out = false;        // killed by the wall-clock timeout
+  bool inactive = false;         // killed by the inactivity timeout
+  bool cancelled = false;        // killed by cancel()/terminate_all()
+  int64_t duration_ms = 0;
+};
+
+// Receives each output line (without '\n'); stream 1 = stdout, 2 = stderr.
+// Called on the runner's event-loop thread, one line at a time per process.
+using LineHandler = std::function<void(int stream, std::string_view line)>;
+
+class ProcessRunner {
+ public:
+  ProcessRunner();
+  ~ProcessRunner();  // terminates every running child
+  ProcessRunner(const ProcessRunner&) = delete;
+  ProcessRunner& operator=(const ProcessRunner&) = delete;
+
+  using RunId = uint64_t;
+
+  // Starts the process. The future becomes ready when it has exited and all its
+  // output was delivered. A spawn failure (missing binary, bad cwd) yields a
+  // Status that names the program and the reason.
+  Result<RunId> start(ProcessSpec spec, LineHandler on_line, std::promise<ProcessResult> done);
+
+  // Starts and waits: convenience for callers that own a thread anyway.
+  Result<ProcessResult> run(ProcessSpec spec, LineHandler on_line);
+
+  // Terminates one run's process group (SIGTERM, then SIGKILL after its grace).
+  void cancel(RunId id);
+  // Terminates every running process group (second Ctrl-C).
+  void terminate_all();
+  // Number of children currently running.
+  std::size_t running() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Builds a child environment: the variables from the current environment named
+// in allow_list (HOME, PATH, LANG, ... plus any the caller adds), then extra on
+// top. Values of the parent not in the list are never passed on.
+std::map<std::string, std::string> build_child_environment(const std::vector<std::string>& allow_list,
+                                                           const std::map<std::string, std::string>& extra);
+
+// The default allow-list for agent processes.
+const std::vector<std::string>& default_environment_allow_list();
+
+}  // namespace drover
+
+#endif

@@ -1,0 +1,177 @@
+/* Drover plugin ABI v1: storage plugins.
+ *
+ * A storage plugin is a state store, not a SQL pipe: it owns its schema and
+ * offers the operations the engine needs, each one atomic (one transaction).
+ * Every operation has the same shape:
+ *
+ *   drover_status op(drover_storage* store, drover_str request, drover_buffer* response,
+ *                    drover_error* error);
+ *
+ * request is a JSON object (text), response receives one JSON value (text).
+ * Times are integers in milliseconds since the Unix epoch, supplied by the host
+ * as "now_ms" where an operation depends on the clock, so every executor sharing
+ * a store agrees on lease expiry and tests can control time.
+ *
+ * The records (all JSON objects):
+ *
+ * task: {
+ *   "id": "t12" | "t12.3",      assigned by the store: "t<N>" with N counting from 1
+ *                               per store; sub-tasks "<parent>.<sequence>"
+ *   "title": str, "description": str,
+ *   "epic": str|null,           epic id
+ *   "parent": str|null, "sequence": int (0 unless a sub-task),
+ *   "priority": int,            higher runs first; ties: older (created_at, then id order) first
+ *   "status": "ready"|"waiting"|"running"|"completed"|"failed"|"blocked"|"cancelled",
+ *   "status_reason": str,       e.g. "blocked by failed task t3"
+ *   "attempts": int, "max_attempts": int (0 = engine default),
+ *   "agent": str|null,          agent name from drover.yaml (null = default agent)
+ *   "timeout_ms": int (0 = engine default),
+ *   "last_error": str, "result_summary": str, "session_id": str,
+ *   "tokens_in": int, "tokens_out": int, "cost_usd": number,
+ *   "merge_commit": str,
+ *   "generation": int,          incremented by reset/retry; part of the workflow id
+ *   "not_before_ms": int,       not claimable before this time (backoff, quota pause)
+ *   "lease_owner": str|null, "lease_expires_ms": int,
+ *   "created_ms": int, "updated_ms": int, "started_ms": int, "completed_ms": int,
+ *   "blocked_by": [task ids],   direct blockers (explicit dependencies + implicit
+ *                               sub-task ordering, see create_task)
+ *   "blocks": [task ids]        direct dependents
+ * }
+ * epic: { "id": "e<N>", "title": str, "description": str, "created_ms": int }
+ * workflow: { "id": str, "name": str, "input": any JSON, "status": "running"|"succeeded"|"failed"|"cancelled",
+ *             "output": any JSON|null, "executor": str, "created_ms": int, "updated_ms": int }
+ * step: { "workflow_id": str, "step": int (0-based), "name": str, "outcome": any JSON|null,
+ *         "error": str|null, "created_ms": int }
+ * event: { "id": int (increasing), "task_id": str|null, "kind": str, "message": str,
+ *          "data": any JSON|null, "created_ms": int }
+ *
+ * Status rules the store enforces:
+ *   - a task is "ready" iff none of its blockers is incomplete and it is not in a
+ *     terminal or running state; "waiting" while a blocker is incomplete;
+ *   - a sub-task of P is blocked by the previous sub-task of P (sequence order), and
+ *     P is blocked by each of its sub-tasks; a sub-task cannot have sub-tasks;
+ *   - dependency cycles are refused (DROVER_CONFLICT) with the cycle in the
+ *     message, e.g. "dependency cycle: t1 -> t3 -> t1";
+ *   - text fields are UTF-8; invalid UTF-8 or a title over 1,000 bytes or a
+ *     description over 1 MiB is refused with DROVER_INVALID_ARGUMENT.
+ */
+#ifndef DROVER_PLUGIN_STORAGE_H
+#define DROVER_PLUGIN_STORAGE_H
+
+#include "drover/plugin/abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct drover_storage drover_storage; /* a plugin-owned open store */
+
+typedef drover_status (*drover_storage_op)(drover_storage* store, drover_str request,
+                                           drover_buffer* response, drover_error* error);
+
+typedef struct drover_storage_vtable_v1 {
+  uint32_t struct_size;
+
+  /* Validates the plugin's configuration (YAML text) without opening anything. */
+  drover_status (*check_config)(drover_str config_yaml, drover_error* error);
+
+  /* Opens (creating and migrating the schema as needed) the store.
+   * context is JSON: {"project_root": str, "drover_dir": str}; relative paths in
+   * the config are resolved against project_root. A store written by a newer
+   * schema is refused with DROVER_UNSUPPORTED and a message naming the versions. */
+  drover_status (*open)(drover_str config_yaml, drover_str context, drover_storage** out,
+                        drover_error* error);
+  void (*close)(drover_storage* store);
+
+  /* {} -> {"backend": str, "schema_version": int, "location": str (no password)} */
+  drover_storage_op describe;
+
+  /* {"title","description"} -> epic */
+  drover_storage_op create_epic;
+  /* {} -> [ {epic fields..., "counts": {status: n}} ] in id order */
+  drover_storage_op list_epics;
+
+  /* {"title", "description"?, "epic"?, "parent"?, "priority"?, "agent"?,
+   *  "max_attempts"?, "timeout_ms"?, "blocked_by"?: [ids], "now_ms"} -> task
+   * Unknown epic, parent or blocker: DROVER_NOT_FOUND. A parent that is itself a
+   * sub-task, or that is running/completed: DROVER_INVALID_ARGUMENT. */
+  drover_storage_op create_task;
+  /* {"id"} -> task, or DROVER_NOT_FOUND */
+  drover_storage_op get_task;
+  /* {"epic"?: str, "status"?: [str], "ids"?: [str]} -> [task] ordered by
+   * priority desc, created_ms, numeric id */
+  drover_storage_op list_tasks;
+  /* {"task", "blocker", "now_ms"} -> task (the dependent). Refuses cycles. A blocker
+   * that is incomplete turns a ready task into waiting. */
+  drover_storage_op add_dependency;
+  /* {"id", "now_ms", "fields": {...}} -> task. Only these fields may be set:
+   * attempts, last_error, result_summary, session_id, tokens_in, tokens_out,
+   * cost_usd, merge_commit, status_reason. Lifecycle changes go through the
+   * dedicated operations below. */
+  drover_storage_op update_task;
+
+  /* {"executor", "lease_ms", "now_ms", "epic"?: str, "exclude_agents"?: [str],
+   *  "default_agent": str}
+   * -> task (now "running", lease_owner = executor) or null when nothing is
+   * claimable. Claimable: status "ready" with not_before_ms <= now_ms, or status
+   * "running" whose lease expired (lease_expires_ms < now_ms): that one is
+   * reclaimed and the response has "reclaimed": true. exclude_agents is matched
+   * against the task's agent, or default_agent when the task has none. Atomic: two
+   * callers never get the same task. Highest priority first. */
+  drover_storage_op claim_task;
+  /* {"executor", "lease_ms", "now_ms"} -> {"renewed": int}: extends every lease the
+   * executor holds. */
+  drover_storage_op renew_leases;
+  /* {"id", "executor", "now_ms", "not_before_ms"?: int, "last_error"?: str,
+   *  "count_attempt"?: bool}
+   * -> task: gives a running task back ("ready"), e.g. on drain, a quota pause or a
+   * retry backoff. DROVER_CONFLICT if the executor does not hold the lease. */
+  drover_storage_op release_task;
+  /* {"id", "executor", "now_ms", "result_summary"?, "merge_commit"?}
+   * -> {"task": task, "unblocked": [ids now ready]}. One transaction: the task
+   * becomes completed, its lease is dropped, every dependent whose blockers are
+   * all complete becomes ready, and a "completed" event is appended. Completing a
+   * completed task is a no-op that returns "unblocked": []. DROVER_CONFLICT if
+   * another executor holds the lease. */
+  drover_storage_op complete_task;
+  /* {"id", "executor", "now_ms", "error": str}
+   * -> {"task": task, "blocked": [ids]}: the task becomes failed; every transitive
+   * dependent that is not complete becomes "blocked" with status_reason
+   * "blocked by failed task <id>". One transaction, with a "failed" event. */
+  drover_storage_op fail_task;
+  /* {"id", "now_ms", "mode": "retry"|"reset"|"cancel"}
+   * -> {"task": task, "changed": [ids]}. retry: a failed/blocked/cancelled task
+   * goes back to ready or waiting (by its blockers), attempts = 0, generation + 1,
+   * and dependents blocked because of it go back to waiting. reset: any non-running
+   * task likewise (a completed one too). cancel: status cancelled (a running one
+   * keeps its lease until the executor lets go); dependents become blocked. */
+  drover_storage_op reset_task;
+
+  /* {"id", "name", "input", "executor", "now_ms"} -> workflow + {"created": bool}.
+   * Starting an existing id returns the existing workflow unchanged (except that
+   * its executor becomes the caller). */
+  drover_storage_op start_workflow;
+  /* {"id"} -> workflow + {"steps": [step]} or DROVER_NOT_FOUND */
+  drover_storage_op get_workflow;
+  /* {"id", "status", "output"?, "now_ms"} -> workflow */
+  drover_storage_op finish_workflow;
+  /* {"workflow_id", "step", "name", "outcome"?, "error"?, "now_ms"} -> step + {"recorded": bool}.
+   * If that step number is already recorded this is a no-op returning the
+   * recorded step with "recorded": false. */
+  drover_storage_op record_step;
+
+  /* {"task_id"?, "kind", "message", "data"?, "now_ms"} -> event */
+  drover_storage_op append_event;
+  /* {"task_id"?, "after_id"?: int, "limit"?: int} -> [event] ascending id */
+  drover_storage_op list_events;
+
+  /* {"epic"?} -> {"counts": {status: n}, "total": int, "cost_usd": number,
+   *  "tokens_in": int, "tokens_out": int} */
+  drover_storage_op summary;
+} drover_storage_vtable_v1;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DROVER_PLUGIN_STORAGE_H */

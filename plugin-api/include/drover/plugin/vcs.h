@@ -1,0 +1,78 @@
+/* Drover plugin ABI v1: version-control plugins.
+ *
+ * The VCS plugin owns every repository operation. Operations share one shape:
+ *
+ *   drover_status op(drover_vcs* vcs, drover_str request, drover_buffer* response,
+ *                    drover_error* error);
+ *
+ * with JSON text in and out. Task ids are validated by the plugin before anything
+ * touches the disk. The plugin never switches the user's checkout, never leaves
+ * the repository mid-merge, and never deletes a worktree or branch holding work
+ * that is not in the target branch (unless "force" is given).
+ */
+#ifndef DROVER_PLUGIN_VCS_H
+#define DROVER_PLUGIN_VCS_H
+
+#include "drover/plugin/abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct drover_vcs drover_vcs;
+
+typedef drover_status (*drover_vcs_op)(drover_vcs* vcs, drover_str request, drover_buffer* response,
+                                       drover_error* error);
+
+typedef struct drover_vcs_vtable_v1 {
+  uint32_t struct_size;
+
+  drover_status (*check_config)(drover_str config_yaml, drover_error* error);
+  /* context is JSON: {"project_root": str, "drover_dir": str}. Fails with a clear
+   * message if project_root is not inside a non-bare repository with commits. */
+  drover_status (*open)(drover_str config_yaml, drover_str context, drover_vcs** out,
+                        drover_error* error);
+  void (*close)(drover_vcs* vcs);
+
+  /* {} -> {"root": str, "head_branch": str|null (null when detached), "head_commit": str} */
+  drover_vcs_op repo_info;
+
+  /* {"task_id", "target_branch"} -> {"path", "branch", "base_commit", "created": bool}
+   * Creates .drover/worktrees/<task> on branch drover/<task> from the target's tip,
+   * or reuses the existing one. */
+  drover_vcs_op prepare_worktree;
+
+  /* {"task_id", "message", "author_name"?, "author_email"?}
+   * -> {"commit": str|null, "changed": bool, "files": int}. Stages everything
+   * (respecting .gitignore) and commits; "changed": false and no commit when the
+   * worktree has no change. If the branch already has commits ahead of its base
+   * and nothing new changed, returns that head with "changed": false. */
+  drover_vcs_op commit;
+
+  /* {"task_id", "target_branch", "strategy": "merge"|"squash"|"rebase", "message"}
+   * -> {"result": "merged"|"already_merged"|"conflict"|"local_changes"|"nothing_to_merge",
+   *     "commit": str|null (the target's new tip / the existing merge),
+   *     "paths": [str] (conflicting paths, or local modifications in the way)}
+   * Never touches the user's working tree except to bring a checked-out target
+   * along exactly as `git merge` would. */
+  drover_vcs_op merge;
+
+  /* {"task_id", "force"?: bool} -> {"removed": bool, "discarded": [str]}
+   * Removes the worktree and its branch only if the branch's commits are in the
+   * target branch and the worktree has no uncommitted change, unless force. */
+  drover_vcs_op remove_worktree;
+
+  /* {"target_branch"} -> [{"task_id", "path", "branch", "head": str, "merged": bool,
+   *   "dirty": bool, "size_bytes": int}] */
+  drover_vcs_op list_worktrees;
+
+  /* {"task_id", "target_branch"} -> {"files": int, "insertions": int, "deletions": int,
+   *   "paths": [str]} for the task branch against its merge base. */
+  drover_vcs_op diff_summary;
+} drover_vcs_vtable_v1;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DROVER_PLUGIN_VCS_H */
