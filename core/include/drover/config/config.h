@@ -1,0 +1,74 @@
+// drover.yaml: the project's configuration. Loading validates every key the
+// core knows (types, ranges, unknown keys with the closest known one) and
+// reports errors as "<file>:<line>:<column>: <key>: <what was expected>".
+// Plugin subtrees are kept as YAML text for the plugins to validate.
+#ifndef DROVER_CONFIG_CONFIG_H
+#define DROVER_CONFIG_CONFIG_H
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drover/status.h"
+
+namespace drover {
+
+// A plugin chosen by name with its own configuration subtree.
+struct PluginChoice {
+  std::string plugin;       // e.g. "sqlite"
+  std::string config_yaml;  // the `config:` subtree re-emitted as YAML ("{}" when absent)
+  std::string where;        // "drover.yaml:4:3" for messages
+};
+
+struct VerifyConfig {
+  std::vector<std::string> command;  // argv, run in the task's worktree
+  std::chrono::milliseconds timeout{20 * 60 * 1000};
+};
+
+struct Config {
+  std::string path;          // absolute path of drover.yaml ("" when built-in defaults are used)
+  std::string project_root;  // directory holding drover.yaml
+  int workers = 4;
+  std::string target_branch;  // "" = the branch recorded at init / HEAD's branch
+  std::string default_agent;
+  PluginChoice storage{"sqlite", "{}", ""};
+  PluginChoice vcs{"git", "{}", ""};
+  std::map<std::string, PluginChoice> agents;
+  std::chrono::milliseconds task_timeout{30 * 60 * 1000};
+  int max_attempts = 3;
+  std::chrono::milliseconds backoff_initial{10 * 1000};
+  std::chrono::milliseconds backoff_max{10 * 60 * 1000};
+  std::chrono::milliseconds lease_duration{30 * 1000};
+  std::optional<VerifyConfig> verify;
+  std::vector<std::string> plugin_dirs;  // absolute
+  std::string prompt_guidelines;
+  std::string prompt_template;  // "" = built-in template
+  std::optional<double> budget_usd;
+  std::string author_name;
+  std::string author_email;
+
+  std::string drover_dir() const { return project_root + "/.drover"; }
+};
+
+// Parses YAML text; file_label names the file in messages.
+Result<Config> parse_config(const std::string& yaml_text, const std::string& file_label,
+                            const std::string& project_root);
+
+// Reads and parses a file.
+Result<Config> load_config_file(const std::string& path);
+
+// Finds the config: explicit path, else $DROVER_CONFIG, else drover.yaml in
+// start_dir or its nearest parent that has one.
+Result<std::string> locate_config(const std::string& explicit_path, const std::string& start_dir);
+
+// Edit distance, for "did you mean" hints.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+// The commented drover.yaml that `drover init` writes.
+std::string default_config_text(const std::string& target_branch);
+
+}  // namespace drover
+
+#endif
