@@ -1,0 +1,292 @@
+// GitVcs::merge: bring a task branch into its target branch.
+//
+// The merge is computed in memory (no MERGE_HEAD, no index or working-tree
+// writes), committed as a dangling commit, and published by moving the target
+// ref with a compare-and-swap. When the target is checked out in the user's
+// worktree, the paths the merge changes are checked first and brought along
+// afterwards; every other local modification is left exactly as it was.
+#include <sys/stat.h>
+
+#include <set>
+
+#include "commit_message.h"
+#include "git_vcs.h"
+#include "merge_lock.h"
+#include "repo_queries.h"
+#include "request_json.h"
+#include "task_id.h"
+
+namespace drover::vcs_git {
+
+namespace {
+
+constexpr int kMaxCasAttempts = 5;
+
+CommitPtr lookup_commit(git_repository* repo, const git_oid& oid) {
+  git_commit* raw = nullptr;
+  check(git_commit_lookup(&raw, repo, &oid), "vcs git: cannot read commit " + oid_hex(oid));
+  return CommitPtr(raw);
+}
+
+TreePtr commit_tree(git_commit* c) {
+  git_tree* raw = nullptr;
+  check(git_commit_tree(&raw, c), "vcs git: cannot read the tree of commit " + oid_hex(*git_commit_id(c)));
+  return TreePtr(raw);
+}
+
+std::vector<std::string> conflict_paths(git_index* index) {
+  git_index_conflict_iterator* raw = nullptr;
+  check(git_index_conflict_iterator_new(&raw, index), "vcs git: cannot list merge conflicts");
+  ConflictIterPtr it(raw);
+  std::set<std::string> paths;
+  const git_index_entry *ancestor = nullptr, *ours = nullptr, *theirs = nullptr;
+  while (git_index_conflict_next(&ancestor, &ours, &theirs, it.get()) == 0) {
+    for (const git_index_entry* e : {ancestor, ours, theirs})
+      if (e != nullptr && e->path != nullptr) paths.insert(e->path);
+  }
+  return {paths.begin(), paths.end()};
+}
+
+// A merge result that is either a new (not yet published) commit or conflicts.
+struct BuiltMerge {
+  std::optional<git_oid> commit;
+  std::vector<std::string> conflicts;
+};
+
+// Writes the merged index as a tree, or reports its conflicts.
+std::optional<git_oid> write_merged_tree(git_repository* repo, git_index* index, BuiltMerge& out) {
+  if (git_index_has_conflicts(index)) {
+    out.conflicts = conflict_paths(index);
+    return std::nullopt;
+  }
+  git_oid tree;
+  check(git_index_write_tree_to(&tree, index, repo), "vcs git: cannot write the merged tree");
+  return tree;
+}
+
+std::string drover_message(const std::string& message, const std::string& task_id, const std::string& head_hex) {
+  return with_trailer(with_trailer(message, "Drover-Task", task_id), "Drover-Source", head_hex);
+}
+
+// merge (two parents, even when a fast-forward is possible) or squash (one parent).
+BuiltMerge merge_or_squash(git_repository* repo, bool squash, git_commit* tip, git_commit* head,
+                           const std::string& message, const git_signature* sig) {
+  BuiltMerge out;
+  git_merge_options opts;
+  git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
+  git_index* raw = nullptr;
+  check(git_merge_commits(&raw, repo, tip, head, &opts), "vcs git: cannot merge");
+  IndexPtr index(raw);
+  auto tree_oid = write_merged_tree(repo, index.get(), out);
+  if (!tree_oid) return out;
+  git_tree* raw_tree = nullptr;
+  check(git_tree_lookup(&raw_tree, repo, &*tree_oid), "vcs git: cannot read the merged tree");
+  TreePtr tree(raw_tree);
+  const git_commit* parents[] = {tip, head};
+  git_oid oid;
+  check(git_commit_create(&oid, repo, nullptr, sig, sig, nullptr, message.c_str(), tree.get(), squash ? 1 : 2,
+                          parents),
+        "vcs git: cannot create the merge commit");
+  out.commit = oid;
+  return out;
+}
+
+// rebase: replays the task's commits onto the target's tip, one by one, for a
+// linear history. The last replayed commit carries the Drover trailers.
+BuiltMerge rebase(git_repository* repo, git_commit* tip, const git_oid& head, const std::string& task_id,
+                  const git_signature* sig) {
+  BuiltMerge out;
+  git_revwalk* raw_walk = nullptr;
+  check(git_revwalk_new(&raw_walk, repo), "vcs git: cannot walk history");
+  RevwalkPtr walk(raw_walk);
+  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+  check(git_revwalk_push(walk.get(), &head), "vcs git: cannot walk the task branch");
+  check(git_revwalk_hide(walk.get(), git_commit_id(tip)), "vcs git: cannot walk the task branch");
+  std::vector<git_oid> todo;
+  for (git_oid oid; git_revwalk_next(&oid, walk.get()) == 0;) todo.push_back(oid);
+  if (todo.empty()) return out;
+
+  CommitPtr onto;  // empty while onto is tip
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    CommitPtr pick = lookup_commit(repo, todo[i]);
+    git_commit* base = onto ? onto.get() : tip;
+    git_merge_options opts;
+    git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
+    unsigned mainline = git_commit_parentcount(pick.get()) > 1 ? 1 : 0;
+    git_index* raw = nullptr;
+    check(git_cherrypick_commit(&raw, repo, pick.get(), base, mainline, &opts),
+          "vcs git: cannot replay commit " + oid_hex(todo[i]));
+    IndexPtr index(raw);
+    auto tree_oid = write_merged_tree(repo, index.get(), out);
+    if (!tree_oid) return out;
+    git_tree* raw_tree = nullptr;
+    check(git_tree_lookup(&raw_tree, repo, &*tree_oid), "vcs git: cannot read the replayed tree");
+    TreePtr tree(raw_tree);
+    std::string message = git_commit_message(pick.get());
+    if (i + 1 == todo.size()) message = drover_message(message, task_id, oid_hex(head));
+    const git_commit* parents[] = {base};
+    git_oid oid;
+    check(git_commit_create(&oid, repo, nullptr, git_commit_author(pick.get()), sig,
+                            git_commit_message_encoding(pick.get()), message.c_str(), tree.get(), 1, parents),
+          "vcs git: cannot create the replayed commit");
+    onto = lookup_commit(repo, oid);
+  }
+  out.commit = *git_commit_id(onto.get());
+  return out;
+}
+
+bool head_points_to(git_repository* repo, const std::string& full_ref) {
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo, "HEAD") != 0) return false;
+  RefPtr head(raw);
+  return git_reference_type(head.get()) == GIT_REFERENCE_SYMBOLIC &&
+         full_ref == git_reference_symbolic_target(head.get());
+}
+
+// Paths among `changed` where the user's index or working tree differs from the
+// old tip (modified, staged, deleted, untracked or ignored files in the way, or
+// a file/directory standing where the merge needs the other).
+std::vector<std::string> paths_in_the_way(git_repository* repo, const std::string& root,
+                                          const std::vector<std::string>& changed) {
+  std::set<std::string> in_the_way;
+  std::set<std::string> changed_set(changed.begin(), changed.end());
+  for (const std::string& p : changed) {
+    unsigned int flags = 0;
+    int rc = git_status_file(&flags, repo, p.c_str());
+    if (rc == 0 && flags != GIT_STATUS_CURRENT) in_the_way.insert(p);
+    if (rc < 0 && rc != GIT_ENOTFOUND) in_the_way.insert(p);
+    struct stat st;
+    if (::lstat((root + "/" + p).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) in_the_way.insert(p);
+    for (std::size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
+      std::string prefix = p.substr(0, slash);
+      if (changed_set.count(prefix)) continue;
+      if (::lstat((root + "/" + prefix).c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) in_the_way.insert(prefix);
+    }
+  }
+  return {in_the_way.begin(), in_the_way.end()};
+}
+
+// Brings the checked-out working tree and index from old_tree to new_commit for
+// exactly the changed paths. Returns the libgit2 error text on failure.
+std::optional<std::string> bring_checkout_along(git_repository* repo, git_tree* old_tree, git_commit* new_commit,
+                                                const std::vector<std::string>& changed) {
+  std::vector<char*> ptrs;
+  for (const std::string& p : changed) ptrs.push_back(const_cast<char*>(p.c_str()));
+  git_checkout_options opts;
+  git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+  opts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+  opts.baseline = old_tree;
+  opts.paths.strings = ptrs.data();
+  opts.paths.count = ptrs.size();
+  if (git_checkout_tree(repo, reinterpret_cast<const git_object*>(new_commit), &opts) < 0) return last_git_error();
+  return std::nullopt;
+}
+
+json result(const char* what, const std::optional<git_oid>& commit, const std::vector<std::string>& paths = {}) {
+  return json{{"result", what}, {"commit", commit ? json(oid_hex(*commit)) : json(nullptr)}, {"paths", paths}};
+}
+
+}  // namespace
+
+std::string GitVcs::merge(std::string_view request) {
+  const char* op = "merge";
+  json req = parse_request(op, request);
+  std::string task_id = required_string(op, req, "task_id");
+  validate_task_id(task_id);
+  std::string target = required_string(op, req, "target_branch");
+  validate_branch_name(target);
+  MergeStrategy strategy = config_.merge_strategy;
+  if (auto s = optional_string(op, req, "strategy")) {
+    auto parsed = parse_strategy(*s);
+    if (!parsed)
+      throw sdk::Error(DROVER_INVALID_ARGUMENT,
+                       "vcs git: merge of task " + quote_text(task_id) + ": strategy " + quote_text(*s) +
+                           " is not merge, squash or rebase");
+    strategy = *parsed;
+  }
+  auto message = optional_string(op, req, "message");
+  if (message && message->find('\0') != std::string::npos)
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: merge of task " + quote_text(task_id) + ": message contains a NUL byte");
+  if (!message || message->empty())
+    message = (strategy == MergeStrategy::kMerge ? "Merge drover task " : "Drover task ") + task_id + " into " + target + "\n";
+  auto author_name = optional_string(op, req, "author_name");
+  auto author_email = optional_string(op, req, "author_email");
+
+  RepoPtr repo = open_main();
+  const std::string branch = branch_name(task_id);
+  const std::string target_ref_name = "refs/heads/" + target;
+  if (!branch_tip(repo.get(), branch))
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
+                                           "; call prepare_worktree and commit first");
+  SignaturePtr sig = make_signature(repo.get(), config_, author_name, author_email);
+
+  MergeLock lock(common_dir_, target);
+  for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
+    git_reference* raw_ref = nullptr;
+    int rc = git_reference_lookup(&raw_ref, repo.get(), target_ref_name.c_str());
+    if (rc == GIT_ENOTFOUND)
+      throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root_);
+    check(rc, "vcs git: cannot read target branch " + quote_text(target));
+    RefPtr target_ref(raw_ref);
+    if (git_reference_type(target_ref.get()) != GIT_REFERENCE_DIRECT)
+      throw sdk::Error(DROVER_UNSUPPORTED, "vcs git: target branch " + quote_text(target) + " is a symbolic reference");
+    const git_oid tip = *git_reference_target(target_ref.get());
+    const git_oid head = *branch_tip(repo.get(), branch);
+
+    MergeLookup found = find_merge(repo.get(), tip, head, task_id);
+    if (found.state == MergeLookup::kMerged) return result("already_merged", found.commit).dump();
+    if (found.state == MergeLookup::kNothingToMerge) return result("nothing_to_merge", std::nullopt).dump();
+
+    CommitPtr tip_commit = lookup_commit(repo.get(), tip);
+    CommitPtr head_commit = lookup_commit(repo.get(), head);
+    BuiltMerge built;
+    if (strategy == MergeStrategy::kRebase)
+      built = rebase(repo.get(), tip_commit.get(), head, task_id, sig.get());
+    else
+      built = merge_or_squash(repo.get(), strategy == MergeStrategy::kSquash, tip_commit.get(), head_commit.get(),
+                              drover_message(*message, task_id, oid_hex(head)), sig.get());
+    if (!built.conflicts.empty()) return result("conflict", std::nullopt, built.conflicts).dump();
+    if (!built.commit) return result("nothing_to_merge", std::nullopt).dump();
+
+    CommitPtr new_commit = lookup_commit(repo.get(), *built.commit);
+    TreePtr old_tree = commit_tree(tip_commit.get());
+    TreePtr new_tree = commit_tree(new_commit.get());
+    std::vector<std::string> changed = changed_paths(repo.get(), old_tree.get(), new_tree.get());
+
+    // The user's checkout of the target moves with the ref, so check it first.
+    bool checked_out = head_points_to(repo.get(), target_ref_name);
+    if (!checked_out && git_branch_is_checked_out(target_ref.get()) == 1)
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: target branch " + quote_text(target) +
+                                            " is checked out in another linked worktree; drover only brings the "
+                                            "main worktree along. Switch that worktree to another branch");
+    if (checked_out) {
+      std::vector<std::string> blocking = paths_in_the_way(repo.get(), root_, changed);
+      if (blocking.empty() && git_repository_state(repo.get()) != GIT_REPOSITORY_STATE_NONE) blocking = changed;
+      if (!blocking.empty()) return result("local_changes", std::nullopt, blocking).dump();
+    }
+
+    git_reference* raw_moved = nullptr;
+    std::string reflog = "drover: " + std::string(strategy_name(strategy)) + " task " + task_id;
+    rc = git_reference_set_target(&raw_moved, target_ref.get(), &*built.commit, reflog.c_str());
+    if (rc == GIT_EMODIFIED) continue;  // moved by someone outside drover: recompute on the new tip
+    check(rc, "vcs git: cannot update target branch " + quote_text(target));
+    RefPtr moved(raw_moved);
+
+    json out = result("merged", built.commit);
+    if (checked_out) {
+      if (auto err = bring_checkout_along(repo.get(), old_tree.get(), new_commit.get(), changed)) {
+        std::string warning = "branch " + target + " moved to " + oid_hex(*built.commit) +
+                              " but the checked-out files could not all be updated (" + *err +
+                              "); run `git status` and `git checkout -- <path>` for the listed paths";
+        sdk::log(DROVER_LOG_WARN, warning);
+        out["warning"] = warning;
+        out["paths"] = changed;
+      }
+    }
+    return out.dump();
+  }
+  throw sdk::Error(DROVER_CONFLICT, "vcs git: target branch " + quote_text(target) +
+                                        " kept moving while merging task " + quote_text(task_id) + "; retry the merge");
+}
+
+}  // namespace drover::vcs_git

@@ -1,0 +1,555 @@
+#include "git_vcs.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "repo_queries.h"
+#include "request_json.h"
+#include "task_id.h"
+
+namespace drover::vcs_git {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// libgit2 keeps global state; initialise it once per process and never shut it
+// down (plugins are never unloaded).
+void ensure_libgit2() {
+  static std::once_flag once;
+  std::call_once(once, [] { git_libgit2_init(); });
+}
+
+std::string strip_trailing_slash(std::string s) {
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// Writes text to path atomically (temp file + rename), so a crash never leaves half a file.
+void write_file_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw sdk::Error(DROVER_ERROR, "vcs git: cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot rename " + tmp + " to " + path + ": " + ec.message());
+}
+
+// Keeps the task worktrees out of the user's `git status` by listing the
+// worktree dir in .git/info/exclude (local to this clone, never committed).
+void exclude_worktree_dir(const std::string& root, const std::string& common_dir, const std::string& worktree_dir) {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> guard(mutex);
+  fs::path rel = fs::path(worktree_dir).lexically_relative(root);
+  if (rel.empty() || rel.native().rfind("..", 0) == 0) return;  // outside the repository
+  std::string line = "/" + rel.generic_string() + "/";
+  std::string path = common_dir + "info/exclude";
+  std::string existing;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    existing = ss.str();
+  }
+  std::istringstream lines(existing);
+  for (std::string l; std::getline(lines, l);)
+    if (l == line) return;
+  std::error_code ec;
+  fs::create_directories(common_dir + "info", ec);
+  if (!existing.empty() && existing.back() != '\n') existing += '\n';
+  existing += "# drover task worktrees\n" + line + "\n";
+  write_file_atomically(path, existing);
+}
+
+CommitPtr lookup_commit(git_repository* repo, const git_oid& oid) {
+  git_commit* raw = nullptr;
+  check(git_commit_lookup(&raw, repo, &oid), "vcs git: cannot read commit " + oid_hex(oid));
+  return CommitPtr(raw);
+}
+
+TreePtr commit_tree(git_commit* c) {
+  git_tree* raw = nullptr;
+  check(git_commit_tree(&raw, c), "vcs git: cannot read the tree of commit " + oid_hex(*git_commit_id(c)));
+  return TreePtr(raw);
+}
+
+std::uint64_t directory_size(const std::string& path) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec) && !it->is_symlink(size_ec)) {
+      auto n = it->file_size(size_ec);
+      if (!size_ec) total += n;
+    }
+  }
+  return total;
+}
+
+std::string join(const std::vector<std::string>& items, std::size_t limit = 20) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < limit; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > limit) out += ", ... (" + std::to_string(items.size()) + " in all)";
+  return out;
+}
+
+}  // namespace
+
+void validate_branch_name(const std::string& name) {
+  int valid = 0;
+  std::string full = "refs/heads/" + name;
+  if (name.empty() || name.front() == '-' || name.find('\0') != std::string::npos ||
+      git_reference_name_is_valid(&valid, full.c_str()) < 0 || !valid)
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: " + quote_text(name) + " is not a valid branch name");
+}
+
+void GitVcs::check_config(std::string_view yaml) {
+  ensure_libgit2();
+  GitConfig::parse(yaml);
+}
+
+GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
+  ensure_libgit2();
+  config_ = GitConfig::parse(config_yaml);
+  json ctx = parse_request("open", context_json);
+  std::string project_root = required_string("open (context)", ctx, "project_root");
+  std::error_code ec;
+  fs::path root_path = fs::weakly_canonical(fs::absolute(project_root), ec);
+  if (ec) root_path = fs::absolute(project_root);
+
+  git_repository* raw = nullptr;
+  int rc = git_repository_open_ext(&raw, root_path.c_str(), 0, nullptr);
+  if (rc == GIT_ENOTFOUND)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: project root " + root_path.string() +
+                                           " is not inside a git repository; run `git init` there and make a first "
+                                           "commit");
+  check(rc, "vcs git: cannot open the git repository at " + root_path.string());
+  RepoPtr repo(raw);
+  if (git_repository_is_bare(repo.get()))
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: " + std::string(git_repository_path(repo.get())) +
+                                                  " is a bare repository; drover needs a working tree (clone it "
+                                                  "and run drover in the clone)");
+  rc = git_repository_is_empty(repo.get());
+  check(rc, "vcs git: cannot inspect the repository at " + root_path.string());
+  if (rc == 1)
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: the repository at " +
+                                                  strip_trailing_slash(git_repository_workdir(repo.get())) +
+                                                  " has no commits yet; make a first commit before running drover");
+
+  root_ = strip_trailing_slash(git_repository_workdir(repo.get()));
+  common_dir_ = git_repository_commondir(repo.get());
+  if (common_dir_.empty() || common_dir_.back() != '/') common_dir_ += '/';
+  fs::path wt = config_.worktree_dir;
+  if (wt.is_relative()) wt = root_path / wt;
+  worktree_dir_ = strip_trailing_slash(wt.lexically_normal().string());
+  exclude_worktree_dir(root_, common_dir_, worktree_dir_);
+}
+
+RepoPtr GitVcs::open_main() const {
+  git_repository* raw = nullptr;
+  check(git_repository_open(&raw, root_.c_str()), "vcs git: cannot open the repository at " + root_);
+  return RepoPtr(raw);
+}
+
+RepoPtr GitVcs::open_task_worktree(git_repository* main, const std::string& task_id) const {
+  git_worktree* raw_wt = nullptr;
+  int rc = git_worktree_lookup(&raw_wt, main, task_id.c_str());
+  if (rc == GIT_ENOTFOUND)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) +
+                                           " has no worktree; call prepare_worktree first");
+  check(rc, "vcs git: cannot look up the worktree of task " + quote_text(task_id));
+  WorktreePtr wt(raw_wt);
+  if (git_worktree_validate(wt.get()) != 0)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: the worktree of task " + quote_text(task_id) + " (" +
+                                           worktree_path(task_id) +
+                                           ") is missing on disk; call prepare_worktree to recreate it");
+  git_repository* raw = nullptr;
+  check(git_repository_open_from_worktree(&raw, wt.get()),
+        "vcs git: cannot open the worktree of task " + quote_text(task_id));
+  return RepoPtr(raw);
+}
+
+void GitVcs::remember_target(const std::string& task_id, const std::string& target) const {
+  std::error_code ec;
+  if (!fs::is_directory(admin_dir(task_id), ec)) return;
+  if (remembered_target(task_id) == target) return;
+  write_file_atomically(admin_dir(task_id) + "/drover-target", target + "\n");
+}
+
+std::optional<std::string> GitVcs::remembered_target(const std::string& task_id) const {
+  std::ifstream in(admin_dir(task_id) + "/drover-target", std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.empty()) return std::nullopt;
+  return line;
+}
+
+std::string GitVcs::repo_info(std::string_view request) {
+  parse_request("repo_info", request);
+  RepoPtr repo = open_main();
+  json out = {{"root", root_}, {"head_branch", nullptr}, {"head_commit", nullptr}};
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo.get(), "HEAD") == 0) {
+    RefPtr head(raw);
+    if (git_reference_type(head.get()) == GIT_REFERENCE_SYMBOLIC) {
+      std::string target = git_reference_symbolic_target(head.get());
+      if (target.rfind("refs/heads/", 0) == 0) out["head_branch"] = target.substr(11);
+    }
+  }
+  git_oid oid;
+  if (git_reference_name_to_id(&oid, repo.get(), "HEAD") == 0) out["head_commit"] = oid_hex(oid);
+  return out.dump();
+}
+
+std::string GitVcs::prepare_worktree(std::string_view request) {
+  const char* op = "prepare_worktree";
+  json req = parse_request(op, request);
+  std::string task_id = required_string(op, req, "task_id");
+  validate_task_id(task_id);
+  std::string target = required_string(op, req, "target_branch");
+  validate_branch_name(target);
+
+  RepoPtr repo = open_main();
+  auto tip = branch_tip(repo.get(), target);
+  if (!tip)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root_ +
+                                           "; create it or configure another target branch");
+  const std::string path = worktree_path(task_id);
+  const std::string branch = branch_name(task_id);
+
+  // Reuse a worktree left by an earlier attempt (the step is at-least-once).
+  git_worktree* raw_wt = nullptr;
+  int rc = git_worktree_lookup(&raw_wt, repo.get(), task_id.c_str());
+  if (rc == 0) {
+    WorktreePtr wt(raw_wt);
+    if (git_worktree_validate(wt.get()) == 0) {
+      std::error_code ec;
+      if (!fs::equivalent(git_worktree_path(wt.get()), path, ec))
+        throw sdk::Error(DROVER_CONFLICT, "vcs git: a git worktree named " + quote_text(task_id) + " already exists at " +
+                                              git_worktree_path(wt.get()) + ", not at " + path +
+                                              "; remove it with `git worktree remove`");
+      git_repository* raw_wt_repo = nullptr;
+      check(git_repository_open_from_worktree(&raw_wt_repo, wt.get()), "vcs git: cannot open worktree " + path);
+      RepoPtr wt_repo(raw_wt_repo);
+      git_reference* raw_head = nullptr;
+      check(git_repository_head(&raw_head, wt_repo.get()), "vcs git: cannot read HEAD of worktree " + path);
+      RefPtr head(raw_head);
+      if (std::string(git_reference_name(head.get())) != "refs/heads/" + branch)
+        throw sdk::Error(DROVER_CONFLICT, "vcs git: worktree " + path + " is not on branch " + branch +
+                                              "; check out that branch there or remove the worktree");
+      const git_oid* head_oid = git_reference_target(head.get());
+      git_oid base = *tip;
+      if (head_oid != nullptr && git_merge_base(&base, repo.get(), head_oid, &*tip) != 0) base = *tip;
+      remember_target(task_id, target);
+      return json{{"path", path}, {"branch", branch}, {"base_commit", oid_hex(base)}, {"created", false}}.dump();
+    }
+    // Registered but its directory is gone (e.g. a crash or a manual rm): prune and recreate.
+    git_worktree_prune_options prune;
+    git_worktree_prune_options_init(&prune, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
+    check(git_worktree_prune(wt.get(), &prune),
+          "vcs git: the stale worktree entry for task " + quote_text(task_id) + " cannot be pruned (is it locked?)");
+  } else if (rc != GIT_ENOTFOUND) {
+    check(rc, "vcs git: cannot look up the worktree of task " + quote_text(task_id));
+  }
+
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(path, ec))) {
+    if (fs::is_directory(fs::symlink_status(path, ec)) && fs::is_empty(path, ec)) {
+      fs::remove(path, ec);
+    } else {
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " exists but is not the worktree of task " +
+                                            quote_text(task_id) + "; move it away and retry");
+    }
+  }
+
+  // The branch may survive from a crashed attempt: keep it if it holds work not
+  // yet in the target, otherwise restart it from the target's tip.
+  git_oid base = *tip;
+  CommitPtr tip_commit = lookup_commit(repo.get(), *tip);
+  RefPtr branch_ref;
+  git_reference* raw_ref = nullptr;
+  rc = git_branch_lookup(&raw_ref, repo.get(), branch.c_str(), GIT_BRANCH_LOCAL);
+  if (rc == 0) {
+    branch_ref.reset(raw_ref);
+    auto head = branch_tip(repo.get(), branch);
+    if (head && !reachable_from(repo.get(), *tip, *head)) {
+      if (git_merge_base(&base, repo.get(), &*head, &*tip) != 0) base = *tip;
+    } else {
+      raw_ref = nullptr;
+      check(git_branch_create(&raw_ref, repo.get(), branch.c_str(), tip_commit.get(), 1),
+            "vcs git: cannot reset branch " + branch + " to " + target);
+      branch_ref.reset(raw_ref);
+    }
+  } else if (rc == GIT_ENOTFOUND) {
+    check(git_branch_create(&raw_ref, repo.get(), branch.c_str(), tip_commit.get(), 0),
+          "vcs git: cannot create branch " + branch);
+    branch_ref.reset(raw_ref);
+  } else {
+    check(rc, "vcs git: cannot look up branch " + branch);
+  }
+
+  fs::create_directories(worktree_dir_, ec);
+  if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree directory " + worktree_dir_ + ": " + ec.message());
+  git_worktree_add_options opts;
+  git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
+  opts.ref = branch_ref.get();
+  raw_wt = nullptr;
+  check(git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts),
+        "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id));
+  WorktreePtr created(raw_wt);
+  remember_target(task_id, target);
+  return json{{"path", path}, {"branch", branch}, {"base_commit", oid_hex(base)}, {"created", true}}.dump();
+}
+
+std::string GitVcs::commit(std::string_view request) {
+  const char* op = "commit";
+  json req = parse_request(op, request);
+  std::string task_id = required_string(op, req, "task_id");
+  validate_task_id(task_id);
+  std::string message = required_string(op, req, "message");
+  if (message.empty() || message.find('\0') != std::string::npos)
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: commit for task " + quote_text(task_id) +
+                                                  ": the message must be non-empty and contain no NUL byte");
+  auto target = optional_string(op, req, "target_branch");
+  if (target) validate_branch_name(*target);
+  auto author_name = optional_string(op, req, "author_name");
+  auto author_email = optional_string(op, req, "author_email");
+
+  RepoPtr repo = open_main();
+  RepoPtr wt = open_task_worktree(repo.get(), task_id);
+  const std::string branch = branch_name(task_id);
+
+  git_reference* raw_head = nullptr;
+  check(git_repository_head(&raw_head, wt.get()), "vcs git: cannot read HEAD of the worktree of task " + quote_text(task_id));
+  RefPtr head_ref(raw_head);
+  if (std::string(git_reference_name(head_ref.get())) != "refs/heads/" + branch)
+    throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " is not on branch " +
+                                          branch + " (someone switched it); switch it back before committing");
+  git_oid head = *git_reference_target(head_ref.get());
+  CommitPtr head_commit = lookup_commit(wt.get(), head);
+  TreePtr head_tree = commit_tree(head_commit.get());
+
+  git_index* raw_index = nullptr;
+  check(git_repository_index(&raw_index, wt.get()), "vcs git: cannot open the index of task " + quote_text(task_id));
+  IndexPtr index(raw_index);
+  check(git_index_read(index.get(), 0), "vcs git: cannot read the index of task " + quote_text(task_id));
+  check(git_index_add_all(index.get(), nullptr, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr),
+        "vcs git: cannot stage the changes of task " + quote_text(task_id));
+  check(git_index_update_all(index.get(), nullptr, nullptr, nullptr),
+        "vcs git: cannot stage the deletions of task " + quote_text(task_id));
+  check(git_index_write(index.get()), "vcs git: cannot write the index of task " + quote_text(task_id));
+  git_oid tree_oid;
+  check(git_index_write_tree(&tree_oid, index.get()), "vcs git: cannot write the tree of task " + quote_text(task_id));
+
+  if (git_oid_equal(&tree_oid, git_tree_id(head_tree.get()))) {
+    // Nothing new. Report the branch head if it already carries work (a replayed commit step).
+    if (!target) target = remembered_target(task_id);
+    json commit = oid_hex(head);
+    if (target) {
+      auto tip = branch_tip(repo.get(), *target);
+      if (tip && reachable_from(repo.get(), *tip, head)) commit = nullptr;
+    }
+    return json{{"commit", commit}, {"changed", false}, {"files", 0}}.dump();
+  }
+
+  git_tree* raw_tree = nullptr;
+  check(git_tree_lookup(&raw_tree, wt.get(), &tree_oid), "vcs git: cannot read the new tree");
+  TreePtr tree(raw_tree);
+  std::size_t files = changed_paths(wt.get(), head_tree.get(), tree.get()).size();
+  SignaturePtr sig = make_signature(wt.get(), config_, author_name, author_email);
+  const git_commit* parents[] = {head_commit.get()};
+  git_oid commit_oid;
+  check(git_commit_create(&commit_oid, wt.get(), "HEAD", sig.get(), sig.get(), nullptr, message.c_str(), tree.get(), 1,
+                          parents),
+        "vcs git: cannot commit on branch " + branch);
+  return json{{"commit", oid_hex(commit_oid)}, {"changed", true}, {"files", files}}.dump();
+}
+
+std::string GitVcs::remove_worktree(std::string_view request) {
+  const char* op = "remove_worktree";
+  json req = parse_request(op, request);
+  std::string task_id = required_string(op, req, "task_id");
+  validate_task_id(task_id);
+  bool force = optional_bool(op, req, "force", false);
+  auto target = optional_string(op, req, "target_branch");
+  if (target) validate_branch_name(*target);
+  if (!target) target = remembered_target(task_id);
+
+  RepoPtr repo = open_main();
+  const std::string path = worktree_path(task_id);
+  const std::string branch = branch_name(task_id);
+  auto head = branch_tip(repo.get(), branch);
+
+  git_worktree* raw_wt = nullptr;
+  int rc = git_worktree_lookup(&raw_wt, repo.get(), task_id.c_str());
+  if (rc != 0 && rc != GIT_ENOTFOUND) check(rc, "vcs git: cannot look up the worktree of task " + quote_text(task_id));
+  WorktreePtr wt(rc == 0 ? raw_wt : nullptr);
+  std::error_code ec;
+  if (!wt && !head && !fs::exists(fs::symlink_status(path, ec)))
+    return json{{"removed", false}, {"discarded", json::array()}}.dump();
+
+  std::vector<std::string> discarded;
+  if (wt && git_worktree_validate(wt.get()) == 0) {
+    git_repository* raw = nullptr;
+    check(git_repository_open_from_worktree(&raw, wt.get()), "vcs git: cannot open worktree " + path);
+    RepoPtr wt_repo(raw);
+    discarded = uncommitted_paths(wt_repo.get());
+    if (!discarded.empty() && !force)
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " (" + path +
+                                            ") has uncommitted changes: " + join(discarded) +
+                                            "; commit them, or remove with force to discard them");
+  }
+
+  if (head) {
+    bool merged = false;
+    auto tip = target ? branch_tip(repo.get(), *target) : std::nullopt;
+    if (tip) {
+      merged = find_merge(repo.get(), *tip, *head, task_id).state != MergeLookup::kNotMerged;
+    } else {
+      // No known target: the work is safe if any other local branch contains it.
+      git_branch_iterator* raw_it = nullptr;
+      check(git_branch_iterator_new(&raw_it, repo.get(), GIT_BRANCH_LOCAL), "vcs git: cannot list branches");
+      BranchIterPtr it(raw_it);
+      git_reference* raw_ref = nullptr;
+      git_branch_t type;
+      while (!merged && git_branch_next(&raw_ref, &type, it.get()) == 0) {
+        RefPtr ref(raw_ref);
+        const char* name = nullptr;
+        git_branch_name(&name, ref.get());
+        const git_oid* oid = git_reference_target(ref.get());
+        if (name != nullptr && branch != name && oid != nullptr) merged = reachable_from(repo.get(), *oid, *head);
+      }
+    }
+    if (!merged) {
+      std::string where = target ? "target branch " + quote_text(*target) : std::string("any other branch");
+      if (!force)
+        throw sdk::Error(DROVER_CONFLICT, "vcs git: branch " + branch + " of task " + quote_text(task_id) + " (" +
+                                              oid_hex(*head) + ") has commits that are not in " + where +
+                                              "; merge it first, or remove with force to discard them");
+      discarded.push_back("branch " + branch + " at " + oid_hex(*head) + " (not merged)");
+    }
+  }
+
+  // Order matters for crash safety: directory, then admin data, then branch.
+  fs::remove_all(path, ec);
+  if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + path + ": " + ec.message());
+  if (wt) {
+    git_worktree_prune_options prune;
+    git_worktree_prune_options_init(&prune, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
+    prune.flags = GIT_WORKTREE_PRUNE_VALID | (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
+    check(git_worktree_prune(wt.get(), &prune), "vcs git: cannot prune the worktree entry of task " + quote_text(task_id));
+  }
+  if (head) {
+    git_reference* raw_ref = nullptr;
+    if (git_branch_lookup(&raw_ref, repo.get(), branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
+      RefPtr ref(raw_ref);
+      check(git_branch_delete(ref.get()), "vcs git: cannot delete branch " + branch);
+    }
+  }
+  return json{{"removed", true}, {"discarded", discarded}}.dump();
+}
+
+std::string GitVcs::list_worktrees(std::string_view request) {
+  const char* op = "list_worktrees";
+  json req = parse_request(op, request);
+  auto target = optional_string(op, req, "target_branch");
+  if (target) validate_branch_name(*target);
+
+  RepoPtr repo = open_main();
+  git_strarray names{};
+  check(git_worktree_list(&names, repo.get()), "vcs git: cannot list worktrees");
+  json out = json::array();
+  for (size_t i = 0; i < names.count; ++i) {
+    std::string name = names.strings[i];
+    git_worktree* raw_wt = nullptr;
+    if (git_worktree_lookup(&raw_wt, repo.get(), name.c_str()) != 0) continue;
+    WorktreePtr wt(raw_wt);
+    std::string path = strip_trailing_slash(git_worktree_path(wt.get()));
+    if (fs::path(path).parent_path() != fs::path(worktree_dir_)) continue;  // not a drover task worktree
+    try {
+      validate_task_id(name);
+    } catch (const sdk::Error&) {
+      continue;
+    }
+    const std::string branch = branch_name(name);
+    auto head = branch_tip(repo.get(), branch);
+    bool dirty = false;
+    if (git_worktree_validate(wt.get()) == 0) {
+      git_repository* raw = nullptr;
+      if (git_repository_open_from_worktree(&raw, wt.get()) == 0) {
+        RepoPtr wt_repo(raw);
+        dirty = !uncommitted_paths(wt_repo.get()).empty();
+      }
+    }
+    bool merged = false;
+    auto task_target = target ? target : remembered_target(name);
+    if (head && task_target) {
+      auto tip = branch_tip(repo.get(), *task_target);
+      if (tip) merged = find_merge(repo.get(), *tip, *head, name).state != MergeLookup::kNotMerged;
+    }
+    out.push_back({{"task_id", name},
+                   {"path", path},
+                   {"branch", branch},
+                   {"head", head ? json(oid_hex(*head)) : json(nullptr)},
+                   {"merged", merged},
+                   {"dirty", dirty},
+                   {"size_bytes", directory_size(path)}});
+  }
+  git_strarray_dispose(&names);
+  return out.dump();
+}
+
+std::string GitVcs::diff_summary(std::string_view request) {
+  const char* op = "diff_summary";
+  json req = parse_request(op, request);
+  std::string task_id = required_string(op, req, "task_id");
+  validate_task_id(task_id);
+  std::string target = required_string(op, req, "target_branch");
+  validate_branch_name(target);
+
+  RepoPtr repo = open_main();
+  const std::string branch = branch_name(task_id);
+  auto head = branch_tip(repo.get(), branch);
+  if (!head)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
+                                           "; call prepare_worktree first");
+  auto tip = branch_tip(repo.get(), target);
+  if (!tip) throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist");
+  git_oid base;
+  check(git_merge_base(&base, repo.get(), &*head, &*tip),
+        "vcs git: branch " + branch + " and " + quote_text(target) + " share no history", DROVER_CONFLICT);
+  CommitPtr base_commit = lookup_commit(repo.get(), base);
+  CommitPtr head_commit = lookup_commit(repo.get(), *head);
+  TreePtr base_tree = commit_tree(base_commit.get());
+  TreePtr head_tree = commit_tree(head_commit.get());
+
+  git_diff_options opts;
+  git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+  git_diff* raw_diff = nullptr;
+  check(git_diff_tree_to_tree(&raw_diff, repo.get(), base_tree.get(), head_tree.get(), &opts),
+        "vcs git: cannot diff task " + quote_text(task_id));
+  DiffPtr diff(raw_diff);
+  git_diff_stats* raw_stats = nullptr;
+  check(git_diff_get_stats(&raw_stats, diff.get()), "vcs git: cannot count the changes of task " + quote_text(task_id));
+  DiffStatsPtr stats(raw_stats);
+  json paths = json::array();
+  for (size_t i = 0, n = git_diff_num_deltas(diff.get()); i < n; ++i) {
+    const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
+    paths.push_back(d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path);
+  }
+  return json{{"files", git_diff_stats_files_changed(stats.get())},
+              {"insertions", git_diff_stats_insertions(stats.get())},
+              {"deletions", git_diff_stats_deletions(stats.get())},
+              {"paths", paths}}
+      .dump();
+}
+
+}  // namespace drover::vcs_git

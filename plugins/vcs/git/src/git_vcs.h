@@ -1,0 +1,64 @@
+// GitVcs: the drover_vcs_vtable_v1 operations on one repository, with libgit2.
+//
+// Every operation opens its own git_repository handle: libgit2 objects must not
+// be shared between threads, and the engine calls operations for different
+// tasks concurrently. Cross-task safety comes from per-task worktrees and
+// branches plus the per-target-branch MergeLock.
+//
+// JSON contract additions (documented in vcs.h's spirit; all optional):
+//   prepare_worktree, commit, remove_worktree: the target branch a task was
+//     prepared for is remembered in <git-dir>/worktrees/<task>/drover-target;
+//     commit and remove_worktree accept "target_branch" to override it.
+//   commit, merge: accept "author_name"/"author_email".
+//   merge: response has "warning": str when the ref moved but the checked-out
+//     working tree could not be brought along (a race with the user's editor).
+//   remove_worktree: {"removed": false} when neither worktree nor branch exists
+//     (a replay); refusal (unmerged work or uncommitted changes without
+//     "force") is DROVER_CONFLICT naming the paths/commits.
+#ifndef DROVER_VCS_GIT_GIT_VCS_H
+#define DROVER_VCS_GIT_GIT_VCS_H
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "drover/plugin/sdk.hpp"
+#include "git_config.h"
+#include "libgit2_handles.h"
+
+namespace drover::vcs_git {
+
+class GitVcs : public sdk::Vcs {
+ public:
+  static void check_config(std::string_view yaml);
+  GitVcs(std::string_view config_yaml, std::string_view context_json);
+
+  std::string repo_info(std::string_view request) override;
+  std::string prepare_worktree(std::string_view request) override;
+  std::string commit(std::string_view request) override;
+  std::string merge(std::string_view request) override;
+  std::string remove_worktree(std::string_view request) override;
+  std::string list_worktrees(std::string_view request) override;
+  std::string diff_summary(std::string_view request) override;
+
+ private:
+  RepoPtr open_main() const;
+  RepoPtr open_task_worktree(git_repository* main, const std::string& task_id) const;
+  std::string worktree_path(const std::string& task_id) const { return worktree_dir_ + "/" + task_id; }
+  std::string branch_name(const std::string& task_id) const { return config_.branch_prefix + task_id; }
+  std::string admin_dir(const std::string& task_id) const { return common_dir_ + "worktrees/" + task_id; }
+  void remember_target(const std::string& task_id, const std::string& target) const;
+  std::optional<std::string> remembered_target(const std::string& task_id) const;
+
+  GitConfig config_;
+  std::string root_;          // the main worktree, no trailing slash
+  std::string common_dir_;    // the common git dir, with trailing slash
+  std::string worktree_dir_;  // absolute, no trailing slash
+};
+
+// Throws DROVER_INVALID_ARGUMENT unless name is a valid local branch name.
+void validate_branch_name(const std::string& name);
+
+}  // namespace drover::vcs_git
+
+#endif

@@ -1,0 +1,52 @@
+// Read-only questions about a repository that several operations ask: where a
+// branch points, whether a task's work is already in a target branch, what is
+// uncommitted in a worktree, and who signs new commits.
+#ifndef DROVER_VCS_GIT_REPO_QUERIES_H
+#define DROVER_VCS_GIT_REPO_QUERIES_H
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "git_config.h"
+#include "libgit2_handles.h"
+
+namespace drover::vcs_git {
+
+std::string oid_hex(const git_oid& oid);
+
+// The commit a local branch points to, or std::nullopt if there is no such branch.
+std::optional<git_oid> branch_tip(git_repository* repo, const std::string& branch);
+
+// True iff commit is tip or one of its ancestors.
+bool reachable_from(git_repository* repo, const git_oid& tip, const git_oid& commit);
+
+// Where a task's branch head stands relative to a target branch.
+struct MergeLookup {
+  enum State { kNotMerged, kMerged, kNothingToMerge } state = kNotMerged;
+  std::optional<git_oid> commit;  // kMerged: the commit on the target that brought the head in
+};
+
+// Finds whether head (the tip of task_id's branch) is already in target_tip:
+// as an ancestor (a merge), or through a commit carrying the trailers
+// `Drover-Task: <task_id>` and `Drover-Source: <head>` (a squash or rebase).
+// kNothingToMerge when head lies on the target's first-parent line itself (the
+// branch never got a commit of its own).
+MergeLookup find_merge(git_repository* repo, const git_oid& target_tip, const git_oid& head,
+                       const std::string& task_id);
+
+// Uncommitted changes in a worktree: modified, staged, deleted and untracked
+// paths (ignored files are not counted).
+std::vector<std::string> uncommitted_paths(git_repository* worktree_repo);
+
+// The signature for new commits: explicit name/email, else the plugin config,
+// else the repository's user.name/user.email, else "Drover <drover@localhost>".
+SignaturePtr make_signature(git_repository* repo, const GitConfig& config, const std::optional<std::string>& name,
+                            const std::optional<std::string>& email);
+
+// Paths that differ between two trees (both sides of renames, no rename detection).
+std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git_tree* to);
+
+}  // namespace drover::vcs_git
+
+#endif
