@@ -1,0 +1,73 @@
+// One agent attempt end to end: ask the agent plugin for the command, run it
+// with the ProcessRunner (clean environment, own process group, timeouts, log),
+// feed every output line to the plugin's parser and let it classify the run.
+//
+// Nothing here throws: a plugin error, a prompt file that cannot be written or a
+// program that cannot be started all become outcome "crashed" with a reason
+// that says what failed and where.
+#ifndef DROVER_AGENT_AGENT_ATTEMPT_H
+#define DROVER_AGENT_AGENT_ATTEMPT_H
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drover/plugin/agent.h"
+#include "drover/process/process_runner.h"
+#include "drover/status.h"
+
+namespace drover {
+
+struct AgentAttemptRequest {
+  std::string task_id;
+  int attempt = 1;
+  std::string prompt;
+  std::string prompt_file;  // the prompt is written here first (parent dirs created)
+  std::string worktree;     // the agent's working directory unless the plugin says otherwise
+  std::string session_id;   // the previous attempt's session, for resume; empty = none
+  std::string log_file;     // stdout and stderr of the agent are appended here
+  std::chrono::milliseconds timeout{0};             // wall clock; 0 = none
+  std::chrono::milliseconds inactivity_timeout{0};  // no output for this long; 0 = none
+  std::chrono::milliseconds kill_grace{5000};       // SIGTERM -> SIGKILL
+  // Parent variables the child may see, before the plugin's "pass_env" names.
+  std::vector<std::string> env_allow_list = default_environment_allow_list();
+};
+
+struct AgentAttemptResult {
+  // "success" | "failure" | "blocked" | "quota" | "timeout" | "crashed"
+  std::string outcome = "crashed";
+  std::string reason;   // why it was not a success (empty on success)
+  std::string summary;  // the agent's final message, if any
+  std::optional<std::string> session_id;
+  std::optional<int64_t> turns;
+  std::optional<int64_t> tokens_in;
+  std::optional<int64_t> tokens_out;
+  std::optional<double> cost_usd;
+  std::optional<int64_t> reset_at_ms;  // quota: when the limit resets (Unix ms)
+  // The process, as the runner saw it.
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  bool timed_out = false;
+  bool inactive = false;
+  bool cancelled = false;  // stopped by ProcessRunner::cancel / terminate_all
+  int64_t duration_ms = 0;
+  std::string log_file;
+};
+
+// Runs one attempt and blocks the calling thread until it is classified.
+// on_started receives the runner's id as soon as the process runs, so the caller
+// can cancel it from another thread. Returns a non-OK Status only when vtable or
+// agent is null; every other failure is a result with outcome "crashed".
+Result<AgentAttemptResult> run_agent_attempt(const drover_agent_vtable_v1& vtable, drover_agent* agent,
+                                             const AgentAttemptRequest& request, ProcessRunner& runner,
+                                             std::function<void(ProcessRunner::RunId)> on_started = {});
+
+// The build_command / run_begin request JSON for a request (exposed for tests).
+std::string agent_command_request_json(const AgentAttemptRequest& request);
+
+}  // namespace drover
+
+#endif

@@ -1,0 +1,257 @@
+// run_agent_attempt: the host side of the agent plugin contract (agent.h).
+//
+// Contract additions used here (JSON is extensible; documented in agent.h's
+// spirit and in the plugins):
+//   build_command response  "pass_env": [name, ...]  names of Drover's own
+//       environment variables the agent needs (API keys and the like). They are
+//       added to the allow-list, so secrets travel by name and never appear in
+//       configuration files or logs.
+//   run_finish request      "cancelled": bool  the run was stopped by Drover
+//       (cancel / second Ctrl-C), not by a timeout.
+#include "drover/agent/agent_attempt.h"
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <spdlog/spdlog.h>
+
+#include "drover/plugin_host/abi_objects.h"
+
+namespace drover {
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string> kOutcomes = {"success", "failure", "blocked", "quota", "timeout", "crashed"};
+
+AgentAttemptResult crashed(const AgentAttemptRequest& request, std::string reason) {
+  AgentAttemptResult r;
+  r.outcome = "crashed";
+  r.reason = std::move(reason);
+  r.log_file = request.log_file;
+  return r;
+}
+
+std::string where(const AgentAttemptRequest& request) {
+  return "task " + request.task_id + " attempt " + std::to_string(request.attempt);
+}
+
+Status write_prompt_file(const AgentAttemptRequest& request) {
+  if (request.prompt_file.empty()) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::path path(request.prompt_file);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(request.prompt.data(), static_cast<std::streamsize>(request.prompt.size()));
+  out.close();
+  if (!out) {
+    return Status::Unavailable("cannot write the prompt file '" + request.prompt_file + "'" +
+                               (ec ? ": " + ec.message() : std::string()) + "; check the directory's permissions");
+  }
+  return Status::Ok();
+}
+
+// The parts of a build_command response the host uses.
+struct AgentCommand {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::vector<std::string> pass_env;
+  bool prompt_on_stdin = false;
+  std::string cwd;
+};
+
+Result<AgentCommand> parse_command(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return Status::InvalidArgument("build_command returned something that is not a JSON object");
+  AgentCommand c;
+  const json& argv = j.value("argv", json());
+  if (!argv.is_array() || argv.empty()) return Status::InvalidArgument("build_command returned no \"argv\" list");
+  for (const json& a : argv) {
+    if (!a.is_string()) return Status::InvalidArgument("build_command returned a non-string argv element");
+    c.argv.push_back(a.get<std::string>());
+  }
+  if (j.contains("env") && !j["env"].is_null()) {
+    if (!j["env"].is_object()) return Status::InvalidArgument("build_command returned \"env\" that is not an object");
+    for (auto& [k, v] : j["env"].items()) {
+      if (!v.is_string()) return Status::InvalidArgument("build_command returned a non-string value for env " + k);
+      c.env[k] = v.get<std::string>();
+    }
+  }
+  if (j.contains("pass_env") && j["pass_env"].is_array()) {
+    for (const json& n : j["pass_env"])
+      if (n.is_string()) c.pass_env.push_back(n.get<std::string>());
+  }
+  std::string in = j.contains("stdin") && j["stdin"].is_string() ? j["stdin"].get<std::string>() : "null";
+  if (in != "null" && in != "prompt")
+    return Status::InvalidArgument("build_command returned stdin \"" + in + "\"; expected \"null\" or \"prompt\"");
+  c.prompt_on_stdin = in == "prompt";
+  if (j.contains("cwd") && j["cwd"].is_string()) c.cwd = j["cwd"].get<std::string>();
+  return c;
+}
+
+template <class T>
+std::optional<T> optional_field(const json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+  if constexpr (std::is_same_v<T, double>) {
+    if (j[key].is_number()) return j[key].get<double>();
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (j[key].is_number()) return static_cast<int64_t>(j[key].get<double>());
+  } else {
+    if (j[key].is_string()) return j[key].get<std::string>();
+  }
+  return std::nullopt;
+}
+
+// Owns the plugin's parser state for one run.
+struct RunHandle {
+  const drover_agent_vtable_v1* vtable = nullptr;
+  drover_agent_run* run = nullptr;
+  ~RunHandle() {
+    if (run != nullptr && vtable->run_end != nullptr) vtable->run_end(run);
+  }
+};
+
+AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* agent,
+                           const AgentAttemptRequest& request, ProcessRunner& runner,
+                           const std::function<void(ProcessRunner::RunId)>& on_started) {
+  if (Status st = write_prompt_file(request); !st.ok()) return crashed(request, st.message() + " (" + where(request) + ")");
+
+  const std::string request_json = agent_command_request_json(request);
+  drover_buffer command_text;
+  drover_error error;
+  drover_status code = vtable.build_command(agent, to_abi(request_json), &command_text, &error);
+  if (code != DROVER_OK) {
+    return crashed(request, "the agent plugin could not build the command for " + where(request) + ": " +
+                                status_from_abi(code, error.message).message());
+  }
+  Result<AgentCommand> command = parse_command(command_text.data);
+  if (!command.ok()) return crashed(request, "agent plugin error for " + where(request) + ": " + command.status().message());
+
+  std::vector<std::string> allow = request.env_allow_list;
+  allow.insert(allow.end(), command->pass_env.begin(), command->pass_env.end());
+  ProcessSpec spec;
+  spec.argv = command->argv;
+  spec.env = build_child_environment(allow, command->env);
+  spec.env["DROVER_TASK_ID"] = request.task_id;
+  spec.env["DROVER_ATTEMPT"] = std::to_string(request.attempt);
+  spec.env["DROVER_WORKTREE"] = request.worktree;
+  spec.env["DROVER_PROMPT_FILE"] = request.prompt_file;
+  spec.cwd = command->cwd.empty() ? request.worktree : command->cwd;
+  if (command->prompt_on_stdin) spec.stdin_data = request.prompt;
+  spec.timeout = request.timeout;
+  spec.inactivity_timeout = request.inactivity_timeout;
+  spec.kill_grace = request.kill_grace;
+  spec.log_path = request.log_file;
+
+  RunHandle parser;
+  parser.vtable = &vtable;
+  error.message.clear();
+  code = vtable.run_begin(agent, to_abi(request_json), &parser.run, &error);
+  if (code != DROVER_OK) {
+    parser.run = nullptr;
+    return crashed(request, "the agent plugin could not start parsing " + where(request) + ": " +
+                                status_from_abi(code, error.message).message());
+  }
+
+  // Lines arrive on the runner's loop thread one at a time, so the plugin's
+  // parser is never entered concurrently.
+  drover_agent_run* run = parser.run;
+  bool warned = false;
+  LineHandler on_line = [&vtable, run, &warned](int stream, std::string_view line) {
+    drover_error line_error;
+    drover_status st = vtable.run_line(run, stream, to_abi(line), &line_error);
+    if (st != DROVER_OK && !warned) {
+      warned = true;
+      spdlog::debug("agent parser rejected an output line: {}", line_error.message);
+    }
+  };
+  std::promise<ProcessResult> done;
+  std::future<ProcessResult> finished = done.get_future();
+  Result<ProcessRunner::RunId> id = runner.start(std::move(spec), std::move(on_line), std::move(done));
+  if (!id.ok()) return crashed(request, id.status().message() + " (" + where(request) + ")");
+  if (on_started) {
+    try {  // the process runs and uses `run` whatever the callback does
+      on_started(*id);
+    } catch (const std::exception& e) {
+      spdlog::error("run_agent_attempt: on_started threw: {}", e.what());
+    }
+  }
+  ProcessResult process = finished.get();
+
+  json finish{{"exit_code", process.exit_code ? json(*process.exit_code) : json()},
+              {"signal", process.signal ? json(*process.signal) : json()},
+              {"timed_out", process.timed_out},
+              {"inactive", process.inactive},
+              {"cancelled", process.cancelled},
+              {"duration_ms", process.duration_ms}};
+  drover_buffer result_text;
+  error.message.clear();
+  code = vtable.run_finish(run, to_abi(finish.dump()), &result_text, &error);
+
+  AgentAttemptResult r;
+  r.exit_code = process.exit_code;
+  r.signal = process.signal;
+  r.timed_out = process.timed_out;
+  r.inactive = process.inactive;
+  r.cancelled = process.cancelled;
+  r.duration_ms = process.duration_ms;
+  r.log_file = request.log_file;
+  if (code != DROVER_OK) {
+    r.outcome = "crashed";
+    r.reason = "the agent plugin could not classify " + where(request) + ": " +
+               status_from_abi(code, error.message).message();
+    return r;
+  }
+  json j = json::parse(result_text.data, nullptr, false);
+  std::string outcome = j.is_object() && j.contains("outcome") && j["outcome"].is_string() ? j["outcome"].get<std::string>() : "";
+  if (kOutcomes.count(outcome) == 0) {
+    r.outcome = "crashed";
+    r.reason = "the agent plugin returned no valid outcome for " + where(request) + " (got \"" + outcome + "\")";
+    return r;
+  }
+  r.outcome = outcome;
+  r.reason = optional_field<std::string>(j, "reason").value_or("");
+  r.summary = optional_field<std::string>(j, "summary").value_or("");
+  r.session_id = optional_field<std::string>(j, "session_id");
+  if (r.session_id && r.session_id->empty()) r.session_id.reset();
+  r.turns = optional_field<int64_t>(j, "turns");
+  r.tokens_in = optional_field<int64_t>(j, "tokens_in");
+  r.tokens_out = optional_field<int64_t>(j, "tokens_out");
+  r.cost_usd = optional_field<double>(j, "cost_usd");
+  r.reset_at_ms = optional_field<int64_t>(j, "reset_at_ms");
+  return r;
+}
+
+}  // namespace
+
+std::string agent_command_request_json(const AgentAttemptRequest& request) {
+  json j{{"task_id", request.task_id},
+         {"attempt", request.attempt},
+         {"prompt", request.prompt},
+         {"prompt_file", request.prompt_file},
+         {"worktree", request.worktree},
+         {"session_id", request.session_id.empty() ? json() : json(request.session_id)},
+         {"log_file", request.log_file}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<AgentAttemptResult> run_agent_attempt(const drover_agent_vtable_v1& vtable, drover_agent* agent,
+                                             const AgentAttemptRequest& request, ProcessRunner& runner,
+                                             std::function<void(ProcessRunner::RunId)> on_started) {
+  if (agent == nullptr || vtable.build_command == nullptr || vtable.run_begin == nullptr ||
+      vtable.run_line == nullptr || vtable.run_finish == nullptr) {
+    return Status::InvalidArgument("run_agent_attempt: no agent or an incomplete agent vtable (" + where(request) + ")");
+  }
+  try {
+    return attempt(vtable, agent, request, runner, on_started);
+  } catch (const std::exception& e) {
+    return crashed(request, std::string("unexpected error while running ") + where(request) + ": " + e.what());
+  } catch (...) {
+    return crashed(request, "unexpected error while running " + where(request));
+  }
+}
+
+}  // namespace drover
