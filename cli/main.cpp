@@ -1,8 +1,54 @@
+// The `drover` executable: parses the command line and dispatches to the
+// command groups. Exit codes: 0 success, 1 a run ended with failed or blocked
+// tasks, 2 usage, configuration or input errors.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 #include <iostream>
 
+#include "cli_support.h"
 #include "drover/version.h"
 
-int main() {
-  std::cout << drover::version_string() << "\n";
-  return 0;
+int main(int argc, char** argv) {
+  using namespace drover::cli;
+  CLI::App app{"drover: drives a software project to completion with parallel AI coding agents"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", drover::version_string());
+  GlobalOptions g;
+  app.add_option("--config", g.config_path, "path to drover.yaml (default: $DROVER_CONFIG, else found upwards)");
+  auto set_level = [](const std::string& level) {
+    auto l = spdlog::level::from_str(level);
+    if (l == spdlog::level::off && level != "off") throw CLI::ValidationError("--log-level", "unknown level '" + level + "'");
+    spdlog::set_level(l);
+  };
+  app.add_option("--log-level", g.log_level, "trace|debug|info|warn|error|off (default: $DROVER_LOG_LEVEL or warn)")
+      ->each(set_level);
+
+  add_init_command(app, g);
+  add_task_commands(app, g);
+  add_run_commands(app, g);
+  add_status_commands(app, g);
+  add_plugin_commands(app, g);
+  add_worktree_commands(app, g);
+
+  auto logger = spdlog::stderr_color_mt("drover");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%^drover: %l:%$ %v");
+  spdlog::set_level(spdlog::level::warn);
+  if (const char* env = std::getenv("DROVER_LOG_LEVEL"); env != nullptr && *env != '\0') {
+    spdlog::set_level(spdlog::level::from_str(env));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  } catch (const CommandError& e) {
+    if (!e.message.empty()) std::cerr << "drover: " << e.message << "\n";
+    return e.exit_code;
+  } catch (const std::exception& e) {
+    std::cerr << "drover: internal error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitOk;
 }

@@ -1,0 +1,69 @@
+#include "cli_support.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+
+namespace drover::cli {
+
+void fail(int exit_code, const std::string& message) { throw CommandError{exit_code, message}; }
+
+void check(const Status& st, const std::string& context) {
+  if (st.ok()) return;
+  fail(kExitUsage, context.empty() ? st.message() : context + ": " + st.message());
+}
+
+std::unique_ptr<Project> open_project(const GlobalOptions& g) {
+  auto path = locate_config(g.config_path, std::filesystem::current_path().string());
+  check(path.status());
+  return unwrap(Project::load(path.value()));
+}
+
+StorageClient& open_store(Project& p) { return *unwrap(p.store(), "opening the task store"); }
+
+Result<json> store_call(Project& p, StorageClient::Op op, const char* name, const json& request) {
+  return open_store(p).call(op, name, request);
+}
+
+bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
+
+bool color_enabled() {
+  const char* no = std::getenv("NO_COLOR");
+  if (no != nullptr && *no != '\0') return false;
+  const char* term = std::getenv("TERM");
+  if (term != nullptr && std::string(term) == "dumb") return false;
+  return stdout_is_tty();
+}
+
+std::string paint(const std::string& text, const char* code) {
+  if (!color_enabled()) return text;
+  return std::string("\033[") + code + "m" + text + "\033[0m";
+}
+
+std::string status_color(const std::string& status) {
+  if (status == "completed") return paint(status, "32");
+  if (status == "failed") return paint(status, "31");
+  if (status == "blocked" || status == "cancelled") return paint(status, "33");
+  if (status == "running") return paint(status, "36");
+  return status;
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string format_time(int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,59 @@
+// Shared pieces of the `drover` command line: global options, exit codes,
+// opening the project, and output helpers (data on stdout, errors on stderr,
+// colour only on a TTY without NO_COLOR).
+#ifndef DROVER_CLI_CLI_SUPPORT_H
+#define DROVER_CLI_CLI_SUPPORT_H
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "drover/project.h"
+#include "drover/status.h"
+
+namespace drover::cli {
+
+enum ExitCode { kExitOk = 0, kExitRunIncomplete = 1, kExitUsage = 2 };
+
+struct GlobalOptions {
+  std::string config_path;
+  std::string log_level;
+};
+
+// Thrown by command code to end with a message and exit code; caught in main.
+struct CommandError {
+  int exit_code;
+  std::string message;
+};
+
+[[noreturn]] void fail(int exit_code, const std::string& message);
+// Fails with exit code 2 unless st is OK.
+void check(const Status& st, const std::string& context = "");
+template <class T>
+T unwrap(Result<T> r, const std::string& context = "") {
+  if (!r.ok()) check(r.status(), context);
+  return std::move(r.value());
+}
+
+std::unique_ptr<Project> open_project(const GlobalOptions& g);
+StorageClient& open_store(Project& p);
+Result<json> store_call(Project& p, StorageClient::Op op, const char* name, const json& request);
+
+bool stdout_is_tty();
+bool color_enabled();
+std::string paint(const std::string& text, const char* ansi_code);
+std::string status_color(const std::string& status);
+int64_t wall_ms();
+std::string format_time(int64_t ms);
+
+// Registration functions, one per command group.
+void add_init_command(CLI::App& app, GlobalOptions& g);
+void add_task_commands(CLI::App& app, GlobalOptions& g);
+void add_run_commands(CLI::App& app, GlobalOptions& g);
+void add_status_commands(CLI::App& app, GlobalOptions& g);
+void add_plugin_commands(CLI::App& app, GlobalOptions& g);
+void add_worktree_commands(CLI::App& app, GlobalOptions& g);
+
+}  // namespace drover::cli
+
+#endif

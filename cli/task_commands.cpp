@@ -1,0 +1,156 @@
+// drover add / epic add / epic list / reset / retry / cancel.
+#include <iostream>
+
+#include "cli_support.h"
+#include "drover/common/duration.h"
+#include "drover/engine/workflow_context.h"
+#include "drover/task_fields.h"
+
+namespace drover::cli {
+namespace {
+
+using Storage = drover_storage_vtable_v1;
+
+struct AddOptions {
+  std::string title, description, epic, parent, priority, blocked_by, agent, timeout;
+  int max_attempts = 0;
+  bool json_out = false;
+};
+
+std::vector<std::string> split_ids(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',' || c == ' ') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+void reset_tasks(const GlobalOptions& g, const std::vector<std::string>& ids, const std::string& mode) {
+  auto project = open_project(g);
+  for (const auto& id : ids) {
+    auto r = store_call(*project, &Storage::reset_task, "reset_task", json{{"id", id}, {"now_ms", wall_ms()}, {"mode", mode}});
+    check(r.status(), "task " + id);
+    const json& t = r.value()["task"];
+    std::cout << id << ": " << t.value("status", "") << "\n";
+    for (const auto& c : r.value().value("changed", json::array())) {
+      if (c.get<std::string>() != id) std::cout << "  also " << c.get<std::string>() << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void add_task_commands(CLI::App& app, GlobalOptions& g) {
+  auto* o = new AddOptions();
+  auto* add = app.add_subcommand("add", "Add a task; prints its id");
+  add->add_option("title", o->title, "what to do")->required();
+  add->add_option("-d,--description", o->description, "details for the agent");
+  add->add_option("--epic", o->epic, "epic id (see `drover epic list`)");
+  add->add_option("--parent", o->parent, "make this a sub-task of the given task (id <parent>.N)");
+  add->add_option("--priority", o->priority, "a number (higher first) or critical|high|normal|low (default normal)");
+  add->add_option("--blocked-by", o->blocked_by, "comma-separated ids of tasks that must complete first");
+  add->add_option("--agent", o->agent, "agent name from drover.yaml (default: default_agent)");
+  add->add_option("--max-attempts", o->max_attempts, "attempts before the task fails (default from drover.yaml)")
+      ->check(CLI::Range(1, 100));
+  add->add_option("--timeout", o->timeout, "per-attempt time limit, e.g. 30m (default from drover.yaml)");
+  add->add_flag("--json", o->json_out, "print the new task as JSON");
+  add->callback([&g, o] {
+    auto project = open_project(g);
+    json req{{"title", o->title}, {"description", o->description}, {"now_ms", wall_ms()}};
+    if (!o->epic.empty()) req["epic"] = o->epic;
+    if (!o->parent.empty()) req["parent"] = o->parent;
+    if (!o->priority.empty()) req["priority"] = unwrap(parse_priority(o->priority), "--priority");
+    if (!o->blocked_by.empty()) req["blocked_by"] = split_ids(o->blocked_by);
+    if (!o->agent.empty()) {
+      if (!project->config().agents.count(o->agent)) {
+        std::vector<std::string> names;
+        for (const auto& [k, v] : project->config().agents) names.push_back(k);
+        std::string hint = closest_match(o->agent, names);
+        fail(kExitUsage, "--agent: no agent named '" + o->agent + "' in " + project->config().path +
+                             (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      req["agent"] = o->agent;
+    }
+    if (o->max_attempts > 0) req["max_attempts"] = o->max_attempts;
+    if (!o->timeout.empty()) req["timeout_ms"] = unwrap(parse_duration(o->timeout), "--timeout").count();
+    auto t = unwrap(store_call(*project, &Storage::create_task, "create_task", req));
+    if (o->json_out) {
+      std::cout << t.dump(2) << "\n";
+    } else {
+      std::cout << t.value("id", "") << "\n";
+    }
+  });
+
+  auto* epic = app.add_subcommand("epic", "Manage epics (groups of tasks)");
+  epic->require_subcommand(1);
+  auto* ea = epic->add_subcommand("add", "Add an epic; prints its id");
+  auto* etitle = new std::string();
+  auto* edesc = new std::string();
+  ea->add_option("title", *etitle, "epic title")->required();
+  ea->add_option("-d,--description", *edesc, "details");
+  ea->callback([&g, etitle, edesc] {
+    auto project = open_project(g);
+    auto e = unwrap(store_call(*project, &Storage::create_epic, "create_epic",
+                               json{{"title", *etitle}, {"description", *edesc}, {"now_ms", wall_ms()}}));
+    std::cout << e.value("id", "") << "\n";
+  });
+  auto* el = epic->add_subcommand("list", "List epics with their progress");
+  auto* ejson = new bool(false);
+  el->add_flag("--json", *ejson, "JSON output");
+  el->callback([&g, ejson] {
+    auto project = open_project(g);
+    auto epics = unwrap(store_call(*project, &Storage::list_epics, "list_epics", json::object()));
+    if (*ejson) {
+      std::cout << epics.dump(2) << "\n";
+      return;
+    }
+    for (const auto& e : epics) {
+      int total = 0, done = 0;
+      for (auto& [k, v] : e.value("counts", json::object()).items()) {
+        total += v.get<int>();
+        if (k == "completed") done += v.get<int>();
+      }
+      std::cout << e.value("id", "") << "  " << e.value("title", "") << "  " << done << "/" << total << " completed\n";
+    }
+  });
+
+  auto* reset = app.add_subcommand("reset", "Put tasks back to be run again (failed, blocked, cancelled or completed)");
+  auto* rids = new std::vector<std::string>();
+  auto* rfailed = new bool(false);
+  auto* rall = new bool(false);
+  reset->add_option("ids", *rids, "task ids");
+  reset->add_flag("--failed", *rfailed, "every failed task");
+  reset->add_flag("--all", *rall, "every task that is not running");
+  reset->callback([&g, rids, rfailed, rall] {
+    std::vector<std::string> ids = *rids;
+    if (*rfailed || *rall) {
+      auto project = open_project(g);
+      json filter = json::object();
+      if (*rfailed) filter["status"] = json::array({"failed"});
+      auto tasks = unwrap(store_call(*project, &Storage::list_tasks, "list_tasks", filter));
+      for (const auto& t : tasks)
+        if (t.value("status", "") != "running") ids.push_back(t.value("id", ""));
+    }
+    if (ids.empty()) fail(kExitUsage, "reset: name task ids, or --failed, or --all");
+    reset_tasks(g, ids, "reset");
+  });
+
+  auto* retry = app.add_subcommand("retry", "Re-open a failed, blocked or cancelled task and the chain behind it");
+  auto* retry_id = new std::string();
+  retry->add_option("id", *retry_id, "task id")->required();
+  retry->callback([&g, retry_id] { reset_tasks(g, {*retry_id}, "retry"); });
+
+  auto* cancel = app.add_subcommand("cancel", "Cancel a task (a running agent is stopped); its dependents become blocked");
+  auto* cancel_id = new std::string();
+  cancel->add_option("id", *cancel_id, "task id")->required();
+  cancel->callback([&g, cancel_id] { reset_tasks(g, {*cancel_id}, "cancel"); });
+}
+
+}  // namespace drover::cli

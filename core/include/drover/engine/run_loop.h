@@ -1,0 +1,88 @@
+// RunLoop: `drover run`. Claims ready tasks (never more than `workers` at
+// once), runs each as a TaskWorkflow on a worker thread, renews its leases by
+// heartbeat, reclaims work of dead executors on this machine, and exits by
+// itself when nothing runnable is left. Scheduling is event-driven: a finished
+// task wakes the loop at once, and the tasks it unblocked are claimed in the
+// same pass.
+#ifndef DROVER_ENGINE_RUN_LOOP_H
+#define DROVER_ENGINE_RUN_LOOP_H
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "drover/engine/task_workflow.h"
+#include "drover/process/process_runner.h"
+#include "drover/project.h"
+
+namespace drover {
+
+struct RunOptions {
+  int workers = 0;            // 0 = from config
+  std::string epic;           // "" = all epics
+  std::function<void(const std::string& line)> print;  // progress lines
+};
+
+struct RunSummary {
+  int completed = 0, failed = 0, blocked = 0, waiting = 0, cancelled = 0, ready = 0, running = 0;
+  std::vector<std::pair<std::string, std::string>> failures;  // id, reason
+  std::vector<std::pair<std::string, std::string>> blocked_tasks;
+  double cost_usd = 0;
+  int64_t duration_ms = 0;
+  bool interrupted = false;   // drained or stopped by a signal
+  std::string stop_reason;    // e.g. budget reached
+  bool all_completed() const { return failed == 0 && blocked == 0 && waiting == 0 && ready == 0 && running == 0; }
+};
+
+class RunLoop {
+ public:
+  RunLoop(Project& project, RunOptions options);
+  ~RunLoop();
+
+  Result<RunSummary> run();
+
+  // Safe from any thread (signal watcher). First: no new work, running agents
+  // finish. Second: running agents are terminated too.
+  void request_drain();
+  void request_stop();
+
+ private:
+  void worker(json task);
+  void heartbeat_loop();
+  void reclaim_dead_local_executors();
+  std::vector<std::string> paused_agents(int64_t now);
+  int64_t next_wakeup(int64_t now, bool& anything_left);
+
+  Project& project_;
+  RunOptions opts_;
+  EngineShared shared_;
+  std::unique_ptr<ProcessRunner> runner_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int running_ = 0;
+  std::vector<std::thread> threads_;
+  std::map<std::string, ProcessRunner::RunId> runs_;     // task id -> agent process
+  std::map<std::string, int64_t> agent_paused_until_;   // agent -> ms
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> done_{false};
+  std::thread heartbeat_;
+};
+
+// "<hostname>/<pid>/<process start time>": lets a later run on the same machine
+// tell that an executor is dead and take its tasks back without waiting for
+// their leases to expire.
+std::string make_executor_id();
+// True iff executor_id names a process on this machine that no longer runs.
+bool local_executor_is_dead(const std::string& executor_id);
+
+}  // namespace drover
+
+#endif

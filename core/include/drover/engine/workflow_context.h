@@ -1,0 +1,58 @@
+// WorkflowContext: the durable-step half of the engine, DBOS's model made exact.
+//
+// A workflow has an id (its idempotency key). Its code calls step() in a fixed
+// order; step N's outcome is written to storage before step N+1 starts. When a
+// workflow runs again after a crash, steps already recorded return their
+// recorded outcome without running, and the first unrecorded step runs. A step
+// may therefore run more than once if the process dies between its side effect
+// and its checkpoint, so every side-effecting step checks the world first.
+#ifndef DROVER_ENGINE_WORKFLOW_CONTEXT_H
+#define DROVER_ENGINE_WORKFLOW_CONTEXT_H
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "drover/plugin_host/plugin_clients.h"
+#include "drover/status.h"
+
+namespace drover {
+
+int64_t now_ms();
+
+class WorkflowContext {
+ public:
+  // Starts the workflow (or finds the existing one with this id) and loads
+  // its recorded steps.
+  static Result<WorkflowContext> start(const StorageClient& store, const std::string& id, const std::string& name,
+                                       const json& input, const std::string& executor);
+
+  const std::string& id() const { return id_; }
+  bool created() const { return created_; }
+  // Status of the workflow when it was loaded ("running", "succeeded", ...).
+  const std::string& loaded_status() const { return loaded_status_; }
+  // True while step() is returning recorded outcomes.
+  bool replaying() const { return next_ < recorded_.size(); }
+
+  // Runs the step, or returns its recorded outcome. A step function that
+  // returns an error Status is recorded as failed and its message is returned
+  // as the error on replay too, so control flow replays identically.
+  Result<json> step(const std::string& name, const std::function<Result<json>()>& fn);
+
+  // Marks the workflow finished.
+  Status finish(const std::string& status, const json& output);
+
+ private:
+  WorkflowContext(const StorageClient* store, std::string id) : store_(store), id_(std::move(id)) {}
+  const StorageClient* store_;
+  std::string id_;
+  bool created_ = false;
+  std::string loaded_status_;
+  std::vector<json> recorded_;  // steps in order
+  size_t next_ = 0;
+};
+
+}  // namespace drover
+
+#endif

@@ -1,0 +1,52 @@
+// Project: one drover.yaml with its plugins opened. The CLI builds one per
+// command; the engine borrows its store, VCS and agents.
+#ifndef DROVER_PROJECT_H
+#define DROVER_PROJECT_H
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "drover/config/config.h"
+#include "drover/plugin_host/plugin_clients.h"
+#include "drover/plugin_host/plugin_host.h"
+#include "drover/status.h"
+
+namespace drover {
+
+class Project {
+ public:
+  // Loads the config and the plugin host; opens nothing yet.
+  static Result<std::unique_ptr<Project>> load(const std::string& config_path);
+
+  const Config& config() const { return config_; }
+  Config& mutable_config() { return config_; }
+  PluginHost& host() { return host_; }
+
+  // Opened on first use and kept.
+  Result<StorageClient*> store();
+  Result<VcsClient*> vcs();
+  Result<AgentClient*> agent(const std::string& name);
+
+  // The JSON context handed to storage and VCS plugins.
+  json plugin_context() const;
+
+  // Loads every configured plugin and asks each to check its config; returns
+  // one message per problem (empty when all is well).
+  std::vector<std::string> check();
+
+ private:
+  explicit Project(Config c);
+  Config config_;
+  PluginHost host_;
+  std::mutex mu_;
+  std::unique_ptr<StorageClient> store_;
+  std::unique_ptr<VcsClient> vcs_;
+  std::map<std::string, std::unique_ptr<AgentClient>> agents_;
+};
+
+}  // namespace drover
+
+#endif

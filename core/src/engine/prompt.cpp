@@ -1,0 +1,68 @@
+#include "drover/engine/prompt.h"
+
+namespace drover {
+namespace {
+
+const char* kDefaultTemplate =
+    "You are working on task {id}: {title}\n"
+    "\n"
+    "{description}\n"
+    "{epic}"
+    "{guidelines}"
+    "{dependencies}"
+    "{previous_failure}"
+    "\n"
+    "Make the change in the current working directory, which is a git worktree of the project. "
+    "Leave your changes in the working tree and do not commit: Drover commits and merges them. "
+    "If you cannot proceed without information or access you do not have, say so plainly.\n";
+
+std::string section(const std::string& heading, const std::string& body) {
+  if (body.empty()) return "";
+  return "\n" + heading + "\n" + body + (body.back() == '\n' ? "" : "\n");
+}
+
+
+}  // namespace
+
+std::string render_prompt(const std::string& template_text, const PromptInput& in, int attempt) {
+  std::string deps;
+  for (const auto& b : in.completed_blockers) {
+    deps += "- " + b.value("id", "") + ": " + b.value("title", "");
+    std::string summary = b.value("result_summary", "");
+    if (!summary.empty()) deps += " — " + summary.substr(0, 400);
+    deps += "\n";
+  }
+  // Placeholders are substituted in one pass over the template so text from the
+  // task (which may itself contain "{title}") is never expanded again.
+  const std::string t = template_text.empty() ? kDefaultTemplate : template_text;
+  const std::pair<std::string, std::string> values[] = {
+      {"{id}", in.task.value("id", "")},
+      {"{title}", in.task.value("title", "")},
+      {"{description}", in.task.value("description", "")},
+      {"{epic}", in.epic_title.empty() ? "" : section("Epic:", in.epic_title)},
+      {"{guidelines}", section("Project guidelines:", in.guidelines)},
+      {"{dependencies}", section("Completed tasks this one builds on:", deps)},
+      {"{previous_failure}",
+       in.previous_failure.empty() ? "" : section("The previous attempt failed; fix this:", in.previous_failure)},
+      {"{attempt}", std::to_string(attempt)},
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < t.size()) {
+    bool matched = false;
+    if (t[i] == '{') {
+      for (const auto& [key, value] : values) {
+        if (t.compare(i, key.size(), key) == 0) {
+          out += value;
+          i += key.size();
+          matched = true;
+          break;
+        }
+      }
+    }
+    if (!matched) out += t[i++];
+  }
+  return out;
+}
+
+}  // namespace drover

@@ -1,0 +1,315 @@
+#include "drover/engine/run_loop.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "drover/common/duration.h"
+#include "drover/engine/workflow_context.h"
+
+namespace drover {
+namespace {
+
+using Storage = drover_storage_vtable_v1;
+
+std::string hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks.
+std::string process_start_time(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return "";
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) return field;
+  }
+  return "";
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+}  // namespace
+
+std::string make_executor_id() {
+  pid_t pid = getpid();
+  return hostname() + "/" + std::to_string(pid) + "/" + process_start_time(pid);
+}
+
+bool local_executor_is_dead(const std::string& executor_id) {
+  auto parts = split(executor_id, '/');
+  if (parts.size() != 3 || parts[0] != hostname()) return false;
+  pid_t pid = 0;
+  try {
+    pid = static_cast<pid_t>(std::stol(parts[1]));
+  } catch (...) {
+    return false;
+  }
+  if (pid <= 0) return false;
+  if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::string start = process_start_time(pid);
+  return !start.empty() && start != parts[2];  // the pid was reused by another process
+}
+
+RunLoop::RunLoop(Project& project, RunOptions options) : project_(project), opts_(std::move(options)) {
+  runner_ = std::make_unique<ProcessRunner>();
+  if (opts_.workers <= 0) opts_.workers = project_.config().workers;
+}
+
+RunLoop::~RunLoop() {
+  done_ = true;
+  cv_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void RunLoop::request_drain() {
+  if (!draining_.exchange(true) && opts_.print)
+    opts_.print("draining: no new tasks start; running agents finish (Ctrl-C again to stop them)");
+  cv_.notify_all();
+}
+
+void RunLoop::request_stop() {
+  draining_ = true;
+  if (!shared_.stopping.exchange(true)) {
+    if (opts_.print) opts_.print("stopping: terminating running agents; `drover resume` continues later");
+    runner_->terminate_all();
+  }
+  cv_.notify_all();
+}
+
+std::vector<std::string> RunLoop::paused_agents(int64_t now) {
+  std::vector<std::string> out;
+  for (const auto& [agent, until] : agent_paused_until_)
+    if (until > now) out.push_back(agent);
+  return out;
+}
+
+void RunLoop::worker(json task) {
+  const std::string id = task.value("id", "");
+  TaskWorkflow wf(shared_, std::move(task));
+  TaskOutcome outcome = TaskOutcome::kAbandoned;
+  try {
+    outcome = wf.run();
+  } catch (const std::exception& e) {
+    if (opts_.print) opts_.print(id + ": internal error: " + e.what() + " (the task is left for resume)");
+  }
+  (void)outcome;
+  std::lock_guard<std::mutex> lock(mu_);
+  --running_;
+  cv_.notify_all();
+}
+
+void RunLoop::heartbeat_loop() {
+  const auto period = std::max(std::chrono::milliseconds(200), project_.config().lease_duration / 3);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!done_) {
+    cv_.wait_for(lock, period, [&] { return done_.load(); });
+    if (done_) break;
+    std::map<std::string, ProcessRunner::RunId> runs = runs_;
+    lock.unlock();
+    auto r = shared_.store->call(&Storage::renew_leases, "renew_leases",
+                                 json{{"executor", shared_.executor},
+                                      {"lease_ms", project_.config().lease_duration.count()},
+                                      {"now_ms", now_ms()}});
+    if (!r.ok() && opts_.print) opts_.print("warning: could not renew leases: " + r.status().message());
+    // `drover cancel` marks a running task cancelled; stop its agent here.
+    for (const auto& [task_id, run_id] : runs) {
+      auto t = shared_.store->call(&Storage::get_task, "get_task", json{{"id", task_id}});
+      if (t.ok() && t.value().value("status", "") == "cancelled") runner_->cancel(run_id);
+    }
+    lock.lock();
+  }
+}
+
+void RunLoop::reclaim_dead_local_executors() {
+  auto running = shared_.store->call(&Storage::list_tasks, "list_tasks", json{{"status", json::array({"running"})}});
+  if (!running.ok()) return;
+  for (const auto& t : running.value()) {
+    std::string owner = t.value("lease_owner", "");
+    if (owner.empty() || owner == shared_.executor || !local_executor_is_dead(owner)) continue;
+    auto r = shared_.store->call(&Storage::release_task, "release_task",
+                                 json{{"id", t.value("id", "")}, {"executor", owner}, {"now_ms", now_ms()}});
+    if (r.ok() && opts_.print) opts_.print(t.value("id", "") + ": taken back from a dead run (" + owner + ")");
+  }
+}
+
+int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
+  anything_left = false;
+  json filter{{"status", json::array({"ready", "running"})}};
+  if (!opts_.epic.empty()) filter["epic"] = opts_.epic;
+  auto tasks = shared_.store->call(&Storage::list_tasks, "list_tasks", filter);
+  if (!tasks.ok()) {
+    anything_left = true;
+    return now + 1000;
+  }
+  int64_t wake = now + 60 * 1000;
+  for (const auto& t : tasks.value()) {
+    anything_left = true;
+    if (t.value("status", "") == "ready") {
+      int64_t nb = t.value("not_before_ms", int64_t{0});
+      std::string agent = t.value("agent", json()).is_string() ? t["agent"].get<std::string>() : "";
+      if (agent.empty()) agent = project_.config().default_agent;
+      auto p = agent_paused_until_.find(agent);
+      if (p != agent_paused_until_.end() && p->second > now) nb = std::max(nb, p->second);
+      wake = std::min(wake, std::max(nb, now + 20));
+    } else if (t.value("lease_owner", "") != shared_.executor) {
+      // Another executor's task: look again when its lease would expire, and
+      // at least every second to see dependents it unblocks.
+      wake = std::min(wake, std::min(t.value("lease_expires_ms", now) + 10, now + 1000));
+    }
+  }
+  return wake;
+}
+
+Result<RunSummary> RunLoop::run() {
+  const int64_t started = now_ms();
+  auto store = project_.store();
+  if (!store.ok()) return store.status();
+  auto vcs = project_.vcs();
+  if (!vcs.ok()) return vcs.status();
+  shared_.project = &project_;
+  shared_.store = store.value();
+  shared_.vcs = vcs.value();
+  shared_.runner = runner_.get();
+  shared_.executor = make_executor_id();
+  shared_.target_branch = project_.config().target_branch;
+  if (shared_.target_branch.empty()) {
+    auto info = shared_.vcs->call(&drover_vcs_vtable_v1::repo_info, "repo_info", json::object());
+    if (!info.ok()) return info.status();
+    if (!info.value()["head_branch"].is_string())
+      return Status::InvalidConfig("no target_branch in " + project_.config().path +
+                                   " and HEAD is detached; set target_branch");
+    shared_.target_branch = info.value()["head_branch"];
+  }
+  shared_.report = [this](const std::string& id, const std::string& msg) {
+    if (opts_.print) opts_.print(id + ": " + msg);
+  };
+  shared_.pause_agent = [this](const std::string& agent, int64_t until) {
+    std::lock_guard<std::mutex> lock(mu_);
+    agent_paused_until_[agent] = std::max(agent_paused_until_[agent], until);
+  };
+  shared_.run_started = [this](const std::string& id, ProcessRunner::RunId rid) {
+    std::lock_guard<std::mutex> lock(mu_);
+    runs_[id] = rid;
+  };
+  shared_.run_ended = [this](const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    runs_.erase(id);
+  };
+
+  reclaim_dead_local_executors();
+  heartbeat_ = std::thread([this] { heartbeat_loop(); });
+
+  RunSummary summary;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    // Claim as many as there are free workers.
+    while (running_ < opts_.workers && !draining_) {
+      if (project_.config().budget_usd) {
+        lock.unlock();
+        auto s = shared_.store->call(&Storage::summary, "summary", json::object());
+        lock.lock();
+        if (s.ok() && s.value().value("cost_usd", 0.0) >= *project_.config().budget_usd) {
+          summary.stop_reason = "budget of $" + std::to_string(*project_.config().budget_usd) +
+                                " reached; no new agent runs start (raise budget_usd in drover.yaml to continue)";
+          if (opts_.print) opts_.print(summary.stop_reason);
+          draining_ = true;
+          break;
+        }
+      }
+      const int64_t now = now_ms();
+      json req{{"executor", shared_.executor},
+               {"lease_ms", project_.config().lease_duration.count()},
+               {"now_ms", now},
+               {"default_agent", project_.config().default_agent},
+               {"exclude_agents", paused_agents(now)}};
+      if (!opts_.epic.empty()) req["epic"] = opts_.epic;
+      lock.unlock();
+      auto claimed = shared_.store->call(&Storage::claim_task, "claim_task", req);
+      lock.lock();
+      if (!claimed.ok()) {
+        if (opts_.print) opts_.print("warning: claiming work failed: " + claimed.status().message());
+        break;
+      }
+      if (claimed.value().is_null()) break;
+      ++running_;
+      threads_.emplace_back([this, t = claimed.value()] { worker(t); });
+    }
+    if (draining_ && running_ == 0) {
+      summary.interrupted = summary.stop_reason.empty();
+      break;
+    }
+    bool anything_left = true;
+    int64_t wake = now_ms() + 1000;
+    if (!draining_) {
+      lock.unlock();
+      if (running_ == 0) reclaim_dead_local_executors();
+      wake = next_wakeup(now_ms(), anything_left);
+      lock.lock();
+    }
+    if (!anything_left && running_ == 0) break;
+    if (running_ < opts_.workers || draining_) {
+      cv_.wait_until(lock, std::chrono::system_clock::time_point(std::chrono::milliseconds(wake)));
+    } else {
+      cv_.wait(lock, [&] { return running_ < opts_.workers || draining_.load(); });
+    }
+  }
+  lock.unlock();
+  done_ = true;
+  cv_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+
+  json filter = json::object();
+  if (!opts_.epic.empty()) filter["epic"] = opts_.epic;
+  auto all = shared_.store->call(&Storage::list_tasks, "list_tasks", filter);
+  if (!all.ok()) return all.status();
+  for (const auto& t : all.value()) {
+    const std::string st = t.value("status", "");
+    if (st == "completed") ++summary.completed;
+    else if (st == "failed") {
+      ++summary.failed;
+      summary.failures.emplace_back(t.value("id", ""), t.value("last_error", ""));
+    } else if (st == "blocked") {
+      ++summary.blocked;
+      summary.blocked_tasks.emplace_back(t.value("id", ""), t.value("status_reason", ""));
+    } else if (st == "waiting") ++summary.waiting;
+    else if (st == "cancelled") ++summary.cancelled;
+    else if (st == "ready") ++summary.ready;
+    else if (st == "running") ++summary.running;
+  }
+  auto s = shared_.store->call(&Storage::summary, "summary", filter);
+  if (s.ok()) summary.cost_usd = s.value().value("cost_usd", 0.0);
+  summary.duration_ms = now_ms() - started;
+  return summary;
+}
+
+}  // namespace drover
