@@ -1,0 +1,197 @@
+// The JSON messages of the agent plugin contract (plugin/agent.h) as structs:
+// the attempt request, the run_finish request and the attempt result, plus the
+// command description build_command returns. Header-only, shared by the agent
+// plugins in this directory.
+//
+// Contract additions (JSON is extensible):
+//   build_command response "pass_env": [name, ...] names of Drover's own
+//     environment variables the agent CLI needs (API keys); the host adds them
+//     to its allow-list, so secrets travel by name only.
+//   run_finish request "cancelled": bool  the host stopped the run on purpose.
+#ifndef DROVER_PLUGINS_AGENTS_COMMON_AGENT_PROTOCOL_H
+#define DROVER_PLUGINS_AGENTS_COMMON_AGENT_PROTOCOL_H
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drover/plugin/sdk.hpp"
+
+namespace drover::agents {
+
+using nlohmann::json;
+
+// Linux refuses a single argv string of 128 KiB or more (MAX_ARG_STRLEN); a
+// prompt above this goes to the agent on stdin (or via its file) instead.
+constexpr std::size_t kMaxPromptArgBytes = 100 * 1024;
+
+inline json parse_request(std::string_view text, const char* what) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) throw sdk::Error(DROVER_INVALID_ARGUMENT, std::string(what) + ": the request is not a JSON object");
+  return j;
+}
+
+inline std::string string_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+struct AttemptRequest {
+  std::string task_id;
+  int64_t attempt = 1;
+  std::string prompt;
+  std::string prompt_file;
+  std::string worktree;
+  std::string session_id;  // empty: none
+  std::string log_file;
+
+  static AttemptRequest parse(std::string_view text) {
+    json j = parse_request(text, "build_command");
+    AttemptRequest r;
+    r.task_id = string_field(j, "task_id");
+    if (j.contains("attempt") && j["attempt"].is_number_integer()) r.attempt = j["attempt"].get<int64_t>();
+    r.prompt = string_field(j, "prompt");
+    r.prompt_file = string_field(j, "prompt_file");
+    r.worktree = string_field(j, "worktree");
+    r.session_id = string_field(j, "session_id");
+    r.log_file = string_field(j, "log_file");
+    return r;
+  }
+};
+
+struct FinishRequest {
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  bool timed_out = false;
+  bool inactive = false;
+  bool cancelled = false;
+  int64_t duration_ms = 0;
+
+  static FinishRequest parse(std::string_view text) {
+    json j = parse_request(text, "run_finish");
+    FinishRequest r;
+    if (j.contains("exit_code") && j["exit_code"].is_number_integer()) r.exit_code = j["exit_code"].get<int>();
+    if (j.contains("signal") && j["signal"].is_number_integer()) r.signal = j["signal"].get<int>();
+    r.timed_out = j.value("timed_out", false);
+    r.inactive = j.value("inactive", false);
+    r.cancelled = j.value("cancelled", false);
+    if (j.contains("duration_ms") && j["duration_ms"].is_number()) r.duration_ms = j["duration_ms"].get<int64_t>();
+    return r;
+  }
+
+  // "exited with code 3" / "was killed by signal 9"
+  std::string how_it_ended() const {
+    if (exit_code) return "exited with code " + std::to_string(*exit_code);
+    if (signal) return "was killed by signal " + std::to_string(*signal);
+    return "ended";
+  }
+};
+
+struct AttemptResult {
+  std::string outcome = "crashed";
+  std::string reason;
+  std::string summary;
+  std::optional<std::string> session_id;
+  std::optional<int64_t> turns, tokens_in, tokens_out, reset_at_ms;
+  std::optional<double> cost_usd;
+
+  std::string to_json() const {
+    auto opt = [](const auto& v) { return v ? json(*v) : json(); };
+    json j{{"outcome", outcome},
+           {"reason", reason},
+           {"summary", summary},
+           {"session_id", opt(session_id)},
+           {"turns", opt(turns)},
+           {"tokens_in", opt(tokens_in)},
+           {"tokens_out", opt(tokens_out)},
+           {"cost_usd", opt(cost_usd)},
+           {"reset_at_ms", opt(reset_at_ms)}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+};
+
+// The command one attempt runs (build_command response).
+struct AgentCommand {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::vector<std::string> pass_env;
+  bool prompt_on_stdin = false;
+
+  std::string to_json() const {
+    json j{{"argv", argv}, {"env", env}, {"pass_env", pass_env}, {"stdin", prompt_on_stdin ? "prompt" : "null"},
+           {"cwd", nullptr}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+};
+
+// Keeps the last few stderr lines (bounded) to explain a crash.
+class OutputTail {
+ public:
+  explicit OutputTail(std::size_t max_lines = 5, std::size_t max_line_bytes = 400)
+      : max_lines_(max_lines), max_line_bytes_(max_line_bytes) {}
+  void add(std::string_view line) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+    lines_.emplace_back(line.substr(0, max_line_bytes_));
+    if (lines_.size() > max_lines_) lines_.pop_front();
+  }
+  std::string joined() const {
+    std::string out;
+    for (const auto& l : lines_) out += (out.empty() ? "" : " | ") + l;
+    return out;
+  }
+  bool empty() const { return lines_.empty(); }
+
+ private:
+  std::size_t max_lines_, max_line_bytes_;
+  std::deque<std::string> lines_;
+};
+
+inline std::string truncate_text(std::string s, std::size_t max_bytes = 4000) {
+  if (s.size() > max_bytes) {
+    s.resize(max_bytes);
+    s += "...";
+  }
+  return s;
+}
+
+// The outcome when an agent ended without its final structured event.
+inline AttemptResult ended_without_result(const std::string& agent, const FinishRequest& f, const OutputTail& stderr_tail,
+                                          const std::string& missing_event) {
+  AttemptResult r;
+  std::string tail = stderr_tail.empty() ? "" : "; last stderr: " + stderr_tail.joined();
+  if (f.timed_out) {
+    r.outcome = "timeout";
+    r.reason = agent + " was stopped by the task timeout after " + std::to_string(f.duration_ms) + " ms" + tail;
+  } else if (f.inactive) {
+    r.outcome = "timeout";
+    r.reason = agent + " was stopped after producing no output for too long (inactivity timeout)" + tail;
+  } else if (f.cancelled) {
+    r.outcome = "crashed";
+    r.reason = agent + " was stopped by drover before it finished";
+  } else {
+    r.outcome = "crashed";
+    r.reason = agent + " " + f.how_it_ended() + " without " + missing_event + tail;
+  }
+  return r;
+}
+
+// Validates environment variable names from the `env` and `pass_env` keys.
+inline bool valid_env_name(const std::string& name, bool allow_trailing_star) {
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (i > 0 && c >= '0' && c <= '9') ||
+              (allow_trailing_star && c == '*' && i + 1 == name.size() && i > 0);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace drover::agents
+
+#endif
