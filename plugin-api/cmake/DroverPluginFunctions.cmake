@@ -5,7 +5,11 @@
 # script) and links with -z defs so a missing symbol fails the build instead of
 # the load. Used for Drover's own plugins and by third parties through
 # find_package(DroverPluginSDK).
-set(_DROVER_PLUGIN_FUNCTIONS_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+
+if(CMAKE_VERSION VERSION_LESS 3.17)
+  message(FATAL_ERROR "DroverPluginSDK needs CMake 3.17 or newer")
+endif()
 
 function(drover_add_plugin target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "KIND;NAME" "SOURCES")
@@ -33,7 +37,7 @@ function(drover_add_plugin target)
     VISIBILITY_INLINES_HIDDEN ON
     POSITION_INDEPENDENT_CODE ON)
   target_compile_features(${target} PRIVATE cxx_std_17)
-  set(_script "${_DROVER_PLUGIN_FUNCTIONS_DIR}/drover-plugin.map")
+  set(_script "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/drover-plugin.map")
   target_link_options(${target} PRIVATE "LINKER:--version-script=${_script}" "LINKER:-z,defs")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_script}")
 endfunction()
