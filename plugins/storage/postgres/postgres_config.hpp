@@ -1,0 +1,37 @@
+// The postgres storage plugin's configuration (storage.config in drover.yaml):
+//
+//   url: postgresql://user:password@host:5432/dbname   # default: env DROVER_DATABASE_URL
+//   schema: drover                                     # created if missing
+//   connect_timeout: 10                                # seconds, per connection attempt
+//
+// The url may also be a libpq "key=value" connection string.
+#ifndef DROVER_PLUGINS_STORAGE_POSTGRES_POSTGRES_CONFIG_HPP
+#define DROVER_PLUGINS_STORAGE_POSTGRES_POSTGRES_CONFIG_HPP
+
+#include <string>
+#include <string_view>
+
+namespace drover::postgres {
+
+struct PostgresConfig {
+  std::string url;
+  std::string schema = "drover";
+  int connect_timeout_s = 10;
+
+  // Parses and validates YAML text; throws drover::sdk::Error(DROVER_INVALID_CONFIG).
+  static PostgresConfig parse(std::string_view yaml);
+
+  // The libpq connection string: url plus connect_timeout.
+  std::string conninfo() const;
+  // url with any password replaced by "****": safe for messages and describe.
+  std::string masked_url() const;
+  // "host:port" the url points at, for "cannot reach ..." messages.
+  std::string host() const;
+};
+
+// Replaces the password in a PostgreSQL URL or key=value string with "****".
+std::string mask_password(const std::string& url);
+
+}  // namespace drover::postgres
+
+#endif

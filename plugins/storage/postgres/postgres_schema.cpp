@@ -1,0 +1,124 @@
+#include "postgres_schema.hpp"
+
+#include "drover/plugin/sdk.hpp"
+
+namespace drover::postgres {
+
+namespace {
+// Version 1. Every table lives in the configured schema (the session's search_path).
+// Counters are rows, not sequences, so ids have no gaps after a rolled-back
+// transaction and event ids grow in commit order.
+const char* const kSchemaV1 = R"sql(
+CREATE TABLE schema_version (version integer NOT NULL);
+CREATE TABLE counters (name text PRIMARY KEY, value bigint NOT NULL);
+INSERT INTO counters (name, value) VALUES ('task', 0), ('epic', 0), ('event', 0);
+CREATE TABLE epics (
+  num bigint PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  title text NOT NULL,
+  description text NOT NULL,
+  created_ms bigint NOT NULL
+);
+CREATE TABLE tasks (
+  id text PRIMARY KEY,
+  num bigint NOT NULL,
+  sequence bigint NOT NULL DEFAULT 0,
+  title text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  epic text REFERENCES epics (id),
+  parent text REFERENCES tasks (id),
+  priority bigint NOT NULL DEFAULT 0,
+  status text NOT NULL CHECK (status IN ('ready', 'waiting', 'running', 'completed', 'failed', 'blocked', 'cancelled')),
+  status_reason text NOT NULL DEFAULT '',
+  attempts bigint NOT NULL DEFAULT 0,
+  max_attempts bigint NOT NULL DEFAULT 0,
+  agent text,
+  timeout_ms bigint NOT NULL DEFAULT 0,
+  last_error text NOT NULL DEFAULT '',
+  result_summary text NOT NULL DEFAULT '',
+  session_id text NOT NULL DEFAULT '',
+  tokens_in bigint NOT NULL DEFAULT 0,
+  tokens_out bigint NOT NULL DEFAULT 0,
+  cost_usd double precision NOT NULL DEFAULT 0,
+  merge_commit text NOT NULL DEFAULT '',
+  generation bigint NOT NULL DEFAULT 0,
+  not_before_ms bigint NOT NULL DEFAULT 0,
+  lease_owner text,
+  lease_expires_ms bigint NOT NULL DEFAULT 0,
+  created_ms bigint NOT NULL,
+  updated_ms bigint NOT NULL,
+  started_ms bigint NOT NULL DEFAULT 0,
+  completed_ms bigint NOT NULL DEFAULT 0,
+  subtasks bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX tasks_claimable ON tasks (priority DESC, created_ms, num, sequence) WHERE status IN ('ready', 'running');
+CREATE INDEX tasks_by_epic ON tasks (epic);
+CREATE INDEX tasks_by_lease_owner ON tasks (lease_owner) WHERE lease_owner IS NOT NULL;
+CREATE TABLE dependencies (
+  task text NOT NULL REFERENCES tasks (id),
+  blocker text NOT NULL REFERENCES tasks (id),
+  PRIMARY KEY (task, blocker)
+);
+CREATE INDEX dependencies_by_blocker ON dependencies (blocker, task);
+CREATE TABLE workflows (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  input text NOT NULL,
+  status text NOT NULL,
+  output text,
+  executor text NOT NULL,
+  created_ms bigint NOT NULL,
+  updated_ms bigint NOT NULL
+);
+CREATE TABLE workflow_steps (
+  workflow_id text NOT NULL REFERENCES workflows (id),
+  step bigint NOT NULL,
+  name text NOT NULL,
+  outcome text,
+  error text,
+  created_ms bigint NOT NULL,
+  PRIMARY KEY (workflow_id, step)
+);
+CREATE TABLE events (
+  id bigint PRIMARY KEY,
+  task_id text,
+  kind text NOT NULL,
+  message text NOT NULL,
+  data text,
+  created_ms bigint NOT NULL
+);
+CREATE INDEX events_by_task ON events (task_id, id);
+INSERT INTO schema_version (version) VALUES (1);
+)sql";
+
+// Advisory lock class for schema creation; the second key is the schema's hash.
+constexpr int kMigrationLockClass = 0x44520001;
+}  // namespace
+
+std::string quoted_identifier(const std::string& name) { return "\"" + name + "\""; }
+
+void migrate_schema(SqlSession& session, const std::string& schema) {
+  session.transact([&](SqlTransaction& tx) {
+    tx.exec("SELECT pg_advisory_xact_lock($1, hashtext($2))", {std::to_string(kMigrationLockClass), schema});
+    tx.exec("CREATE SCHEMA IF NOT EXISTS " + quoted_identifier(schema));
+    SqlRows table = tx.exec("SELECT to_regclass($1) IS NOT NULL", {quoted_identifier(schema) + ".schema_version"});
+    int version = 0;
+    if (table.at(0).boolean(0)) {
+      SqlRows rows = tx.exec("SELECT max(version) FROM " + quoted_identifier(schema) + ".schema_version");
+      version = static_cast<int>(rows.at(0).integer(0));
+    }
+    if (version > kSchemaVersion) {
+      throw sdk::Error(DROVER_UNSUPPORTED, "PostgreSQL schema \"" + schema + "\" has storage schema version " +
+                                               std::to_string(version) + ", written by a newer drover; this postgres " +
+                                               "plugin supports up to version " + std::to_string(kSchemaVersion) +
+                                               ". Upgrade drover to use this store.");
+    }
+    if (version == 0) {
+      tx.exec("SET LOCAL search_path = " + quoted_identifier(schema));
+      tx.exec(kSchemaV1);
+    }
+    // Future versions: if (version < 2) { ALTER ...; UPDATE schema_version ... } and so on.
+  });
+}
+
+}  // namespace drover::postgres

@@ -1,0 +1,157 @@
+// The only translation unit that includes libpqxx (6.4 API).
+#include "sql_session.hpp"
+
+#include <chrono>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "drover/plugin/sdk.hpp"
+
+namespace drover::postgres {
+
+namespace {
+// Attempts for one operation when the connection is lost, and the pause before each retry.
+constexpr int kAttempts = 4;
+constexpr std::chrono::milliseconds kBackoff[kAttempts - 1] = {std::chrono::milliseconds(100),
+                                                               std::chrono::milliseconds(300),
+                                                               std::chrono::milliseconds(900)};
+
+class PqxxTransaction final : public SqlTransaction {
+ public:
+  explicit PqxxTransaction(pqxx::connection& connection) : work_(connection) {}
+
+  SqlRows exec(const std::string& sql, const std::vector<SqlParam>& params) override {
+    pqxx::result result;
+    if (params.empty()) {
+      result = work_.exec(sql);
+    } else {
+      std::vector<const char*> values;
+      values.reserve(params.size());
+      for (const SqlParam& p : params) values.push_back(p ? p->c_str() : nullptr);
+      result = work_.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
+    }
+    SqlRows rows;
+    rows.reserve(result.size());
+    for (const pqxx::row& row : result) {
+      std::vector<std::optional<std::string>> cells;
+      cells.reserve(row.size());
+      for (const pqxx::field& field : row) {
+        if (field.is_null()) {
+          cells.emplace_back(std::nullopt);
+        } else {
+          cells.emplace_back(std::string(field.c_str(), field.size()));
+        }
+      }
+      rows.emplace_back(std::move(cells));
+    }
+    return rows;
+  }
+
+  void commit() { work_.commit(); }
+
+ private:
+  pqxx::work work_;
+};
+
+// libpq messages end with a newline; messages we build do not.
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+}  // namespace
+
+struct SqlSession::Connection {
+  explicit Connection(const std::string& conninfo) : pq(conninfo) {}
+  pqxx::connection pq;
+};
+
+const std::string& SqlRow::text(size_t column) const {
+  static const std::string empty;
+  const auto& cell = cells_.at(column);
+  return cell ? *cell : empty;
+}
+
+int64_t SqlRow::integer(size_t column) const {
+  const auto& cell = cells_.at(column);
+  return cell ? std::stoll(*cell) : 0;
+}
+
+double SqlRow::real(size_t column) const {
+  const auto& cell = cells_.at(column);
+  return cell ? std::stod(*cell) : 0.0;
+}
+
+bool SqlRow::boolean(size_t column) const {
+  const auto& cell = cells_.at(column);
+  return cell && *cell == "t";
+}
+
+SqlSession::SqlSession(SqlEndpoint endpoint) : endpoint_(std::move(endpoint)) {
+  // Connect now so a wrong URL is reported by open, not by the first operation.
+  transact([](SqlTransaction&) {});
+}
+
+SqlSession::~SqlSession() = default;
+
+void SqlSession::connect_locked() {
+  connection_.reset();
+  auto connection = std::make_unique<Connection>(endpoint_.conninfo);
+  {
+    // Notices ("schema already exists, skipping") would otherwise go to stderr.
+    pqxx::nontransaction setup(connection->pq);
+    setup.exec("SET client_min_messages = warning");
+    if (!endpoint_.search_path.empty()) setup.exec("SET search_path = " + endpoint_.search_path);
+  }
+  connection_ = std::move(connection);
+}
+
+void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string last_problem;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(kBackoff[attempt - 1]);
+    try {
+      if (!connection_ || !connection_->pq.is_open()) connect_locked();
+      PqxxTransaction transaction(connection_->pq);
+      body(transaction);
+      transaction.commit();
+      return;
+    } catch (const pqxx::in_doubt_error& e) {
+      connection_.reset();
+      throw sdk::Error(DROVER_UNAVAILABLE, "lost the connection to PostgreSQL at " + endpoint_.host +
+                                               " while committing; the last change may or may not have been "
+                                               "saved: " + trimmed(e.what()));
+    } catch (const pqxx::broken_connection& e) {
+      connection_.reset();
+      last_problem = trimmed(e.what());
+    } catch (const pqxx::transaction_rollback& e) {
+      // Serialization failure or deadlock: the transaction was rolled back whole; run it again.
+      last_problem = trimmed(e.what());
+    } catch (const pqxx::sql_error& e) {
+      throw sdk::Error(DROVER_ERROR, "PostgreSQL at " + endpoint_.host + " refused a statement (SQLSTATE " +
+                                         e.sqlstate() + "): " + trimmed(e.what()));
+    } catch (const pqxx::usage_error& e) {
+      throw sdk::Error(DROVER_ERROR, std::string("postgres storage: ") + e.what());
+    }
+  }
+  throw sdk::Error(DROVER_UNAVAILABLE, "cannot reach PostgreSQL at " + endpoint_.host + " (" + endpoint_.display +
+                                           ") after " + std::to_string(kAttempts) + " attempts: " + last_problem +
+                                           "; check that the server is running and storage.config.url");
+}
+
+std::string text_array_literal(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace drover::postgres

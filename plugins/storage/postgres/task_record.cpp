@@ -1,0 +1,163 @@
+#include "task_record.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "drover/plugin/sdk.hpp"
+
+namespace drover::postgres {
+
+const char* const kTaskStatuses[7] = {"ready", "waiting", "running", "completed", "failed", "blocked", "cancelled"};
+
+bool is_task_status(const std::string& status) {
+  return std::find(std::begin(kTaskStatuses), std::end(kTaskStatuses), status) != std::end(kTaskStatuses);
+}
+
+namespace {
+const char* const kTaskColumns =
+    "t.id, t.title, t.description, t.epic, t.parent, t.sequence, t.priority, t.status, t.status_reason, "
+    "t.attempts, t.max_attempts, t.agent, t.timeout_ms, t.last_error, t.result_summary, t.session_id, "
+    "t.tokens_in, t.tokens_out, t.cost_usd, t.merge_commit, t.generation, t.not_before_ms, t.lease_owner, "
+    "t.lease_expires_ms, t.created_ms, t.updated_ms, t.started_ms, t.completed_ms";
+
+json optional_text(const SqlRow& row, size_t column) {
+  if (row.is_null(column)) return nullptr;
+  return row.text(column);
+}
+
+json task_from_row(const SqlRow& row) {
+  json t;
+  t["id"] = row.text(0);
+  t["title"] = row.text(1);
+  t["description"] = row.text(2);
+  t["epic"] = optional_text(row, 3);
+  t["parent"] = optional_text(row, 4);
+  t["sequence"] = row.integer(5);
+  t["priority"] = row.integer(6);
+  t["status"] = row.text(7);
+  t["status_reason"] = row.text(8);
+  t["attempts"] = row.integer(9);
+  t["max_attempts"] = row.integer(10);
+  t["agent"] = optional_text(row, 11);
+  t["timeout_ms"] = row.integer(12);
+  t["last_error"] = row.text(13);
+  t["result_summary"] = row.text(14);
+  t["session_id"] = row.text(15);
+  t["tokens_in"] = row.integer(16);
+  t["tokens_out"] = row.integer(17);
+  t["cost_usd"] = row.real(18);
+  t["merge_commit"] = row.text(19);
+  t["generation"] = row.integer(20);
+  t["not_before_ms"] = row.integer(21);
+  t["lease_owner"] = optional_text(row, 22);
+  t["lease_expires_ms"] = row.integer(23);
+  t["created_ms"] = row.integer(24);
+  t["updated_ms"] = row.integer(25);
+  t["started_ms"] = row.integer(26);
+  t["completed_ms"] = row.integer(27);
+  t["blocked_by"] = json::array();
+  t["blocks"] = json::array();
+  return t;
+}
+
+// (number, sub-task sequence) of "t12" / "t12.3"; ids that do not parse sort last.
+std::pair<int64_t, int64_t> id_key(const std::string& id) {
+  try {
+    size_t dot = id.find('.');
+    int64_t num = std::stoll(id.substr(1, dot == std::string::npos ? std::string::npos : dot - 1));
+    int64_t seq = dot == std::string::npos ? 0 : std::stoll(id.substr(dot + 1));
+    return {num, seq};
+  } catch (const std::exception&) {
+    return {INT64_MAX, INT64_MAX};
+  }
+}
+}  // namespace
+
+bool task_id_less(const std::string& a, const std::string& b) { return id_key(a) < id_key(b); }
+
+std::optional<TaskState> load_state(SqlTransaction& tx, const std::string& id, bool for_update) {
+  SqlRows rows = tx.exec(std::string("SELECT id, status, status_reason, parent, lease_owner FROM tasks WHERE id = $1") +
+                             (for_update ? " FOR UPDATE" : ""),
+                         {id});
+  if (rows.empty()) return std::nullopt;
+  const SqlRow& r = rows[0];
+  return TaskState{r.text(0), r.text(1), r.text(2), r.optional_text(3), r.optional_text(4)};
+}
+
+TaskState require_state(SqlTransaction& tx, const Request& request, const char* key, const std::string& id,
+                        bool for_update) {
+  std::optional<TaskState> state = load_state(tx, id, for_update);
+  if (!state) {
+    throw sdk::Error(DROVER_NOT_FOUND, request.operation() + ": task " + id + " (field '" + key +
+                                           "') does not exist; list_tasks shows the ids");
+  }
+  return *state;
+}
+
+void require_epic(SqlTransaction& tx, const Request& request, const std::string& id) {
+  if (tx.exec("SELECT 1 FROM epics WHERE id = $1", {id}).empty()) {
+    throw sdk::Error(DROVER_NOT_FOUND, request.operation() + ": epic " + id +
+                                           " does not exist; create it first (list_epics shows the ids)");
+  }
+}
+
+json load_tasks(SqlTransaction& tx, const std::string& where, const std::vector<SqlParam>& params) {
+  SqlRows rows = tx.exec(std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE " + where +
+                             " ORDER BY t.priority DESC, t.created_ms, t.num, t.sequence",
+                         params);
+  json tasks = json::array();
+  if (rows.empty()) return tasks;
+  std::map<std::string, size_t> position;
+  std::vector<std::string> ids;
+  for (const SqlRow& row : rows) {
+    position[row.text(0)] = tasks.size();
+    ids.push_back(row.text(0));
+    tasks.push_back(task_from_row(row));
+  }
+  // One query for every listed task's edges, instead of two per task.
+  SqlRows edges = tx.exec(
+      "SELECT task, blocker FROM dependencies WHERE task = ANY($1::text[]) OR blocker = ANY($1::text[])",
+      {text_array_literal(ids)});
+  std::map<std::string, std::vector<std::string>> blocked_by;
+  std::map<std::string, std::vector<std::string>> blocks;
+  for (const SqlRow& edge : edges) {
+    if (position.count(edge.text(0))) blocked_by[edge.text(0)].push_back(edge.text(1));
+    if (position.count(edge.text(1))) blocks[edge.text(1)].push_back(edge.text(0));
+  }
+  auto fill = [&](std::map<std::string, std::vector<std::string>>& lists, const char* field) {
+    for (auto& [id, list] : lists) {
+      std::sort(list.begin(), list.end(), task_id_less);
+      tasks[position[id]][field] = list;
+    }
+  };
+  fill(blocked_by, "blocked_by");
+  fill(blocks, "blocks");
+  return tasks;
+}
+
+std::optional<json> load_task(SqlTransaction& tx, const std::string& id) {
+  json tasks = load_tasks(tx, "t.id = $1", {id});
+  if (tasks.empty()) return std::nullopt;
+  return tasks[0];
+}
+
+int64_t next_counter(SqlTransaction& tx, const char* name) {
+  SqlRows rows = tx.exec("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value", {std::string(name)});
+  if (rows.empty()) throw sdk::Error(DROVER_ERROR, std::string("postgres store: counter '") + name + "' is missing");
+  return rows[0].integer(0);
+}
+
+json add_event(SqlTransaction& tx, const std::optional<std::string>& task_id, const std::string& kind,
+               const std::string& message, const json& data, int64_t now_ms) {
+  int64_t id = next_counter(tx, "event");
+  SqlParam data_text;
+  if (!data.is_null()) data_text = data.dump();
+  tx.exec("INSERT INTO events (id, task_id, kind, message, data, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+          {std::to_string(id), task_id, kind, message, data_text, std::to_string(now_ms)});
+  return json{{"id", id},           {"task_id", task_id ? json(*task_id) : json()},
+              {"kind", kind},       {"message", message},
+              {"data", data},       {"created_ms", now_ms}};
+}
+
+}  // namespace drover::postgres
