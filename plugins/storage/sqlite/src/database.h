@@ -1,0 +1,130 @@
+// A single SQLite connection with cached prepared statements and transactions
+// that retry when another process holds the write lock.
+//
+// Every statement is prepared once and bound with parameters; no SQL text is
+// ever assembled from request data. Not thread-safe by itself: SqliteStore
+// serialises access with a mutex.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+namespace drover::sqlite_storage {
+
+// SQLite reported SQLITE_BUSY/SQLITE_LOCKED after busy_timeout: the whole
+// transaction is retried.
+struct BusyError {
+  std::string message;
+};
+
+// A parameter bound to a statement placeholder.
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string_view>;
+
+// A cached prepared statement in use; resets itself when it goes out of scope.
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  Query(Query&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  ~Query();
+
+  // Binds parameter index (1-based).
+  Query& bind(int index, const SqlValue& value);
+  Query& bind_optional(int index, const std::optional<std::string>& value);
+
+  // Advances to the next row; false when done.
+  bool next();
+  // Runs a statement that returns no rows.
+  void run();
+
+  bool is_null(int column) const;
+  int64_t integer(int column) const;
+  double real(int column) const;
+  std::string text(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Database {
+ public:
+  // Opens (creating) the file and applies the connection pragmas.
+  explicit Database(const std::string& path);
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  const std::string& path() const { return path_; }
+
+  // A prepared statement for sql (a string literal in the code), cached.
+  Query query(const char* sql);
+  template <class... Args>
+  Query query(const char* sql, const Args&... args) {
+    Query q = query(sql);
+    int index = 1;
+    (q.bind(index++, SqlValue(args)), ...);
+    return q;
+  }
+
+  // Runs fn inside BEGIN IMMEDIATE ... COMMIT, retrying the whole transaction
+  // while the database is locked by another connection.
+  template <class Fn>
+  auto write(Fn&& fn) {
+    return transact("BEGIN IMMEDIATE", fn);
+  }
+  // Runs fn inside a read transaction (a consistent snapshot).
+  template <class Fn>
+  auto read(Fn&& fn) {
+    return transact("BEGIN", fn);
+  }
+
+  // Runs statements without parameters (schema scripts, pragmas).
+  void exec(const char* sql);
+
+  // Throws BusyError or drover::sdk::Error for an SQLite result code.
+  [[noreturn]] void fail(int code, std::string_view what) const;
+
+ private:
+  template <class Fn>
+  auto transact(const char* begin, Fn& fn) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        exec(begin);
+        try {
+          if constexpr (std::is_void_v<decltype(fn())>) {
+            fn();
+            exec("COMMIT");
+            return;
+          } else {
+            auto result = fn();
+            exec("COMMIT");
+            return result;
+          }
+        } catch (...) {
+          rollback();
+          throw;
+        }
+      } catch (const BusyError& busy) {
+        backoff_or_give_up(attempt, busy);
+      }
+    }
+  }
+  void rollback() noexcept;
+  void backoff_or_give_up(int attempt, const BusyError& busy);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::map<const char*, sqlite3_stmt*> statements_;
+};
+
+}  // namespace drover::sqlite_storage

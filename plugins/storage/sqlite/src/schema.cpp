@@ -1,0 +1,167 @@
+// Schema versioning: PRAGMA user_version holds the version (readable without
+// any table), and the schema_version table keeps the history of migrations.
+// Migration N takes a store from version N-1 to N; a new store runs all of them.
+#include "schema.h"
+
+#include <algorithm>
+#include <string>
+
+#include "drover/plugin/sdk.hpp"
+
+namespace drover::sqlite_storage {
+
+namespace {
+
+struct Migration {
+  int64_t version;
+  const char* sql;
+};
+
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE schema_version (
+  version    INTEGER PRIMARY KEY,
+  applied_ms INTEGER NOT NULL
+);
+
+-- Per-store id counters: 'task' for t<N>, 'epic' for e<N>.
+CREATE TABLE counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('task', 0), ('epic', 0);
+
+CREATE TABLE epics (
+  id          TEXT PRIMARY KEY,            -- e<num>
+  num         INTEGER NOT NULL UNIQUE,
+  title       TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_ms  INTEGER NOT NULL
+);
+
+CREATE TABLE tasks (
+  id               TEXT PRIMARY KEY,       -- t<num> or t<num>.<sequence>
+  num              INTEGER NOT NULL,       -- for a sub-task: its parent's num
+  sequence         INTEGER NOT NULL DEFAULT 0,
+  parent           TEXT REFERENCES tasks (id),
+  epic             TEXT REFERENCES epics (id),
+  title            TEXT NOT NULL,
+  description      TEXT NOT NULL DEFAULT '',
+  priority         INTEGER NOT NULL DEFAULT 0,
+  status           TEXT NOT NULL CHECK (status IN
+                     ('ready', 'waiting', 'running', 'completed', 'failed', 'blocked', 'cancelled')),
+  status_reason    TEXT NOT NULL DEFAULT '',
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  max_attempts     INTEGER NOT NULL DEFAULT 0,
+  agent            TEXT,
+  timeout_ms       INTEGER NOT NULL DEFAULT 0,
+  last_error       TEXT NOT NULL DEFAULT '',
+  result_summary   TEXT NOT NULL DEFAULT '',
+  session_id       TEXT NOT NULL DEFAULT '',
+  tokens_in        INTEGER NOT NULL DEFAULT 0,
+  tokens_out       INTEGER NOT NULL DEFAULT 0,
+  cost_usd         REAL NOT NULL DEFAULT 0,
+  merge_commit     TEXT NOT NULL DEFAULT '',
+  generation       INTEGER NOT NULL DEFAULT 0,
+  not_before_ms    INTEGER NOT NULL DEFAULT 0,
+  lease_owner      TEXT,
+  lease_expires_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms       INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL,
+  started_ms       INTEGER NOT NULL DEFAULT 0,
+  completed_ms     INTEGER NOT NULL DEFAULT 0,
+  last_subtask     INTEGER NOT NULL DEFAULT 0, -- sequence of the newest sub-task
+  UNIQUE (num, sequence)
+);
+CREATE INDEX tasks_by_status ON tasks (status, priority DESC, created_ms, num, sequence);
+CREATE INDEX tasks_by_epic ON tasks (epic);
+CREATE INDEX tasks_by_lease_owner ON tasks (lease_owner) WHERE lease_owner IS NOT NULL;
+
+-- task_id is blocked by blocker_id. implicit = 1 for sub-task ordering edges.
+CREATE TABLE dependencies (
+  task_id    TEXT NOT NULL REFERENCES tasks (id),
+  blocker_id TEXT NOT NULL REFERENCES tasks (id),
+  implicit   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (task_id, blocker_id)
+) WITHOUT ROWID;
+CREATE INDEX dependencies_by_blocker ON dependencies (blocker_id, task_id);
+
+CREATE TABLE workflows (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  input      TEXT NOT NULL,                 -- JSON
+  status     TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled')),
+  output     TEXT,                          -- JSON or NULL
+  executor   TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+
+CREATE TABLE steps (
+  workflow_id TEXT NOT NULL REFERENCES workflows (id),
+  step        INTEGER NOT NULL,
+  name        TEXT NOT NULL,
+  outcome     TEXT,                         -- JSON or NULL
+  error       TEXT,
+  created_ms  INTEGER NOT NULL,
+  PRIMARY KEY (workflow_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  task_id    TEXT REFERENCES tasks (id),
+  kind       TEXT NOT NULL,
+  message    TEXT NOT NULL,
+  data       TEXT,                          -- JSON or NULL
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX events_by_task ON events (task_id, id);
+)sql"},
+};
+
+int64_t stored_version(Database& db) {
+  Query q = db.query("PRAGMA user_version");
+  return q.next() ? q.integer(0) : 0;
+}
+
+// The history table may record a version that user_version lost (e.g. a copy
+// made by a tool that does not preserve the header); trust the larger one.
+int64_t recorded_version(Database& db) {
+  Query exists = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!exists.next()) return 0;
+  Query q = db.query("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  return q.next() ? q.integer(0) : 0;
+}
+
+void refuse_newer(Database& db, int64_t version) {
+  throw drover::sdk::Error(DROVER_UNSUPPORTED, "store " + db.path() + " has schema version " +
+                                                   std::to_string(version) + "; this sqlite plugin supports up to " +
+                                                   std::to_string(kSchemaVersion) + ": upgrade drover");
+}
+
+}  // namespace
+
+int64_t create_or_migrate(Database& db, int64_t now_ms) {
+  // Fast path without the write lock: an up-to-date store needs nothing.
+  int64_t current = db.read([&] { return std::max(stored_version(db), recorded_version(db)); });
+  if (current > kSchemaVersion) refuse_newer(db, current);
+  if (current == kSchemaVersion) return current;
+
+  return db.write([&] {
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    int64_t version = std::max(stored_version(db), recorded_version(db));
+    if (version > kSchemaVersion) refuse_newer(db, version);
+    for (const Migration& m : kMigrations) {
+      if (m.version <= version) continue;
+      db.exec(m.sql);
+      db.query("INSERT INTO schema_version (version, applied_ms) VALUES (?1, ?2)", m.version, now_ms).run();
+      version = m.version;
+    }
+    // PRAGMA does not take parameters; the value is a compile-time constant.
+    static const std::string set_version = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+    db.exec(set_version.c_str());
+    return version;
+  });
+}
+
+}  // namespace drover::sqlite_storage

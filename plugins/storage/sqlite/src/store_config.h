@@ -1,0 +1,22 @@
+// The sqlite plugin's configuration (its subtree of drover.yaml):
+//
+//   path: .drover/drover.db   # the database file; relative to the project root
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace drover::sqlite_storage {
+
+struct StoreConfig {
+  std::string path = ".drover/drover.db";
+};
+
+// Parses and validates the YAML text. Throws drover::sdk::Error with
+// DROVER_INVALID_CONFIG naming the offending key.
+StoreConfig parse_config(std::string_view yaml);
+
+// The database file: config.path resolved against context's project_root.
+std::string resolve_store_path(const StoreConfig& config, std::string_view context_json);
+
+}  // namespace drover::sqlite_storage
