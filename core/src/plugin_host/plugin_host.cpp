@@ -1,7 +1,6 @@
 #include "drover/plugin_host/plugin_host.h"
 
 #include <algorithm>
-#include <boost/dll/library_info.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
@@ -14,6 +13,7 @@
 #include "drover/plugin/storage.h"
 #include "drover/plugin/vcs.h"
 #include "drover/plugin_host/abi_objects.h"
+#include "drover/plugin_host/elf_symbols.h"
 
 namespace drover {
 namespace fs = std::filesystem;
@@ -30,6 +30,9 @@ void debug(const std::string& message) {
 }
 
 std::string abi_string(int major, int minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+// "an agent", "a storage"
+std::string with_article(const std::string& kind) { return (kind == "agent" ? "an " : "a ") + kind; }
 
 std::string cstr(const char* s) { return s == nullptr ? std::string() : std::string(s); }
 
@@ -111,26 +114,24 @@ Result<const LoadedPlugin*> PluginHost::load_file(const std::string& path, drove
   if (auto it = loaded_.find(canonical); it != loaded_.end()) {
     const LoadedPlugin* lp = it->second.get();
     if (expected_kind != 0 && lp->info.kind != expected_kind) {
-      return Status::InvalidConfig("plugin '" + lp->info.name + "' (" + path + ") is a " + kind_name(lp->info.kind) +
+      return Status::InvalidConfig("plugin '" + lp->info.name + "' (" + path + ") is " + with_article(kind_name(lp->info.kind)) +
                                    " plugin, but it is configured as a " + kind_name(expected_kind) + " plugin");
     }
     return lp;
   }
 
   // Look before loading: a file that does not export the entry point is never dlopen'ed.
-  try {
-    boost::dll::library_info info(p, true);
-    std::vector<std::string> symbols = info.symbols();
-    if (std::find(symbols.begin(), symbols.end(), DROVER_PLUGIN_ENTRY_SYMBOL) == symbols.end()) {
-      debug("refused " + path + ": no " DROVER_PLUGIN_ENTRY_SYMBOL);
-      return Status::InvalidArgument("'" + path + "' is not a Drover plugin: it does not export " +
-                                     DROVER_PLUGIN_ENTRY_SYMBOL +
-                                     " (was it built with drover_add_plugin() against this SDK?)");
-    }
-  } catch (const std::exception& e) {
-    debug("refused " + path + ": " + e.what());
+  auto exported = elf_exports_symbol(canonical, DROVER_PLUGIN_ENTRY_SYMBOL);
+  if (!exported.ok()) {
+    debug("refused " + path + ": " + exported.status().message());
     return Status::InvalidArgument("'" + path + "' is not a Drover plugin: not a loadable shared library (" +
-                                   e.what() + ")");
+                                   exported.status().message() + ")");
+  }
+  if (!exported.value()) {
+    debug("refused " + path + ": no " DROVER_PLUGIN_ENTRY_SYMBOL);
+    return Status::InvalidArgument("'" + path + "' is not a Drover plugin: it does not export " +
+                                   DROVER_PLUGIN_ENTRY_SYMBOL +
+                                   " (was it built with drover_add_plugin() against this SDK?)");
   }
 
   boost::dll::shared_library lib;
@@ -189,7 +190,7 @@ Result<const LoadedPlugin*> PluginHost::load_file(const std::string& path, drove
   }
   if (expected_kind != 0 && d->kind != expected_kind) {
     debug("refused " + path + ": kind " + kind_name(d->kind));
-    return Status::InvalidConfig("plugin '" + name + "' (" + path + ") is a " + kind_name(d->kind) +
+    return Status::InvalidConfig("plugin '" + name + "' (" + path + ") is " + with_article(kind_name(d->kind)) +
                                  " plugin, but it is configured as a " + kind_name(expected_kind) + " plugin");
   }
   if (d->vtable == nullptr || d->vtable_size < min_vtable_size(d->kind)) {

@@ -1,0 +1,114 @@
+// drover.yaml: every error names file:line:column, the key and what was expected.
+#include <gtest/gtest.h>
+
+#include "drover/config/config.h"
+
+namespace drover {
+namespace {
+
+Status parse_error(const std::string& yaml) {
+  auto r = parse_config(yaml, "drover.yaml", "/repo");
+  EXPECT_FALSE(r.ok()) << "parsed but should not have:\n" << yaml;
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+TEST(Config, FullExampleParses) {
+  auto r = parse_config(R"(
+workers: 6
+target_branch: develop
+default_agent: claude
+storage:
+  plugin: postgres
+  config: { url: "postgresql://drover@127.0.0.1:5432/drover" }
+vcs:
+  plugin: git
+  config: { worktree_dir: .drover/worktrees, merge_strategy: squash }
+agents:
+  claude:
+    plugin: claude
+    config: { binary: claude, model: sonnet, max_turns: 50 }
+  script:
+    plugin: exec
+    config: { command: ["./tools/agent.sh", "{prompt_file}"] }
+tasks: { timeout: 45m, max_attempts: 4, backoff: { initial: 5s, max: 2m } }
+verify: { command: ["ctest", "--output-on-failure"], timeout: 20m }
+plugin_dirs: [plugins, /opt/drover/plugins]
+budget_usd: 12.5
+)",
+                        "drover.yaml", "/repo");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Config& c = r.value();
+  EXPECT_EQ(c.workers, 6);
+  EXPECT_EQ(c.target_branch, "develop");
+  EXPECT_EQ(c.storage.plugin, "postgres");
+  EXPECT_NE(c.storage.config_yaml.find("postgresql://drover@127.0.0.1:5432/drover"), std::string::npos);
+  EXPECT_EQ(c.agents.size(), 2u);
+  EXPECT_NE(c.agents.at("script").config_yaml.find("{prompt_file}"), std::string::npos);
+  EXPECT_EQ(c.task_timeout, std::chrono::minutes(45));
+  EXPECT_EQ(c.max_attempts, 4);
+  EXPECT_EQ(c.backoff_initial, std::chrono::seconds(5));
+  EXPECT_EQ(c.backoff_max, std::chrono::minutes(2));
+  ASSERT_TRUE(c.verify.has_value());
+  EXPECT_EQ(c.verify->command.size(), 2u);
+  EXPECT_EQ(c.plugin_dirs.at(0), "/repo/plugins");
+  EXPECT_EQ(c.plugin_dirs.at(1), "/opt/drover/plugins");
+  EXPECT_DOUBLE_EQ(*c.budget_usd, 12.5);
+}
+
+TEST(Config, EmptyFileMeansDefaults) {
+  auto r = parse_config("", "drover.yaml", "/repo");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().storage.plugin, "sqlite");
+  EXPECT_EQ(r.value().vcs.plugin, "git");
+  EXPECT_EQ(r.value().workers, 4);
+}
+
+TEST(Config, BadYamlSyntaxNamesLineAndColumn) {
+  Status st = parse_error("workers: 4\nstorage: {plugin: sqlite\n");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(st.message().rfind("drover.yaml:3:1: invalid YAML: ", 0), 0u) << st.message();
+}
+
+TEST(Config, UnknownKeySuggestsTheClosestKnownOne) {
+  Status st = parse_error("workers: 4\nworkres: 3\n");
+  EXPECT_EQ(st.message(), "drover.yaml:2:1: workres: unknown key; did you mean 'workers'?");
+  st = parse_error("tasks:\n  max_atempts: 3\n");
+  EXPECT_EQ(st.message(), "drover.yaml:2:3: tasks.max_atempts: unknown key; did you mean 'tasks.max_attempts'?");
+}
+
+TEST(Config, WrongTypesSayWhatWasExpected) {
+  EXPECT_EQ(parse_error("workers: many\n").message(), "drover.yaml:1:10: workers: expected a whole number, got 'many'");
+  EXPECT_EQ(parse_error("workers: 0\n").message(), "drover.yaml:1:10: workers: expected a number from 1 to 256");
+  EXPECT_EQ(parse_error("tasks: { timeout: soon }\n").message(),
+            "drover.yaml:1:19: tasks.timeout: 'soon' is not a duration; write it like 500ms, 10s, 30m or 2h");
+  EXPECT_EQ(parse_error("verify: { command: make }\n").message(),
+            "drover.yaml:1:20: verify.command: expected a list of strings, e.g. [\"ctest\", \"--output-on-failure\"]");
+  EXPECT_EQ(parse_error("storage: sqlite\n").message(), "drover.yaml:1:10: storage: expected a mapping (key: value lines)");
+}
+
+TEST(Config, MissingPluginIsNamed) {
+  EXPECT_EQ(parse_error("storage:\n  config: {}\n").message(),
+            "drover.yaml:2:3: storage.plugin: missing; name the plugin to use");
+}
+
+TEST(Config, DefaultAgentMustExist) {
+  Status st = parse_error("default_agent: clade\nagents:\n  claude: { plugin: claude }\n  codex: { plugin: codex }\n");
+  EXPECT_EQ(st.message(), "drover.yaml:1:16: default_agent: no agent named 'clade' under agents:; did you mean 'claude'?");
+  st = parse_error("agents:\n  claude: { plugin: claude }\n  codex: { plugin: codex }\n");
+  EXPECT_NE(st.message().find("default_agent: missing; several agents are configured"), std::string::npos);
+}
+
+TEST(Config, ClosestMatch) {
+  EXPECT_EQ(closest_match("wrokers", {"workers", "vcs"}), "workers");
+  EXPECT_EQ(closest_match("zzzzzzzz", {"workers", "vcs"}), "");
+}
+
+TEST(Config, DefaultConfigTextParses) {
+  auto r = parse_config(default_config_text("trunk"), "drover.yaml", "/repo");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().target_branch, "trunk");
+  EXPECT_EQ(r.value().default_agent, "claude");
+}
+
+}  // namespace
+}  // namespace drover

@@ -1,0 +1,111 @@
+// The plugin host refuses every broken plugin file with a message that names
+// the file, what is wrong and the fix.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "drover/plugin_host/plugin_host.h"
+
+namespace drover {
+namespace {
+
+std::string variant(const std::string& name) { return std::string(VARIANT_PLUGIN_DIR) + "/libdrover-storage-" + name + ".so"; }
+
+Status load_error(const std::string& path, drover_plugin_kind kind = 0) {
+  PluginHost host({});
+  auto r = host.load_file(path, kind);
+  EXPECT_FALSE(r.ok()) << path << " loaded but should not have";
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+TEST(PluginHost, LoadsAWellFormedPlugin) {
+  PluginHost host({VARIANT_PLUGIN_DIR});
+  auto r = host.load(DROVER_KIND_STORAGE, "variant");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value()->info.name, "variant");
+  EXPECT_EQ(r.value()->info.version, "9.9.9");
+  EXPECT_EQ(r.value()->info.abi_major, 1);
+  // Loading again returns the same instance (never loaded twice, never unloaded).
+  auto again = host.load_file(variant("variant"), DROVER_KIND_STORAGE);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value(), r.value());
+}
+
+TEST(PluginHost, RefusesAFileThatIsNotAPlugin) {
+  Status st = load_error(variant("noentry"));
+  EXPECT_EQ(st.message(), "'" + variant("noentry") +
+                              "' is not a Drover plugin: it does not export drover_plugin_entry_v1 (was it built with "
+                              "drover_add_plugin() against this SDK?)");
+}
+
+TEST(PluginHost, RefusesAFileThatIsNotALibraryAtAll) {
+  auto path = std::filesystem::temp_directory_path() / "libdrover-storage-text.so";
+  std::ofstream(path) << "just some text\n";
+  Status st = load_error(path.string());
+  EXPECT_NE(st.message().find("'" + path.string() + "' is not a Drover plugin: not a loadable shared library"),
+            std::string::npos)
+      << st.message();
+  std::filesystem::remove(path);
+}
+
+TEST(PluginHost, RefusesAnotherAbiMajor) {
+  Status st = load_error(variant("major2"));
+  EXPECT_EQ(st.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(st.message(), "plugin at " + variant("major2") +
+                              " was built for plugin ABI 2.0; this drover supports ABI 1.0–1.0. Rebuild it against "
+                              "this SDK or use a drover that supports ABI 2.0");
+}
+
+TEST(PluginHost, RefusesANewerAbiMinor) {
+  Status st = load_error(variant("newer"));
+  EXPECT_EQ(st.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(st.message(), "plugin 'newer' (" + variant("newer") +
+                              ") was built for plugin ABI 1.99; this drover supports ABI 1.0–1.0. Rebuild it against "
+                              "this SDK or upgrade drover");
+}
+
+TEST(PluginHost, RefusesTheWrongKind) {
+  Status st = load_error(variant("wrongkind"), DROVER_KIND_STORAGE);
+  EXPECT_EQ(st.message(), "plugin 'wrongkind' (" + variant("wrongkind") +
+                              ") is an agent plugin, but it is configured as a storage plugin");
+}
+
+TEST(PluginHost, SurfacesTheLoadersMessageForAMissingSymbol) {
+  Status st = load_error(variant("missing"));
+  EXPECT_NE(st.message().find("plugin " + variant("missing") + " could not be loaded: "), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("undefined symbol: drover_test_symbol_that_does_not_exist"), std::string::npos)
+      << st.message();
+}
+
+TEST(PluginHost, RefusesAVtableTooSmall) {
+  Status st = load_error(variant("small"));
+  EXPECT_NE(st.message().find("plugin 'small' (" + variant("small") + ") has a storage vtable of 16 bytes; ABI 1.0 needs at least "),
+            std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("Rebuild it against this SDK"), std::string::npos);
+}
+
+TEST(PluginHost, NamesWhereItLookedForAMissingPlugin) {
+  PluginHost host({"/nonexistent/dir"});
+  auto r = host.load(DROVER_KIND_STORAGE, "nosuch");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("no storage plugin named 'nosuch' (looked for libdrover-storage-nosuch.so in "
+                                      "/nonexistent/dir"),
+            std::string::npos)
+      << r.status().message();
+}
+
+TEST(PluginHost, ListsEveryFileWithItsErrors) {
+  PluginHost host({VARIANT_PLUGIN_DIR});
+  int ok = 0, broken = 0;
+  for (auto& l : host.list()) {
+    if (l.path.find(VARIANT_PLUGIN_DIR) != 0) continue;
+    (l.plugin.ok() ? ok : broken)++;
+  }
+  EXPECT_EQ(ok, 2);      // variant, wrongkind (a kind is only wrong where it is configured)
+  EXPECT_EQ(broken, 5);  // major2, newer, small, missing, noentry
+}
+
+}  // namespace
+}  // namespace drover
