@@ -11,7 +11,7 @@
 
 #include "commit_message.h"
 #include "git_vcs.h"
-#include "merge_lock.h"
+#include "repo_lock.h"
 #include "repo_queries.h"
 #include "request_json.h"
 #include "task_id.h"
@@ -220,7 +220,7 @@ std::string GitVcs::merge(std::string_view request) {
                                            "; call prepare_worktree and commit first");
   SignaturePtr sig = make_signature(repo.get(), config_, author_name, author_email);
 
-  MergeLock lock(common_dir_, target);
+  RepoLock lock(RepoLock::merge_lock_path(common_dir_, target));
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     git_reference* raw_ref = nullptr;
     int rc = git_reference_lookup(&raw_ref, repo.get(), target_ref_name.c_str());

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "repo_lock.h"
 #include "repo_queries.h"
 #include "request_json.h"
 #include "task_id.h"
@@ -23,6 +24,21 @@ namespace {
 void ensure_libgit2() {
   static std::once_flag once;
   std::call_once(once, [] { git_libgit2_init(); });
+}
+
+// True iff HEAD or some local branch points to a commit. (git_repository_is_empty
+// only knows the default initial branch name.)
+bool has_any_commit(git_repository* repo) {
+  git_oid oid;
+  if (git_reference_name_to_id(&oid, repo, "HEAD") == 0) return true;
+  git_branch_iterator* raw = nullptr;
+  if (git_branch_iterator_new(&raw, repo, GIT_BRANCH_LOCAL) != 0) return false;
+  BranchIterPtr it(raw);
+  git_reference* ref = nullptr;
+  git_branch_t type;
+  bool found = git_branch_next(&ref, &type, it.get()) == 0;
+  if (found) git_reference_free(ref);
+  return found;
 }
 
 std::string strip_trailing_slash(std::string s) {
@@ -104,6 +120,16 @@ std::string join(const std::vector<std::string>& items, std::size_t limit = 20) 
 
 }  // namespace
 
+WorktreePtr GitVcs::lookup_worktree(git_repository* repo, const std::string& task_id) const {
+  // git_worktree_lookup reports "no such worktree" as a generic error, so look
+  // for the admin dir first.
+  std::error_code ec;
+  if (!fs::is_directory(admin_dir(task_id), ec)) return nullptr;
+  git_worktree* raw = nullptr;
+  if (git_worktree_lookup(&raw, repo, task_id.c_str()) != 0) return nullptr;
+  return WorktreePtr(raw);
+}
+
 void validate_branch_name(const std::string& name) {
   int valid = 0;
   std::string full = "refs/heads/" + name;
@@ -138,9 +164,7 @@ GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
     throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: " + std::string(git_repository_path(repo.get())) +
                                                   " is a bare repository; drover needs a working tree (clone it "
                                                   "and run drover in the clone)");
-  rc = git_repository_is_empty(repo.get());
-  check(rc, "vcs git: cannot inspect the repository at " + root_path.string());
-  if (rc == 1)
+  if (!has_any_commit(repo.get()))
     throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: the repository at " +
                                                   strip_trailing_slash(git_repository_workdir(repo.get())) +
                                                   " has no commits yet; make a first commit before running drover");
@@ -161,13 +185,10 @@ RepoPtr GitVcs::open_main() const {
 }
 
 RepoPtr GitVcs::open_task_worktree(git_repository* main, const std::string& task_id) const {
-  git_worktree* raw_wt = nullptr;
-  int rc = git_worktree_lookup(&raw_wt, main, task_id.c_str());
-  if (rc == GIT_ENOTFOUND)
+  WorktreePtr wt = lookup_worktree(main, task_id);
+  if (!wt)
     throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) +
                                            " has no worktree; call prepare_worktree first");
-  check(rc, "vcs git: cannot look up the worktree of task " + quote_text(task_id));
-  WorktreePtr wt(raw_wt);
   if (git_worktree_validate(wt.get()) != 0)
     throw sdk::Error(DROVER_NOT_FOUND, "vcs git: the worktree of task " + quote_text(task_id) + " (" +
                                            worktree_path(task_id) +
@@ -226,10 +247,10 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   const std::string branch = branch_name(task_id);
 
   // Reuse a worktree left by an earlier attempt (the step is at-least-once).
-  git_worktree* raw_wt = nullptr;
-  int rc = git_worktree_lookup(&raw_wt, repo.get(), task_id.c_str());
-  if (rc == 0) {
-    WorktreePtr wt(raw_wt);
+  std::error_code ec;
+  WorktreePtr wt = lookup_worktree(repo.get(), task_id);
+  if (!wt && fs::exists(admin_dir(task_id), ec)) fs::remove_all(admin_dir(task_id), ec);  // half-written entry
+  if (wt) {
     if (git_worktree_validate(wt.get()) == 0) {
       std::error_code ec;
       if (!fs::equivalent(git_worktree_path(wt.get()), path, ec))
@@ -256,11 +277,8 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
     git_worktree_prune_options_init(&prune, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
     check(git_worktree_prune(wt.get(), &prune),
           "vcs git: the stale worktree entry for task " + quote_text(task_id) + " cannot be pruned (is it locked?)");
-  } else if (rc != GIT_ENOTFOUND) {
-    check(rc, "vcs git: cannot look up the worktree of task " + quote_text(task_id));
   }
 
-  std::error_code ec;
   if (fs::exists(fs::symlink_status(path, ec))) {
     if (fs::is_directory(fs::symlink_status(path, ec)) && fs::is_empty(path, ec)) {
       fs::remove(path, ec);
@@ -276,7 +294,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   CommitPtr tip_commit = lookup_commit(repo.get(), *tip);
   RefPtr branch_ref;
   git_reference* raw_ref = nullptr;
-  rc = git_branch_lookup(&raw_ref, repo.get(), branch.c_str(), GIT_BRANCH_LOCAL);
+  int rc = git_branch_lookup(&raw_ref, repo.get(), branch.c_str(), GIT_BRANCH_LOCAL);
   if (rc == 0) {
     branch_ref.reset(raw_ref);
     auto head = branch_tip(repo.get(), branch);
@@ -298,10 +316,11 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
 
   fs::create_directories(worktree_dir_, ec);
   if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree directory " + worktree_dir_ + ": " + ec.message());
+  RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
   git_worktree_add_options opts;
   git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
   opts.ref = branch_ref.get();
-  raw_wt = nullptr;
+  git_worktree* raw_wt = nullptr;
   check(git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts),
         "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id));
   WorktreePtr created(raw_wt);
@@ -388,10 +407,7 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   const std::string branch = branch_name(task_id);
   auto head = branch_tip(repo.get(), branch);
 
-  git_worktree* raw_wt = nullptr;
-  int rc = git_worktree_lookup(&raw_wt, repo.get(), task_id.c_str());
-  if (rc != 0 && rc != GIT_ENOTFOUND) check(rc, "vcs git: cannot look up the worktree of task " + quote_text(task_id));
-  WorktreePtr wt(rc == 0 ? raw_wt : nullptr);
+  WorktreePtr wt = lookup_worktree(repo.get(), task_id);
   std::error_code ec;
   if (!wt && !head && !fs::exists(fs::symlink_status(path, ec)))
     return json{{"removed", false}, {"discarded", json::array()}}.dump();
@@ -439,6 +455,7 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   }
 
   // Order matters for crash safety: directory, then admin data, then branch.
+  RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
   fs::remove_all(path, ec);
   if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + path + ": " + ec.message());
   if (wt) {

@@ -3,7 +3,7 @@
 // Every operation opens its own git_repository handle: libgit2 objects must not
 // be shared between threads, and the engine calls operations for different
 // tasks concurrently. Cross-task safety comes from per-task worktrees and
-// branches plus the per-target-branch MergeLock.
+// branches plus RepoLock around merges (per target branch) and worktree add/remove.
 //
 // JSON contract additions (documented in vcs.h's spirit; all optional):
 //   prepare_worktree, commit, remove_worktree: the target branch a task was
@@ -43,6 +43,8 @@ class GitVcs : public sdk::Vcs {
 
  private:
   RepoPtr open_main() const;
+  // The registered worktree of a task, or null when there is none.
+  WorktreePtr lookup_worktree(git_repository* repo, const std::string& task_id) const;
   RepoPtr open_task_worktree(git_repository* main, const std::string& task_id) const;
   std::string worktree_path(const std::string& task_id) const { return worktree_dir_ + "/" + task_id; }
   std::string branch_name(const std::string& task_id) const { return config_.branch_prefix + task_id; }

@@ -1,4 +1,4 @@
-#include "merge_lock.h"
+#include "repo_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -24,7 +24,7 @@ std::mutex& mutex_for(const std::string& key) {
 
 }  // namespace
 
-std::string MergeLock::lock_path(const std::string& common_dir, const std::string& branch) {
+std::string RepoLock::merge_lock_path(const std::string& common_dir, const std::string& branch) {
   std::string encoded;
   for (unsigned char c : branch) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -42,12 +42,17 @@ std::string MergeLock::lock_path(const std::string& common_dir, const std::strin
   return dir + "drover-merge-" + encoded + ".lock";
 }
 
-MergeLock::MergeLock(const std::string& common_dir, const std::string& branch) {
-  std::string path = lock_path(common_dir, branch);
+std::string RepoLock::worktrees_lock_path(const std::string& common_dir) {
+  std::string dir = common_dir;
+  if (!dir.empty() && dir.back() != '/') dir += '/';
+  return dir + "drover-worktrees.lock";
+}
+
+RepoLock::RepoLock(const std::string& path) {
   thread_lock_ = std::unique_lock<std::mutex>(mutex_for(path));
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
-    throw sdk::Error(DROVER_ERROR, "vcs git: cannot open merge lock file " + path + ": " + std::strerror(errno));
+    throw sdk::Error(DROVER_ERROR, "vcs git: cannot open lock file " + path + ": " + std::strerror(errno));
   while (::flock(fd_, LOCK_EX) != 0) {
     if (errno == EINTR) continue;
     int err = errno;
@@ -57,7 +62,7 @@ MergeLock::MergeLock(const std::string& common_dir, const std::string& branch) {
   }
 }
 
-MergeLock::~MergeLock() {
+RepoLock::~RepoLock() {
   if (fd_ >= 0) {
     ::flock(fd_, LOCK_UN);
     ::close(fd_);

@@ -1,0 +1,318 @@
+// merge: conflicts, replays, crash recovery, the user's checkout, other targets.
+#include "vcs_test_support.h"
+
+namespace drover::vcs_tests {
+namespace {
+
+using V = drover_vcs_vtable_v1;
+
+class VcsMerge : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    init_repo(repo_);
+    vcs_ = std::make_unique<VcsClient>(repo_);
+  }
+  fs::path wt(const std::string& task) const { return worktree_of(repo_, task); }
+  std::string strategy() const { return GetParam(); }
+  json merge(const std::string& task, const std::string& target = "main") const {
+    return vcs_->merge(task, target, strategy());
+  }
+  // prepare + write files + commit.
+  std::string task_with(const std::string& task, const std::map<std::string, std::string>& files,
+                        const std::string& target = "main") const {
+    vcs_->prepare(task, target);
+    for (const auto& [path, text] : files) write_file(wt(task) / path, text);
+    json c = vcs_->commit(task, "Task " + task + "\n\nDrover-Task: " + task + "\nDrover-Attempt: 1\n");
+    EXPECT_EQ(c["changed"], true);
+    return c["commit"];
+  }
+  std::string tip(const std::string& branch = "main") const { return git(repo_, {"rev-parse", branch}); }
+  void expect_no_merge_in_progress() const {
+    EXPECT_FALSE(fs::exists(repo_ / ".git" / "MERGE_HEAD"));
+    EXPECT_FALSE(fs::exists(repo_ / ".git" / "CHERRY_PICK_HEAD"));
+    EXPECT_FALSE(fs::exists(repo_ / ".git" / "rebase-merge"));
+    EXPECT_FALSE(fs::exists(repo_ / ".git" / "index.lock"));
+  }
+
+  TempDir tmp_;
+  fs::path repo_ = tmp_.path() / "repo";
+  std::unique_ptr<VcsClient> vcs_;
+};
+
+TEST_P(VcsMerge, MergeBringsTheTaskIntoTheTargetAndTheCheckout) {
+  const std::string base = tip();
+  task_with("t1", {{"src/file0.txt", "new content\n"}, {"added.txt", "added\n"}});
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "merged");
+  EXPECT_EQ(m["commit"], tip());
+  EXPECT_EQ(read_file(repo_ / "src/file0.txt"), "new content\n");
+  EXPECT_EQ(read_file(repo_ / "added.txt"), "added\n");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+  expect_no_merge_in_progress();
+  const std::string parents = git(repo_, {"log", "-1", "--format=%P", "main"});
+  if (strategy() == "merge") {
+    // Two parents even though a fast-forward was possible (--no-ff).
+    EXPECT_EQ(parents, base + " " + tip("drover/t1"));
+  } else {
+    EXPECT_EQ(parents, base);
+    const std::string body = git(repo_, {"log", "-1", "--format=%B", "main"});
+    EXPECT_NE(body.find("Drover-Task: t1"), std::string::npos) << body;
+    EXPECT_NE(body.find("Drover-Source: " + tip("drover/t1")), std::string::npos) << body;
+  }
+}
+
+TEST_P(VcsMerge, ConflictLeavesEverythingUntouchedAndARetryOnTheNewTipMerges) {
+  task_with("a", {{"src/file0.txt", "from a\n"}});
+  task_with("b", {{"src/file0.txt", "from b\n"}, {"b-only.txt", "b\n"}});
+  ASSERT_EQ(merge("a")["result"], "merged");
+  const std::string main_tip = tip();
+  const std::string b_head = tip("drover/b");
+  const std::string status_before = git(repo_, {"status", "--porcelain"});
+
+  json m = merge("b");
+  EXPECT_EQ(m["result"], "conflict");
+  EXPECT_TRUE(m["commit"].is_null());
+  EXPECT_EQ(m["paths"], json::array({"src/file0.txt"}));
+  EXPECT_EQ(tip(), main_tip);
+  EXPECT_EQ(tip("drover/b"), b_head);
+  EXPECT_EQ(read_file(repo_ / "src/file0.txt"), "from a\n");
+  EXPECT_FALSE(fs::exists(repo_ / "b-only.txt"));
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), status_before);
+  EXPECT_EQ(git(wt("b"), {"status", "--porcelain"}), "");
+  expect_no_merge_in_progress();
+
+  // Retry from scratch on the new tip.
+  json removed = vcs_->ok(&V::remove_worktree, {{"task_id", "b"}, {"force", true}});
+  EXPECT_EQ(removed["removed"], true);
+  json p = vcs_->prepare("b");
+  EXPECT_EQ(p["created"], true);
+  EXPECT_EQ(p["base_commit"], main_tip);
+  EXPECT_EQ(read_file(wt("b") / "src/file0.txt"), "from a\n");
+  write_file(wt("b") / "src/file0.txt", "from a\nand b\n");
+  vcs_->commit("b", "Task b, attempt 2\n\nDrover-Task: b\nDrover-Attempt: 2\n");
+  json again = merge("b");
+  EXPECT_EQ(again["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/file0.txt"), "from a\nand b\n");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
+TEST_P(VcsMerge, ReplayedMergeIsAlreadyMergedWithoutDuplicates) {
+  task_with("t1", {{"src/file1.txt", "one\n"}});
+  json first = merge("t1");
+  ASSERT_EQ(first["result"], "merged");
+  const std::string count = git(repo_, {"rev-list", "--count", "main"});
+  json second = merge("t1");
+  EXPECT_EQ(second["result"], "already_merged");
+  EXPECT_EQ(second["commit"], first["commit"]);
+  EXPECT_EQ(git(repo_, {"rev-list", "--count", "main"}), count);
+  // Still recognised after the target moved on.
+  write_file(repo_ / "later.txt", "later\n");
+  git(repo_, {"add", "later.txt"});
+  git(repo_, {"commit", "-q", "-m", "later"});
+  json third = merge("t1");
+  EXPECT_EQ(third["result"], "already_merged");
+  EXPECT_EQ(third["commit"], first["commit"]);
+}
+
+TEST_P(VcsMerge, CrashBetweenStepsIsRecoveredByCallingTheStepsAgain) {
+  // Crash after prepare: prepare again.
+  vcs_->prepare("t1");
+  EXPECT_EQ(vcs_->prepare("t1")["created"], false);
+  write_file(wt("t1") / "src/file2.txt", "two\n");
+  // Crash between commit and merge: the commit step replays, then merge runs.
+  const std::string head = vcs_->commit("t1", "Task t1\n\nDrover-Task: t1\n")["commit"];
+  json replay = vcs_->commit("t1", "Task t1\n\nDrover-Task: t1\n");
+  EXPECT_EQ(replay["changed"], false);
+  EXPECT_EQ(replay["commit"], head);
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  // Crash between merge and cleanup: merge replays, then cleanup runs twice.
+  EXPECT_EQ(merge("t1")["result"], "already_merged");
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}})["removed"], true);
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}})["removed"], false);
+  // Crash in the middle of cleanup (directory gone, branch left): cleanup finishes.
+  task_with("t2", {{"src/file3.txt", "three\n"}});
+  ASSERT_EQ(merge("t2")["result"], "merged");
+  fs::remove_all(wt("t2"));
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t2"}})["removed"], true);
+  EXPECT_EQ(git(repo_, {"branch", "--list", "drover/*"}), "");
+}
+
+TEST_P(VcsMerge, NothingToMergeWhenTheTaskMadeNoCommit) {
+  vcs_->prepare("t1");
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "nothing_to_merge");
+}
+
+TEST_P(VcsMerge, UnrelatedLocalEditsInTheUsersCheckoutSurvive) {
+  write_file(repo_ / "src/file7.txt", "user edit, unstaged\n");
+  write_file(repo_ / "src/file6.txt", "user edit, staged\n");
+  git(repo_, {"add", "src/file6.txt"});
+  write_file(repo_ / "notes.txt", "untracked notes\n");
+  const std::string status_before = git(repo_, {"status", "--porcelain"});
+
+  task_with("t1", {{"src/file0.txt", "task edit\n"}, {"task-new.txt", "new\n"}});
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/file0.txt"), "task edit\n");
+  EXPECT_EQ(read_file(repo_ / "task-new.txt"), "new\n");
+  EXPECT_EQ(read_file(repo_ / "src/file7.txt"), "user edit, unstaged\n");
+  EXPECT_EQ(read_file(repo_ / "src/file6.txt"), "user edit, staged\n");
+  EXPECT_EQ(read_file(repo_ / "notes.txt"), "untracked notes\n");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), status_before);
+  EXPECT_EQ(git(repo_, {"diff", "--cached", "--name-only"}), "src/file6.txt");
+  expect_no_merge_in_progress();
+}
+
+TEST_P(VcsMerge, LocalEditToAFileTheTaskChangesBlocksUntilTheUserCommits) {
+  std::string original = read_file(repo_ / "src/file0.txt");
+  write_file(repo_ / "src/file0.txt", original + "user line\n");
+  task_with("t1", {{"src/file0.txt", "task line\n" + original.substr(original.find('\n') + 1)}});
+  const std::string main_tip = tip();
+
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "local_changes");
+  EXPECT_EQ(m["paths"], json::array({"src/file0.txt"}));
+  EXPECT_EQ(tip(), main_tip);
+  EXPECT_EQ(read_file(repo_ / "src/file0.txt"), original + "user line\n");
+  expect_no_merge_in_progress();
+
+  git(repo_, {"commit", "-q", "-am", "user work"});
+  json again = merge("t1");
+  EXPECT_EQ(again["result"], "merged");
+  std::string merged = read_file(repo_ / "src/file0.txt");
+  EXPECT_EQ(merged.rfind("task line\n", 0), 0u) << merged;
+  EXPECT_NE(merged.find("user line\n"), std::string::npos) << merged;
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
+TEST_P(VcsMerge, UntrackedOrStagedFilesInTheWayBlockTheMerge) {
+  task_with("t1", {{"brand-new.txt", "task\n"}, {"src/file1.txt", "task\n"}});
+  write_file(repo_ / "brand-new.txt", "user's own\n");
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "local_changes");
+  EXPECT_EQ(m["paths"], json::array({"brand-new.txt"}));
+  EXPECT_EQ(read_file(repo_ / "brand-new.txt"), "user's own\n");
+
+  fs::remove(repo_ / "brand-new.txt");
+  write_file(repo_ / "src/file1.txt", "staged by user\n");
+  git(repo_, {"add", "src/file1.txt"});
+  git(repo_, {"checkout", "--", "src/file1.txt"});
+  m = merge("t1");
+  EXPECT_EQ(m["result"], "local_changes");
+  EXPECT_EQ(m["paths"], json::array({"src/file1.txt"}));
+
+  git(repo_, {"reset", "-q", "--", "src/file1.txt"});
+  git(repo_, {"checkout", "--", "src/file1.txt"});
+  EXPECT_EQ(merge("t1")["result"], "merged");
+}
+
+TEST_P(VcsMerge, TargetBranchOtherThanMain) {
+  git(repo_, {"branch", "release"});
+  const std::string main_tip = tip();
+  json p = vcs_->prepare("t1", "release");
+  EXPECT_EQ(p["base_commit"], tip("release"));
+  write_file(wt("t1") / "rel.txt", "release fix\n");
+  vcs_->commit("t1", "fix\n\nDrover-Task: t1\n");
+  json m = merge("t1", "release");
+  EXPECT_EQ(m["result"], "merged");
+  EXPECT_EQ(m["commit"], tip("release"));
+  EXPECT_EQ(tip(), main_tip);
+  EXPECT_FALSE(fs::exists(repo_ / "rel.txt"));  // main is checked out, not release
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+  EXPECT_EQ(git(repo_, {"show", "release:rel.txt"}), "release fix");
+  EXPECT_EQ(merge("t1", "release")["result"], "already_merged");
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}})["removed"], true);
+}
+
+TEST_P(VcsMerge, CheckedOutTargetOtherThanMainIsBroughtAlong) {
+  git(repo_, {"checkout", "-q", "-b", "develop"});
+  task_with("t1", {{"dev.txt", "dev\n"}}, "develop");
+  EXPECT_EQ(merge("t1", "develop")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "dev.txt"), "dev\n");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
+TEST_P(VcsMerge, DetachedHeadInTheMainWorktreeIsLeftAlone) {
+  const std::string old_tip = tip();
+  git(repo_, {"checkout", "-q", "--detach"});
+  write_file(repo_ / "src/file0.txt", "local edit on detached head\n");
+  task_with("t1", {{"src/file0.txt", "task\n"}});
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "merged");
+  EXPECT_EQ(git(repo_, {"rev-parse", "HEAD"}), old_tip);
+  EXPECT_EQ(git_run(repo_, {"symbolic-ref", "-q", "HEAD"}).exit_code, 1);
+  EXPECT_EQ(read_file(repo_ / "src/file0.txt"), "local edit on detached head\n");
+  EXPECT_EQ(git(repo_, {"show", "main:src/file0.txt"}), "task");
+}
+
+TEST_P(VcsMerge, SubmodulesAreLeftAlone) {
+  fs::path sub = tmp_.path() / "sub";
+  init_repo(sub, "main", 1);
+  git(repo_, {"-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.string(), "vendor/sub"});
+  git(repo_, {"commit", "-q", "-m", "add submodule"});
+  const std::string sub_head = git(repo_ / "vendor/sub", {"rev-parse", "HEAD"});
+  const std::string gitlink = git(repo_, {"rev-parse", "main:vendor/sub"});
+
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "src/file0.txt", "task\n");
+  json c = vcs_->commit("t1", "task\n\nDrover-Task: t1\n");
+  ASSERT_EQ(c["changed"], true);
+  EXPECT_EQ(git(repo_, {"diff-tree", "--no-commit-id", "--name-only", "-r", c["commit"]}), "src/file0.txt");
+  EXPECT_EQ(merge("t1")["result"], "merged");
+  EXPECT_EQ(git(repo_, {"rev-parse", "main:vendor/sub"}), gitlink);
+  EXPECT_EQ(git(repo_ / "vendor/sub", {"rev-parse", "HEAD"}), sub_head);
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}})["removed"], true);
+}
+
+TEST_P(VcsMerge, MultiCommitTaskHistoryShape) {
+  const std::string base = tip();
+  vcs_->prepare("t1");
+  for (int i = 0; i < 3; ++i) {
+    write_file(wt("t1") / ("step" + std::to_string(i) + ".txt"), "s\n");
+    vcs_->commit("t1", "step " + std::to_string(i) + "\n\nDrover-Task: t1\n");
+  }
+  // The target moves on so the task is not a fast-forward.
+  write_file(repo_ / "main-side.txt", "m\n");
+  git(repo_, {"add", "main-side.txt"});
+  git(repo_, {"commit", "-q", "-m", "main side"});
+  const std::string moved = tip();
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  const std::string merges = git(repo_, {"rev-list", "--merges", "--count", moved + "..main"});
+  const std::string commits = git(repo_, {"rev-list", "--first-parent", "--count", moved + "..main"});
+  if (strategy() == "merge") {
+    EXPECT_EQ(merges, "1");
+    EXPECT_EQ(commits, "1");
+  } else if (strategy() == "squash") {
+    EXPECT_EQ(merges, "0");
+    EXPECT_EQ(commits, "1");
+  } else {
+    EXPECT_EQ(merges, "0");
+    EXPECT_EQ(commits, "3");
+    EXPECT_EQ(git(repo_, {"log", "--format=%s", moved + "..main"}), "step 2\nstep 1\nstep 0");
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(fs::exists(repo_ / ("step" + std::to_string(i) + ".txt")));
+  EXPECT_EQ(merge("t1")["result"], "already_merged");
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}})["removed"], true);
+  (void)base;
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, VcsMerge, ::testing::Values("merge", "squash", "rebase"),
+                         [](const auto& info) { return info.param; });
+
+TEST(VcsMergeConfig, ConfiguredStrategyIsTheDefaultAndARequestOverridesIt) {
+  TempDir tmp;
+  init_repo(tmp.path());
+  VcsClient vcs(tmp.path(), "merge_strategy: squash\n");
+  for (const std::string task : {"s1", "m1"}) {
+    vcs.prepare(task);
+    write_file(worktree_of(tmp.path(), task) / (task + ".txt"), task);
+    vcs.commit(task, task);
+  }
+  EXPECT_EQ(vcs.ok(&V::merge, {{"task_id", "s1"}, {"target_branch", "main"}})["result"], "merged");
+  EXPECT_EQ(git(tmp.path(), {"log", "-1", "--format=%P", "main"}).find(' '), std::string::npos);
+  EXPECT_EQ(vcs.ok(&V::merge, {{"task_id", "m1"}, {"target_branch", "main"}, {"strategy", "merge"}})["result"], "merged");
+  EXPECT_NE(git(tmp.path(), {"log", "-1", "--format=%P", "main"}).find(' '), std::string::npos);
+}
+
+}  // namespace
+}  // namespace drover::vcs_tests

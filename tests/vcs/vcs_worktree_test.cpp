@@ -1,0 +1,229 @@
+// prepare_worktree, commit, diff_summary, list_worktrees and remove_worktree.
+#include "vcs_test_support.h"
+
+namespace drover::vcs_tests {
+namespace {
+
+using V = drover_vcs_vtable_v1;
+
+class VcsWorktree : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    init_repo(repo_);
+    vcs_ = std::make_unique<VcsClient>(repo_);
+  }
+  fs::path wt(const std::string& task) const { return worktree_of(repo_, task); }
+  // The raw message of a commit object (everything after the header block).
+  std::string raw_message(const std::string& sha) const {
+    GitRun run = git_run(repo_, {"cat-file", "commit", sha});
+    auto blank = run.out.find("\n\n");
+    return blank == std::string::npos ? "" : run.out.substr(blank + 2);
+  }
+
+  TempDir tmp_;
+  fs::path repo_ = tmp_.path() / "repo";
+  std::unique_ptr<VcsClient> vcs_;
+};
+
+TEST_F(VcsWorktree, PrepareCreatesWorktreeOnTaskBranchFromTargetTip) {
+  const std::string tip = git(repo_, {"rev-parse", "main"});
+  json p = vcs_->prepare("t1");
+  EXPECT_EQ(p["created"], true);
+  EXPECT_EQ(p["path"], wt("t1").string());
+  EXPECT_EQ(p["branch"], "drover/t1");
+  EXPECT_EQ(p["base_commit"], tip);
+  EXPECT_TRUE(fs::exists(wt("t1") / "README.md"));
+  EXPECT_EQ(git(wt("t1"), {"symbolic-ref", "HEAD"}), "refs/heads/drover/t1");
+  EXPECT_EQ(git(wt("t1"), {"rev-parse", "HEAD"}), tip);
+  // The main checkout is untouched and does not see the worktree dir.
+  EXPECT_EQ(git(repo_, {"symbolic-ref", "HEAD"}), "refs/heads/main");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
+TEST_F(VcsWorktree, PrepareIsIdempotent) {
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "work.txt", "in progress\n");
+  json again = vcs_->prepare("t1");
+  EXPECT_EQ(again["created"], false);
+  EXPECT_EQ(again["path"], wt("t1").string());
+  EXPECT_EQ(read_file(wt("t1") / "work.txt"), "in progress\n");
+}
+
+TEST_F(VcsWorktree, PrepareRecreatesAWorktreeWhoseDirectoryVanished) {
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "a.txt", "a\n");
+  const std::string head = vcs_->commit("t1", "work")["commit"];
+  fs::remove_all(wt("t1"));
+  json p = vcs_->prepare("t1");
+  EXPECT_EQ(p["created"], true);
+  // The branch kept its unmerged commit, so the worktree comes back with it.
+  EXPECT_EQ(git(wt("t1"), {"rev-parse", "HEAD"}), head);
+  EXPECT_EQ(read_file(wt("t1") / "a.txt"), "a\n");
+}
+
+TEST_F(VcsWorktree, PrepareFromMissingTargetBranchIsAClearError) {
+  auto r = vcs_->call(&V::prepare_worktree, {{"task_id", "t1"}, {"target_branch", "nope"}});
+  EXPECT_EQ(r.status, DROVER_NOT_FOUND);
+  EXPECT_NE(r.error.find("nope"), std::string::npos) << r.error;
+  EXPECT_FALSE(fs::exists(wt("t1")));
+}
+
+TEST_F(VcsWorktree, CommitStagesNewModifiedAndDeletedFilesRespectingGitignore) {
+  write_file(repo_ / ".gitignore", "*.log\nbuild/\n");
+  git(repo_, {"add", ".gitignore"});
+  git(repo_, {"commit", "-q", "-m", "ignore"});
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "new" / "file.txt", "new\n");
+  write_file(wt("t1") / "src" / "file0.txt", "changed\n");
+  fs::remove(wt("t1") / "src" / "file1.txt");
+  write_file(wt("t1") / "debug.log", "ignored\n");
+  write_file(wt("t1") / "build" / "out.o", "ignored\n");
+  json c = vcs_->commit("t1", "Task t1\n\nDrover-Task: t1\nDrover-Attempt: 1\n");
+  EXPECT_EQ(c["changed"], true);
+  EXPECT_EQ(c["files"], 3);
+  const std::string sha = c["commit"];
+  EXPECT_EQ(git(wt("t1"), {"rev-parse", "HEAD"}), sha);
+  EXPECT_EQ(git(repo_, {"rev-parse", "drover/t1"}), sha);
+  EXPECT_EQ(git(repo_, {"diff-tree", "--no-commit-id", "--name-status", "-r", sha}),
+            "A\tnew/file.txt\nM\tsrc/file0.txt\nD\tsrc/file1.txt");
+  EXPECT_EQ(git(wt("t1"), {"status", "--porcelain"}), "");
+  EXPECT_EQ(git(repo_, {"log", "-1", "--format=%an <%ae>", sha}), "Repo User <user@example.com>");
+}
+
+TEST_F(VcsWorktree, CommitWithoutChangesReportsUnchanged) {
+  vcs_->prepare("t1");
+  json c = vcs_->commit("t1", "nothing");
+  EXPECT_EQ(c["changed"], false);
+  EXPECT_TRUE(c["commit"].is_null());
+  EXPECT_EQ(c["files"], 0);
+  write_file(wt("t1") / "x.txt", "x\n");
+  const std::string sha = vcs_->commit("t1", "x")["commit"];
+  // A replayed commit step finds the work already committed and returns the head.
+  json again = vcs_->commit("t1", "x");
+  EXPECT_EQ(again["changed"], false);
+  EXPECT_EQ(again["commit"], sha);
+  EXPECT_EQ(git(repo_, {"rev-list", "--count", "main..drover/t1"}), "1");
+}
+
+TEST_F(VcsWorktree, CommitAuthorCanBeGivenPerRequestOrConfig) {
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "x.txt", "x\n");
+  json c = vcs_->ok(&V::commit, {{"task_id", "t1"}, {"message", "m"}, {"author_name", "Agent"}, {"author_email", "agent@x"}});
+  EXPECT_EQ(git(repo_, {"log", "-1", "--format=%an <%ae>", c["commit"]}), "Agent <agent@x>");
+
+  VcsClient configured(repo_, "author_name: Bot\nauthor_email: bot@example.com\n");
+  configured.prepare("t2");
+  write_file(wt("t2") / "y.txt", "y\n");
+  json c2 = configured.commit("t2", "m");
+  EXPECT_EQ(git(repo_, {"log", "-1", "--format=%an <%ae>", c2["commit"]}), "Bot <bot@example.com>");
+}
+
+TEST_F(VcsWorktree, HostileCommitMessagesAreStoredVerbatim) {
+  const std::vector<std::string> messages = {
+      "$(rm -rf /) `id` \"quoted\" 'single' \\backslash\n",
+      "# not a comment\n\n  indented body\n\ttab\n\n\n",
+      "trailing spaces   \nno final newline",
+      "Unicode: \xc3\xa9\xe2\x9c\x93 \xf0\x9f\x9a\x80\n",
+      "---\ndiff --git a/x b/x\n",
+      "CRLF line\r\nnext\r\n",
+      "Title\n\nDrover-Task: t1\nDrover-Attempt: 2\n",
+  };
+  vcs_->prepare("t1");
+  int n = 0;
+  for (const std::string& m : messages) {
+    write_file(wt("t1") / "f.txt", std::to_string(++n));
+    json c = vcs_->commit("t1", m);
+    ASSERT_EQ(c["changed"], true);
+    EXPECT_EQ(raw_message(c["commit"]), m) << json(m).dump();
+  }
+  auto r = vcs_->call(&V::commit, {{"task_id", "t1"}, {"message", std::string("nul\0byte", 8)}});
+  EXPECT_EQ(r.status, DROVER_INVALID_ARGUMENT);
+}
+
+TEST_F(VcsWorktree, DiffSummaryCountsAgainstTheMergeBase) {
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "src" / "file0.txt", "only line\n");
+  write_file(wt("t1") / "added.txt", "a\nb\n");
+  vcs_->commit("t1", "change");
+  // Target moving on does not count as the task's change.
+  write_file(repo_ / "other.txt", "o\n");
+  git(repo_, {"add", "other.txt"});
+  git(repo_, {"commit", "-q", "-m", "other"});
+  json d = vcs_->ok(&V::diff_summary, {{"task_id", "t1"}, {"target_branch", "main"}});
+  EXPECT_EQ(d["files"], 2);
+  EXPECT_EQ(d["insertions"], 3);
+  EXPECT_EQ(d["deletions"], 10);
+  EXPECT_EQ(d["paths"], json::array({"added.txt", "src/file0.txt"}));
+}
+
+TEST_F(VcsWorktree, ListWorktreesReportsState) {
+  vcs_->prepare("a");
+  vcs_->prepare("b");
+  write_file(wt("a") / "x.txt", "x\n");
+  json list = vcs_->ok(&V::list_worktrees, {{"target_branch", "main"}});
+  ASSERT_EQ(list.size(), 2u);
+  std::map<std::string, json> by_id;
+  for (const auto& e : list) by_id[e["task_id"]] = e;
+  EXPECT_EQ(by_id["a"]["dirty"], true);
+  EXPECT_EQ(by_id["b"]["dirty"], false);
+  EXPECT_EQ(by_id["b"]["merged"], true);  // no commits of its own
+  EXPECT_EQ(by_id["a"]["branch"], "drover/a");
+  EXPECT_EQ(by_id["a"]["path"], wt("a").string());
+  EXPECT_GT(by_id["a"]["size_bytes"].get<long>(), 0);
+  vcs_->commit("a", "x");
+  list = vcs_->ok(&V::list_worktrees, {{"target_branch", "main"}});
+  for (const auto& e : list) {
+    if (e["task_id"] == "a") {
+      EXPECT_EQ(e["merged"], false);
+    }
+  }
+}
+
+TEST_F(VcsWorktree, RemoveRefusesUncommittedOrUnmergedWorkUnlessForced) {
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "x.txt", "x\n");
+  auto r = vcs_->call(&V::remove_worktree, {{"task_id", "t1"}});
+  EXPECT_EQ(r.status, DROVER_CONFLICT);
+  EXPECT_NE(r.error.find("x.txt"), std::string::npos) << r.error;
+  EXPECT_TRUE(fs::exists(wt("t1") / "x.txt"));
+
+  vcs_->commit("t1", "x");
+  r = vcs_->call(&V::remove_worktree, {{"task_id", "t1"}});
+  EXPECT_EQ(r.status, DROVER_CONFLICT);
+  EXPECT_NE(r.error.find("drover/t1"), std::string::npos) << r.error;
+  EXPECT_TRUE(fs::exists(wt("t1")));
+
+  write_file(wt("t1") / "y.txt", "y\n");
+  json forced = vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}, {"force", true}});
+  EXPECT_EQ(forced["removed"], true);
+  ASSERT_EQ(forced["discarded"].size(), 2u) << forced.dump();
+  EXPECT_EQ(forced["discarded"][0], "y.txt");
+  EXPECT_NE(forced["discarded"][1].get<std::string>().find("drover/t1"), std::string::npos);
+  EXPECT_FALSE(fs::exists(wt("t1")));
+  EXPECT_EQ(git_run(repo_, {"rev-parse", "--verify", "-q", "drover/t1"}).exit_code, 1);
+  EXPECT_EQ(git(repo_, {"worktree", "list", "--porcelain"}).find("t1"), std::string::npos);
+}
+
+TEST_F(VcsWorktree, RemoveAfterMergeDeletesWorktreeAndBranchAndIsIdempotent) {
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "x.txt", "x\n");
+  vcs_->commit("t1", "x");
+  EXPECT_EQ(vcs_->merge("t1")["result"], "merged");
+  json r = vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}});
+  EXPECT_EQ(r["removed"], true);
+  EXPECT_EQ(r["discarded"], json::array());
+  EXPECT_FALSE(fs::exists(wt("t1")));
+  EXPECT_EQ(git(repo_, {"branch", "--list", "drover/*"}), "");
+  json again = vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}});
+  EXPECT_EQ(again["removed"], false);
+  EXPECT_EQ(git(repo_, {"worktree", "prune", "--dry-run", "-v"}), "");
+}
+
+TEST_F(VcsWorktree, OperationsOnAnUnknownTaskAreNotFound) {
+  EXPECT_EQ(vcs_->call(&V::commit, {{"task_id", "ghost"}, {"message", "m"}}).status, DROVER_NOT_FOUND);
+  EXPECT_EQ(vcs_->call(&V::merge, {{"task_id", "ghost"}, {"target_branch", "main"}}).status, DROVER_NOT_FOUND);
+  EXPECT_EQ(vcs_->call(&V::diff_summary, {{"task_id", "ghost"}, {"target_branch", "main"}}).status, DROVER_NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace drover::vcs_tests
