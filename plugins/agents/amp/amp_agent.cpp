@@ -1,0 +1,82 @@
+// The `amp` agent plugin: runs Amp in execute mode,
+//   amp [threads continue THREAD] -x --stream-json [--dangerously-allow-all] [-m MODE] [args...]
+// with the prompt on stdin. Amp's --stream-json output has Claude Code's
+// format, so the run is classified by the same parser (claude_stream.h).
+//
+// Config: binary (default "amp"), mode (Amp's agent mode, e.g. smart or rush;
+//   Amp picks its models itself, so there is no `model` key), args, env,
+//   pass_env, dangerously_allow_all (bool), resume (bool, default false: on a
+//   retry with a thread id, continue that thread).
+// Environment: AMP_* is passed on from Drover's environment (plus pass_env).
+#include <memory>
+#include <string>
+
+#include "agent_config.h"
+#include "agent_protocol.h"
+#include "claude_stream.h"
+#include "drover/plugin/sdk.hpp"
+
+namespace drover::agents {
+namespace {
+
+constexpr const char* kName = "amp";
+
+struct AmpSettings {
+  std::string binary = "amp";
+  std::string mode;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::vector<std::string> pass_env;
+  bool allow_all = false;
+  bool resume = false;
+
+  static AmpSettings load(std::string_view yaml) {
+    AgentConfig c(kName, yaml, AgentConfig::with_common_keys({"mode", "dangerously_allow_all", "resume"}));
+    AmpSettings s;
+    s.binary = c.string("binary", s.binary);
+    if (s.binary.empty()) c.fail("config key 'binary' must not be empty");
+    s.mode = c.string("mode");
+    s.args = c.string_list("args");
+    s.env = c.string_map("env");
+    for (const auto& [name, value] : s.env)
+      if (!valid_env_name(name, false)) c.fail("config key 'env' has an invalid variable name '" + name + "'");
+    s.pass_env = c.string_list("pass_env");
+    for (const auto& name : s.pass_env)
+      if (!valid_env_name(name, true)) c.fail("config key 'pass_env' has an invalid variable name '" + name + "'");
+    s.allow_all = c.boolean("dangerously_allow_all", false);
+    s.resume = c.boolean("resume", false);
+    return s;
+  }
+};
+
+class AmpAgent : public sdk::Agent {
+ public:
+  static void check_config(std::string_view yaml) { AmpSettings::load(yaml); }
+  AmpAgent(std::string_view yaml, std::string_view /*context*/) : s_(AmpSettings::load(yaml)) {}
+
+  std::string build_command(std::string_view request_text) override {
+    AttemptRequest request = AttemptRequest::parse(request_text);
+    AgentCommand c;
+    c.argv = {s_.binary};
+    if (s_.resume && !request.session_id.empty()) c.argv.insert(c.argv.end(), {"threads", "continue", request.session_id});
+    c.argv.insert(c.argv.end(), {"-x", "--stream-json"});
+    if (s_.allow_all) c.argv.push_back("--dangerously-allow-all");
+    if (!s_.mode.empty()) c.argv.insert(c.argv.end(), {"-m", s_.mode});
+    c.argv.insert(c.argv.end(), s_.args.begin(), s_.args.end());
+    c.prompt_on_stdin = true;
+    c.env = s_.env;
+    c.pass_env = {"AMP_*"};
+    c.pass_env.insert(c.pass_env.end(), s_.pass_env.begin(), s_.pass_env.end());
+    return c.to_json();
+  }
+
+  std::unique_ptr<sdk::AgentRun> begin_run(std::string_view) override { return std::make_unique<ClaudeStreamRun>("Amp"); }
+
+ private:
+  AmpSettings s_;
+};
+
+}  // namespace
+}  // namespace drover::agents
+
+DROVER_AGENT_PLUGIN(drover::agents::AmpAgent, "amp", "1.0.0")
