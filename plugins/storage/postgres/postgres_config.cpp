@@ -87,10 +87,14 @@ PostgresConfig PostgresConfig::parse(std::string_view yaml) {
 }
 
 std::string PostgresConfig::conninfo() const {
-  const std::string timeout = "connect_timeout=" + std::to_string(connect_timeout_s);
-  if (is_uri(url)) return url + (url.find('?') == std::string::npos ? "?" : "&") + timeout;
-  return url + " " + timeout;
+  // application_name lets an operator (and the tests) tell stores apart in pg_stat_activity.
+  std::string extra = "connect_timeout=" + std::to_string(connect_timeout_s);
+  if (url.find("application_name") == std::string::npos) extra += (is_uri(url) ? "&" : " ") + application_name();
+  if (is_uri(url)) return url + (url.find('?') == std::string::npos ? "?" : "&") + extra;
+  return url + " " + extra;
 }
+
+std::string PostgresConfig::application_name() const { return "application_name=drover-" + schema; }
 
 std::string PostgresConfig::masked_url() const { return mask_password(url); }
 

@@ -23,6 +23,8 @@ struct PostgresConfig {
 
   // The libpq connection string: url plus connect_timeout.
   std::string conninfo() const;
+  // "application_name=drover-<schema>", added to the connection string unless the url sets one.
+  std::string application_name() const;
   // url with any password replaced by "****": safe for messages and describe.
   std::string masked_url() const;
   // "host:port" the url points at, for "cannot reach ..." messages.

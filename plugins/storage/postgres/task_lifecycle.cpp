@@ -228,8 +228,9 @@ std::string PostgresStore::reset_task(std::string_view request) {
           "updated_ms = $2 WHERE id = $1",
           {id, num(now)});
       changed.push_back(id);
-      std::vector<std::string> own;
-      propagate(tx, id, true, now, own);
+      // The task itself first (ready/waiting/blocked by its blockers), then the
+      // dependents that were blocked, or must now wait, because of it.
+      propagate(tx, id, true, now, changed);
       propagate(tx, id, false, now, changed);
     }
     add_event(tx, id, mode == "cancel" ? "cancelled" : mode, "task " + id + ": " + mode,

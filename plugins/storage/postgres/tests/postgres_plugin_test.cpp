@@ -1,0 +1,237 @@
+// PostgreSQL-specific behaviour of the postgres storage plugin, through the C ABI
+// only: configuration, password masking, unreachable servers, reconnecting after
+// a lost connection, refusing a newer schema, and races between several handles
+// (each its own connection). The shared behaviour is the storage conformance
+// suite's job (tests/storage). Tests needing a server are skipped unless
+// DROVER_TEST_POSTGRES_URL is set (scripts/start-postgres.sh prints one).
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "abi_plugin.h"
+
+namespace {
+
+using drover::testing::AbiPlugin;
+using drover::testing::call_op;
+using drover::testing::CallResult;
+using drover::testing::to_str;
+using json = nlohmann::json;
+
+const AbiPlugin& plugin() {
+  static AbiPlugin p(DROVER_POSTGRES_PLUGIN_PATH);
+  return p;
+}
+const drover_storage_vtable_v1& vt() { return plugin().vtable<drover_storage_vtable_v1>(); }
+
+std::string server_url() {
+  const char* url = std::getenv("DROVER_TEST_POSTGRES_URL");
+  return url == nullptr ? "" : url;
+}
+
+std::string unique_schema() {
+  static std::atomic<int> counter{0};
+  static const unsigned salt = std::random_device{}();
+  return "drover_pgtest_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(salt);
+}
+
+// Runs SQL on the test server directly (libpq), as an operator would.
+std::string admin_sql(const std::string& sql) {
+  PGconn* conn = PQconnectdb(server_url().c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(conn);
+    PQfinish(conn);
+    throw std::runtime_error("cannot connect: " + message);
+  }
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..."
+  PGresult* result = PQexec(conn, sql.c_str());
+  ExecStatusType status = PQresultStatus(result);
+  std::string value = (status == PGRES_TUPLES_OK && PQntuples(result) > 0) ? PQgetvalue(result, 0, 0) : "";
+  std::string message = PQresultErrorMessage(result);
+  PQclear(result);
+  PQfinish(conn);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw std::runtime_error(sql + ": " + message);
+  return value;
+}
+
+struct OpenResult {
+  drover_status status;
+  drover_storage* store;
+  std::string error;
+};
+
+OpenResult open_store(const std::string& yaml) {
+  drover_error error;
+  drover_storage* store = nullptr;
+  drover_status status = vt().open(to_str(yaml), to_str("{\"project_root\":\"/tmp\",\"drover_dir\":\"/tmp\"}"),
+                                   &store, &error);
+  return {status, store, error.message};
+}
+
+std::string config_for(const std::string& schema, const std::string& url = server_url()) {
+  return "url: " + json(url).dump() + "\nschema: " + schema + "\n";
+}
+
+json call(drover_storage* store, drover_storage_op op, const json& request) {
+  CallResult r = call_op(op, store, request.dump());
+  if (!r.ok()) throw std::runtime_error("status " + std::to_string(r.status) + ": " + r.error);
+  return json::parse(r.output);
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (server_url().empty()) GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
+    schema_ = unique_schema();
+  }
+  void TearDown() override {
+    for (drover_storage* s : stores_) vt().close(s);
+    if (!schema_.empty() && !server_url().empty()) admin_sql("DROP SCHEMA IF EXISTS \"" + schema_ + "\" CASCADE");
+  }
+  drover_storage* open() {
+    OpenResult r = open_store(config_for(schema_));
+    EXPECT_EQ(r.status, DROVER_OK) << r.error;
+    if (r.store != nullptr) stores_.push_back(r.store);
+    return r.store;
+  }
+  std::string schema_;
+  std::vector<drover_storage*> stores_;
+};
+
+TEST(PostgresConfig, RejectsUnknownKeyNamingIt) {
+  drover_error error;
+  EXPECT_EQ(vt().check_config(to_str("url: postgresql://x@h/d\nport: 5\n"), &error), DROVER_INVALID_CONFIG);
+  EXPECT_NE(error.message.find("'port'"), std::string::npos) << error.message;
+}
+
+TEST(PostgresConfig, RequiresUrlOrEnvironment) {
+  unsetenv("DROVER_DATABASE_URL");
+  drover_error error;
+  EXPECT_EQ(vt().check_config(to_str("schema: s\n"), &error), DROVER_INVALID_CONFIG);
+  EXPECT_NE(error.message.find("storage.config.url"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("DROVER_DATABASE_URL"), std::string::npos) << error.message;
+  setenv("DROVER_DATABASE_URL", "postgresql://drover@127.0.0.1/drover", 1);
+  drover_error ok;
+  EXPECT_EQ(vt().check_config(to_str("{}"), &ok), DROVER_OK) << ok.message;
+  unsetenv("DROVER_DATABASE_URL");
+}
+
+TEST(PostgresConfig, RejectsInvalidSchemaAndTimeout) {
+  drover_error error;
+  EXPECT_EQ(vt().check_config(to_str("url: postgresql://h/d\nschema: \"a; drop\"\n"), &error), DROVER_INVALID_CONFIG);
+  EXPECT_NE(error.message.find("schema"), std::string::npos) << error.message;
+  EXPECT_EQ(vt().check_config(to_str("url: postgresql://h/d\nconnect_timeout: soon\n"), &error),
+            DROVER_INVALID_CONFIG);
+}
+
+TEST(PostgresOpen, UnreachableServerIsUnavailableNamingHostWithoutPassword) {
+  OpenResult r = open_store("url: postgresql://drover:s3cret@127.0.0.1:1/drover\nconnect_timeout: 2\n");
+  EXPECT_EQ(r.status, DROVER_UNAVAILABLE);
+  EXPECT_NE(r.error.find("127.0.0.1:1"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.find("s3cret"), std::string::npos) << r.error;
+}
+
+TEST_F(ServerTest, DescribeMasksPassword) {
+  std::string url = server_url();
+  size_t at = url.find('@');
+  ASSERT_NE(at, std::string::npos) << "expected a URL with a user name: " << url;
+  url.insert(at, ":s3cret");  // trust authentication ignores it
+  OpenResult r = open_store(config_for(schema_, url));
+  ASSERT_EQ(r.status, DROVER_OK) << r.error;
+  stores_.push_back(r.store);
+  json d = call(r.store, vt().describe, json::object());
+  EXPECT_EQ(d["backend"], "postgres");
+  EXPECT_EQ(d["schema_version"], 1);
+  std::string location = d["location"];
+  EXPECT_EQ(location.find("s3cret"), std::string::npos) << location;
+  EXPECT_NE(location.find("****"), std::string::npos) << location;
+}
+
+TEST_F(ServerTest, RefusesSchemaWrittenByNewerDrover) {
+  ASSERT_NE(open(), nullptr);
+  admin_sql("UPDATE \"" + schema_ + "\".schema_version SET version = 99");
+  OpenResult r = open_store(config_for(schema_));
+  EXPECT_EQ(r.status, DROVER_UNSUPPORTED);
+  EXPECT_NE(r.error.find("99"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("Upgrade drover"), std::string::npos) << r.error;
+  if (r.store != nullptr) vt().close(r.store);
+}
+
+TEST_F(ServerTest, ReconnectsAfterLosingTheConnection) {
+  drover_storage* store = open();
+  ASSERT_NE(store, nullptr);
+  json task = call(store, vt().create_task, {{"title", "survives"}, {"now_ms", 1000}});
+  admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'drover-" + schema_ +
+            "'");
+  json again = call(store, vt().get_task, {{"id", task["id"]}});
+  EXPECT_EQ(again["title"], "survives");
+}
+
+TEST_F(ServerTest, FailedCreateLeavesNoGapInTaskIds) {
+  drover_storage* store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(call(store, vt().create_task, {{"title", "a"}, {"now_ms", 1}})["id"], "t1");
+  CallResult bad = call_op(vt().create_task, store, json{{"title", "b"}, {"blocked_by", {"t9"}}}.dump());
+  EXPECT_EQ(bad.status, DROVER_NOT_FOUND) << bad.error;
+  EXPECT_EQ(call(store, vt().create_task, {{"title", "c"}, {"now_ms", 2}})["id"], "t2");
+}
+
+TEST_F(ServerTest, ConcurrentClaimsFromSeveralConnectionsNeverShareATask) {
+  constexpr int kTasks = 60;
+  constexpr int kHandles = 4;
+  std::vector<drover_storage*> handles;
+  for (int i = 0; i < kHandles; ++i) handles.push_back(open());
+  for (drover_storage* h : handles) ASSERT_NE(h, nullptr);
+  for (int i = 0; i < kTasks; ++i) call(handles[0], vt().create_task, {{"title", "w" + std::to_string(i)}});
+  std::vector<std::vector<std::string>> claimed(kHandles);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kHandles; ++i) {
+    threads.emplace_back([&, i] {
+      for (;;) {
+        json t = call(handles[i], vt().claim_task,
+                      {{"executor", "x" + std::to_string(i)}, {"lease_ms", 60000}, {"now_ms", 5000}});
+        if (t.is_null()) return;
+        claimed[i].push_back(t["id"]);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> all;
+  size_t total = 0;
+  for (const auto& list : claimed) {
+    total += list.size();
+    all.insert(list.begin(), list.end());
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kTasks));
+  EXPECT_EQ(all.size(), static_cast<size_t>(kTasks));
+}
+
+TEST_F(ServerTest, RacingOppositeDependenciesNeverFormACycle) {
+  drover_storage* a = open();
+  drover_storage* b = open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  for (int round = 0; round < 15; ++round) {
+    std::string x = call(a, vt().create_task, {{"title", "x"}})["id"];
+    std::string y = call(a, vt().create_task, {{"title", "y"}})["id"];
+    CallResult ra, rb;
+    std::thread ta([&] { ra = call_op(vt().add_dependency, a, json{{"task", x}, {"blocker", y}}.dump()); });
+    std::thread tb([&] { rb = call_op(vt().add_dependency, b, json{{"task", y}, {"blocker", x}}.dump()); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(ra.ok() + rb.ok(), 1) << ra.error << " / " << rb.error;
+    const CallResult& refused = ra.ok() ? rb : ra;
+    EXPECT_EQ(refused.status, DROVER_CONFLICT);
+    EXPECT_NE(refused.error.find("dependency cycle: "), std::string::npos) << refused.error;
+  }
+}
+
+}  // namespace
