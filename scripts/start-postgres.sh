@@ -79,8 +79,18 @@ else
     "full_page_writes = off" | as_owner tee "$data/drover.conf" >/dev/null
   say "starting PostgreSQL on 127.0.0.1:$port (log: $log)"
   as_owner touch "$log"
-  as_owner "$bin/pg_ctl" --pgdata="$data" --log="$log" --wait --timeout=60 start >&2 9>&- ||
-    die "pg_ctl start failed; last log lines:
+  # After a kill -9 the old server's backends can take a moment to exit and free
+  # the data directory, so a refused start is retried a few times.
+  started=no
+  for attempt in 1 2 3 4 5; do
+    if as_owner "$bin/pg_ctl" --pgdata="$data" --log="$log" --wait --timeout=60 start >&2 9>&-; then
+      started=yes
+      break
+    fi
+    say "start attempt $attempt failed; retrying"
+    sleep 1
+  done
+  [ "$started" = yes ] || die "pg_ctl start failed; last log lines:
 $(tail -n 20 "$log" 2>/dev/null)"
 fi
 
