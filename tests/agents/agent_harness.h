@@ -193,6 +193,11 @@ class AttemptWorkspace {
   TempDir dir_;
 };
 
+// Config for an agent CLI plugin whose `binary` is the fake agent.
+inline std::string binary_yaml(const AttemptWorkspace& ws, const Scenario& s, const std::string& extra = "") {
+  return "binary: " + q(fake_agent()) + "\n" + ws.env_yaml(s) + extra;
+}
+
 // True once pid is gone (or a zombie waiting for init to reap it).
 inline bool process_gone(pid_t pid, std::chrono::milliseconds wait) {
   auto deadline = std::chrono::steady_clock::now() + wait;
