@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <regex>
+#include <vector>
 
 #include "drover/plugin/sdk.hpp"
 
@@ -88,10 +89,21 @@ PostgresConfig PostgresConfig::parse(std::string_view yaml) {
 
 std::string PostgresConfig::conninfo() const {
   // application_name lets an operator (and the tests) tell stores apart in pg_stat_activity.
-  std::string extra = "connect_timeout=" + std::to_string(connect_timeout_s);
-  if (url.find("application_name") == std::string::npos) extra += (is_uri(url) ? "&" : " ") + application_name();
-  if (is_uri(url)) return url + (url.find('?') == std::string::npos ? "?" : "&") + extra;
-  return url + " " + extra;
+  // Settings the url already makes are left alone.
+  std::vector<std::string> extra;
+  if (url.find("connect_timeout") == std::string::npos) {
+    extra.push_back("connect_timeout=" + std::to_string(connect_timeout_s));
+  }
+  if (url.find("application_name") == std::string::npos) extra.push_back(application_name());
+  std::string out = url;
+  for (const std::string& setting : extra) {
+    if (is_uri(url)) {
+      out += (out.find('?') == std::string::npos ? "?" : "&") + setting;
+    } else {
+      out += " " + setting;
+    }
+  }
+  return out;
 }
 
 std::string PostgresConfig::application_name() const { return "application_name=drover-" + schema; }

@@ -93,14 +93,15 @@ INSERT INTO schema_version (version) VALUES (1);
 
 // Advisory lock class for schema creation; the second key is the schema's hash.
 constexpr int kMigrationLockClass = 0x44520001;
-}  // namespace
 
-std::string quoted_identifier(const std::string& name) { return "\"" + name + "\""; }
-
-void migrate_schema(SqlSession& session, const std::string& schema) {
+void create_or_upgrade(SqlSession& session, const std::string& schema) {
   session.transact([&](SqlTransaction& tx) {
     tx.exec("SELECT pg_advisory_xact_lock($1, hashtext($2))", {std::to_string(kMigrationLockClass), schema});
-    tx.exec("CREATE SCHEMA IF NOT EXISTS " + quoted_identifier(schema));
+    // CREATE SCHEMA needs the CREATE right on the database even with IF NOT EXISTS,
+    // so a schema an administrator prepared is only looked up.
+    if (tx.exec("SELECT 1 FROM pg_namespace WHERE nspname = $1", {schema}).empty()) {
+      tx.exec("CREATE SCHEMA " + quoted_identifier(schema));
+    }
     SqlRows table = tx.exec("SELECT to_regclass($1) IS NOT NULL", {quoted_identifier(schema) + ".schema_version"});
     int version = 0;
     if (table.at(0).boolean(0)) {
@@ -119,6 +120,22 @@ void migrate_schema(SqlSession& session, const std::string& schema) {
     }
     // Future versions: if (version < 2) { ALTER ...; UPDATE schema_version ... } and so on.
   });
+}
+}  // namespace
+
+std::string quoted_identifier(const std::string& name) { return "\"" + name + "\""; }
+
+void migrate_schema(SqlSession& session, const std::string& schema) {
+  try {
+    create_or_upgrade(session, schema);
+  } catch (const sdk::Error& e) {
+    // 42501: insufficient privilege, typically no CREATE right on the database.
+    if (std::string(e.what()).find("SQLSTATE 42501") == std::string::npos) throw;
+    throw sdk::Error(DROVER_INVALID_CONFIG, std::string(e.what()) + "; the role in storage.config.url needs the " +
+                                                "right to create schema \"" + schema + "\" and its tables (GRANT " +
+                                                "CREATE ON DATABASE ...), or an administrator creates the schema " +
+                                                "and grants it to the role");
+  }
 }
 
 }  // namespace drover::postgres

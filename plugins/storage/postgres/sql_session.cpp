@@ -53,6 +53,15 @@ class PqxxTransaction final : public SqlTransaction {
   pqxx::work work_;
 };
 
+// libpqxx 6 does not always fill in sqlstate(); its exception type still tells.
+std::string sqlstate_of(const pqxx::sql_error& e) {
+  if (!e.sqlstate().empty()) return e.sqlstate();
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) return "42501";
+  if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) return "23505";
+  if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) return "42P01";
+  return "unknown";
+}
+
 // libpq messages end with a newline; messages we build do not.
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -129,7 +138,7 @@ void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
       last_problem = trimmed(e.what());
     } catch (const pqxx::sql_error& e) {
       throw sdk::Error(DROVER_ERROR, "PostgreSQL at " + endpoint_.host + " refused a statement (SQLSTATE " +
-                                         e.sqlstate() + "): " + trimmed(e.what()));
+                                         sqlstate_of(e) + "): " + trimmed(e.what()));
     } catch (const pqxx::usage_error& e) {
       throw sdk::Error(DROVER_ERROR, std::string("postgres storage: ") + e.what());
     }

@@ -44,8 +44,8 @@ std::string unique_schema() {
 }
 
 // Runs SQL on the test server directly (libpq), as an operator would.
-std::string admin_sql(const std::string& sql) {
-  PGconn* conn = PQconnectdb(server_url().c_str());
+std::string admin_sql(const std::string& sql, const std::string& url = server_url()) {
+  PGconn* conn = PQconnectdb(url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = PQerrorMessage(conn);
     PQfinish(conn);
@@ -153,6 +153,52 @@ TEST_F(ServerTest, DescribeMasksPassword) {
   std::string location = d["location"];
   EXPECT_EQ(location.find("s3cret"), std::string::npos) << location;
   EXPECT_NE(location.find("****"), std::string::npos) << location;
+}
+
+TEST_F(ServerTest, DescribeMasksPasswordInKeywordValueUrl) {
+  // postgresql://drover@127.0.0.1:54329/drover_test -> host=... port=... user=... dbname=... password=...
+  std::string url = server_url();
+  size_t scheme = url.find("://"), at = url.find('@'), colon = url.rfind(':'), slash = url.rfind('/');
+  ASSERT_TRUE(scheme != std::string::npos && at != std::string::npos && colon > at && slash > colon) << url;
+  std::string keywords = "host=" + url.substr(at + 1, colon - at - 1) + " port=" + url.substr(colon + 1, slash - colon - 1) +
+                         " user=" + url.substr(scheme + 3, at - scheme - 3) + " dbname=" + url.substr(slash + 1) +
+                         " password=s3cret";
+  OpenResult r = open_store(config_for(schema_, keywords));
+  ASSERT_EQ(r.status, DROVER_OK) << r.error;
+  stores_.push_back(r.store);
+  std::string location = call(r.store, vt().describe, json::object())["location"];
+  EXPECT_EQ(location.find("s3cret"), std::string::npos) << location;
+  EXPECT_NE(location.find("password=****"), std::string::npos) << location;
+}
+
+// The test server's URL with another user name (scripts/start-postgres.sh trusts loopback).
+std::string url_as(const std::string& user) {
+  std::string url = server_url();
+  size_t scheme = url.find("://"), at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return "";
+  return url.substr(0, scheme + 3) + user + url.substr(at);
+}
+
+TEST_F(ServerTest, RoleWithoutCreateRightGetsAHintAndCanUseAPreparedSchema) {
+  std::string superuser = url_as("postgres");
+  try {
+    admin_sql("DO $$ BEGIN CREATE ROLE drover_limited LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+              superuser);
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "needs the superuser 'postgres' on the test server: " << e.what();
+  }
+  OpenResult refused = open_store(config_for(schema_, url_as("drover_limited")));
+  EXPECT_EQ(refused.status, DROVER_INVALID_CONFIG) << refused.error;
+  EXPECT_NE(refused.error.find("GRANT"), std::string::npos) << refused.error;
+  if (refused.store != nullptr) vt().close(refused.store);
+
+  admin_sql("CREATE SCHEMA \"" + schema_ + "\" AUTHORIZATION drover_limited", superuser);
+  OpenResult r = open_store(config_for(schema_, url_as("drover_limited")));
+  ASSERT_EQ(r.status, DROVER_OK) << r.error;
+  stores_.push_back(r.store);
+  EXPECT_EQ(call(r.store, vt().create_task, {{"title", "limited"}})["id"], "t1");
+  admin_sql("DROP SCHEMA \"" + schema_ + "\" CASCADE", superuser);  // TearDown's user does not own it
+  schema_.clear();
 }
 
 TEST_F(ServerTest, RefusesSchemaWrittenByNewerDrover) {
