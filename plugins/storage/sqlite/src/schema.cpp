@@ -74,6 +74,8 @@ CREATE TABLE tasks (
   UNIQUE (num, sequence)
 );
 CREATE INDEX tasks_by_status ON tasks (status, priority DESC, created_ms, num, sequence);
+-- Finding expired leases must not walk every running task.
+CREATE INDEX tasks_by_lease_expiry ON tasks (status, lease_expires_ms);
 CREATE INDEX tasks_by_epic ON tasks (epic);
 CREATE INDEX tasks_by_lease_owner ON tasks (lease_owner) WHERE lease_owner IS NOT NULL;
 

@@ -34,17 +34,36 @@ std::string SqliteStore::claim_task(std::string_view request) {
 
   std::lock_guard lock(mutex_);
   return db_.write([&] {
-    Query pick = db_.query(
-        "SELECT id, status FROM tasks "
-        "WHERE ((status = 'ready' AND not_before_ms <= ?1) OR (status = 'running' AND lease_expires_ms < ?1)) "
-        "AND (?2 IS NULL OR epic = ?2) "
+    // Two index-ordered probes (ready, and running with an expired lease),
+    // each stopping at its first match, instead of one OR that scans and sorts.
+    struct Candidate {
+      std::string id;
+      int64_t priority, created_ms, num, sequence;
+      bool better_than(const Candidate& o) const {
+        if (priority != o.priority) return priority > o.priority;
+        if (created_ms != o.created_ms) return created_ms < o.created_ms;
+        if (num != o.num) return num < o.num;
+        return sequence < o.sequence;
+      }
+    };
+    auto probe = [&](Query q) -> std::optional<Candidate> {
+      q.bind(1, now).bind_optional(2, epic).bind_optional(3, default_agent).bind(4, std::string_view(excluded));
+      if (!q.next()) return std::nullopt;
+      return Candidate{q.text(0), q.integer(1), q.integer(2), q.integer(3), q.integer(4)};
+    };
+    std::optional<Candidate> ready = probe(db_.query(
+        "SELECT id, priority, created_ms, num, sequence FROM tasks "
+        "WHERE status = 'ready' AND not_before_ms <= ?1 AND (?2 IS NULL OR epic = ?2) "
         "AND (COALESCE(agent, ?3) IS NULL OR COALESCE(agent, ?3) NOT IN (SELECT value FROM json_each(?4))) "
-        "ORDER BY priority DESC, created_ms, num, sequence LIMIT 1");
-    pick.bind(1, now).bind_optional(2, epic).bind_optional(3, default_agent).bind(4, std::string_view(excluded));
-    if (!pick.next()) return std::string("null");
-    std::string id = pick.text(0);
-    bool reclaimed = pick.text(1) == "running";
-    pick.run();
+        "ORDER BY priority DESC, created_ms, num, sequence LIMIT 1"));
+    std::optional<Candidate> expired = probe(db_.query(
+        "SELECT id, priority, created_ms, num, sequence FROM tasks "
+        "WHERE status = 'running' AND lease_expires_ms < ?1 AND (?2 IS NULL OR epic = ?2) "
+        "AND (COALESCE(agent, ?3) IS NULL OR COALESCE(agent, ?3) NOT IN (SELECT value FROM json_each(?4))) "
+        "ORDER BY priority DESC, created_ms, num, sequence LIMIT 1"));
+    if (!ready && !expired) return std::string("null");
+    bool reclaimed = expired && (!ready || expired->better_than(*ready));
+    std::string id = reclaimed ? expired->id : ready->id;
 
     std::optional<std::string> previous_owner;
     if (reclaimed) previous_owner = load_state(id)->lease_owner;
