@@ -451,6 +451,22 @@ TEST(ProcessRunner, ManyConcurrentRuns) {
   EXPECT_EQ(runner.running(), 0u);
 }
 
+TEST(ProcessRunner, ExitDetectionWorksWithoutPidfd) {
+  ::setenv("DROVER_PROCESS_NO_PIDFD", "1", 1);
+  ProcessRunner runner;
+  Lines lines;
+  auto r = runner.run(python("import sys\nprint('polled')\nsys.exit(4)"), lines.handler());
+  ProcessSpec sleeper = python("import time\ntime.sleep(60)");
+  sleeper.timeout = 300ms;
+  auto t = runner.run(sleeper, {});
+  ::unsetenv("DROVER_PROCESS_NO_PIDFD");
+  ASSERT_TRUE(r.ok() && t.ok());
+  EXPECT_EQ(r->exit_code, 4);
+  EXPECT_EQ(lines.of(1), (std::vector<std::string>{"polled"}));
+  EXPECT_TRUE(t->timed_out);
+  EXPECT_EQ(t->signal, SIGTERM);
+}
+
 long max_rss_kb() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);

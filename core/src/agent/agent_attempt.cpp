@@ -25,6 +25,7 @@ namespace {
 
 using nlohmann::json;
 
+constexpr std::size_t kMaxAgentLineBytes = 4 << 20;
 const std::set<std::string> kOutcomes = {"success", "failure", "blocked", "quota", "timeout", "crashed"};
 
 AgentAttemptResult crashed(const AgentAttemptRequest& request, std::string reason) {
@@ -145,6 +146,9 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   spec.inactivity_timeout = request.inactivity_timeout;
   spec.kill_grace = request.kill_grace;
   spec.log_path = request.log_file;
+  // Agents print whole JSON events per line; give large ones (a long final
+  // message, a big tool result) room before they are cut into pieces.
+  spec.max_line_bytes = kMaxAgentLineBytes;
 
   RunHandle parser;
   parser.vtable = &vtable;

@@ -1,0 +1,49 @@
+// Recognising limit messages and their reset times (plugins/agents/common/quota_text.h).
+#include "quota_text.h"
+
+#include <gtest/gtest.h>
+
+namespace drover::agents {
+namespace {
+
+constexpr int64_t kNow = 1795671966000;  // 2026-11-26T02:26:06Z
+
+TEST(QuotaText, RecognisesLimitMessages) {
+  EXPECT_TRUE(mentions_quota("Claude AI usage limit reached|1795680000"));
+  EXPECT_TRUE(mentions_quota("API Error: 429 {\"type\":\"rate_limit_error\"}"));
+  EXPECT_TRUE(mentions_quota("You've hit your usage limit. Try again in 2 hours."));
+  EXPECT_TRUE(mentions_quota("insufficient_quota"));
+  EXPECT_TRUE(mentions_quota("HTTP 429 Too Many Requests"));
+  EXPECT_TRUE(mentions_quota("5-hour limit reached ∙ resets 3pm"));
+  EXPECT_FALSE(mentions_quota("API Error: 400 scripted failure from fake server"));
+  EXPECT_FALSE(mentions_quota("processed 14290 files"));
+  EXPECT_FALSE(mentions_quota("Reached maximum number of turns (1)"));
+}
+
+TEST(QuotaText, ResetTimes) {
+  EXPECT_EQ(quota_reset_ms("Claude AI usage limit reached|1795680000", kNow), 1795680000000);
+  EXPECT_EQ(quota_reset_ms("limit|1795680000123", kNow), 1795680000123);
+  EXPECT_EQ(quota_reset_ms("try again in 2 hours 5 minutes.", kNow), kNow + (2 * 3600 + 5 * 60) * 1000);
+  EXPECT_EQ(quota_reset_ms("Please try again in 1h30m", kNow), kNow + 90 * 60 * 1000);
+  EXPECT_EQ(quota_reset_ms("Rate limited. Retry after 20.5 seconds", kNow), kNow + 20500);
+  EXPECT_EQ(quota_reset_ms("try again in 3 days", kNow), kNow + 3 * 86400000LL);
+  EXPECT_EQ(quota_reset_ms("limit resets at 2026-11-27T08:00:00Z", kNow), 1795766400000);
+  EXPECT_EQ(quota_reset_ms("resets at 2026-11-27T10:00:00.5+02:00", kNow), 1795766400000);
+  EXPECT_EQ(quota_reset_ms("429 Too Many Requests", kNow), std::nullopt);
+  EXPECT_EQ(quota_reset_ms("try again later", kNow), std::nullopt);
+  EXPECT_EQ(quota_reset_ms("resets 3pm (Europe/Berlin)", kNow), std::nullopt);  // foreign zone: unknown
+}
+
+TEST(QuotaText, ClockTimeIsTheNextOccurrence) {
+  auto at = quota_reset_ms("5-hour limit reached - resets 3pm", kNow);
+  ASSERT_TRUE(at);
+  EXPECT_GT(*at, kNow);
+  EXPECT_LE(*at, kNow + 86400000);
+  auto at2 = quota_reset_ms("resets at 14:30", kNow);
+  ASSERT_TRUE(at2);
+  EXPECT_GT(*at2, kNow);
+  EXPECT_EQ((*at2 / 60000) % 30, 0);
+}
+
+}  // namespace
+}  // namespace drover::agents
