@@ -62,10 +62,17 @@ std::string sqlstate_of(const pqxx::sql_error& e) {
   return "unknown";
 }
 
-// libpq messages end with a newline; messages we build do not.
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
+// libpq messages span lines ("...failed: Connection refused\n\tIs the server
+// running...?\n"); ours are one line.
+std::string trimmed(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    bool space = c == '\n' || c == '\t' || c == ' ';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 }  // namespace
 

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -278,6 +281,64 @@ TEST_F(ServerTest, RacingOppositeDependenciesNeverFormACycle) {
     EXPECT_EQ(refused.status, DROVER_CONFLICT);
     EXPECT_NE(refused.error.find("dependency cycle: "), std::string::npos) << refused.error;
   }
+}
+
+// A private cluster (scripts/start-postgres.sh with its own directory and port)
+// that the test stops and starts underneath an open store.
+class PrivateServer {
+ public:
+  PrivateServer() {
+    char pattern[] = "/tmp/drover-pg-restart-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = pattern;
+    std::filesystem::permissions(dir_, std::filesystem::perms::all);  // the postgres user writes here too
+    port_ = 55000 + static_cast<int>(getpid() % 1000);
+  }
+  ~PrivateServer() {
+    run("stop-postgres.sh");
+    std::filesystem::remove_all(dir_);
+  }
+  // Runs one of the scripts; returns its last stdout line.
+  std::string run(const std::string& script) const {
+    std::string command = "DROVER_PG_DIR=" + dir_ + " DROVER_PG_PORT=" + std::to_string(port_) + " " +
+                          DROVER_SCRIPTS_DIR "/" + script + " 2>/dev/null";
+    FILE* out = popen(command.c_str(), "r");
+    if (out == nullptr) throw std::runtime_error("cannot run " + script);
+    std::string last;
+    char line[512];
+    while (fgets(line, sizeof line, out) != nullptr) last = line;
+    if (pclose(out) != 0) throw std::runtime_error(script + " failed");
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    return last;
+  }
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+};
+
+TEST(PostgresRestart, StoreReportsUnavailableWhileDownAndRecoversAfterRestart) {
+  if (!std::filesystem::exists("/usr/lib/postgresql/15/bin/initdb")) GTEST_SKIP() << "PostgreSQL 15 not installed";
+  PrivateServer server;
+  std::string url = server.run("start-postgres.sh");
+  ASSERT_EQ(url.rfind("postgresql://", 0), 0u) << url;
+  OpenResult r = open_store("url: " + url + "\nschema: restart\nconnect_timeout: 2\n");
+  ASSERT_EQ(r.status, DROVER_OK) << r.error;
+  json task = call(r.store, vt().create_task, {{"title", "durable"}});
+
+  server.run("stop-postgres.sh");
+  auto started = std::chrono::steady_clock::now();
+  CallResult down = call_op(vt().get_task, r.store, json{{"id", task["id"]}}.dump());
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(down.status, DROVER_UNAVAILABLE) << down.error;
+  EXPECT_NE(down.error.find("127.0.0.1:" + std::to_string(server.port())), std::string::npos) << down.error;
+  EXPECT_LT(waited, std::chrono::seconds(15));
+  ::testing::Test::RecordProperty("unavailable_message", down.error);
+
+  server.run("start-postgres.sh");
+  EXPECT_EQ(call(r.store, vt().get_task, {{"id", task["id"]}})["title"], "durable");
+  vt().close(r.store);
 }
 
 }  // namespace
