@@ -82,8 +82,8 @@ void add_plugin_commands(CLI::App& app, GlobalOptions& g) {
       return;
     }
     for (const char* k : {"name", "kind", "version", "abi", "file", "build_info"})
-      std::cout << std::left << std::setw(11) << (std::string(k) + ":") << j[k].get<std::string>() << "\n";
-    std::cout << std::left << std::setw(11) << "vtable:" << j["vtable_size"].get<uint32_t>() << " bytes\n";
+      std::cout << std::left << std::setw(12) << (std::string(k) + ":") << j[k].get<std::string>() << "\n";
+    std::cout << std::left << std::setw(12) << "vtable:" << j["vtable_size"].get<uint32_t>() << " bytes\n";
   });
 }
 

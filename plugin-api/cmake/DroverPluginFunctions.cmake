@@ -40,4 +40,9 @@ function(drover_add_plugin target)
   set(_script "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/drover-plugin.map")
   target_link_options(${target} PRIVATE "LINKER:--version-script=${_script}" "LINKER:-z,defs")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_script}")
+  # Set DROVER_PLUGIN_INSTALL_DIR to have `cmake --install` put the plugin there
+  # (Drover's own build uses lib/drover/plugins, next to bin/drover).
+  if(DROVER_PLUGIN_INSTALL_DIR)
+    install(TARGETS ${target} LIBRARY DESTINATION ${DROVER_PLUGIN_INSTALL_DIR})
+  endif()
 endfunction()
