@@ -218,7 +218,15 @@ struct ProcessRunner::Impl {
       sigemptyset(&block);
       sigaddset(&block, SIGPIPE);
       pthread_sigmask(SIG_BLOCK, &block, nullptr);
-      io.run();
+      // A handler that throws must not take the loop (and every child) down.
+      for (;;) {
+        try {
+          io.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("process runner: event loop handler failed: {}", e.what());
+        }
+      }
     });
   }
 
@@ -580,7 +588,25 @@ Result<ProcessRunner::RunId> ProcessRunner::start(ProcessSpec spec, LineHandler 
 
   Impl* impl = impl_.get();
   int out_fd = out.take_read(), err_fd = err.take_read(), in_fd = spec.stdin_data ? in.take_write() : -1;
-  asio::post(impl->io, [impl, run, out_fd, err_fd, in_fd, pid_fd] { impl->setup(run, out_fd, err_fd, in_fd, pid_fd); });
+  asio::post(impl->io, [impl, run, out_fd, err_fd, in_fd, pid_fd] {
+    try {
+      impl->setup(run, out_fd, err_fd, in_fd, pid_fd);
+    } catch (const std::exception& e) {
+      // Cannot watch it, so do not let it run unwatched.
+      spdlog::error("process {}: cannot watch it ({}); killing it", run->pid, e.what());
+      ::kill(-run->pid, SIGKILL);
+      auto close_unowned = [](int fd, asio::posix::stream_descriptor& d) {
+        if (fd >= 0 && (!d.is_open() || d.native_handle() != fd)) ::close(fd);
+      };
+      close_unowned(out_fd, run->out.fd);
+      close_unowned(err_fd, run->err.fd);
+      close_unowned(in_fd, run->in);
+      close_unowned(pid_fd, run->pidfd);
+      run->exited = true;
+      run->result.signal = SIGKILL;
+      impl->finish(run);
+    }
+  });
   return id;
 }
 
