@@ -102,13 +102,15 @@ std::vector<Backend> conformance_backends() {
   bool postgres_built = std::filesystem::exists(postgres_plugin);
   if (!url.empty() && postgres_built) {
     backends.push_back(postgres_backend(url, ""));
-  } else if (ci) {
+  } else {
+    std::string why = url.empty() ? "DROVER_TEST_POSTGRES_URL is not set; point it at a PostgreSQL database "
+                                    "(e.g. postgresql://drover@localhost/drover_test)"
+                                  : postgres_plugin + " was not built";
     // In CI the PostgreSQL run is part of the contract: a missing database or
     // plugin must fail loudly instead of silently shrinking coverage.
-    std::string why = url.empty() ? "CI=true but DROVER_TEST_POSTGRES_URL is not set; point it at a PostgreSQL "
-                                    "database (e.g. postgresql://drover@localhost/drover_test)"
-                                  : "CI=true but " + postgres_plugin + " was not built";
-    backends.push_back(postgres_backend(url, why));
+    Backend b = postgres_backend(url, ci ? "CI=true but " + why : "");
+    if (!ci) b.skip = why;
+    backends.push_back(b);
   }
 
   std::string custom = env("DROVER_CONFORMANCE_PLUGIN");

@@ -4,7 +4,9 @@
 //   sqlite    always: a temporary directory per test holding the database file;
 //   postgres  when libdrover-storage-postgres.so is in the plugin directory and
 //             DROVER_TEST_POSTGRES_URL is set: that database, a schema per test.
-//             With CI=true a missing URL or plugin is a failure, not a skip;
+//             Otherwise its tests are skipped, and with CI=true they fail. (Always
+//             listed, so test names do not depend on the environment: ctest
+//             caches the discovered list.)
 //   custom    a third party's plugin: DROVER_CONFORMANCE_PLUGIN=/path/lib.so and
 //             DROVER_CONFORMANCE_CONFIG (YAML; {unique} and {dir} are replaced).
 #pragma once
@@ -28,6 +30,8 @@ struct Backend {
   std::string plugin_path;  // the .so file
   // Set when the backend is required (CI) but cannot run: tests fail with it.
   std::string unavailable;
+  // Set when the backend is optional and cannot run here: tests skip with it.
+  std::string skip;
   // Processes racing in the multi-process tests.
   int concurrent_processes = 4;
   // Builds the location of a fresh store; `unique` is a lower-case identifier.

@@ -5,7 +5,10 @@
 namespace drover::storage_test {
 
 void StorageTest::SetUp() {
-  if (!backend().unavailable.empty()) FAIL() << backend().name << " backend required but unavailable: " << backend().unavailable;
+  if (!backend().unavailable.empty()) {
+    FAIL() << backend().name << " backend required but unavailable: " << backend().unavailable;
+  }
+  if (!backend().skip.empty()) GTEST_SKIP() << backend().name << " backend not available: " << backend().skip;
   ASSERT_TRUE(std::filesystem::exists(backend().plugin_path)) << "plugin file missing: " << backend().plugin_path;
   plugin_ = &load_plugin(backend());
   std::string directory = make_temp_directory();

@@ -153,8 +153,9 @@ int main(int argc, char** argv) {
   std::printf("%-10s %14s %14s %12s %28s\n", "backend", "steps/s (1w)", "steps/s (4p)", "claims/s",
               "complete+100 deps ms (p50/p95/max)");
   for (const Backend& backend : conformance_backends()) {
-    if (!backend.unavailable.empty()) {
-      std::printf("%-10s skipped: %s\n", backend.name.c_str(), backend.unavailable.c_str());
+    if (!backend.unavailable.empty() || !backend.skip.empty()) {
+      std::printf("%-10s skipped: %s\n", backend.name.c_str(),
+                  (backend.unavailable.empty() ? backend.skip : backend.unavailable).c_str());
       continue;
     }
     try {
