@@ -66,7 +66,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     json req{{"title", o->title}, {"description", o->description}, {"now_ms", wall_ms()}};
     if (!o->epic.empty()) req["epic"] = o->epic;
     if (!o->parent.empty()) req["parent"] = o->parent;
-    if (!o->priority.empty()) req["priority"] = unwrap(parse_priority(o->priority), "--priority");
+    req["priority"] = o->priority.empty() ? kPriorityNormal : unwrap(parse_priority(o->priority), "--priority");
     if (!o->blocked_by.empty()) req["blocked_by"] = split_ids(o->blocked_by);
     if (!o->agent.empty()) {
       if (!project->config().agents.count(o->agent)) {
