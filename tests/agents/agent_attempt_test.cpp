@@ -169,5 +169,67 @@ TEST(AgentAttempt, CancelFromAnotherThreadStopsTheAgent) {
   EXPECT_EQ(r->session_id, "16372856-d256-41d8-9658-89ac8b799092");
 }
 
+TEST(AgentAttempt, InactivityTimeoutStopsASilentAgent) {
+  AttemptWorkspace ws;
+  Agent agent("codex", binary_yaml(ws, replay("codex_exec_json.jsonl", "drop_last,hang")));
+  AgentAttemptRequest req;
+  req.task_id = "T-1";
+  req.prompt = "p";
+  req.prompt_file = ws.prompt_file().string();
+  req.worktree = ws.worktree().string();
+  req.timeout = std::chrono::seconds(60);
+  req.inactivity_timeout = std::chrono::milliseconds(600);
+  req.kill_grace = std::chrono::milliseconds(300);
+  ProcessRunner runner;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_agent_attempt(agent.vtable(), agent.handle(), req, runner);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_EQ(r->outcome, "timeout");
+  EXPECT_TRUE(r->inactive);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_NE(r->reason.find("no output"), std::string::npos) << r->reason;
+}
+
+TEST(AgentAttempt, ManyConcurrentAttemptsShareOneRunner) {
+  constexpr int kAttempts = 12;
+  const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"claude", "claude_stream_json.jsonl"},
+      {"codex", "codex_exec_json.jsonl"},
+      {"opencode", "opencode_run_format_json.jsonl"},
+      {"amp", "claude_2.1.332_stream_json.jsonl"},
+  };
+  ProcessRunner runner;
+  std::vector<std::unique_ptr<AttemptWorkspace>> spaces;
+  std::vector<std::unique_ptr<Agent>> agents;
+  for (int i = 0; i < kAttempts; ++i) {
+    spaces.push_back(std::make_unique<AttemptWorkspace>());
+    const auto& [name, file] = kinds[i % kinds.size()];
+    agents.push_back(std::make_unique<Agent>(name, binary_yaml(*spaces.back(), replay(file, i % 2 ? "interleave" : ""))));
+  }
+  std::vector<AgentAttemptResult> results(kAttempts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i) {
+    threads.emplace_back([&, i] {
+      AgentAttemptRequest req;
+      req.task_id = "T-" + std::to_string(i);
+      req.prompt = "prompt " + std::to_string(i);
+      req.prompt_file = spaces[i]->prompt_file().string();
+      req.worktree = spaces[i]->worktree().string();
+      req.log_file = spaces[i]->log().string();
+      req.timeout = std::chrono::seconds(60);
+      auto r = run_agent_attempt(agents[i]->vtable(), agents[i]->handle(), req, runner);
+      if (r.ok()) results[i] = r.value();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kAttempts; ++i) {
+    EXPECT_EQ(results[i].outcome, "success") << i << ": " << results[i].reason;
+    EXPECT_TRUE(results[i].session_id) << i;
+    EXPECT_EQ(slurp(spaces[i]->prompt_file()), "prompt " + std::to_string(i));
+  }
+  EXPECT_EQ(runner.running(), 0u);
+}
+
 }  // namespace
 }  // namespace drover::testing

@@ -8,6 +8,22 @@
 // Children are watched by one Boost.Asio event loop on a background thread, so N
 // concurrent runs do not need N threads blocked in the runner. Boost headers
 // stay out of this file.
+//
+// Behaviour worth knowing (implementation: core/src/process/process_runner.cpp):
+//   - argv[0] is resolved against the child's PATH before anything is spawned,
+//     so a missing program is an error naming it; one argv string may not reach
+//     128 KiB (Linux MAX_ARG_STRLEN): pass large text on stdin or in a file.
+//   - The child leads a new process group, starts with default signal
+//     dispositions and an empty signal mask, and inherits no other descriptor.
+//   - When the child exits, whatever it left running in its process group is
+//     killed (SIGKILL); output still in the pipes is delivered, waiting at most
+//     2 s for a process that left the group but holds the pipes.
+//   - No signal handler is installed (exits are seen through a pidfd, or by
+//     polling when the kernel has none); SIGPIPE is blocked on the loop thread
+//     only. Nobody else in the process may reap these children (do not set
+//     SIGCHLD to SIG_IGN, do not call waitpid(-1)).
+//   - LineHandler runs on the loop thread: keep it short, and never destroy the
+//     runner from inside it.
 #ifndef DROVER_PROCESS_PROCESS_RUNNER_H
 #define DROVER_PROCESS_PROCESS_RUNNER_H
 
@@ -82,11 +98,17 @@ class ProcessRunner {
 
 // Builds a child environment: the variables from the current environment named
 // in allow_list (HOME, PATH, LANG, ... plus any the caller adds), then extra on
-// top. Values of the parent not in the list are never passed on.
+// top. Values of the parent not in the list are never passed on. An entry
+// ending in '*' ("AWS_*") allows every variable with that prefix.
 std::map<std::string, std::string> build_child_environment(const std::vector<std::string>& allow_list,
                                                            const std::map<std::string, std::string>& extra);
 
-// The default allow-list for agent processes.
+// The default allow-list for agent processes: HOME PATH LANG LC_ALL LC_CTYPE
+// TERM TMPDIR USER LOGNAME SHELL TZ SSL_CERT_FILE SSL_CERT_DIR and the proxy
+// variables. No credentials: an agent plugin names the variables its CLI needs
+// (ANTHROPIC_API_KEY, OPENAI_API_KEY, AMP_API_KEY, ...) in its build_command
+// response ("pass_env"), so each secret reaches only the agent that uses it.
+// The parent's DROVER_* variables are not passed; the host sets its own.
 const std::vector<std::string>& default_environment_allow_list();
 
 }  // namespace drover
