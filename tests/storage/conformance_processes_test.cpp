@@ -48,7 +48,7 @@ TEST_P(StorageProcesses, ConcurrentClaimersHandOutEveryTaskExactlyOnce) {
   for (int p = 0; p < processes; ++p) {
     children.push_back(spawn_child([&, p]() -> int {
       start.wait();
-      StoreSession store(load_plugin(backend()), location());
+      StoreSession store(load_plugin_in_child(backend()), location());
       if (!store.is_open()) throw std::runtime_error("open: " + store.open_result().error);
       std::string executor = "proc-" + std::to_string(p);
       std::string claims = location().directory + "/claims-" + std::to_string(p);
@@ -99,7 +99,7 @@ TEST_P(StorageProcesses, ExpiredLeaseIsReclaimedExactlyOnceUnderRacingClaimers) 
   std::vector<pid_t> children;
   for (int p = 0; p < processes; ++p) {
     children.push_back(spawn_child([&, p]() -> int {
-      StoreSession store(load_plugin(backend()), location());
+      StoreSession store(load_plugin_in_child(backend()), location());
       if (!store.is_open()) throw std::runtime_error("open: " + store.open_result().error);
       start.wait();  // opened first, so the race is on the claim itself
       std::string executor = "racer-" + std::to_string(p);
@@ -141,7 +141,7 @@ TEST_P(StorageProcesses, ExpiredLeaseIsReclaimedExactlyOnceUnderRacingClaimers) 
 // The writer: every iteration touches tasks, dependencies, leases, workflow
 // steps and events, and reports progress on `progress` after committing.
 int killable_writer(const Backend& backend, const StoreLocation& location, int round, int progress_fd) {
-  StoreSession store(load_plugin(backend), location);
+  StoreSession store(load_plugin_in_child(backend), location);
   if (!store.is_open()) throw std::runtime_error("open: " + store.open_result().error);
   std::string workflow = "writer-" + std::to_string(round);
   std::string executor = "writer-" + std::to_string(round);

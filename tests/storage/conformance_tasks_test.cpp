@@ -180,6 +180,14 @@ TEST_P(StorageConformance, SubTasksRunInSequenceAndBlockTheirParent) {
   EXPECT_EQ(order, (Ids{"t1.1", "t1.2", "t1.3", "t1"}));
 }
 
+TEST_P(StorageConformance, SubTaskIdsSortNumerically) {
+  create_task("parent");
+  for (int i = 0; i < 10; ++i) create_task("step", {{"parent", "t1"}});
+  create_task("next");
+  Ids expected = {"t1", "t1.1", "t1.2", "t1.3", "t1.4", "t1.5", "t1.6", "t1.7", "t1.8", "t1.9", "t1.10", "t2"};
+  EXPECT_EQ(ids_of(list_tasks()), expected);
+}
+
 TEST_P(StorageConformance, SubTaskRulesAreEnforced) {
   create_task("parent");
   create_task("child", {{"parent", "t1"}});

@@ -18,6 +18,10 @@ const AbiPlugin& load_plugin(const Backend& backend) {
   return *slot;
 }
 
+const AbiPlugin& load_plugin_in_child(const Backend& backend) {
+  return *new AbiPlugin(backend.plugin_path);  // never unloaded, like the host
+}
+
 const drover_storage_vtable_v1& storage_vtable(const AbiPlugin& plugin) {
   const drover_plugin_descriptor& d = plugin.descriptor();
   if (d.kind != DROVER_KIND_STORAGE) throw std::runtime_error("plugin is not a storage plugin");

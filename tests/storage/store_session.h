@@ -40,6 +40,9 @@ class StoreSession {
 
 // Loads the backend's plugin once per process.
 const drover::testing::AbiPlugin& load_plugin(const Backend& backend);
+// Loads the plugin afresh (dlopen + entry point), for a forked child process
+// that opens its own store the way a separate drover process would.
+const drover::testing::AbiPlugin& load_plugin_in_child(const Backend& backend);
 const drover_storage_vtable_v1& storage_vtable(const drover::testing::AbiPlugin& plugin);
 
 std::string status_name(drover_status status);

@@ -126,7 +126,7 @@ Figures run_backend(const Backend& backend, double budget_s) {
   }
   std::sort(latencies.begin(), latencies.end());
   f.complete_median_ms = latencies[latencies.size() / 2];
-  f.complete_p95_ms = latencies[latencies.size() * 95 / 100];
+  f.complete_p95_ms = latencies[(latencies.size() * 95 + 99) / 100 - 1];  // nearest rank
   f.complete_max_ms = latencies.back();
 
   store.reset();
