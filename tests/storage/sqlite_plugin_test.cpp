@@ -1,0 +1,160 @@
+// Behaviour specific to the SQLite plugin (beyond the shared conformance
+// suite): where the file goes, the config rules, the on-disk settings and
+// version bookkeeping, and waiting out another process's write lock.
+// Still ABI-only for the plugin; sqlite3 is used directly to inspect the file.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "store_session.h"
+
+namespace drover::storage_test {
+namespace {
+
+namespace fs = std::filesystem;
+using V = drover_storage_vtable_v1;
+
+class SqlitePlugin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend_ = conformance_backends().front();
+    ASSERT_EQ(backend_.name, "sqlite");
+    plugin_ = &load_plugin(backend_);
+    root_ = make_temp_directory();
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+  StoreLocation at(const std::string& config_yaml) const {
+    return StoreLocation{config_yaml, Json{{"project_root", root_}, {"drover_dir", root_ + "/.drover"}}.dump(), root_};
+  }
+  drover_status check(const std::string& yaml, std::string* message = nullptr) const {
+    drover_error error;
+    drover_status s = storage_vtable(*plugin_).check_config(drover::testing::to_str(yaml), &error);
+    if (message != nullptr) *message = error.message;
+    return s;
+  }
+  // Runs one statement on the file with a separate, raw sqlite3 connection.
+  static std::string query_text(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out = text == nullptr ? "" : reinterpret_cast<const char*>(text);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  }
+
+  Backend backend_;
+  const drover::testing::AbiPlugin* plugin_ = nullptr;
+  std::string root_;
+};
+
+TEST_F(SqlitePlugin, DefaultPathIsUnderTheProjectRoot) {
+  StoreSession store(*plugin_, at(""));
+  ASSERT_TRUE(store.is_open()) << store.open_result().error;
+  EXPECT_TRUE(fs::exists(root_ + "/.drover/drover.db"));
+  Json d = store.must(&V::describe, Json::object());
+  EXPECT_EQ(d["backend"], "sqlite");
+  EXPECT_EQ(d["schema_version"], 1);
+  EXPECT_EQ(d["location"], root_ + "/.drover/drover.db");
+}
+
+TEST_F(SqlitePlugin, RelativePathResolvesAgainstProjectRootAbsoluteStaysPut) {
+  {
+    StoreSession store(*plugin_, at("path: state/tasks.db\n"));
+    ASSERT_TRUE(store.is_open()) << store.open_result().error;
+    EXPECT_TRUE(fs::exists(root_ + "/state/tasks.db"));
+  }
+  std::string absolute = root_ + "/elsewhere/abs.db";
+  StoreSession store(*plugin_, at("path: " + absolute + "\n"));
+  ASSERT_TRUE(store.is_open()) << store.open_result().error;
+  EXPECT_TRUE(fs::exists(absolute));
+}
+
+TEST_F(SqlitePlugin, ConfigIsValidatedWithMessagesNamingTheKey) {
+  std::string message;
+  EXPECT_EQ(check(""), DROVER_OK);
+  EXPECT_EQ(check("path: x.db"), DROVER_OK);
+  EXPECT_EQ(check("path: x.db\nbusy: 3\n", &message), DROVER_INVALID_CONFIG);
+  EXPECT_NE(message.find("'busy'"), std::string::npos) << message;
+  EXPECT_EQ(check("path: [a, b]", &message), DROVER_INVALID_CONFIG);
+  EXPECT_NE(message.find("path"), std::string::npos) << message;
+  EXPECT_EQ(check("- just\n- a list\n"), DROVER_INVALID_CONFIG);
+  EXPECT_EQ(check("path: \"unterminated"), DROVER_INVALID_CONFIG);
+  StoreSession store(*plugin_, at("pathh: typo.db\n"));
+  EXPECT_EQ(store.open_result().status, DROVER_INVALID_CONFIG);
+  EXPECT_NE(store.open_result().error.find("pathh"), std::string::npos) << store.open_result().error;
+  EXPECT_FALSE(fs::exists(root_ + "/typo.db"));
+}
+
+TEST_F(SqlitePlugin, StoreUsesWalAndRecordsItsSchemaVersion) {
+  std::string path = root_ + "/s.db";
+  StoreSession store(*plugin_, at("path: " + path + "\n"));
+  ASSERT_TRUE(store.is_open()) << store.open_result().error;
+  EXPECT_EQ(query_text(path, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "1");
+  EXPECT_EQ(query_text(path, "SELECT MAX(version) FROM schema_version"), "1");
+}
+
+TEST_F(SqlitePlugin, NewerVersionInTheHistoryTableAloneIsAlsoRefused) {
+  std::string path = root_ + "/s.db";
+  { StoreSession store(*plugin_, at("path: " + path + "\n")); }
+  query_text(path, "INSERT INTO schema_version (version, applied_ms) VALUES (3, 0)");
+  StoreSession store(*plugin_, at("path: " + path + "\n"));
+  EXPECT_EQ(store.open_result().status, DROVER_UNSUPPORTED);
+  EXPECT_EQ(store.open_result().error,
+            "store " + path + " has schema version 3; this sqlite plugin supports up to 1: upgrade drover");
+}
+
+TEST_F(SqlitePlugin, NotADatabaseFileIsAClearError) {
+  std::string path = root_ + "/junk.db";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("this is not an sqlite database, just some text that is long enough to matter................", f);
+  fclose(f);
+  StoreSession store(*plugin_, at("path: " + path + "\n"));
+  EXPECT_FALSE(store.is_open());
+  EXPECT_NE(store.open_result().error.find(path), std::string::npos) << store.open_result().error;
+}
+
+TEST_F(SqlitePlugin, WaitsOutAnotherConnectionsWriteLock) {
+  std::string path = root_ + "/s.db";
+  StoreSession store(*plugin_, at("path: " + path + "\n"));
+  ASSERT_TRUE(store.is_open()) << store.open_result().error;
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::thread holder([other] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  auto start = std::chrono::steady_clock::now();
+  CallResult r = store.call(&V::create_task, {{"title", "after the lock"}, {"now_ms", 1}});
+  auto waited = std::chrono::steady_clock::now() - start;
+  holder.join();
+  sqlite3_close(other);
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+}
+
+TEST_F(SqlitePlugin, TwoHandlesInOneProcessSeeEachOthersWrites) {
+  StoreLocation location = at("path: shared.db\n");
+  StoreSession a(*plugin_, location);
+  StoreSession b(*plugin_, location);
+  ASSERT_TRUE(a.is_open() && b.is_open());
+  a.must(&V::create_task, {{"title", "from a"}, {"now_ms", 1}});
+  EXPECT_EQ(b.must(&V::create_task, {{"title", "from b"}, {"now_ms", 1}})["id"], "t2");
+  EXPECT_EQ(a.must(&V::get_task, {{"id", "t2"}})["title"], "from b");
+}
+
+}  // namespace
+}  // namespace drover::storage_test
