@@ -51,7 +51,8 @@ CREATE TABLE tasks (
   completed_ms bigint NOT NULL DEFAULT 0,
   subtasks bigint NOT NULL DEFAULT 0
 );
-CREATE INDEX tasks_claimable ON tasks (priority DESC, created_ms, num, sequence) WHERE status IN ('ready', 'running');
+CREATE INDEX tasks_ready ON tasks (priority DESC, created_ms, num, sequence) WHERE status = 'ready';
+CREATE INDEX tasks_running_by_lease ON tasks (lease_expires_ms) WHERE status = 'running';
 CREATE INDEX tasks_by_epic ON tasks (epic);
 CREATE INDEX tasks_by_lease_owner ON tasks (lease_owner) WHERE lease_owner IS NOT NULL;
 CREATE TABLE dependencies (

@@ -170,4 +170,26 @@ std::string text_array_literal(const std::vector<std::string>& values) {
   return out;
 }
 
+std::vector<std::string> parse_text_array(const std::string& literal) {
+  std::vector<std::string> out;
+  if (literal.size() < 2 || literal.front() != '{' || literal.back() != '}') return out;
+  size_t i = 1;
+  const size_t end = literal.size() - 1;
+  while (i < end) {
+    std::string element;
+    if (literal[i] == '"') {
+      for (++i; i < end && literal[i] != '"'; ++i) {
+        if (literal[i] == '\\' && i + 1 < end) ++i;
+        element += literal[i];
+      }
+      ++i;  // closing quote
+    } else {
+      for (; i < end && literal[i] != ','; ++i) element += literal[i];
+    }
+    out.push_back(std::move(element));
+    if (i < end && literal[i] == ',') ++i;
+  }
+  return out;
+}
+
 }  // namespace drover::postgres

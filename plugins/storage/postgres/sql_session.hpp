@@ -80,6 +80,8 @@ class SqlSession {
 
 // A PostgreSQL array literal ('{"a","b"}') of text values, for "= ANY($n::text[])".
 std::string text_array_literal(const std::vector<std::string>& values);
+// The elements of a one-dimensional text[] in PostgreSQL's output format ('{a,"b c"}').
+std::vector<std::string> parse_text_array(const std::string& literal);
 
 }  // namespace drover::postgres
 

@@ -1,7 +1,6 @@
 #include "task_graph.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 
 #include "task_record.hpp"
@@ -12,14 +11,47 @@ namespace {
 // Advisory lock class of the graph lock; the second key is the schema's hash.
 constexpr int kGraphLockClass = 0x44520002;
 
-bool is_pending(const std::string& status) { return status == "ready" || status == "waiting" || status == "blocked"; }
-
-std::vector<std::string> dependents_of(SqlTransaction& tx, const std::string& id) {
+std::vector<std::string> dependents_of(SqlTransaction& tx, const std::vector<std::string>& ids) {
   std::vector<std::string> out;
-  for (const SqlRow& row : tx.exec("SELECT task FROM dependencies WHERE blocker = $1", {id})) out.push_back(row.text(0));
+  for (const SqlRow& row :
+       tx.exec("SELECT DISTINCT task FROM dependencies WHERE blocker = ANY($1::text[])", {text_array_literal(ids)})) {
+    out.push_back(row.text(0));
+  }
   std::sort(out.begin(), out.end(), task_id_less);
   return out;
 }
+
+// Re-derives the status of the pending tasks among $1 (see derive_pending_status:
+// the first failed/cancelled/blocked blocker in id order blocks, any other
+// incomplete blocker makes it wait) and updates those that differ, returning
+// id, old status, old reason, new status, new reason. The status re-check in
+// the UPDATE skips a task a concurrent claim made running meanwhile.
+const char* const kRederiveSql = R"sql(
+WITH targets AS (
+  SELECT t.id, t.status, t.status_reason FROM tasks t
+  WHERE t.id = ANY($1::text[]) AND t.status IN ('ready', 'waiting', 'blocked')
+), derived AS (
+  SELECT tg.id, tg.status AS old_status, tg.status_reason AS old_reason,
+         CASE WHEN bad.id IS NOT NULL THEN 'blocked' WHEN incomplete.any THEN 'waiting' ELSE 'ready' END AS status,
+         CASE WHEN bad.id IS NULL THEN ''
+              WHEN bad.status <> 'blocked' THEN 'blocked by ' || bad.status || ' task ' || bad.id
+              WHEN bad.status_reason = '' THEN 'blocked by blocked task ' || bad.id
+              ELSE bad.status_reason END AS reason
+  FROM targets tg
+  LEFT JOIN LATERAL (
+    SELECT b.id, b.status, b.status_reason FROM dependencies d JOIN tasks b ON b.id = d.blocker
+    WHERE d.task = tg.id AND b.status IN ('failed', 'cancelled', 'blocked')
+    ORDER BY b.num, b.sequence LIMIT 1) bad ON TRUE
+  CROSS JOIN LATERAL (
+    SELECT EXISTS (SELECT 1 FROM dependencies d JOIN tasks b ON b.id = d.blocker
+                   WHERE d.task = tg.id AND b.status <> 'completed') AS any) incomplete
+)
+UPDATE tasks t SET status = d.status, status_reason = d.reason, updated_ms = $2
+FROM derived d
+WHERE t.id = d.id AND (t.status <> d.status OR t.status_reason <> d.reason)
+  AND t.status IN ('ready', 'waiting', 'blocked')
+RETURNING t.id, d.old_status, d.old_reason, d.status, d.reason
+)sql";
 }  // namespace
 
 void lock_graph(SqlTransaction& tx) {
@@ -51,28 +83,30 @@ void set_status(SqlTransaction& tx, const std::string& id, const std::string& st
 
 void propagate(SqlTransaction& tx, const std::string& start, bool include_start, int64_t now_ms,
                std::vector<std::string>& changed) {
-  std::deque<std::string> queue;
-  if (include_start) {
-    queue.push_back(start);
-  } else {
-    for (std::string& d : dependents_of(tx, start)) queue.push_back(std::move(d));
+  using Status = std::pair<std::string, std::string>;  // status, status_reason
+  std::map<std::string, Status> initial;
+  std::map<std::string, Status> latest;
+  std::vector<std::string> touched;  // in order of first change
+  std::vector<std::string> frontier = include_start ? std::vector<std::string>{start} : dependents_of(tx, {start});
+  // Level by level, one statement re-derives a whole level and the next level is
+  // the dependents of what moved. The graph is acyclic, so this ends.
+  while (!frontier.empty()) {
+    SqlRows moved = tx.exec(kRederiveSql, {text_array_literal(frontier), std::to_string(now_ms)});
+    frontier.clear();
+    std::vector<std::string> moved_ids;
+    for (const SqlRow& row : moved) {
+      const std::string& id = row.text(0);
+      if (initial.emplace(id, Status{row.text(1), row.text(2)}).second) touched.push_back(id);
+      latest[id] = Status{row.text(3), row.text(4)};
+      moved_ids.push_back(id);
+    }
+    if (!moved_ids.empty()) frontier = dependents_of(tx, moved_ids);
   }
-  // The graph is acyclic, so re-deriving reached tasks until nothing changes ends.
-  while (!queue.empty()) {
-    std::string id = queue.front();
-    queue.pop_front();
-    std::optional<TaskState> state = load_state(tx, id);
-    if (!state || !is_pending(state->status)) continue;
-    auto [status, reason] = derive_pending_status(tx, id);
-    if (status == state->status && reason == state->status_reason) continue;
-    // Only while still pending: a concurrent claim may have made it running meanwhile.
-    SqlRows updated = tx.exec(
-        "UPDATE tasks SET status = $2, status_reason = $3, updated_ms = $4 "
-        "WHERE id = $1 AND status IN ('ready', 'waiting', 'blocked') RETURNING id",
-        {id, status, reason, std::to_string(now_ms)});
-    if (updated.empty()) continue;
-    if (std::find(changed.begin(), changed.end(), id) == changed.end()) changed.push_back(id);
-    for (std::string& d : dependents_of(tx, id)) queue.push_back(std::move(d));
+  // A task re-derived twice may end where it started; only real changes count.
+  for (const std::string& id : touched) {
+    if (latest[id] != initial[id] && std::find(changed.begin(), changed.end(), id) == changed.end()) {
+      changed.push_back(id);
+    }
   }
 }
 

@@ -24,9 +24,17 @@ void check_lease(const Request& req, const TaskState& state, const std::string& 
   }
 }
 
-json sorted_ids(std::vector<std::string> ids) {
-  std::sort(ids.begin(), ids.end(), task_id_less);
-  return json(ids);
+// The ids among `ids` whose status is now `status`, in numeric id order.
+json ids_now(SqlTransaction& tx, const std::vector<std::string>& ids, const char* status) {
+  std::vector<std::string> out;
+  if (!ids.empty()) {
+    for (const SqlRow& row : tx.exec("SELECT id FROM tasks WHERE id = ANY($1::text[]) AND status = $2",
+                                     {text_array_literal(ids), std::string(status)})) {
+      out.push_back(row.text(0));
+    }
+  }
+  std::sort(out.begin(), out.end(), task_id_less);
+  return json(out);
 }
 }  // namespace
 
@@ -41,28 +49,45 @@ std::string PostgresStore::claim_task(std::string_view request) {
   std::optional<std::string> default_agent = req.optional_string("default_agent");
 
   return in_transaction([&](SqlTransaction& tx) {
+    // One statement: two index probes (the best expired lease, rare and few, and
+    // the best ready task ranked above it), the update, and the new record.
     // SKIP LOCKED: concurrent claimers pass over each other's candidate rows
-    // instead of queueing on them, so two callers never get the same task.
-    SqlRows claimed = tx.exec(
-        "WITH pick AS ("
-        "  SELECT id, status AS previous_status, lease_owner AS previous_owner FROM tasks"
-        "  WHERE ((status = 'ready' AND not_before_ms <= $1) OR (status = 'running' AND lease_expires_ms < $1))"
-        "    AND ($2::text IS NULL OR epic = $2)"
-        "    AND (COALESCE(agent, $3) IS NULL OR NOT (COALESCE(agent, $3) = ANY($4::text[])))"
-        "  ORDER BY priority DESC, created_ms, num, sequence LIMIT 1 FOR UPDATE SKIP LOCKED)"
-        " UPDATE tasks t SET status = 'running', status_reason = '', lease_owner = $5, lease_expires_ms = $6,"
-        "   started_ms = $1, updated_ms = $1"
-        " FROM pick WHERE t.id = pick.id RETURNING t.id, pick.previous_status, pick.previous_owner",
-        {num(now), epic, default_agent, excluded, executor, num(now + lease_ms)});
+    // instead of queueing on them, and PostgreSQL re-checks the status after
+    // locking, so two callers never get the same task.
+    SqlRows claimed = tx.exec(std::string(R"sql(
+WITH expired AS MATERIALIZED (
+  SELECT id, lease_owner, priority, created_ms, num, sequence FROM tasks
+  WHERE status = 'running' AND lease_expires_ms < $1
+    AND ($2::text IS NULL OR epic = $2)
+    AND (COALESCE(agent, $3) IS NULL OR NOT (COALESCE(agent, $3) = ANY($4::text[])))
+  ORDER BY priority DESC, created_ms, num, sequence LIMIT 1 FOR UPDATE SKIP LOCKED
+), ready AS MATERIALIZED (
+  SELECT r.id FROM tasks r
+  WHERE r.status = 'ready' AND r.not_before_ms <= $1
+    AND ($2::text IS NULL OR r.epic = $2)
+    AND (COALESCE(r.agent, $3) IS NULL OR NOT (COALESCE(r.agent, $3) = ANY($4::text[])))
+    AND NOT EXISTS (SELECT 1 FROM expired e WHERE e.priority > r.priority OR (e.priority = r.priority
+                    AND (e.created_ms, e.num, e.sequence) < (r.created_ms, r.num, r.sequence)))
+  ORDER BY r.priority DESC, r.created_ms, r.num, r.sequence LIMIT 1 FOR UPDATE SKIP LOCKED
+), pick AS (
+  SELECT id, FALSE AS reclaimed, NULL::text AS previous_owner FROM ready
+  UNION ALL
+  SELECT id, TRUE, lease_owner FROM expired WHERE NOT EXISTS (SELECT 1 FROM ready)
+)
+UPDATE tasks t SET status = 'running', status_reason = '', lease_owner = $5, lease_expires_ms = $6,
+  started_ms = $1, updated_ms = $1
+FROM pick WHERE t.id = pick.id
+RETURNING pick.reclaimed, pick.previous_owner, )sql") + kTaskSelect,
+                              {num(now), epic, default_agent, excluded, executor, num(now + lease_ms)});
     if (claimed.empty()) return std::string("null");
-    std::string id = claimed[0].text(0);
-    bool reclaimed = claimed[0].text(1) == "running";
+    bool reclaimed = claimed[0].boolean(0);
+    json task = task_from_row(claimed[0], 2);
     if (reclaimed) {
-      std::string previous = claimed[0].text(2);
-      add_event(tx, id, "reclaimed", "expired lease of executor '" + previous + "' reclaimed by '" + executor + "'",
+      std::string previous = claimed[0].text(1);
+      add_event(tx, task["id"].get<std::string>(), "reclaimed",
+                "expired lease of executor '" + previous + "' reclaimed by '" + executor + "'",
                 json{{"previous_owner", previous}, {"executor", executor}}, now);
     }
-    json task = *load_task(tx, id);
     task["reclaimed"] = reclaimed;
     return task.dump();
   });
@@ -144,12 +169,7 @@ std::string PostgresStore::complete_task(std::string_view request) {
         {id, summary, merge_commit, num(now)});
     std::vector<std::string> changed;
     propagate(tx, id, false, now, changed);
-    std::vector<std::string> unblocked;
-    for (const std::string& c : changed) {
-      std::optional<TaskState> s = load_state(tx, c);
-      if (s && s->status == "ready") unblocked.push_back(c);
-    }
-    json unblocked_ids = sorted_ids(unblocked);
+    json unblocked_ids = ids_now(tx, changed, "ready");
     add_event(tx, id, "completed", "task " + id + " completed by executor '" + executor + "'",
               json{{"unblocked", unblocked_ids}}, now);
     return json{{"task", *load_task(tx, id)}, {"unblocked", unblocked_ids}}.dump();
@@ -178,12 +198,7 @@ std::string PostgresStore::fail_task(std::string_view request) {
         {id, error, num(now)});
     std::vector<std::string> changed;
     propagate(tx, id, false, now, changed);
-    std::vector<std::string> blocked;
-    for (const std::string& c : changed) {
-      std::optional<TaskState> s = load_state(tx, c);
-      if (s && s->status == "blocked") blocked.push_back(c);
-    }
-    json blocked_ids = sorted_ids(blocked);
+    json blocked_ids = ids_now(tx, changed, "blocked");
     add_event(tx, id, "failed", error, json{{"blocked", blocked_ids}, {"executor", executor}}, now);
     return json{{"task", *load_task(tx, id)}, {"blocked", blocked_ids}}.dump();
   });

@@ -1,8 +1,6 @@
 #include "task_record.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include "drover/plugin/sdk.hpp"
 
@@ -15,52 +13,62 @@ bool is_task_status(const std::string& status) {
 }
 
 namespace {
-const char* const kTaskColumns =
-    "t.id, t.title, t.description, t.epic, t.parent, t.sequence, t.priority, t.status, t.status_reason, "
-    "t.attempts, t.max_attempts, t.agent, t.timeout_ms, t.last_error, t.result_summary, t.session_id, "
-    "t.tokens_in, t.tokens_out, t.cost_usd, t.merge_commit, t.generation, t.not_before_ms, t.lease_owner, "
-    "t.lease_expires_ms, t.created_ms, t.updated_ms, t.started_ms, t.completed_ms";
-
 json optional_text(const SqlRow& row, size_t column) {
   if (row.is_null(column)) return nullptr;
   return row.text(column);
 }
 
-json task_from_row(const SqlRow& row) {
+}  // namespace
+
+// Columns of kTaskSelect, in order; blocked_by and blocks are PostgreSQL arrays
+// ordered by numeric id, so one statement reads a whole record.
+const char* const kTaskSelect =
+    "t.id, t.title, t.description, t.epic, t.parent, t.sequence, t.priority, t.status, t.status_reason, "
+    "t.attempts, t.max_attempts, t.agent, t.timeout_ms, t.last_error, t.result_summary, t.session_id, "
+    "t.tokens_in, t.tokens_out, t.cost_usd, t.merge_commit, t.generation, t.not_before_ms, t.lease_owner, "
+    "t.lease_expires_ms, t.created_ms, t.updated_ms, t.started_ms, t.completed_ms, "
+    "ARRAY(SELECT d.blocker FROM dependencies d JOIN tasks b ON b.id = d.blocker WHERE d.task = t.id "
+    "ORDER BY b.num, b.sequence), "
+    "ARRAY(SELECT d.task FROM dependencies d JOIN tasks x ON x.id = d.task WHERE d.blocker = t.id "
+    "ORDER BY x.num, x.sequence)";
+
+json task_from_row(const SqlRow& row, size_t first) {
+  auto at = [first](size_t column) { return first + column; };
   json t;
-  t["id"] = row.text(0);
-  t["title"] = row.text(1);
-  t["description"] = row.text(2);
-  t["epic"] = optional_text(row, 3);
-  t["parent"] = optional_text(row, 4);
-  t["sequence"] = row.integer(5);
-  t["priority"] = row.integer(6);
-  t["status"] = row.text(7);
-  t["status_reason"] = row.text(8);
-  t["attempts"] = row.integer(9);
-  t["max_attempts"] = row.integer(10);
-  t["agent"] = optional_text(row, 11);
-  t["timeout_ms"] = row.integer(12);
-  t["last_error"] = row.text(13);
-  t["result_summary"] = row.text(14);
-  t["session_id"] = row.text(15);
-  t["tokens_in"] = row.integer(16);
-  t["tokens_out"] = row.integer(17);
-  t["cost_usd"] = row.real(18);
-  t["merge_commit"] = row.text(19);
-  t["generation"] = row.integer(20);
-  t["not_before_ms"] = row.integer(21);
-  t["lease_owner"] = optional_text(row, 22);
-  t["lease_expires_ms"] = row.integer(23);
-  t["created_ms"] = row.integer(24);
-  t["updated_ms"] = row.integer(25);
-  t["started_ms"] = row.integer(26);
-  t["completed_ms"] = row.integer(27);
-  t["blocked_by"] = json::array();
-  t["blocks"] = json::array();
+  t["id"] = row.text(at(0));
+  t["title"] = row.text(at(1));
+  t["description"] = row.text(at(2));
+  t["epic"] = optional_text(row, at(3));
+  t["parent"] = optional_text(row, at(4));
+  t["sequence"] = row.integer(at(5));
+  t["priority"] = row.integer(at(6));
+  t["status"] = row.text(at(7));
+  t["status_reason"] = row.text(at(8));
+  t["attempts"] = row.integer(at(9));
+  t["max_attempts"] = row.integer(at(10));
+  t["agent"] = optional_text(row, at(11));
+  t["timeout_ms"] = row.integer(at(12));
+  t["last_error"] = row.text(at(13));
+  t["result_summary"] = row.text(at(14));
+  t["session_id"] = row.text(at(15));
+  t["tokens_in"] = row.integer(at(16));
+  t["tokens_out"] = row.integer(at(17));
+  t["cost_usd"] = row.real(at(18));
+  t["merge_commit"] = row.text(at(19));
+  t["generation"] = row.integer(at(20));
+  t["not_before_ms"] = row.integer(at(21));
+  t["lease_owner"] = optional_text(row, at(22));
+  t["lease_expires_ms"] = row.integer(at(23));
+  t["created_ms"] = row.integer(at(24));
+  t["updated_ms"] = row.integer(at(25));
+  t["started_ms"] = row.integer(at(26));
+  t["completed_ms"] = row.integer(at(27));
+  t["blocked_by"] = parse_text_array(row.text(at(28)));
+  t["blocks"] = parse_text_array(row.text(at(29)));
   return t;
 }
 
+namespace {
 // (number, sub-task sequence) of "t12" / "t12.3"; ids that do not parse sort last.
 std::pair<int64_t, int64_t> id_key(const std::string& id) {
   try {
@@ -103,36 +111,12 @@ void require_epic(SqlTransaction& tx, const Request& request, const std::string&
 }
 
 json load_tasks(SqlTransaction& tx, const std::string& where, const std::vector<SqlParam>& params) {
-  SqlRows rows = tx.exec(std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE " + where +
-                             " ORDER BY t.priority DESC, t.created_ms, t.num, t.sequence",
-                         params);
   json tasks = json::array();
-  if (rows.empty()) return tasks;
-  std::map<std::string, size_t> position;
-  std::vector<std::string> ids;
-  for (const SqlRow& row : rows) {
-    position[row.text(0)] = tasks.size();
-    ids.push_back(row.text(0));
+  for (const SqlRow& row : tx.exec(std::string("SELECT ") + kTaskSelect + " FROM tasks t WHERE " + where +
+                                       " ORDER BY t.priority DESC, t.created_ms, t.num, t.sequence",
+                                   params)) {
     tasks.push_back(task_from_row(row));
   }
-  // One query for every listed task's edges, instead of two per task.
-  SqlRows edges = tx.exec(
-      "SELECT task, blocker FROM dependencies WHERE task = ANY($1::text[]) OR blocker = ANY($1::text[])",
-      {text_array_literal(ids)});
-  std::map<std::string, std::vector<std::string>> blocked_by;
-  std::map<std::string, std::vector<std::string>> blocks;
-  for (const SqlRow& edge : edges) {
-    if (position.count(edge.text(0))) blocked_by[edge.text(0)].push_back(edge.text(1));
-    if (position.count(edge.text(1))) blocks[edge.text(1)].push_back(edge.text(0));
-  }
-  auto fill = [&](std::map<std::string, std::vector<std::string>>& lists, const char* field) {
-    for (auto& [id, list] : lists) {
-      std::sort(list.begin(), list.end(), task_id_less);
-      tasks[position[id]][field] = list;
-    }
-  };
-  fill(blocked_by, "blocked_by");
-  fill(blocks, "blocks");
   return tasks;
 }
 

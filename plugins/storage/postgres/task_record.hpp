@@ -33,6 +33,11 @@ TaskState require_state(SqlTransaction& tx, const Request& request, const char* 
                         bool for_update = false);
 void require_epic(SqlTransaction& tx, const Request& request, const std::string& id);
 
+// The select list of a task record over table alias t, and its reader (the
+// record starts at column `first`).
+extern const char* const kTaskSelect;
+json task_from_row(const SqlRow& row, size_t first = 0);
+
 // Tasks matching `where` (SQL over table alias t, parameters $1...), in list order:
 // priority desc, created_ms, numeric id.
 json load_tasks(SqlTransaction& tx, const std::string& where, const std::vector<SqlParam>& params);
