@@ -111,6 +111,8 @@ TEST(AmpReplay, CapturedRuns) {
       {"max turns", replay("claude_stream_json_max_turns.jsonl", "", 1), "failure", {"maximum number of turns"}, ""},
       {"permission denied", replay("claude_stream_json_permission_denied.jsonl"), "blocked", {"Bash"}, ""},
       {"rate limit", replay("synthetic_claude_rate_limit_429.jsonl", "", 1), "quota", {}, ""},
+      {"no result event", replay("claude_stream_json.jsonl", "drop_last", 1), "crashed",
+       {"Amp exited with code 1 without a result event"}, kClaudeSession},
       {"malformed", replay("claude_stream_json.jsonl", "malformed"), "success", {}, kClaudeSession},
       {"interleaved", replay("claude_stream_json.jsonl", "interleave"), "success", {}, kClaudeSession},
       {"truncated", replay("claude_stream_json.jsonl", "truncate"), "crashed", {"Amp exited with code 0 without a result event"}, ""},
@@ -118,6 +120,13 @@ TEST(AmpReplay, CapturedRuns) {
 }
 
 // ------------------------------------------------------------------ codex
+
+TEST(AmpReplay, UsageLimitWithResetTime) {
+  AttemptWorkspace ws;
+  AgentAttemptResult r = run_case(
+      "amp", {"usage limit", replay("synthetic_claude_usage_limit_reset.jsonl", "", 1), "quota", {"Amp hit"}, ""}, ws);
+  EXPECT_EQ(r.reset_at_ms, 1795680000000);
+}
 
 TEST(CodexReplay, SuccessCarriesThreadTurnsAndTokens) {
   AttemptWorkspace ws;
@@ -170,6 +179,8 @@ TEST(OpencodeReplay, ErrorsAndDamagedOutput) {
   run_cases("opencode", {
       {"auth error", replay("synthetic_opencode_auth_error.jsonl", "", 1), "failure",
        {"opencode reported an error: ProviderAuthError: invalid x-api-key"}, kOpencodeSession},
+      {"429 without a time", replay("synthetic_opencode_rate_limit_no_reset.jsonl", "", 1), "quota",
+       {"Too Many Requests"}, kOpencodeSession},
       {"malformed", replay("opencode_run_format_json.jsonl", "malformed"), "success", {}, kOpencodeSession},
       {"interleaved", replay("opencode_run_format_json.jsonl", "interleave"), "success", {}, kOpencodeSession},
       {"final step truncated", replay("opencode_run_format_json.jsonl", "truncate", 1), "failure",
@@ -250,6 +261,40 @@ TEST(AgentReplay, OneMegabytePromptGoesOnStdinIntact) {
     EXPECT_EQ(slurp(ws.prompt_file()), prompt);
     for (const json& a : ws.recorded_argv()) EXPECT_LT(a.get<std::string>().size(), 1000u);
   }
+}
+
+TEST(ExecReplay, ScriptWithProgressThenStatusLine) {
+  AttemptWorkspace ws;
+  Agent agent("exec", "command: [" + q(fake_agent()) + "]\n" + ws.env_yaml(replay("synthetic_exec_status_blocked.jsonl")));
+  AgentAttemptResult r = ws.run(agent);
+  EXPECT_EQ(r.outcome, "blocked");
+  EXPECT_EQ(r.reason, "needs credentials");
+  EXPECT_EQ(r.summary, "stopped before deploying");
+}
+
+TEST(ExecReplay, StatusLineSurvivesDamagedOutputAround) {
+  struct Case {
+    std::string mode;
+    int exit_code;
+    std::string outcome;
+  } cases[] = {{"malformed", 0, "blocked"}, {"interleave", 0, "blocked"}, {"big", 0, "blocked"}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.mode);
+    AttemptWorkspace ws;
+    Agent agent("exec", "command: [" + q(fake_agent()) + "]\n" +
+                            ws.env_yaml(replay("codex_exec_json.jsonl", c.mode, c.exit_code)
+                                            .with_status(R"({"status":"blocked","reason":"needs credentials"})")));
+    AgentAttemptResult r = ws.run(agent);
+    EXPECT_EQ(r.outcome, c.outcome) << r.reason;
+    EXPECT_EQ(r.reason, "needs credentials");
+  }
+  // A status line cut short is no status line: the exit code decides.
+  AttemptWorkspace ws;
+  Agent agent("exec", "command: [" + q(fake_agent()) + "]\n" +
+                          ws.env_yaml(replay("synthetic_exec_status_blocked.jsonl", "truncate", 5)));
+  AgentAttemptResult r = ws.run(agent);
+  EXPECT_EQ(r.outcome, "failure");
+  EXPECT_NE(r.reason.find("exited with code 5"), std::string::npos) << r.reason;
 }
 
 TEST(AgentReplaySlow, MultiMegabyteOutputStillClassifies) {

@@ -31,7 +31,9 @@ struct AmpSettings {
   bool resume = false;
 
   static AmpSettings load(std::string_view yaml) {
-    AgentConfig c(kName, yaml, AgentConfig::with_common_keys({"mode", "dangerously_allow_all", "resume"}));
+    AgentConfig c(kName, yaml, AgentConfig::with_common_keys({"model", "mode", "dangerously_allow_all", "resume"}));
+    if (c.has("model"))
+      c.fail("config key 'model' is not supported: Amp chooses its models itself; use 'mode' (e.g. smart or rush)");
     AmpSettings s;
     s.binary = c.string("binary", s.binary);
     if (s.binary.empty()) c.fail("config key 'binary' must not be empty");
