@@ -89,6 +89,15 @@ Database::Database(const std::string& path) : path_(path) {
     throw drover::sdk::Error(DROVER_UNAVAILABLE,
                              "cannot open sqlite store " + path + ": " + message + "; check the path and its permissions");
   }
+  try {
+    configure_connection();
+  } catch (...) {
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+void Database::configure_connection() {
   sqlite3_extended_result_codes(db_, 0);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   // Switching to WAL needs a brief exclusive lock; several processes opening a
@@ -101,6 +110,8 @@ Database::Database(const std::string& path) : path_(path) {
       backoff_or_give_up(attempt, busy);
     }
   }
+  // NORMAL is durable in WAL mode except for the last commits before a power
+  // loss (never after a process crash), and it keeps checkpoints cheap.
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
 }
@@ -153,6 +164,10 @@ void Database::backoff_or_give_up(int attempt, const BusyError& busy) {
   if (attempt >= kMaxTransactionAttempts) {
     throw drover::sdk::Error(DROVER_UNAVAILABLE, "sqlite store " + path_ + " stayed locked by another process (" +
                                                      busy.message + "); retry later");
+  }
+  if (attempt >= 3) {
+    drover::sdk::log(DROVER_LOG_WARN, "sqlite store " + path_ + " is busy (" + busy.message + "); retry " +
+                                          std::to_string(attempt) + " of " + std::to_string(kMaxTransactionAttempts));
   }
   // Randomised backoff so competing processes do not retry in lock-step.
   thread_local std::minstd_rand rng{std::random_device{}()};

@@ -119,6 +119,7 @@ class Database {
       }
     }
   }
+  void configure_connection();
   void rollback() noexcept;
   void backoff_or_give_up(int attempt, const BusyError& busy);
 

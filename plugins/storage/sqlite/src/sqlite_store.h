@@ -9,9 +9,17 @@
 // reading tasks, dependencies), task_lifecycle.cpp (claim, leases, complete,
 // fail, reset), workflow_operations.cpp (workflows, steps, events, summary).
 //
-// Contract additions (JSON is extensible):
-//   - every response task may carry "reclaimed": true only from claim_task;
-//   - a sub-task created without "epic" inherits its parent's epic.
+// Choices where the contract leaves room (documented for the engine):
+//   - a sub-task created without "epic" inherits its parent's epic;
+//   - fail_task sets status_reason and last_error to the error text;
+//   - "blocked" propagation and re-derivation touch pending tasks only
+//     (ready/waiting/blocked): a running dependent keeps running;
+//   - complete_task on a cancelled task and fail_task on a completed or
+//     cancelled one are DROVER_CONFLICT; retry of a task that is not
+//     failed/blocked/cancelled, reset of a running one, cancel of a
+//     completed one are DROVER_CONFLICT too;
+//   - besides "completed" and "failed", the event log gets "created",
+//     "released", "reclaimed", "retry", "reset" and "cancelled" events.
 #pragma once
 
 #include <mutex>
