@@ -225,6 +225,26 @@ TEST(ProcessRunner, WorkingDirectoryIsUsed) {
   EXPECT_EQ(lines.of(1), (std::vector<std::string>{fs::canonical(dir.path()).string()}));
 }
 
+TEST(ProcessRunner, RelativePathEntriesAreRelativeToDroverNotTheChildCwd) {
+  TempDir dir, elsewhere;
+  fs::create_directories(dir.path() / "bin");
+  fs::path tool = dir.path() / "bin" / "drover-test-tool";
+  std::ofstream(tool) << "#!/bin/sh\necho found\n";
+  fs::permissions(tool, fs::perms::owner_all);
+  fs::path old_cwd = fs::current_path();
+  fs::current_path(dir.path());
+  ProcessSpec spec;
+  spec.argv = {"drover-test-tool"};
+  spec.env = {{"PATH", "bin:/usr/bin:/bin"}};
+  spec.cwd = elsewhere.path().string();
+  ProcessRunner runner;
+  Lines lines;
+  auto r = runner.run(spec, lines.handler());
+  fs::current_path(old_cwd);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(lines.of(1), (std::vector<std::string>{"found"}));
+}
+
 TEST(ProcessRunner, ChildLeadsItsOwnProcessGroup) {
   ProcessRunner runner;
   Lines lines;

@@ -99,6 +99,7 @@ std::optional<T> optional_field(const json& j, const char* key) {
   if constexpr (std::is_same_v<T, double>) {
     if (j[key].is_number()) return j[key].get<double>();
   } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (j[key].is_number_integer()) return j[key].get<int64_t>();
     if (j[key].is_number()) return static_cast<int64_t>(j[key].get<double>());
   } else {
     if (j[key].is_string()) return j[key].get<std::string>();

@@ -107,7 +107,8 @@ Result<std::string> resolve_program(const ProcessSpec& spec) {
     if (end == std::string::npos) end = path.size();
     std::string dir = path.substr(begin, end - begin);
     if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
+    // A relative PATH entry means relative to Drover's directory, not the child's cwd.
+    std::string candidate = (std::filesystem::absolute(dir) / name).string();
     if (is_executable_file(candidate)) return candidate;
     begin = end + 1;
   }
