@@ -1,5 +1,6 @@
 #include "postgres_config.hpp"
 
+#include <libpq-fe.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -80,6 +81,23 @@ PostgresConfig PostgresConfig::parse(std::string_view yaml) {
     }
     config.url = env;
   }
+  // libpq's own parser, so a malformed url is a config error now, not "unreachable" later.
+  char* problem = nullptr;
+  PQconninfoOption* options = PQconninfoParse(config.url.c_str(), &problem);
+  if (options == nullptr) {
+    std::string why = problem != nullptr ? problem : "out of memory";
+    PQfreemem(problem);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    std::string secret = config.password();
+    if (!secret.empty()) {
+      for (size_t at = why.find(secret); at != std::string::npos; at = why.find(secret, at + 4)) {
+        why.replace(at, secret.size(), "****");
+      }
+    }
+    invalid("url '" + config.masked_url() + "' is not a PostgreSQL URL or connection string: " + why +
+            " (expected e.g. postgresql://user@host:5432/dbname)");
+  }
+  PQconninfoFree(options);
   if (!is_identifier(config.schema)) {
     invalid("schema '" + config.schema +
             "' is not a valid identifier (letters, digits and '_', not starting with a digit, at most 63)");
@@ -140,6 +158,21 @@ std::string PostgresConfig::host() const {
   if (host.empty()) host = "localhost";
   if (port.empty()) port = "5432";
   return host + ":" + port;
+}
+
+std::string PostgresConfig::password() const {
+  if (is_uri(url)) {
+    size_t start = url.find("://") + 3;
+    size_t at = userinfo_end(url, start);
+    size_t colon = url.find(':', start);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) return url.substr(colon + 1, at - colon - 1);
+    return value_after(url.substr(url.find('?') == std::string::npos ? url.size() : url.find('?')), "password", "&");
+  }
+  std::smatch m;
+  if (std::regex_search(url, m, std::regex("password\\s*=\\s*('((?:[^'\\\\]|\\\\.)*)'|(\\S+))"))) {
+    return m[2].matched ? m[2].str() : m[3].str();
+  }
+  return "";
 }
 
 std::string mask_password(const std::string& url) {

@@ -27,6 +27,8 @@ struct PostgresConfig {
   std::string application_name() const;
   // url with any password replaced by "****": safe for messages and describe.
   std::string masked_url() const;
+  // The password in the url ("" if none), to scrub it from messages.
+  std::string password() const;
   // "host:port" the url points at, for "cannot reach ..." messages.
   std::string host() const;
 };

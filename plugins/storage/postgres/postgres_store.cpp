@@ -12,6 +12,7 @@ SqlEndpoint endpoint_for(const PostgresConfig& config) {
   endpoint.conninfo = config.conninfo();
   endpoint.display = config.masked_url();
   endpoint.host = config.host();
+  endpoint.password = config.password();
   endpoint.search_path = quoted_identifier(config.schema);
   return endpoint;
 }

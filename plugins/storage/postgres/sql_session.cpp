@@ -121,6 +121,18 @@ void SqlSession::connect_locked() {
   connection_ = std::move(connection);
 }
 
+std::string SqlSession::clean(const std::string& message) const {
+  std::string out = trimmed(message);
+  // libpq may echo parts of a malformed connection string back.
+  if (!endpoint_.password.empty()) {
+    for (size_t at = out.find(endpoint_.password); at != std::string::npos;
+         at = out.find(endpoint_.password, at + 4)) {
+      out.replace(at, endpoint_.password.size(), "****");
+    }
+  }
+  return out;
+}
+
 void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string last_problem;
@@ -136,16 +148,16 @@ void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
       connection_.reset();
       throw sdk::Error(DROVER_UNAVAILABLE, "lost the connection to PostgreSQL at " + endpoint_.host +
                                                " while committing; the last change may or may not have been "
-                                               "saved: " + trimmed(e.what()));
+                                               "saved: " + clean(e.what()));
     } catch (const pqxx::broken_connection& e) {
       connection_.reset();
-      last_problem = trimmed(e.what());
+      last_problem = clean(e.what());
     } catch (const pqxx::transaction_rollback& e) {
       // Serialization failure or deadlock: the transaction was rolled back whole; run it again.
-      last_problem = trimmed(e.what());
+      last_problem = clean(e.what());
     } catch (const pqxx::sql_error& e) {
       throw sdk::Error(DROVER_ERROR, "PostgreSQL at " + endpoint_.host + " refused a statement (SQLSTATE " +
-                                         sqlstate_of(e) + "): " + trimmed(e.what()));
+                                         sqlstate_of(e) + "): " + clean(e.what()));
     } catch (const pqxx::usage_error& e) {
       throw sdk::Error(DROVER_ERROR, std::string("postgres storage: ") + e.what());
     }

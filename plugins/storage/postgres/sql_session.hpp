@@ -48,6 +48,7 @@ struct SqlEndpoint {
   std::string conninfo;     // what libpq connects with (may hold a password)
   std::string display;      // the same with the password masked, for messages
   std::string host;         // "host:port" for "cannot reach ..." messages
+  std::string password;     // scrubbed from every message libpq or the server returns ("" = none)
   std::string search_path;  // quoted schema name set on every new connection ("" = none)
 };
 
@@ -72,6 +73,8 @@ class SqlSession {
  private:
   struct Connection;
   void connect_locked();
+  // A libpq/server message on one line, with the password (if any) masked.
+  std::string clean(const std::string& message) const;
 
   SqlEndpoint endpoint_;
   std::mutex mutex_;

@@ -140,6 +140,11 @@ TEST(PostgresOpen, UnreachableServerIsUnavailableNamingHostWithoutPassword) {
   EXPECT_EQ(r.status, DROVER_UNAVAILABLE);
   EXPECT_NE(r.error.find("127.0.0.1:1"), std::string::npos) << r.error;
   EXPECT_EQ(r.error.find("s3cret"), std::string::npos) << r.error;
+
+  // Keyword form, with a token libpq cannot parse right after the password.
+  OpenResult k = open_store("url: \"host=127.0.0.1 port=1 password=s3cret bogus\"\nconnect_timeout: 2\n");
+  EXPECT_NE(k.status, DROVER_OK);
+  EXPECT_EQ(k.error.find("s3cret"), std::string::npos) << k.error;
 }
 
 TEST_F(ServerTest, DescribeMasksPassword) {
