@@ -223,8 +223,16 @@ TEST_P(StorageConformance, DependencyCyclesAreRefusedWithTheCycleInTheMessage) {
   EXPECT_NE(sub.find("t3"), std::string::npos) << sub;
   EXPECT_NE(sub.find("t3.1"), std::string::npos) << sub;
 
+  // A new sub-task of t1 that waits for t2 (which waits for t1) would close
+  // t1 -> sub-task -> t2 -> t1 through the implicit parent edge.
+  std::string via_parent = fails(&V::create_task, {{"title", "loop"}, {"parent", "t1"}, {"blocked_by", {"t2"}},
+                                                   {"now_ms", kT0}}, DROVER_CONFLICT);
+  EXPECT_NE(via_parent.find("cycle"), std::string::npos) << via_parent;
+  EXPECT_NE(via_parent.find("t2"), std::string::npos) << via_parent;
+  EXPECT_EQ(create_task("fine", {{"parent", "t1"}})["id"], "t1.1") << "the refused sub-task used up no sequence";
+
   // Nothing was recorded by the refused calls.
-  EXPECT_EQ(get_task("t1")["blocked_by"], Json::array());
+  EXPECT_EQ(get_task("t1")["blocked_by"], (Json{"t1.1"}));
   EXPECT_EQ(get_task("t2")["blocked_by"], (Json{"t1"}));
   EXPECT_EQ(get_task("t3.1")["blocked_by"], Json::array());
 }
