@@ -136,6 +136,7 @@ std::string SqlSession::clean(const std::string& message) const {
 void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string last_problem;
+  bool lost_connection = false;  // else the last attempt was rolled back by the server
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(kBackoff[attempt - 1]);
     try {
@@ -151,9 +152,11 @@ void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
                                                "saved: " + clean(e.what()));
     } catch (const pqxx::broken_connection& e) {
       connection_.reset();
+      lost_connection = true;
       last_problem = clean(e.what());
     } catch (const pqxx::transaction_rollback& e) {
       // Serialization failure or deadlock: the transaction was rolled back whole; run it again.
+      lost_connection = false;
       last_problem = clean(e.what());
     } catch (const pqxx::sql_error& e) {
       throw sdk::Error(DROVER_ERROR, "PostgreSQL at " + endpoint_.host + " refused a statement (SQLSTATE " +
@@ -161,6 +164,11 @@ void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
     } catch (const pqxx::usage_error& e) {
       throw sdk::Error(DROVER_ERROR, std::string("postgres storage: ") + e.what());
     }
+  }
+  if (!lost_connection) {
+    throw sdk::Error(DROVER_UNAVAILABLE, "PostgreSQL at " + endpoint_.host + " rolled the transaction back " +
+                                             std::to_string(kAttempts) + " times (" + last_problem +
+                                             "); the store is too contended right now, try again");
   }
   throw sdk::Error(DROVER_UNAVAILABLE, "cannot reach PostgreSQL at " + endpoint_.host + " (" + endpoint_.display +
                                            ") after " + std::to_string(kAttempts) + " attempts: " + last_problem +

@@ -15,7 +15,7 @@ using sdk::Error;
 
 std::string num(int64_t value) { return std::to_string(value); }
 
-// The lease rule of complete/fail/release: refused while another executor holds it.
+// The lease rule of complete/fail: refused while another executor holds it.
 void check_lease(const Request& req, const TaskState& state, const std::string& executor) {
   if (state.lease_owner && *state.lease_owner != executor) {
     throw Error(DROVER_CONFLICT, req.operation() + ": task " + state.id + " is leased by executor '" +
