@@ -126,22 +126,35 @@ void RunLoop::worker(json task) {
 }
 
 void RunLoop::heartbeat_loop() {
-  const auto period = std::max(std::chrono::milliseconds(200), project_.config().lease_duration / 3);
+  // Leases are renewed every third of their duration; cancellations are
+  // looked for every half second so `drover cancel` stops an agent promptly.
+  const auto renew_every = std::max(std::chrono::milliseconds(200), project_.config().lease_duration / 3);
+  const auto tick = std::min(renew_every, std::chrono::milliseconds(500));
+  auto next_renew = std::chrono::steady_clock::now() + renew_every;
   std::unique_lock<std::mutex> lock(mu_);
   while (!done_) {
-    cv_.wait_for(lock, period, [&] { return done_.load(); });
+    cv_.wait_for(lock, tick, [&] { return done_.load(); });
     if (done_) break;
     std::map<std::string, ProcessRunner::RunId> runs = runs_;
     lock.unlock();
-    auto r = shared_.store->call(&Storage::renew_leases, "renew_leases",
-                                 json{{"executor", shared_.executor},
-                                      {"lease_ms", project_.config().lease_duration.count()},
-                                      {"now_ms", now_ms()}});
-    if (!r.ok() && opts_.print) opts_.print("warning: could not renew leases: " + r.status().message());
-    // `drover cancel` marks a running task cancelled; stop its agent here.
-    for (const auto& [task_id, run_id] : runs) {
-      auto t = shared_.store->call(&Storage::get_task, "get_task", json{{"id", task_id}});
-      if (t.ok() && t.value().value("status", "") == "cancelled") runner_->cancel(run_id);
+    if (std::chrono::steady_clock::now() >= next_renew) {
+      next_renew = std::chrono::steady_clock::now() + renew_every;
+      auto r = shared_.store->call(&Storage::renew_leases, "renew_leases",
+                                   json{{"executor", shared_.executor},
+                                        {"lease_ms", project_.config().lease_duration.count()},
+                                        {"now_ms", now_ms()}});
+      if (!r.ok() && opts_.print) opts_.print("warning: could not renew leases: " + r.status().message());
+    }
+    if (!runs.empty()) {
+      json ids = json::array();
+      for (const auto& [task_id, run_id] : runs) ids.push_back(task_id);
+      auto tasks = shared_.store->call(&Storage::list_tasks, "list_tasks", json{{"ids", ids}, {"status", json::array({"cancelled"})}});
+      if (tasks.ok()) {
+        for (const auto& t : tasks.value()) {
+          auto it = runs.find(t.value("id", ""));
+          if (it != runs.end()) runner_->cancel(it->second);
+        }
+      }
     }
     lock.lock();
   }

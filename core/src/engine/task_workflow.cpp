@@ -260,6 +260,9 @@ TaskOutcome TaskWorkflow::run() {
           int64_t until = p.value().value("until_ms", int64_t{0});
           if (s_.pause_agent) s_.pause_agent(agent_name(), until);
           if (now_ms() < until) {
+            if (s_.report)
+              s_.report(tid, "agent '" + agent_name() + "' hit a usage limit (" + r.value("reason", "") + "); paused for " +
+                                 format_duration(std::chrono::milliseconds(until - now_ms())) + ", no attempt used");
             event("quota_pause", "agent '" + agent_name() + "' hit a usage limit; paused until " + std::to_string(until),
                   json{{"agent", agent_name()}, {"until_ms", until}});
             return release(until, "agent '" + agent_name() + "' paused by a usage limit: " + r.value("reason", ""));

@@ -1,0 +1,134 @@
+// A throwaway git repository set up for Drover with the test agent, and
+// helpers to drive the real `drover` binary against it.
+#ifndef DROVER_TESTS_E2E_E2E_PROJECT_H
+#define DROVER_TESTS_E2E_E2E_PROJECT_H
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "command.h"
+
+namespace drover::testing {
+
+using nlohmann::json;
+
+class E2EProject {
+ public:
+  // storage_yaml: the `storage:` mapping ("" = sqlite default).
+  explicit E2EProject(const std::string& storage_yaml = "", int workers = 4, const std::string& extra_yaml = "") {
+    std::random_device rd;
+    root_ = std::filesystem::temp_directory_path() / ("drover-e2e-" + std::to_string(rd()));
+    std::filesystem::create_directories(root_ / "repo");
+    repo_ = (root_ / "repo").string();
+    git({"init", "-q", "-b", "main"});
+    git({"config", "user.name", "E2E"});
+    git({"config", "user.email", "e2e@drover.invalid"});
+    std::ofstream(repo_ + "/README.md") << "# e2e\n";
+    git({"add", "README.md"});
+    git({"commit", "-q", "-m", "Initial commit"});
+    auto init = drover({"init"});
+    EXPECT_EQ(init.exit_code, 0) << init.err;
+    std::ofstream cfg(repo_ + "/drover.yaml");
+    cfg << "workers: " << workers << "\n"
+        << "target_branch: main\n"
+        << (storage_yaml.empty() ? "storage: { plugin: sqlite }\n" : storage_yaml + "\n")
+        << "vcs: { plugin: git }\n"
+        << "default_agent: test\n"
+        << "agents:\n"
+        << "  test:\n"
+        << "    plugin: exec\n"
+        << "    config:\n"
+        << "      command: [\"bash\", \"" << DROVER_E2E_AGENT << "\", \"{prompt_file}\"]\n"
+        << "      env: { E2E_DIR: \"" << root_.string() << "\" }\n"
+        << "tasks: { timeout: 2m, max_attempts: 2, backoff: { initial: 100ms, max: 500ms } }\n"
+        << extra_yaml;
+  }
+  ~E2EProject() {
+    if (!::testing::Test::HasFailure()) std::filesystem::remove_all(root_);
+    else std::cerr << "kept " << root_ << " for inspection\n";
+  }
+
+  const std::string& repo() const { return repo_; }
+  std::string dir() const { return root_.string(); }
+
+  CommandResult drover(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) const {
+    args.insert(args.begin(), DROVER_BINARY);
+    auto e = env;
+    e.emplace("NO_COLOR", "1");
+    return run_command(args, repo_, e);
+  }
+  CommandResult git(std::vector<std::string> args) const {
+    args.insert(args.begin(), "git");
+    return run_command(args, repo_);
+  }
+
+  // Adds a task and returns its id.
+  std::string add(std::vector<std::string> args) {
+    args.insert(args.begin(), "add");
+    auto r = drover(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string id = r.out;
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    return id;
+  }
+
+  json status_json() const {
+    auto r = drover({"status", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  }
+
+  std::map<std::string, std::string> task_states() const {
+    std::map<std::string, std::string> out;
+    const json st = status_json();  // kept alive: the loop below refers into it
+    for (const auto& t : st["tasks"]) out[t["id"].get<std::string>()] = t["status"].get<std::string>();
+    return out;
+  }
+
+  // How many agents ran at the same time, at most, according to the trace.
+  int max_concurrency() const {
+    std::ifstream in(root_ / "trace");
+    std::vector<std::pair<long long, int>> points;
+    std::string what, task;
+    long long ns;
+    while (in >> what >> task >> ns) points.emplace_back(ns, what == "start" ? 1 : -1);
+    std::sort(points.begin(), points.end());
+    int cur = 0, best = 0;
+    for (auto& [t, d] : points) best = std::max(best, cur += d);
+    return best;
+  }
+
+  // The Drover-Task trailers of main's non-merge commits, oldest first.
+  std::vector<std::string> merged_task_order() const {
+    auto r = git({"log", "main", "--reverse", "--no-merges", "--format=%(trailers:key=Drover-Task,valueonly)"});
+    std::vector<std::string> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) out.push_back(line);
+    return out;
+  }
+
+  // Each task's Drover-Task trailer on the target branch, counted.
+  std::map<std::string, int> merged_task_commits() const {
+    auto r = git({"log", "main", "--no-merges", "--format=%(trailers:key=Drover-Task,valueonly)"});
+    std::map<std::string, int> counts;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) counts[line]++;
+    return counts;
+  }
+
+ private:
+  std::filesystem::path root_;
+  std::string repo_;
+};
+
+}  // namespace drover::testing
+
+#endif

@@ -1,0 +1,209 @@
+// End to end: the real drover binary, a real git repository, the exec agent
+// running a real script per task.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "e2e_project.h"
+
+namespace drover::testing {
+namespace {
+
+// A 20-task plan: a chain, a diamond, sub-tasks, independent tasks.
+std::vector<std::string> add_twenty_task_plan(E2EProject& p) {
+  std::vector<std::string> ids;
+  auto add = [&](std::vector<std::string> args) {
+    ids.push_back(p.add(std::move(args)));
+    return ids.back();
+  };
+  std::string a = add({"Chain 1"});
+  std::string b = add({"Chain 2", "--blocked-by", a});
+  std::string c = add({"Chain 3", "--blocked-by", b});
+  std::string top = add({"Diamond top"});
+  std::string l = add({"Diamond left", "--blocked-by", top});
+  std::string r = add({"Diamond right", "--blocked-by", top});
+  std::string bottom = add({"Diamond bottom", "--blocked-by", l + "," + r});
+  std::string parent = add({"Parent with sub-tasks"});
+  add({"Sub-task one", "--parent", parent});
+  add({"Sub-task two", "--parent", parent});
+  add({"Sub-task three", "--parent", parent});
+  for (int i = 0; i < 8; ++i) add({"Independent " + std::to_string(i), "--priority", std::to_string(i % 3)});
+  add({"Final", "--blocked-by", c + "," + bottom + "," + parent});
+  return ids;
+}
+
+void expect_all_merged_once(const E2EProject& p, const std::vector<std::string>& ids) {
+  auto merged = p.merged_task_commits();
+  for (const auto& id : ids) {
+    EXPECT_EQ(merged[id], 1) << "task " << id << " should be on main exactly once";
+    EXPECT_TRUE(std::filesystem::exists(p.repo() + "/changes/" + id + ".txt")) << id;
+  }
+  EXPECT_EQ(merged.size(), ids.size());
+}
+
+TEST(EndToEnd, TwentyTaskPlanAtFourWorkersAllMerged) {
+  E2EProject p;
+  auto ids = add_twenty_task_plan(p);
+  ASSERT_EQ(ids.size(), 20u);
+  auto run = p.drover({"run", "--workers", "4"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("completed: 20"), std::string::npos) << run.out;
+  for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "completed") << id;
+  expect_all_merged_once(p, ids);
+  int conc = p.max_concurrency();
+  EXPECT_LE(conc, 4) << "more agents ran at once than --workers";
+  EXPECT_GE(conc, 2) << "independent tasks should run in parallel";
+  // No worktree or task branch is left, and the user's checkout is clean.
+  auto wt = p.drover({"worktree", "list"});
+  EXPECT_NE(wt.out.find("no task worktrees"), std::string::npos) << wt.out;
+  auto branches = p.git({"branch", "--list", "drover/*"});
+  EXPECT_EQ(branches.out, "");
+  auto st = p.git({"status", "--porcelain", "--untracked-files=no"});
+  EXPECT_EQ(st.out, "");
+  // Sub-tasks ran in order and before their parent; the chain in order.
+  auto order = p.merged_task_order();
+  auto pos = [&](const std::string& id) { return std::find(order.begin(), order.end(), id) - order.begin(); };
+  EXPECT_LT(pos(ids[0]), pos(ids[1]));
+  EXPECT_LT(pos(ids[1]), pos(ids[2]));
+  EXPECT_LT(pos(ids[8]), pos(ids[9]));
+  EXPECT_LT(pos(ids[9]), pos(ids[10]));
+  EXPECT_LT(pos(ids[10]), pos(ids[7]));
+  EXPECT_LT(pos(ids[6]), pos(ids[19]));
+}
+
+TEST(EndToEnd, WorkerCapOfOneRunsByPriority) {
+  E2EProject p("", 1);
+  std::string low = p.add({"Low one", "--priority", "low"});
+  std::string crit = p.add({"Critical one", "--priority", "critical"});
+  std::string normal = p.add({"Normal one"});
+  std::string high = p.add({"High one", "--priority", "high"});
+  auto run = p.drover({"run"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(p.max_concurrency(), 1);
+  EXPECT_EQ(p.merged_task_order(), (std::vector<std::string>{crit, high, normal, low}));
+}
+
+TEST(EndToEnd, FailureBlocksDependentsThenRetryFinishes) {
+  E2EProject p;
+  std::string bad = p.add({"Flaky [fail]"});
+  std::string dep = p.add({"Needs the flaky one", "--blocked-by", bad});
+  std::string dep2 = p.add({"Needs that too", "--blocked-by", dep});
+  std::string ok = p.add({"Unrelated"});
+  auto run = p.drover({"run"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto states = p.task_states();
+  EXPECT_EQ(states[bad], "failed");
+  EXPECT_EQ(states[dep], "blocked");
+  EXPECT_EQ(states[dep2], "blocked");
+  EXPECT_EQ(states[ok], "completed");
+  EXPECT_NE(run.out.find("failed " + bad + ": failure: "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("blocked " + dep + ": blocked by failed task " + bad), std::string::npos) << run.out;
+  auto status = p.drover({"status"});
+  EXPECT_NE(status.out.find("blocked " + dep + ": blocked by failed task " + bad), std::string::npos) << status.out;
+  auto info = p.drover({"info", bad});
+  EXPECT_NE(info.out.find("attempts: 2 of 2"), std::string::npos) << info.out;
+
+  std::ofstream(p.dir() + "/fixed-" + bad) << "";
+  auto retry = p.drover({"retry", bad});
+  ASSERT_EQ(retry.exit_code, 0) << retry.err;
+  states = p.task_states();
+  EXPECT_EQ(states[bad], "ready");
+  EXPECT_EQ(states[dep], "waiting");
+  auto again = p.drover({"run"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "completed") << id;
+  expect_all_merged_once(p, {bad, dep, dep2, ok});
+}
+
+TEST(EndToEnd, CancelStopsARunningAgent) {
+  E2EProject p;
+  std::string slow = p.add({"Takes forever [slow]"});
+  std::string after = p.add({"After the slow one", "--blocked-by", slow});
+  int out_fd = open((p.dir() + "/run.out").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  pid_t run = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, out_fd, out_fd);
+  close(out_fd);
+  // Wait until the agent runs.
+  for (int i = 0; i < 200 && p.task_states()[slow] != "running"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto cancel = p.drover({"cancel", slow});
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.err;
+  auto start = std::chrono::steady_clock::now();
+  int status = 0;
+  waitpid(run, &status, 0);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(30)) << "the cancelled agent was not stopped";
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  auto states = p.task_states();
+  EXPECT_EQ(states[slow], "cancelled");
+  EXPECT_EQ(states[after], "blocked");
+}
+
+TEST(EndToEnd, EpicFilterRunsOnlyThatEpic) {
+  E2EProject p;
+  auto e = p.drover({"epic", "add", "Backend"});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  std::string epic = e.out.substr(0, e.out.find('\n'));
+  std::string in1 = p.add({"In the epic", "--epic", epic});
+  std::string in2 = p.add({"Also in it", "--epic", epic, "--blocked-by", in1});
+  std::string out = p.add({"Not in the epic"});
+  auto run = p.drover({"run", "--epic", epic});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto states = p.task_states();
+  EXPECT_EQ(states[in1], "completed");
+  EXPECT_EQ(states[in2], "completed");
+  EXPECT_EQ(states[out], "ready");
+  auto list = p.drover({"epic", "list", "--json"});
+  auto epics = json::parse(list.out);
+  ASSERT_EQ(epics.size(), 1u);
+  EXPECT_EQ(epics[0]["counts"]["completed"], 2);
+}
+
+TEST(EndToEnd, QuotaPausesWithoutBurningAnAttempt) {
+  E2EProject p;
+  std::string q = p.add({"Hits a limit [quota]", "--max-attempts", "1"});
+  auto run = p.drover({"run"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(p.task_states()[q], "completed");
+  EXPECT_NE(run.out.find("usage limit"), std::string::npos) << run.out;
+}
+
+TEST(EndToEnd, VerifyGateFailureFeedsTheNextAttempt) {
+  // The gate passes only once changes/<task>.txt and a marker from a first failure exist.
+  E2EProject p("", 2,
+               "verify: { command: [\"bash\", \"-c\", \"test -e ../../../../gate-ok || { touch ../../../../gate-ok; "
+               "echo gate says no; exit 1; }\"], timeout: 1m }\n");
+  std::string t = p.add({"Gated"});
+  auto run = p.drover({"run"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(p.task_states()[t], "completed");
+  std::ifstream prompt(p.repo() + "/.drover/prompts/" + t + "/2.md");
+  std::stringstream ss;
+  ss << prompt.rdbuf();
+  EXPECT_NE(ss.str().find("gate says no"), std::string::npos) << "second prompt:\n" << ss.str();
+}
+
+TEST(EndToEnd, PostgresStoreRunsThePlanToo) {
+  const char* url = std::getenv("DROVER_TEST_POSTGRES_URL");
+  if (url == nullptr || *url == '\0') {
+    const char* ci = std::getenv("CI");
+    ASSERT_FALSE(ci != nullptr && std::string(ci) == "true") << "CI must provide DROVER_TEST_POSTGRES_URL";
+    GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
+  }
+  std::random_device rd;
+  E2EProject p(std::string("storage: { plugin: postgres, config: { url: \"") + url + "\", schema: e2e_" +
+               std::to_string(rd() % 1000000) + " } }");
+  auto ids = add_twenty_task_plan(p);
+  auto run = p.drover({"run", "--workers", "4"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "completed") << id;
+  expect_all_merged_once(p, ids);
+  EXPECT_LE(p.max_concurrency(), 4);
+}
+
+}  // namespace
+}  // namespace drover::testing

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The agent that end-to-end tests run through the `exec` plugin. It makes a
+# real change per task and behaves according to markers in the task title:
+#   [fail]   fails until the file $E2E_DIR/fixed-<task> exists
+#   [slow]   sleeps 60 s (to be cancelled or killed)
+#   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
+# It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
+# tests can measure how many agents ran at once.
+set -euo pipefail
+prompt_file=$1
+task=${DROVER_TASK_ID:?}
+dir=${E2E_DIR:?}
+title=$(head -n 1 "$prompt_file")
+echo "start $task $(date +%s%N)" >> "$dir/trace"
+trap 'echo "end $task $(date +%s%N)" >> "$dir/trace"' EXIT
+
+case "$title" in
+  *"[slow]"*) sleep 60 ;;
+esac
+case "$title" in
+  *"[quota]"*)
+    if [ ! -e "$dir/quota-$task" ]; then
+      touch "$dir/quota-$task"
+      echo '{"status":"quota","reason":"usage limit reached","reset_at_ms":0}'
+      exit 0
+    fi ;;
+esac
+case "$title" in
+  *"[fail]"*)
+    if [ ! -e "$dir/fixed-$task" ]; then
+      echo "cannot do $task yet" >&2
+      exit 3
+    fi ;;
+esac
+
+sleep "0.0$((RANDOM % 9 + 1))"
+mkdir -p changes
+printf '%s\n' "$task" > "changes/$task.txt"
+printf '{"status":"success","summary":"wrote changes/%s.txt","cost_usd":0.01,"tokens_in":100,"tokens_out":20}\n' "$task"
