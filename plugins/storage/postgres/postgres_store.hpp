@@ -57,6 +57,13 @@ class PostgresStore final : public sdk::Storage {
     session_->transact([&](SqlTransaction& tx) { out = fn(tx); });
     return out;
   }
+  // For operations that only read (see SqlSession::read).
+  template <class Fn>
+  std::string reading(Fn&& fn) {
+    std::string out;
+    session_->read([&](SqlTransaction& tx) { out = fn(tx); });
+    return out;
+  }
 
   PostgresConfig config_;
   std::unique_ptr<SqlSession> session_;

@@ -16,6 +16,9 @@ constexpr std::chrono::milliseconds kBackoff[kAttempts - 1] = {std::chrono::mill
                                                                std::chrono::milliseconds(300),
                                                                std::chrono::milliseconds(900)};
 
+// Work is pqxx::work (BEGIN ... COMMIT) or pqxx::nontransaction (each statement
+// commits on its own: one round trip per statement, for reads).
+template <class Work>
 class PqxxTransaction final : public SqlTransaction {
  public:
   explicit PqxxTransaction(pqxx::connection& connection) : work_(connection) {}
@@ -50,7 +53,7 @@ class PqxxTransaction final : public SqlTransaction {
   void commit() { work_.commit(); }
 
  private:
-  pqxx::work work_;
+  Work work_;
 };
 
 // libpqxx 6 does not always fill in sqlstate(); its exception type still tells.
@@ -133,7 +136,11 @@ std::string SqlSession::clean(const std::string& message) const {
   return out;
 }
 
-void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
+void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) { run(body, false); }
+
+void SqlSession::read(const std::function<void(SqlTransaction&)>& body) { run(body, true); }
+
+void SqlSession::run(const std::function<void(SqlTransaction&)>& body, bool autocommit) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string last_problem;
   bool lost_connection = false;  // else the last attempt was rolled back by the server
@@ -141,9 +148,14 @@ void SqlSession::transact(const std::function<void(SqlTransaction&)>& body) {
     if (attempt > 0) std::this_thread::sleep_for(kBackoff[attempt - 1]);
     try {
       if (!connection_ || !connection_->pq.is_open()) connect_locked();
-      PqxxTransaction transaction(connection_->pq);
-      body(transaction);
-      transaction.commit();
+      if (autocommit) {
+        PqxxTransaction<pqxx::nontransaction> statements(connection_->pq);
+        body(statements);
+      } else {
+        PqxxTransaction<pqxx::work> transaction(connection_->pq);
+        body(transaction);
+        transaction.commit();
+      }
       return;
     } catch (const pqxx::in_doubt_error& e) {
       connection_.reset();

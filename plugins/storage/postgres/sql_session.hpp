@@ -67,11 +67,16 @@ class SqlSession {
   // host. drover::sdk::Error thrown by body passes through unchanged; other SQL
   // errors become DROVER_ERROR with PostgreSQL's message.
   void transact(const std::function<void(SqlTransaction&)>& body);
+  // Like transact, for bodies that only read: each statement runs on its own
+  // (autocommit), saving the BEGIN and COMMIT round trips. Under READ COMMITTED
+  // every statement takes a fresh snapshot anyway, so reads see the same thing.
+  void read(const std::function<void(SqlTransaction&)>& body);
 
   const SqlEndpoint& endpoint() const { return endpoint_; }
 
  private:
   struct Connection;
+  void run(const std::function<void(SqlTransaction&)>& body, bool autocommit);
   void connect_locked();
   // A libpq/server message on one line, with the password (if any) masked.
   std::string clean(const std::string& message) const;

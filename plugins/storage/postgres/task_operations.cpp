@@ -44,7 +44,7 @@ std::string PostgresStore::create_epic(std::string_view request) {
 
 std::string PostgresStore::list_epics(std::string_view request) {
   Request req("list_epics", request);
-  return in_transaction([&](SqlTransaction& tx) {
+  return reading([&](SqlTransaction& tx) {
     json epics = json::array();
     std::map<std::string, size_t> position;
     for (const SqlRow& e : tx.exec("SELECT id, title, description, created_ms FROM epics ORDER BY num")) {
@@ -149,7 +149,7 @@ std::string PostgresStore::create_task(std::string_view request) {
 std::string PostgresStore::get_task(std::string_view request) {
   Request req("get_task", request);
   std::string id = req.string("id");
-  return in_transaction([&](SqlTransaction& tx) {
+  return reading([&](SqlTransaction& tx) {
     std::optional<json> task = load_task(tx, id);
     if (!task) throw Error(DROVER_NOT_FOUND, "get_task: task " + id + " does not exist; list_tasks shows the ids");
     return task->dump();
@@ -179,7 +179,7 @@ std::string PostgresStore::list_tasks(std::string_view request) {
     params.push_back(text_array_literal(req.string_list("ids")));
     where += " AND t.id = ANY($" + std::to_string(params.size()) + "::text[])";
   }
-  return in_transaction([&](SqlTransaction& tx) { return load_tasks(tx, where, params).dump(); });
+  return reading([&](SqlTransaction& tx) { return load_tasks(tx, where, params).dump(); });
 }
 
 std::string PostgresStore::add_dependency(std::string_view request) {

@@ -89,7 +89,7 @@ std::string PostgresStore::start_workflow(std::string_view request) {
 std::string PostgresStore::get_workflow(std::string_view request) {
   Request req("get_workflow", request);
   std::string id = req.string("id");
-  return in_transaction([&](SqlTransaction& tx) {
+  return reading([&](SqlTransaction& tx) {
     std::optional<json> workflow = load_workflow(tx, id);
     if (!workflow) throw Error(DROVER_NOT_FOUND, "get_workflow: workflow '" + id + "' does not exist");
     json steps = json::array();
@@ -175,7 +175,7 @@ std::string PostgresStore::list_events(std::string_view request) {
   int64_t after_id = req.optional_integer("after_id").value_or(0);
   std::optional<int64_t> limit = req.optional_integer("limit");
   if (limit && *limit < 0) req.fail("\"limit\" must be 0 or more");
-  return in_transaction([&](SqlTransaction& tx) {
+  return reading([&](SqlTransaction& tx) {
     SqlRows rows = tx.exec(
         "SELECT id, task_id, kind, message, data, created_ms FROM events "
         "WHERE ($1::text IS NULL OR task_id = $1) AND id > $2 ORDER BY id LIMIT $3",
@@ -189,23 +189,24 @@ std::string PostgresStore::list_events(std::string_view request) {
 std::string PostgresStore::summary(std::string_view request) {
   Request req("summary", request);
   std::optional<std::string> epic = req.optional_string("epic");
-  return in_transaction([&](SqlTransaction& tx) {
+  return reading([&](SqlTransaction& tx) {
+    // One statement, so the total always equals the sum of the counts.
     json counts = json::object();
     for (const char* status : kTaskStatuses) counts[status] = 0;
-    for (const SqlRow& c :
-         tx.exec("SELECT status, count(*) FROM tasks WHERE ($1::text IS NULL OR epic = $1) GROUP BY status", {epic})) {
-      counts[c.text(0)] = c.integer(1);
+    int64_t total = 0, tokens_in = 0, tokens_out = 0;
+    double cost = 0;
+    for (const SqlRow& r : tx.exec("SELECT status, count(*), COALESCE(sum(cost_usd), 0), COALESCE(sum(tokens_in), 0), "
+                                   "COALESCE(sum(tokens_out), 0) FROM tasks WHERE ($1::text IS NULL OR epic = $1) "
+                                   "GROUP BY status",
+                                   {epic})) {
+      counts[r.text(0)] = r.integer(1);
+      total += r.integer(1);
+      cost += r.real(2);
+      tokens_in += r.integer(3);
+      tokens_out += r.integer(4);
     }
-    SqlRows totals = tx.exec(
-        "SELECT count(*), COALESCE(sum(cost_usd), 0), COALESCE(sum(tokens_in), 0), COALESCE(sum(tokens_out), 0) "
-        "FROM tasks WHERE ($1::text IS NULL OR epic = $1)",
-        {epic});
-    const SqlRow& t = totals.at(0);
-    return json{{"counts", counts},
-                {"total", t.integer(0)},
-                {"cost_usd", t.real(1)},
-                {"tokens_in", t.integer(2)},
-                {"tokens_out", t.integer(3)}}
+    return json{{"counts", counts}, {"total", total}, {"cost_usd", cost}, {"tokens_in", tokens_in},
+                {"tokens_out", tokens_out}}
         .dump();
   });
 }
