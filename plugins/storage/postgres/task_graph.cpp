@@ -21,8 +21,8 @@ std::vector<std::string> dependents_of(SqlTransaction& tx, const std::vector<std
   return out;
 }
 
-// Re-derives the status of the pending tasks among $1 (see derive_pending_status:
-// the first failed/cancelled/blocked blocker in id order blocks, any other
+// Re-derives the status of the pending tasks among $1 (see settle_status: the
+// first failed/cancelled/blocked blocker in id order blocks, any other
 // incomplete blocker makes it wait) and updates those that differ, returning
 // id, old status, old reason, new status, new reason. The status re-check in
 // the UPDATE skips a task a concurrent claim made running meanwhile.
@@ -58,21 +58,8 @@ void lock_graph(SqlTransaction& tx) {
   tx.exec("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", {std::to_string(kGraphLockClass)});
 }
 
-std::pair<std::string, std::string> derive_pending_status(SqlTransaction& tx, const std::string& id) {
-  SqlRows blockers = tx.exec(
-      "SELECT b.id, b.status, b.status_reason FROM dependencies d JOIN tasks b ON b.id = d.blocker "
-      "WHERE d.task = $1 AND b.status <> 'completed' ORDER BY b.num, b.sequence",
-      {id});
-  if (blockers.empty()) return {"ready", ""};
-  for (const SqlRow& b : blockers) {
-    const std::string& status = b.text(1);
-    if (status == "failed" || status == "cancelled") return {"blocked", "blocked by " + status + " task " + b.text(0)};
-    if (status == "blocked") {
-      // Name the root cause, e.g. "blocked by failed task t3", not the intermediate task.
-      return {"blocked", b.text(2).empty() ? "blocked by blocked task " + b.text(0) : b.text(2)};
-    }
-  }
-  return {"waiting", ""};
+void settle_status(SqlTransaction& tx, const std::vector<std::string>& ids, int64_t now_ms) {
+  tx.exec(kRederiveSql, {text_array_literal(ids), std::to_string(now_ms)});
 }
 
 void set_status(SqlTransaction& tx, const std::string& id, const std::string& status, const std::string& reason,

@@ -20,11 +20,12 @@ namespace drover::postgres {
 // like ready: incomplete).
 void lock_graph(SqlTransaction& tx);
 
-// The status a pending (ready/waiting/blocked) task should have, with its reason:
-// blocked when a blocker failed, was cancelled or is itself blocked (naming the
-// root cause, e.g. "blocked by failed task t3"), waiting when a blocker is not
-// complete, ready otherwise.
-std::pair<std::string, std::string> derive_pending_status(SqlTransaction& tx, const std::string& id);
+// Gives each pending (ready/waiting/blocked) task among ids the status its
+// blockers call for, in one statement: blocked when a blocker failed, was
+// cancelled or is itself blocked (the first such blocker in id order; the reason
+// names the root cause, e.g. "blocked by failed task t3"), waiting when a blocker
+// is not complete, ready otherwise. Does not look at dependents (see propagate).
+void settle_status(SqlTransaction& tx, const std::vector<std::string>& ids, int64_t now_ms);
 
 void set_status(SqlTransaction& tx, const std::string& id, const std::string& status, const std::string& reason,
                 int64_t now_ms);

@@ -90,7 +90,15 @@ std::string PostgresStore::create_task(std::string_view request) {
   return in_transaction([&](SqlTransaction& tx) {
     lock_graph(tx);
     if (epic) require_epic(tx, req, *epic);
-    for (const std::string& b : blockers) require_state(tx, req, "blocked_by", b);
+    if (!blockers.empty()) {
+      std::set<std::string> found;
+      for (const SqlRow& row : tx.exec("SELECT id FROM tasks WHERE id = ANY($1::text[])", {text_array_literal(blockers)})) {
+        found.insert(row.text(0));
+      }
+      for (const std::string& b : blockers) {
+        if (!found.count(b)) require_state(tx, req, "blocked_by", b);  // throws DROVER_NOT_FOUND naming it
+      }
+    }
 
     std::string id;
     int64_t num = 0;
@@ -134,8 +142,7 @@ std::string PostgresStore::create_task(std::string_view request) {
          std::to_string(now)});
     for (const std::string& b : blockers) insert_dependency(tx, id, b);
     if (previous_subtask) insert_dependency(tx, id, *previous_subtask);
-    auto [status, reason] = derive_pending_status(tx, id);
-    set_status(tx, id, status, reason, now);
+    settle_status(tx, {id}, now);
     if (parent) {
       insert_dependency(tx, *parent, id);
       std::vector<std::string> changed;

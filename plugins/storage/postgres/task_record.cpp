@@ -134,11 +134,16 @@ int64_t next_counter(SqlTransaction& tx, const char* name) {
 
 json add_event(SqlTransaction& tx, const std::optional<std::string>& task_id, const std::string& kind,
                const std::string& message, const json& data, int64_t now_ms) {
-  int64_t id = next_counter(tx, "event");
   SqlParam data_text;
   if (!data.is_null()) data_text = data.dump();
-  tx.exec("INSERT INTO events (id, task_id, kind, message, data, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-          {std::to_string(id), task_id, kind, message, data_text, std::to_string(now_ms)});
+  // The counter and the insert in one statement: one round trip.
+  SqlRows rows = tx.exec(
+      "WITH counter AS (UPDATE counters SET value = value + 1 WHERE name = 'event' RETURNING value) "
+      "INSERT INTO events (id, task_id, kind, message, data, created_ms) "
+      "SELECT value, $1, $2, $3, $4, $5 FROM counter RETURNING id",
+      {task_id, kind, message, data_text, std::to_string(now_ms)});
+  if (rows.empty()) throw sdk::Error(DROVER_ERROR, "postgres store: counter 'event' is missing");
+  int64_t id = rows[0].integer(0);
   return json{{"id", id},           {"task_id", task_id ? json(*task_id) : json()},
               {"kind", kind},       {"message", message},
               {"data", data},       {"created_ms", now_ms}};
