@@ -21,7 +21,8 @@ using nlohmann::json;
 class E2EProject {
  public:
   // storage_yaml: the `storage:` mapping ("" = sqlite default).
-  explicit E2EProject(const std::string& storage_yaml = "", int workers = 4, const std::string& extra_yaml = "") {
+  explicit E2EProject(const std::string& storage_yaml = "", int workers = 4, const std::string& extra_yaml = "",
+                      const std::string& agent_env_yaml = "") {
     std::random_device rd;
     root_ = std::filesystem::temp_directory_path() / ("drover-e2e-" + std::to_string(rd()));
     std::filesystem::create_directories(root_ / "repo");
@@ -45,7 +46,7 @@ class E2EProject {
         << "    plugin: exec\n"
         << "    config:\n"
         << "      command: [\"bash\", \"" << DROVER_E2E_AGENT << "\", \"{prompt_file}\"]\n"
-        << "      env: { E2E_DIR: \"" << root_.string() << "\" }\n"
+        << "      env: { E2E_DIR: \"" << root_.string() << "\"" << agent_env_yaml << " }\n"
         << "tasks: { timeout: 2m, max_attempts: 2, backoff: { initial: 100ms, max: 500ms } }\n"
         << extra_yaml;
   }

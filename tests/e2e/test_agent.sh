@@ -4,6 +4,7 @@
 #   [fail]   fails until the file $E2E_DIR/fixed-<task> exists
 #   [slow]   sleeps 60 s (to be cancelled or killed)
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
+# E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
 # It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
 # tests can measure how many agents ran at once.
 set -euo pipefail
@@ -33,7 +34,12 @@ case "$title" in
     fi ;;
 esac
 
-sleep "0.0$((RANDOM % 9 + 1))"
+if [ -n "${E2E_SLEEP_MS:-}" ]; then
+  ms=$((RANDOM % E2E_SLEEP_MS + 1))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+else
+  sleep "0.0$((RANDOM % 9 + 1))"
+fi
 mkdir -p changes
 printf '%s\n' "$task" > "changes/$task.txt"
 printf '{"status":"success","summary":"wrote changes/%s.txt","cost_usd":0.01,"tokens_in":100,"tokens_out":20}\n' "$task"

@@ -1,0 +1,124 @@
+// Chaos: `drover run` killed with SIGKILL at random moments, again and again,
+// and resumed each time. At the end every task is completed and merged exactly
+// once, no merge is duplicated, no worktree is left, and the store agrees.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "e2e_project.h"
+
+namespace drover::testing {
+namespace {
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
+}
+
+void run_chaos(E2EProject& p, int tasks, int kills, unsigned seed) {
+  std::mt19937 rng(seed);
+  // A random DAG: each task may depend on up to two earlier ones.
+  std::vector<std::string> ids;
+  for (int i = 0; i < tasks; ++i) {
+    std::vector<std::string> args{"Chaos task " + std::to_string(i)};
+    std::string deps;
+    for (int d = 0; d < 2 && i > 0; ++d) {
+      if (rng() % 3 == 0) continue;
+      std::string dep = ids[rng() % ids.size()];
+      if (deps.find(dep) == std::string::npos) deps += (deps.empty() ? "" : ",") + dep;
+    }
+    if (!deps.empty()) {
+      args.push_back("--blocked-by");
+      args.push_back(deps);
+    }
+    ids.push_back(p.add(args));
+  }
+
+  int killed = 0, finished_early = 0;
+  while (killed < kills) {
+    pid_t pid = spawn_process({DROVER_BINARY, killed == 0 ? "run" : "resume", "--workers", "4"}, p.repo(),
+                              {{"NO_COLOR", "1"}}, -1, -1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 700));
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      ++finished_early;  // the run ended before we could kill it
+      if (finished_early > 3) break;
+      continue;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    ++killed;
+  }
+  std::cerr << "chaos: " << killed << " kills with SIGKILL, " << finished_early << " runs ended by themselves\n";
+  EXPECT_GE(killed + finished_early, kills);
+
+  auto final_run = p.drover({"resume", "--workers", "4"});
+  EXPECT_EQ(final_run.exit_code, 0) << final_run.out << final_run.err;
+
+  // Every task completed, in the store.
+  auto states = p.task_states();
+  EXPECT_EQ(states.size(), static_cast<size_t>(tasks));
+  for (const auto& [id, st] : states) EXPECT_EQ(st, "completed") << id;
+  // Each task's commit is on main exactly once, and merged exactly once.
+  auto merged = p.merged_task_commits();
+  for (const auto& id : ids) {
+    EXPECT_EQ(merged[id], 1) << id;
+    EXPECT_TRUE(std::filesystem::exists(p.repo() + "/changes/" + id + ".txt")) << id;
+  }
+  auto merges = p.git({"log", "main", "--merges", "--format=%s"});
+  for (const auto& id : ids) {
+    size_t count = 0, pos = 0;
+    const std::string needle = "Merge task " + id + ":";
+    while ((pos = merges.out.find(needle, pos)) != std::string::npos) {
+      ++count;
+      pos += needle.size();
+    }
+    EXPECT_EQ(count, 1u) << "merges of " << id;
+  }
+  // No worktree or task branch is left; the user's checkout is clean.
+  auto wts = p.git({"worktree", "list", "--porcelain"});
+  size_t worktrees = 0, pos = 0;
+  while ((pos = wts.out.find("worktree ", pos)) != std::string::npos) {
+    ++worktrees;
+    pos += 9;
+  }
+  EXPECT_EQ(worktrees, 1u) << wts.out;
+  EXPECT_EQ(p.git({"branch", "--list", "drover/*"}).out, "");
+  EXPECT_EQ(p.git({"status", "--porcelain", "--untracked-files=no"}).out, "");
+  // The event log records each completion once.
+  for (const auto& id : ids) {
+    auto info = p.drover({"info", id, "--json"});
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    int completions = 0;
+    for (const auto& e : json::parse(info.out)["events"])
+      if (e["kind"] == "completed") ++completions;
+    EXPECT_EQ(completions, 1) << id;
+  }
+}
+
+TEST(Chaos, KilledAndResumedRepeatedlySqlite) {
+  E2EProject p("", 4, "", ", E2E_SLEEP_MS: \"400\"");
+  run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), std::random_device{}());
+}
+
+TEST(Chaos, KilledAndResumedRepeatedlyPostgres) {
+  const char* url = std::getenv("DROVER_TEST_POSTGRES_URL");
+  if (url == nullptr || *url == '\0') {
+    const char* ci = std::getenv("CI");
+    ASSERT_FALSE(ci != nullptr && std::string(ci) == "true") << "CI must provide DROVER_TEST_POSTGRES_URL";
+    GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
+  }
+  std::random_device rd;
+  E2EProject p(std::string("storage: { plugin: postgres, config: { url: \"") + url + "\", schema: chaos_" +
+                   std::to_string(rd() % 1000000) + " } }",
+               4, "", ", E2E_SLEEP_MS: \"400\"");
+  run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), rd());
+}
+
+}  // namespace
+}  // namespace drover::testing
