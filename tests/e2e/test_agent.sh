@@ -3,6 +3,7 @@
 # real change per task and behaves according to markers in the task title:
 #   [fail]   fails until the file $E2E_DIR/fixed-<task> exists
 #   [slow]   sleeps 60 s (to be cancelled or killed)
+#   [medium] sleeps 2 s
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
 # E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
 # It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
@@ -17,6 +18,7 @@ trap 'echo "end $task $(date +%s%N)" >> "$dir/trace"' EXIT
 
 case "$title" in
   *"[slow]"*) sleep 60 ;;
+  *"[medium]"*) sleep 2 ;;
 esac
 case "$title" in
   *"[quota]"*)

@@ -240,7 +240,11 @@ TaskOutcome TaskWorkflow::run() {
     std::string worktree = wt.ok() ? wt.value().value("path", "") : "";
     if (!attempt_failed) {
       auto ar = ctx.step("agent#" + a, [&] { return run_agent(attempt, worktree, previous_failure, session_id); });
-      if (!ar.ok() && ar.status().code() == StatusCode::kUnavailable) return TaskOutcome::kAbandoned;
+      if (!ar.ok() && ar.status().code() == StatusCode::kUnavailable) {
+        // Stopped by a signal: give the task back so any executor resumes it at once.
+        release(now_ms(), "interrupted; `drover resume` continues it");
+        return TaskOutcome::kAbandoned;
+      }
       if (!ar.ok()) {
         last_error = "agent could not run: " + ar.status().message();
         previous_failure.clear();
@@ -287,7 +291,10 @@ TaskOutcome TaskWorkflow::run() {
 
     if (!attempt_failed && cfg.verify) {
       auto v = ctx.step("verify#" + a, [&] { return run_verify(worktree, attempt); });
-      if (!v.ok() && v.status().code() == StatusCode::kUnavailable) return TaskOutcome::kAbandoned;
+      if (!v.ok() && v.status().code() == StatusCode::kUnavailable) {
+        release(now_ms(), "interrupted; `drover resume` continues it");
+        return TaskOutcome::kAbandoned;
+      }
       if (!v.ok() || !v.value().value("passed", false)) {
         std::string out = v.ok() ? v.value().value("output", "") : v.status().message();
         last_error = "verify failed (" + (v.ok() ? v.value().value("why", "") : std::string("error")) + ")";

@@ -1,0 +1,92 @@
+// Ctrl-C: the first SIGINT drains (nothing new starts, running agents finish),
+// the second stops the agents; either way `drover resume` finishes the work.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "e2e_project.h"
+
+namespace drover::testing {
+namespace {
+
+pid_t start_run(const E2EProject& p, const std::string& out_file) {
+  int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  pid_t pid = spawn_process({DROVER_BINARY, "run", "--workers", "2"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
+  close(fd);
+  return pid;
+}
+
+void wait_until_running(const E2EProject& p, size_t n) {
+  for (int i = 0; i < 400; ++i) {
+    size_t running = 0;
+    for (const auto& [id, st] : p.task_states()) running += st == "running";
+    if (running >= n) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  FAIL() << "tasks never started running";
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Signals, FirstInterruptDrainsRunningAgentsFinish) {
+  E2EProject p("", 2);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(p.add({"Medium task " + std::to_string(i) + " [medium]"}));
+  pid_t run = start_run(p, p.dir() + "/run.out");
+  wait_until_running(p, 2);
+  kill(run, SIGINT);
+  int status = 0;
+  waitpid(run, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::string out = slurp(p.dir() + "/run.out");
+  EXPECT_NE(out.find("draining"), std::string::npos) << out;
+  EXPECT_NE(out.find("interrupted: run `drover resume` to continue"), std::string::npos) << out;
+  int completed = 0, ready = 0;
+  for (const auto& [id, st] : p.task_states()) {
+    completed += st == "completed";
+    ready += st == "ready";
+  }
+  EXPECT_EQ(completed, 2) << "the two running agents should have finished";
+  EXPECT_EQ(ready, 2) << "nothing new should have started";
+  auto resume = p.drover({"resume"});
+  EXPECT_EQ(resume.exit_code, 0) << resume.out << resume.err;
+  for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "completed") << id;
+  EXPECT_EQ(p.merged_task_commits().size(), 4u);
+}
+
+TEST(Signals, SecondInterruptStopsAgentsAndResumeFinishes) {
+  E2EProject p("", 2);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(p.add({"Slow task " + std::to_string(i) + " [slow]"}));
+  pid_t run = start_run(p, p.dir() + "/run.out");
+  wait_until_running(p, 2);
+  auto start = std::chrono::steady_clock::now();
+  kill(run, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(run, SIGINT);
+  int status = 0;
+  waitpid(run, &status, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << "agents were not stopped";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::string out = slurp(p.dir() + "/run.out");
+  EXPECT_NE(out.find("stopping: terminating running agents"), std::string::npos) << out;
+  for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "ready") << id << " should be given back";
+  // The interrupted attempts do not count against the task.
+  auto info = p.drover({"info", ids[0], "--json"});
+  EXPECT_EQ(json::parse(info.out)["task"]["status"], "ready");
+}
+
+}  // namespace
+}  // namespace drover::testing
