@@ -175,6 +175,30 @@ TEST(ProcessRunner, OneMegabytePromptOnStdinArrivesIntact) {
   EXPECT_EQ(read_file(out), prompt);
 }
 
+TEST(ProcessRunner, NoDeadlockWhenTheChildWritesBeforeReadingAHugeStdin) {
+  // Both directions exceed the pipe buffers: only fully asynchronous I/O finishes.
+  ProcessSpec spec = python(
+      "import sys\n"
+      "sys.stdout.write(('o' * 99 + '\\n') * 100000)\n"
+      "sys.stdout.flush()\n"
+      "data = sys.stdin.buffer.read()\n"
+      "print(len(data))\n");
+  spec.stdin_data = std::string(4 << 20, 'i');
+  spec.timeout = 30s;
+  ProcessRunner runner;
+  std::atomic<std::size_t> count{0};
+  std::string last;
+  auto r = runner.run(std::move(spec), [&](int, std::string_view l) {
+    count++;
+    last = std::string(l);
+  });
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(count.load(), 100001u);
+  EXPECT_EQ(last, std::to_string(4 << 20));
+}
+
 TEST(ProcessRunner, StdinIsDevNullByDefault) {
   ProcessRunner runner;
   Lines lines;
