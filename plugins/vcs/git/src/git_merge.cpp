@@ -10,6 +10,7 @@
 #include <set>
 
 #include "commit_message.h"
+#include "disjoint_tree_merge.h"
 #include "git_vcs.h"
 #include "repo_lock.h"
 #include "repo_queries.h"
@@ -68,16 +69,38 @@ std::string drover_message(const std::string& message, const std::string& task_i
   return with_trailer(with_trailer(message, "Drover-Task", task_id), "Drover-Source", head_hex);
 }
 
+// The tree of merging `theirs` into `ours`: the cheap disjoint-paths merge when
+// there is a single merge base and the changes do not overlap, else libgit2's
+// full in-memory merge (which reports conflicts into out).
+std::optional<git_oid> merged_tree(git_repository* repo, git_commit* ours, git_commit* theirs, git_commit* base,
+                                   BuiltMerge& out) {
+  if (base != nullptr) {
+    TreePtr base_tree = commit_tree(base), ours_tree = commit_tree(ours), theirs_tree = commit_tree(theirs);
+    if (auto fast = merge_disjoint_trees(repo, base_tree.get(), ours_tree.get(), theirs_tree.get())) return fast;
+  }
+  git_merge_options opts;
+  git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
+  git_index* raw = nullptr;
+  check(git_merge_commits(&raw, repo, ours, theirs, &opts), "vcs git: cannot merge");
+  IndexPtr index(raw);
+  return write_merged_tree(repo, index.get(), out);
+}
+
+// The single merge base of two commits, or null (none, or a criss-cross with several).
+CommitPtr single_merge_base(git_repository* repo, const git_oid& a, const git_oid& b) {
+  git_oidarray bases{};
+  if (git_merge_bases(&bases, repo, &a, &b) != 0) return nullptr;
+  CommitPtr out = bases.count == 1 ? lookup_commit(repo, bases.ids[0]) : nullptr;
+  git_oidarray_dispose(&bases);
+  return out;
+}
+
 // merge (two parents, even when a fast-forward is possible) or squash (one parent).
 BuiltMerge merge_or_squash(git_repository* repo, bool squash, git_commit* tip, git_commit* head,
                            const std::string& message, const git_signature* sig) {
   BuiltMerge out;
-  git_merge_options opts;
-  git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
-  git_index* raw = nullptr;
-  check(git_merge_commits(&raw, repo, tip, head, &opts), "vcs git: cannot merge");
-  IndexPtr index(raw);
-  auto tree_oid = write_merged_tree(repo, index.get(), out);
+  CommitPtr base = single_merge_base(repo, *git_commit_id(tip), *git_commit_id(head));
+  auto tree_oid = merged_tree(repo, tip, head, base.get(), out);
   if (!tree_oid) return out;
   git_tree* raw_tree = nullptr;
   check(git_tree_lookup(&raw_tree, repo, &*tree_oid), "vcs git: cannot read the merged tree");
@@ -110,15 +133,26 @@ BuiltMerge rebase(git_repository* repo, git_commit* tip, const git_oid& head, co
   for (std::size_t i = 0; i < todo.size(); ++i) {
     CommitPtr pick = lookup_commit(repo, todo[i]);
     git_commit* base = onto ? onto.get() : tip;
-    git_merge_options opts;
-    git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
-    unsigned mainline = git_commit_parentcount(pick.get()) > 1 ? 1 : 0;
-    git_index* raw = nullptr;
-    check(git_cherrypick_commit(&raw, repo, pick.get(), base, mainline, &opts),
-          "vcs git: cannot replay commit " + oid_hex(todo[i]));
-    IndexPtr index(raw);
-    auto tree_oid = write_merged_tree(repo, index.get(), out);
-    if (!tree_oid) return out;
+    std::optional<git_oid> tree_oid;
+    if (git_commit_parentcount(pick.get()) == 1) {
+      // A cherry-pick is a three-way merge with the picked commit's parent as base.
+      git_commit* raw_parent = nullptr;
+      check(git_commit_parent(&raw_parent, pick.get(), 0), "vcs git: cannot read the parent of " + oid_hex(todo[i]));
+      CommitPtr parent(raw_parent);
+      TreePtr parent_tree = commit_tree(parent.get()), onto_tree = commit_tree(base), pick_tree = commit_tree(pick.get());
+      tree_oid = merge_disjoint_trees(repo, parent_tree.get(), onto_tree.get(), pick_tree.get());
+    }
+    if (!tree_oid) {
+      git_merge_options opts;
+      git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
+      unsigned mainline = git_commit_parentcount(pick.get()) > 1 ? 1 : 0;
+      git_index* raw = nullptr;
+      check(git_cherrypick_commit(&raw, repo, pick.get(), base, mainline, &opts),
+            "vcs git: cannot replay commit " + oid_hex(todo[i]));
+      IndexPtr index(raw);
+      tree_oid = write_merged_tree(repo, index.get(), out);
+      if (!tree_oid) return out;
+    }
     git_tree* raw_tree = nullptr;
     check(git_tree_lookup(&raw_tree, repo, &*tree_oid), "vcs git: cannot read the replayed tree");
     TreePtr tree(raw_tree);
