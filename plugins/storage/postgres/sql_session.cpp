@@ -2,6 +2,7 @@
 #include "sql_session.hpp"
 
 #include <chrono>
+#include <map>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -18,10 +19,28 @@ constexpr std::chrono::milliseconds kBackoff[kAttempts - 1] = {std::chrono::mill
 
 // Work is pqxx::work (BEGIN ... COMMIT) or pqxx::nontransaction (each statement
 // commits on its own: one round trip per statement, for reads).
+// Statements with parameters are prepared once per connection and then executed
+// by name, so PostgreSQL skips parsing and (mostly) planning. The set of distinct
+// statement texts is small; past kMaxPrepared the rest run unprepared.
+constexpr size_t kMaxPrepared = 256;
+
+struct PreparedStatements {
+  std::map<std::string, std::string> names;  // statement text -> name
+  const std::string* find_or_prepare(pqxx::connection& connection, const std::string& sql) {
+    auto it = names.find(sql);
+    if (it != names.end()) return &it->second;
+    if (names.size() >= kMaxPrepared) return nullptr;
+    std::string name = "drover_" + std::to_string(names.size());
+    connection.prepare(name, sql);
+    return &names.emplace(sql, std::move(name)).first->second;
+  }
+};
+
 template <class Work>
 class PqxxTransaction final : public SqlTransaction {
  public:
-  explicit PqxxTransaction(pqxx::connection& connection) : work_(connection) {}
+  PqxxTransaction(pqxx::connection& connection, PreparedStatements& prepared)
+      : connection_(connection), prepared_(prepared), work_(connection) {}
 
   SqlRows exec(const std::string& sql, const std::vector<SqlParam>& params) override {
     pqxx::result result;
@@ -31,7 +50,12 @@ class PqxxTransaction final : public SqlTransaction {
       std::vector<const char*> values;
       values.reserve(params.size());
       for (const SqlParam& p : params) values.push_back(p ? p->c_str() : nullptr);
-      result = work_.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
+      const std::string* name = prepared_.find_or_prepare(connection_, sql);
+      if (name != nullptr) {
+        result = work_.exec_prepared(*name, pqxx::prepare::make_dynamic_params(values));
+      } else {
+        result = work_.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
+      }
     }
     SqlRows rows;
     rows.reserve(result.size());
@@ -53,6 +77,8 @@ class PqxxTransaction final : public SqlTransaction {
   void commit() { work_.commit(); }
 
  private:
+  pqxx::connection& connection_;
+  PreparedStatements& prepared_;
   Work work_;
 };
 
@@ -82,6 +108,7 @@ std::string trimmed(const std::string& text) {
 struct SqlSession::Connection {
   explicit Connection(const std::string& conninfo) : pq(conninfo) {}
   pqxx::connection pq;
+  PreparedStatements prepared;  // belongs to this connection: a new one prepares again
 };
 
 const std::string& SqlRow::text(size_t column) const {
@@ -149,10 +176,10 @@ void SqlSession::run(const std::function<void(SqlTransaction&)>& body, bool auto
     try {
       if (!connection_ || !connection_->pq.is_open()) connect_locked();
       if (autocommit) {
-        PqxxTransaction<pqxx::nontransaction> statements(connection_->pq);
+        PqxxTransaction<pqxx::nontransaction> statements(connection_->pq, connection_->prepared);
         body(statements);
       } else {
-        PqxxTransaction<pqxx::work> transaction(connection_->pq);
+        PqxxTransaction<pqxx::work> transaction(connection_->pq, connection_->prepared);
         body(transaction);
         transaction.commit();
       }
