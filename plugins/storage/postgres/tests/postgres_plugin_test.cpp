@@ -5,8 +5,12 @@
 // suite's job (tests/storage). Tests needing a server are skipped unless
 // DROVER_TEST_POSTGRES_URL is set (scripts/start-postgres.sh prints one).
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -288,6 +292,21 @@ TEST_F(ServerTest, RacingOppositeDependenciesNeverFormACycle) {
   }
 }
 
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    throw std::runtime_error("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
 // A private cluster (scripts/start-postgres.sh with its own directory and port)
 // that the test stops and starts underneath an open store.
 class PrivateServer {
@@ -297,7 +316,7 @@ class PrivateServer {
     if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = pattern;
     std::filesystem::permissions(dir_, std::filesystem::perms::all);  // the postgres user writes here too
-    port_ = 55000 + static_cast<int>(getpid() % 1000);
+    port_ = free_port();
   }
   ~PrivateServer() {
     run("stop-postgres.sh");
