@@ -66,6 +66,9 @@ else
     echo "include_if_exists = 'drover.conf'" | as_owner tee -a "$data/postgresql.conf" >/dev/null
   fi
   [ "$(cat "$data/PG_VERSION")" = 15 ] || die "$data holds a PostgreSQL $(cat "$data/PG_VERSION") cluster, not 15; remove it or choose another DROVER_PG_DIR"
+  if as_owner "$bin/pg_ctl" --pgdata="$data" status >/dev/null 2>&1; then
+    die "the cluster in $data is already running, but not on 127.0.0.1:$port; use its port (see $data/postmaster.pid) or stop it first with scripts/stop-postgres.sh"
+  fi
   # Settings live in a file (not on a command line) so no path is ever parsed by a shell.
   # Single quotes inside a value are doubled, as postgresql.conf requires.
   quoted_dir=${pg_dir//\'/\'\'}
