@@ -105,9 +105,23 @@ std::string trimmed(const std::string& text) {
 }
 }  // namespace
 
+// Server notices and warnings go to the host's log, not to stderr (libpqxx's default).
+class NoticeLogger final : public pqxx::errorhandler {
+ public:
+  explicit NoticeLogger(pqxx::connection_base& connection) : pqxx::errorhandler(connection) {}
+  bool operator()(const char message[]) noexcept override {
+    try {
+      sdk::log(DROVER_LOG_WARN, "PostgreSQL: " + trimmed(message));
+    } catch (...) {
+    }
+    return false;  // handled: do not pass it on to the stderr printer
+  }
+};
+
 struct SqlSession::Connection {
-  explicit Connection(const std::string& conninfo) : pq(conninfo) {}
+  explicit Connection(const std::string& conninfo) : pq(conninfo), notices(pq) {}
   pqxx::connection pq;
+  NoticeLogger notices;         // declared after pq: unregisters before pq closes
   PreparedStatements prepared;  // belongs to this connection: a new one prepares again
 };
 
@@ -143,7 +157,7 @@ void SqlSession::connect_locked() {
   connection_.reset();
   auto connection = std::make_unique<Connection>(endpoint_.conninfo);
   {
-    // Notices ("schema already exists, skipping") would otherwise go to stderr.
+    // Only warnings and errors reach the log, not NOTICEs like "... already exists, skipping".
     pqxx::nontransaction setup(connection->pq);
     setup.exec("SET client_min_messages = warning");
     if (!endpoint_.search_path.empty()) setup.exec("SET search_path = " + endpoint_.search_path);
