@@ -292,6 +292,33 @@ TEST_F(ServerTest, RacingOppositeDependenciesNeverFormACycle) {
   }
 }
 
+TEST_F(ServerTest, RacingCompletionsUnblockASharedDependentExactlyOnce) {
+  drover_storage* a = open();
+  drover_storage* b = open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  for (int round = 0; round < 10; ++round) {
+    std::string x = call(a, vt().create_task, {{"title", "x"}, {"priority", 10}})["id"];
+    std::string y = call(a, vt().create_task, {{"title", "y"}, {"priority", 10}})["id"];
+    std::string d = call(a, vt().create_task, {{"title", "d"}, {"blocked_by", {x, y}}})["id"];
+    json cx = call(a, vt().claim_task, {{"executor", "ea"}, {"lease_ms", 60000}});
+    json cy = call(b, vt().claim_task, {{"executor", "eb"}, {"lease_ms", 60000}});
+    ASSERT_FALSE(cx.is_null());
+    ASSERT_FALSE(cy.is_null());
+    json ra, rb;
+    std::thread ta([&] { ra = call(a, vt().complete_task, {{"id", cx["id"]}, {"executor", "ea"}}); });
+    std::thread tb([&] { rb = call(b, vt().complete_task, {{"id", cy["id"]}, {"executor", "eb"}}); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(ra["unblocked"].size() + rb["unblocked"].size(), 1u) << ra.dump() << rb.dump();
+    EXPECT_EQ(call(a, vt().get_task, {{"id", d}})["status"], "ready");
+    // Clear the way for the next round: d runs and completes.
+    json cd = call(a, vt().claim_task, {{"executor", "ea"}, {"lease_ms", 60000}});
+    ASSERT_EQ(cd["id"], d);
+    call(a, vt().complete_task, {{"id", d}, {"executor", "ea"}});
+  }
+}
+
 // A TCP port on 127.0.0.1 that nothing listens on right now.
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
