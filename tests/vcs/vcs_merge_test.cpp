@@ -6,6 +6,8 @@ namespace {
 
 using V = drover_vcs_vtable_v1;
 
+std::string after_first_line(const std::string& text) { return text.substr(text.find('\n') + 1); }
+
 class VcsMerge : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -294,6 +296,38 @@ TEST_P(VcsMerge, MultiCommitTaskHistoryShape) {
   EXPECT_EQ(merge("t1")["result"], "already_merged");
   EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}})["removed"], true);
   (void)base;
+}
+
+TEST_P(VcsMerge, TaskEditFollowsAFileTheTargetRenamed) {
+  task_with("t1", {{"src/file3.txt", "edited first line\n" + after_first_line(read_file(repo_ / "src/file3.txt"))}});
+  git(repo_, {"mv", "src/file3.txt", "src/renamed.txt"});
+  git(repo_, {"commit", "-q", "-m", "rename"});
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  EXPECT_FALSE(fs::exists(repo_ / "src/file3.txt"));
+  EXPECT_EQ(read_file(repo_ / "src/renamed.txt").rfind("edited first line\n", 0), 0u);
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
+TEST_P(VcsMerge, FileAgainstDirectoryIsAConflict) {
+  task_with("t1", {{"docs", "a file named docs\n"}});
+  write_file(repo_ / "docs" / "guide.md", "a directory named docs\n");
+  git(repo_, {"add", "docs"});
+  git(repo_, {"commit", "-q", "-m", "docs dir"});
+  const std::string main_tip = tip();
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "conflict");
+  EXPECT_FALSE(m["paths"].empty());
+  EXPECT_EQ(tip(), main_tip);
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
+TEST_P(VcsMerge, UntrackedDirectoryWhereTheTaskAddsAFileBlocksTheMerge) {
+  task_with("t1", {{"generated", "task file\n"}});
+  write_file(repo_ / "generated" / "cache.bin", "user data\n");
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "local_changes");
+  EXPECT_EQ(m["paths"], json::array({"generated"}));
+  EXPECT_EQ(read_file(repo_ / "generated" / "cache.bin"), "user data\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Strategies, VcsMerge, ::testing::Values("merge", "squash", "rebase"),

@@ -219,6 +219,14 @@ TEST_F(VcsWorktree, RemoveAfterMergeDeletesWorktreeAndBranchAndIsIdempotent) {
   EXPECT_EQ(git(repo_, {"worktree", "prune", "--dry-run", "-v"}), "");
 }
 
+TEST_F(VcsWorktree, ListWorktreesIgnoresTheUsersOwnWorktrees) {
+  git(repo_, {"worktree", "add", "-q", "-b", "mine", (tmp_.path() / "mine").string()});
+  vcs_->prepare("t1");
+  json list = vcs_->ok(&V::list_worktrees, json::object());
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["task_id"], "t1");
+}
+
 TEST_F(VcsWorktree, OperationsOnAnUnknownTaskAreNotFound) {
   EXPECT_EQ(vcs_->call(&V::commit, {{"task_id", "ghost"}, {"message", "m"}}).status, DROVER_NOT_FOUND);
   EXPECT_EQ(vcs_->call(&V::merge, {{"task_id", "ghost"}, {"target_branch", "main"}}).status, DROVER_NOT_FOUND);

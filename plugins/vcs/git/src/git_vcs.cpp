@@ -1,6 +1,9 @@
 #include "git_vcs.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 
 #include <filesystem>
 #include <fstream>
@@ -48,7 +51,8 @@ std::string strip_trailing_slash(std::string s) {
 
 // Writes text to path atomically (temp file + rename), so a crash never leaves half a file.
 void write_file_atomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
+  static std::atomic<unsigned> counter{0};
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
