@@ -208,21 +208,44 @@ TEST_P(VcsMerge, UntrackedOrStagedFilesInTheWayBlockTheMerge) {
 }
 
 TEST_P(VcsMerge, TargetBranchOtherThanMain) {
-  git(repo_, {"branch", "release"});
+  git(repo_, {"branch", "release/1.0"});
   const std::string main_tip = tip();
-  json p = vcs_->prepare("t1", "release");
-  EXPECT_EQ(p["base_commit"], tip("release"));
+  json p = vcs_->prepare("t1", "release/1.0");
+  EXPECT_EQ(p["base_commit"], tip("release/1.0"));
   write_file(wt("t1") / "rel.txt", "release fix\n");
   vcs_->commit("t1", "fix\n\nDrover-Task: t1\n");
-  json m = merge("t1", "release");
+  json m = merge("t1", "release/1.0");
   EXPECT_EQ(m["result"], "merged");
-  EXPECT_EQ(m["commit"], tip("release"));
+  EXPECT_EQ(m["commit"], tip("release/1.0"));
   EXPECT_EQ(tip(), main_tip);
   EXPECT_FALSE(fs::exists(repo_ / "rel.txt"));  // main is checked out, not release
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
-  EXPECT_EQ(git(repo_, {"show", "release:rel.txt"}), "release fix");
-  EXPECT_EQ(merge("t1", "release")["result"], "already_merged");
+  EXPECT_EQ(git(repo_, {"show", "release/1.0:rel.txt"}), "release fix");
+  EXPECT_EQ(merge("t1", "release/1.0")["result"], "already_merged");
   EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}})["removed"], true);
+}
+
+TEST_P(VcsMerge, UserInTheMiddleOfAMergeBlocksUntilItIsFinished) {
+  git(repo_, {"checkout", "-q", "-b", "side"});
+  write_file(repo_ / "src/file0.txt", "side\n");
+  git(repo_, {"commit", "-q", "-am", "side"});
+  git(repo_, {"checkout", "-q", "main"});
+  write_file(repo_ / "src/file0.txt", "main\n");
+  git(repo_, {"commit", "-q", "-am", "main"});
+  EXPECT_NE(git_run(repo_, {"merge", "-q", "side"}).exit_code, 0);  // the user's own conflict
+  ASSERT_TRUE(fs::exists(repo_ / ".git" / "MERGE_HEAD"));
+  const std::string main_tip = tip();
+
+  task_with("t1", {{"src/file5.txt", "task\n"}});
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "local_changes");
+  EXPECT_EQ(tip(), main_tip);
+  EXPECT_TRUE(fs::exists(repo_ / ".git" / "MERGE_HEAD"));  // the user's merge is untouched
+
+  git(repo_, {"merge", "--abort"});
+  EXPECT_EQ(merge("t1")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/file5.txt"), "task\n");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
 }
 
 TEST_P(VcsMerge, CheckedOutTargetOtherThanMainIsBroughtAlong) {

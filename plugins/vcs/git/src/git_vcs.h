@@ -5,16 +5,26 @@
 // tasks concurrently. Cross-task safety comes from per-task worktrees and
 // branches plus RepoLock around merges (per target branch) and worktree add/remove.
 //
-// JSON contract additions (documented in vcs.h's spirit; all optional):
-//   prepare_worktree, commit, remove_worktree: the target branch a task was
-//     prepared for is remembered in <git-dir>/worktrees/<task>/drover-target;
-//     commit and remove_worktree accept "target_branch" to override it.
-//   commit, merge: accept "author_name"/"author_email".
-//   merge: response has "warning": str when the ref moved but the checked-out
-//     working tree could not be brought along (a race with the user's editor).
-//   remove_worktree: {"removed": false} when neither worktree nor branch exists
-//     (a replay); refusal (unmerged work or uncommitted changes without
-//     "force") is DROVER_CONFLICT naming the paths/commits.
+// JSON contract additions (all optional, documented here and in the report):
+//   prepare_worktree: the target branch a task was prepared for is remembered in
+//     <git-dir>/worktrees/<task>/drover-target; commit and remove_worktree
+//     accept "target_branch" to override it (commit uses it to decide whether
+//     an unchanged branch still has work ahead of the target).
+//   commit, merge: accept "author_name"/"author_email" (else config, else the
+//     repository's user.name/user.email, else "Drover <drover@localhost>").
+//   commit: an empty message or one containing NUL is DROVER_INVALID_ARGUMENT.
+//   merge: "message" is optional; "Drover-Task: <id>" is added if missing and
+//     "Drover-Source: <task head>" always (on the last replayed commit for
+//     rebase, whose commits keep their own messages). The response carries
+//     "warning": str (and the changed "paths") when the ref moved but the
+//     checked-out files could not all be brought along (a race with the user).
+//     A target checked out in another linked worktree is DROVER_CONFLICT.
+//   remove_worktree: {"removed": false, "discarded": []} when neither worktree
+//     nor branch exists (a replay). Refusing (uncommitted changes or unmerged
+//     commits without "force") is DROVER_CONFLICT naming the paths/branch.
+//     "discarded" lists uncommitted paths and "branch <b> at <sha> (not merged)".
+//   open: lists the worktree dir in <git-dir>/info/exclude so the task
+//     worktrees never show up in the user's `git status`.
 #ifndef DROVER_VCS_GIT_GIT_VCS_H
 #define DROVER_VCS_GIT_GIT_VCS_H
 
