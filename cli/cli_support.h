@@ -53,6 +53,8 @@ void add_run_commands(CLI::App& app, GlobalOptions& g);
 void add_status_commands(CLI::App& app, GlobalOptions& g);
 void add_plugin_commands(CLI::App& app, GlobalOptions& g);
 void add_worktree_commands(CLI::App& app, GlobalOptions& g);
+void add_transfer_commands(CLI::App& app, GlobalOptions& g);
+void add_dep_commands(CLI::App& app, GlobalOptions& g);
 
 }  // namespace drover::cli
 

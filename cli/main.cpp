@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   add_status_commands(app, g);
   add_plugin_commands(app, g);
   add_worktree_commands(app, g);
+  add_transfer_commands(app, g);
+  add_dep_commands(app, g);
 
   auto logger = spdlog::stderr_color_mt("drover");
   spdlog::set_default_logger(logger);

@@ -1,0 +1,66 @@
+// drover dep add: make an existing task wait for other tasks.
+#include <iostream>
+
+#include "cli_support.h"
+#include "drover/plan/plan_graph.h"
+#include "drover/plan/plan_records.h"
+
+namespace drover::cli {
+namespace {
+
+using Storage = drover_storage_vtable_v1;
+
+struct DepAddOptions {
+  std::string task;
+  std::vector<std::string> blockers;
+};
+
+void require_task(const plan::BlockedByGraph& graph, const std::string& id) {
+  if (graph.blockers.count(id)) return;
+  std::string m = closest_match(id, graph.order);
+  fail(kExitUsage, "dep add: there is no task '" + id + "'" + (m.empty() ? "" : " (did you mean '" + m + "'?)") +
+                       "; see `drover status --tree` for task ids");
+}
+
+void run_dep_add(const GlobalOptions& g, const DepAddOptions& o) {
+  auto project = open_project(g);
+  auto tasks = unwrap(store_call(*project, &Storage::list_tasks, "list_tasks", json::object()));
+  // Check every new edge first, against the graph with the earlier ones added,
+  // so a refused command adds nothing. The store checks again on each edge.
+  plan::BlockedByGraph graph = plan::graph_from_records(tasks);
+  require_task(graph, o.task);
+  for (const auto& b : o.blockers) {
+    require_task(graph, b);
+    if (b == o.task) fail(kExitUsage, "dep add: task " + o.task + " cannot wait for itself; name other tasks");
+    std::vector<std::string> path = plan::waiting_path(graph, b, o.task);
+    if (!path.empty()) {
+      path.insert(path.begin(), o.task);
+      fail(kExitUsage, "dep add: " + o.task + " cannot wait for " + b + ", that would make a dependency cycle: " +
+                           plan::cycle_text(path) + " (each waits for the next); nothing was added");
+    }
+    graph.add_edge(o.task, b);
+  }
+  json task;
+  for (const auto& b : o.blockers) {
+    task = unwrap(store_call(*project, &Storage::add_dependency, "add_dependency",
+                             json{{"task", o.task}, {"blocker", b}, {"now_ms", wall_ms()}}),
+                  "dep add " + o.task + " " + b);
+  }
+  std::string list;
+  for (const auto& b : task.value("blocked_by", json::array())) list += (list.empty() ? "" : ", ") + b.get<std::string>();
+  std::cout << o.task << " is blocked by " << list << " (" << task.value("status", "") << ")\n";
+}
+
+}  // namespace
+
+void add_dep_commands(CLI::App& app, GlobalOptions& g) {
+  auto* dep = app.add_subcommand("dep", "Dependencies between existing tasks");
+  dep->require_subcommand(1);
+  auto* o = new DepAddOptions();
+  auto* add = dep->add_subcommand("add", "Make a task wait for other tasks (refuses dependency cycles)");
+  add->add_option("task", o->task, "the task that must wait")->required();
+  add->add_option("blockers", o->blockers, "ids of the tasks it waits for")->required();
+  add->callback([&g, o] { run_dep_add(g, *o); });
+}
+
+}  // namespace drover::cli

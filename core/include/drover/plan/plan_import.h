@@ -1,0 +1,49 @@
+// Creating a validated plan's records in a store: epics first, then tasks in
+// dependency order so that blockers exist when their dependents are created.
+#ifndef DROVER_PLAN_PLAN_IMPORT_H
+#define DROVER_PLAN_PLAN_IMPORT_H
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "drover/plan/plan.h"
+#include "drover/plugin_host/plugin_clients.h"
+
+namespace drover::plan {
+
+// How the importer reaches the store (StorageClient::call, or a fake in tests).
+using StoreCall = std::function<Result<json>(StorageClient::Op op, const char* op_name, const json& request)>;
+
+// The order tasks are created in, and the blocked-by edges that can only be
+// added once both ends exist.
+struct CreationOrder {
+  std::vector<const PlanTask*> tasks;
+  // (task key, blocker key) pairs added with add_dependency after all tasks
+  // exist. Only needed when a parent's blockers wait for its own sub-tasks
+  // (the parent must exist before its sub-tasks can be created).
+  std::vector<std::pair<std::string, std::string>> deferred;
+};
+
+// A task and its sub-tasks are created together (parent first, then the
+// sub-tasks in order); such groups go in dependency order, file order among
+// groups that are free to go.
+CreationOrder creation_order(const Plan& plan);
+
+struct CreatedRecord {
+  std::string key, id;
+  bool is_epic = false;
+};
+
+struct ImportOutcome {
+  std::vector<CreatedRecord> created;  // in creation order
+  Status status;                       // not OK: the import stopped; `created` were kept
+};
+
+// Creates everything; the plan must have passed validate_plan().
+ImportOutcome import_plan(const Plan& plan, const StoreCall& store, int64_t now_ms);
+
+}  // namespace drover::plan
+
+#endif
