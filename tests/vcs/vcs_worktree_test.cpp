@@ -214,6 +214,8 @@ TEST_F(VcsWorktree, RemoveAfterMergeDeletesWorktreeAndBranchAndIsIdempotent) {
   EXPECT_EQ(r["discarded"], json::array());
   EXPECT_FALSE(fs::exists(wt("t1")));
   EXPECT_EQ(git(repo_, {"branch", "--list", "drover/*"}), "");
+  EXPECT_FALSE(fs::exists(repo_ / ".git" / "logs" / "refs" / "heads" / "drover" / "t1"));
+  EXPECT_FALSE(fs::exists(repo_ / ".git" / "worktrees" / "t1"));
   json again = vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}});
   EXPECT_EQ(again["removed"], false);
   EXPECT_EQ(git(repo_, {"worktree", "prune", "--dry-run", "-v"}), "");
