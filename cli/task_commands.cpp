@@ -113,7 +113,8 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     }
     for (const auto& e : epics) {
       int total = 0, done = 0;
-      for (auto& [k, v] : e.value("counts", json::object()).items()) {
+      const json counts = e.value("counts", json::object());  // kept alive for the loop
+      for (auto& [k, v] : counts.items()) {
         total += v.get<int>();
         if (k == "completed") done += v.get<int>();
       }

@@ -207,3 +207,49 @@ TEST(EndToEnd, PostgresStoreRunsThePlanToo) {
 
 }  // namespace
 }  // namespace drover::testing
+
+namespace drover::testing {
+namespace {
+
+TEST(EndToEnd, MergeWaitsWhileTheUsersCheckoutIsInTheWay) {
+  E2EProject p;
+  std::string t = p.add({"Writes changes/t1.txt"});
+  ASSERT_EQ(t, "t1");
+  // An untracked file of the user's sits where the task's change would land.
+  std::filesystem::create_directories(p.repo() + "/changes");
+  std::ofstream(p.repo() + "/changes/t1.txt") << "the user's own notes\n";
+  std::ofstream(p.repo() + "/unrelated.txt") << "untouched\n";
+  std::thread user([&] {
+    // Wait until Drover reports the wait, then move the file out of the way.
+    for (int i = 0; i < 200; ++i) {
+      auto st = p.status_json();
+      bool waiting = false;
+      for (const auto& task : st["tasks"])
+        waiting = waiting || task["status_reason"].get<std::string>().rfind("awaiting_merge", 0) == 0;
+      if (waiting) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::ifstream in(p.repo() + "/changes/t1.txt");
+    std::string content;
+    std::getline(in, content);
+    EXPECT_EQ(content, "the user's own notes") << "the user's file was touched while waiting";
+    std::filesystem::rename(p.repo() + "/changes/t1.txt", p.dir() + "/saved-notes.txt");
+  });
+  auto run = p.drover({"run"});
+  user.join();
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("awaiting merge"), std::string::npos) << run.out;
+  EXPECT_EQ(p.task_states()[t], "completed");
+  auto info = p.drover({"info", t, "--json"});
+  EXPECT_EQ(json::parse(info.out)["task"]["attempts"], 1) << "waiting must not use attempts";
+  std::ifstream merged(p.repo() + "/changes/t1.txt");
+  std::string line;
+  std::getline(merged, line);
+  EXPECT_EQ(line, "t1");
+  std::ifstream unrelated(p.repo() + "/unrelated.txt");
+  std::getline(unrelated, line);
+  EXPECT_EQ(line, "untouched");
+}
+
+}  // namespace
+}  // namespace drover::testing

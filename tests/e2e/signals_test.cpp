@@ -84,8 +84,13 @@ TEST(Signals, SecondInterruptStopsAgentsAndResumeFinishes) {
   EXPECT_NE(out.find("stopping: terminating running agents"), std::string::npos) << out;
   for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "ready") << id << " should be given back";
   // The interrupted attempts do not count against the task.
-  auto info = p.drover({"info", ids[0], "--json"});
-  EXPECT_EQ(json::parse(info.out)["task"]["status"], "ready");
+  for (const auto& id : ids) {
+    auto info = p.drover({"info", id, "--json"});
+    json j = json::parse(info.out);
+    EXPECT_EQ(j["task"]["status"], "ready");
+    EXPECT_EQ(j["task"]["last_error"], "") << id << ": a stopped attempt must not be recorded as a failure";
+    for (const auto& e : j["events"]) EXPECT_NE(e["kind"], "attempt_finished") << id;
+  }
 }
 
 }  // namespace

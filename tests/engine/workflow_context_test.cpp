@@ -166,3 +166,29 @@ TEST_F(WorkflowContextTest, ChangedStepOrderIsReportedNotSilentlyReplayed) {
 
 }  // namespace
 }  // namespace drover
+
+namespace drover {
+namespace {
+
+TEST_F(WorkflowContextTest, NotNowIsNotRecordedAndRunsAgain) {
+  {
+    auto ctx = WorkflowContext::start(*store_, "wf-7", "demo", json::object(), "exec");
+    auto r = ctx.value().step("merge", [&]() -> Result<json> { return Status::Unavailable("checkout in the way"); });
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+    // The same context can try the same step again.
+    auto again = ctx.value().step("merge", [&]() -> Result<json> { return json{{"merged", 1}}; });
+    ASSERT_TRUE(again.ok());
+  }
+  auto ctx = WorkflowContext::start(*store_, "wf-7", "demo", json::object(), "exec");
+  bool ran = false;
+  auto r = ctx.value().step("merge", [&]() -> Result<json> {
+    ran = true;
+    return json::object();
+  });
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(r.value()["merged"], 1);
+}
+
+}  // namespace
+}  // namespace drover

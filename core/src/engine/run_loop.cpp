@@ -84,7 +84,7 @@ RunLoop::~RunLoop() {
   done_ = true;
   cv_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
-  for (auto& t : threads_)
+  for (auto& [id, t] : threads_)
     if (t.joinable()) t.join();
 }
 
@@ -110,19 +110,40 @@ std::vector<std::string> RunLoop::paused_agents(int64_t now) {
   return out;
 }
 
-void RunLoop::worker(json task) {
+void RunLoop::worker(uint64_t thread_id, json task) {
   const std::string id = task.value("id", "");
   TaskWorkflow wf(shared_, std::move(task));
-  TaskOutcome outcome = TaskOutcome::kAbandoned;
   try {
-    outcome = wf.run();
+    (void)wf.run();
   } catch (const std::exception& e) {
     if (opts_.print) opts_.print(id + ": internal error: " + e.what() + " (the task is left for resume)");
   }
-  (void)outcome;
+  release_slot(id);
   std::lock_guard<std::mutex> lock(mu_);
-  --running_;
+  finished_threads_.push_back(thread_id);
   cv_.notify_all();
+}
+
+void RunLoop::release_slot(const std::string& task_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (slot_holders_.erase(task_id) > 0) {
+    --running_;
+    cv_.notify_all();
+  }
+}
+
+void RunLoop::join_finished_threads(std::unique_lock<std::mutex>& lock) {
+  std::vector<std::thread> done;
+  for (uint64_t id : finished_threads_) {
+    auto it = threads_.find(id);
+    if (it == threads_.end()) continue;
+    done.push_back(std::move(it->second));
+    threads_.erase(it);
+  }
+  finished_threads_.clear();
+  lock.unlock();
+  for (auto& t : done) t.join();
+  lock.lock();
 }
 
 void RunLoop::heartbeat_loop() {
@@ -235,6 +256,7 @@ Result<RunSummary> RunLoop::run() {
     std::lock_guard<std::mutex> lock(mu_);
     runs_.erase(id);
   };
+  shared_.slot_done = [this](const std::string& id) { release_slot(id); };
 
   reclaim_dead_local_executors();
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
@@ -242,6 +264,7 @@ Result<RunSummary> RunLoop::run() {
   RunSummary summary;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
+    join_finished_threads(lock);
     // Claim as many as there are free workers.
     while (running_ < opts_.workers && !draining_) {
       if (project_.config().budget_usd) {
@@ -272,7 +295,10 @@ Result<RunSummary> RunLoop::run() {
       }
       if (claimed.value().is_null()) break;
       ++running_;
-      threads_.emplace_back([this, t = claimed.value()] { worker(t); });
+      const std::string tid = claimed.value().value("id", "");
+      slot_holders_.insert(tid);
+      const uint64_t thread_id = next_thread_++;
+      threads_.emplace(thread_id, std::thread([this, thread_id, t = claimed.value()] { worker(thread_id, t); }));
     }
     if (draining_ && running_ == 0) {
       summary.interrupted = summary.stop_reason.empty();
@@ -297,7 +323,7 @@ Result<RunSummary> RunLoop::run() {
   done_ = true;
   cv_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
-  for (auto& t : threads_)
+  for (auto& [id, t] : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
 

@@ -368,6 +368,7 @@ TaskOutcome TaskWorkflow::run() {
         if (s_.report) s_.report(tid, "could not complete: " + done.status().message());
         return TaskOutcome::kAbandoned;
       }
+      if (s_.slot_done) s_.slot_done(tid);
       if (s_.report) {
         std::string unblocked = join(done.value().value("unblocked", json::array()), ", ");
         s_.report(tid, "completed" + (merge_commit.empty() ? std::string(" (no changes)") : " (merged " + merge_commit.substr(0, 10) + ")") +

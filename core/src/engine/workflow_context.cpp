@@ -46,6 +46,12 @@ Result<json> WorkflowContext::step(const std::string& name, const std::function<
     return outcome_of(rec);
   }
   Result<json> r = fn();
+  if (!r.ok() && r.status().code() == StatusCode::kUnavailable) {
+    // "Not now" (interrupted, or waiting for the user): nothing is recorded,
+    // so the step runs again when the workflow is picked up next.
+    --next_;
+    return r;
+  }
   json req{{"workflow_id", id_}, {"step", number}, {"name", name}, {"now_ms", now_ms()}};
   if (r.ok()) {
     req["outcome"] = r.value();

@@ -49,7 +49,10 @@ class JsonlPlanReader {
     try {
       record = json::parse(raw);
     } catch (const json::parse_error& e) {
-      add(line, std::string("not valid JSON (") + e.what() + "); each line must be one JSON object");
+      // The parser counts lines within this one line; keep only its column and reason.
+      std::string why = e.what();
+      if (auto at = why.find("column "); at != std::string::npos) why = why.substr(at);
+      add(line, "not valid JSON at " + why + "; each line must be one JSON object");
       return;
     }
     if (!record.is_object()) {

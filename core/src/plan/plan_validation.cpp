@@ -1,6 +1,7 @@
 #include "drover/plan/plan_validation.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "drover/config/config.h"
@@ -126,8 +127,11 @@ class Validator {
       } else if (epics_.count(b.value) && !tasks_.count(b.value)) {
         add(b.line, who + " is blocked by '" + b.value + "', which is an epic; blocked_by lists task keys");
       } else if (!tasks_.count(b.value)) {
-        add(b.line, who + " is blocked by '" + b.value + "', which is not a task in the file" +
-                        hint(b.value, task_keys_) + "; add that task or fix the key");
+        std::vector<std::string> others;  // a task's own key is no useful hint
+        std::copy_if(task_keys_.begin(), task_keys_.end(), std::back_inserter(others),
+                     [&](const std::string& k) { return k != t.key; });
+        add(b.line, who + " is blocked by '" + b.value + "', which is not a task in the file" + hint(b.value, others) +
+                        "; add that task or fix the key");
       }
     }
     if (t.agent && !options_.known_agents.empty() &&

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,7 +55,10 @@ class RunLoop {
   void request_stop();
 
  private:
-  void worker(json task);
+  void worker(uint64_t thread_id, json task);
+  // Frees the task's worker slot (idempotent); the loop claims more at once.
+  void release_slot(const std::string& task_id);
+  void join_finished_threads(std::unique_lock<std::mutex>& lock);
   void heartbeat_loop();
   void reclaim_dead_local_executors();
   std::vector<std::string> paused_agents(int64_t now);
@@ -67,8 +71,11 @@ class RunLoop {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  int running_ = 0;
-  std::vector<std::thread> threads_;
+  int running_ = 0;                      // worker slots in use (the --workers cap)
+  std::set<std::string> slot_holders_;   // tasks holding a slot
+  std::map<uint64_t, std::thread> threads_;
+  std::vector<uint64_t> finished_threads_;  // joined by the loop as they end
+  uint64_t next_thread_ = 0;
   std::map<std::string, ProcessRunner::RunId> runs_;     // task id -> agent process
   std::map<std::string, int64_t> agent_paused_until_;   // agent -> ms
   std::atomic<bool> draining_{false};

@@ -37,6 +37,9 @@ struct EngineShared {
   // Registers/unregisters the process run of a task, for `drover cancel`.
   std::function<void(const std::string& task_id, ProcessRunner::RunId id)> run_started;
   std::function<void(const std::string& task_id)> run_ended;
+  // Called once the task is completed: its agent slot is free for the next
+  // task while this one still removes its worktree.
+  std::function<void(const std::string& task_id)> slot_done;
 };
 
 // How a workflow execution ended for now.

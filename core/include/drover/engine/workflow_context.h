@@ -37,7 +37,9 @@ class WorkflowContext {
 
   // Runs the step, or returns its recorded outcome. A step function that
   // returns an error Status is recorded as failed and its message is returned
-  // as the error on replay too, so control flow replays identically.
+  // as the error on replay too, so control flow replays identically — except
+  // StatusCode::kUnavailable ("not now"), which is returned without being
+  // recorded, so the step runs again next time.
   Result<json> step(const std::string& name, const std::function<Result<json>()>& fn);
 
   // Marks the workflow finished.

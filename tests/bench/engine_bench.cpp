@@ -1,0 +1,180 @@
+// Engine benchmark (prints figures; not a test):
+//  1. 200 independent tasks, an agent that exits 0 at once (`true` through the
+//     exec plugin), a real git repository and SQLite: wall time and per-task
+//     orchestration overhead at 1, 4 and 16 workers.
+//  2. Ready-to-start latency: chains of tasks; the time from a blocker's
+//     completion to its dependent's agent start (p50, p99), from the event log.
+//  3. A 10,000-task DAG with a fake VCS: scheduling throughput and peak memory.
+// Usage: engine_bench [--tasks N] [--dag N] [--skip-dag]
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "command.h"
+#include "drover/engine/run_loop.h"
+#include "drover/engine/workflow_context.h"
+#include "drover/project.h"
+
+using namespace drover;
+namespace fs = std::filesystem;
+using Storage = drover_storage_vtable_v1;
+
+namespace {
+
+void sh(const std::vector<std::string>& argv, const fs::path& cwd) {
+  auto r = drover::testing::run_command(argv, cwd.string());
+  if (r.exit_code != 0) {
+    std::cerr << "failed: " << argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << ": " << r.err << "\n";
+    std::exit(1);
+  }
+}
+
+fs::path make_project(const std::string& vcs, int workers) {
+  fs::path dir = fs::temp_directory_path() / ("drover-bench-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  sh({"git", "init", "-q", "-b", "main"}, dir);
+  sh({"git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty", "-m", "init"}, dir);
+  std::ofstream(dir / "drover.yaml") << "workers: " << workers << "\ntarget_branch: main\n"
+                                     << "storage: { plugin: sqlite }\n"
+                                     << "vcs: { plugin: " << vcs << " }\n"
+                                     << "plugin_dirs: [\"" << BENCH_FAKE_VCS_DIR << "\"]\n"
+                                     << "default_agent: noop\n"
+                                     << "agents: { noop: { plugin: exec, config: { command: [\"true\"] } } }\n"
+                                     << "author: { name: bench, email: bench@drover.invalid }\n";
+  return dir;
+}
+
+std::unique_ptr<Project> open(const fs::path& dir) {
+  auto p = Project::load((dir / "drover.yaml").string());
+  if (!p.ok()) {
+    std::cerr << p.status().message() << "\n";
+    std::exit(1);
+  }
+  return std::move(p.value());
+}
+
+json call(Project& p, StorageClient::Op op, const char* name, const json& req) {
+  auto r = p.store().value()->call(op, name, req);
+  if (!r.ok()) {
+    std::cerr << name << ": " << r.status().message() << "\n";
+    std::exit(1);
+  }
+  return r.value();
+}
+
+double run(Project& p, int workers) {
+  RunOptions o;
+  o.workers = workers;
+  RunLoop loop(p, o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto s = loop.run();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!s.ok() || !s.value().all_completed()) {
+    std::cerr << "run did not complete: " << (s.ok() ? "tasks left" : s.status().message()) << "\n";
+    std::exit(1);
+  }
+  return secs;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int tasks = 200, dag = 10000;
+  bool skip_dag = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--tasks" && i + 1 < argc) tasks = std::atoi(argv[++i]);
+    else if (a == "--dag" && i + 1 < argc) dag = std::atoi(argv[++i]);
+    else if (a == "--skip-dag") skip_dag = true;
+  }
+  spdlog::set_level(spdlog::level::warn);
+
+  // The cost of the agent process itself, to subtract from per-task time.
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 50; ++i) sh({"true"}, fs::temp_directory_path());
+  double spawn_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 50;
+
+  std::printf("== %d independent tasks, no-op agent, git + sqlite ==\n", tasks);
+  for (int workers : {1, 4, 16}) {
+    fs::path dir = make_project("git", workers);
+    auto p = open(dir);
+    for (int i = 0; i < tasks; ++i) call(*p, &Storage::create_task, "create_task", json{{"title", "task " + std::to_string(i)}, {"now_ms", now_ms()}});
+    double secs = run(*p, workers);
+    std::printf("workers %2d: %6.2f s total, %6.1f ms per task wall, %6.1f ms per task of work per worker\n", workers, secs,
+                secs * 1000 / tasks, secs * 1000 * workers / tasks);
+    fs::remove_all(dir);
+  }
+
+  std::printf("\n== ready-to-start latency (blocker completed -> dependent's agent started), 4 chains x 25 ==\n");
+  {
+    fs::path dir = make_project("git", 4);
+    auto p = open(dir);
+    std::vector<std::pair<std::string, std::string>> edges;
+    for (int c = 0; c < 4; ++c) {
+      std::string prev;
+      for (int i = 0; i < 25; ++i) {
+        json req{{"title", "chain " + std::to_string(c) + "." + std::to_string(i)}, {"now_ms", now_ms()}};
+        if (!prev.empty()) req["blocked_by"] = json::array({prev});
+        std::string id = call(*p, &Storage::create_task, "create_task", req)["id"];
+        if (!prev.empty()) edges.emplace_back(prev, id);
+        prev = id;
+      }
+    }
+    run(*p, 4);
+    std::vector<double> lat;
+    for (const auto& [blocker, dep] : edges) {
+      int64_t done = 0, started = 0;
+      for (const auto& e : call(*p, &Storage::list_events, "list_events", json{{"task_id", blocker}}))
+        if (e["kind"] == "completed") done = e["created_ms"];
+      for (const auto& e : call(*p, &Storage::list_events, "list_events", json{{"task_id", dep}}))
+        if (e["kind"] == "attempt_started" && started == 0) started = e["created_ms"];
+      lat.push_back(static_cast<double>(started - done));
+    }
+    std::printf("p50 %.0f ms, p99 %.0f ms, max %.0f ms over %zu edges (event timestamps have 1 ms resolution)\n",
+                percentile(lat, 0.5), percentile(lat, 0.99), percentile(lat, 1.0), lat.size());
+    fs::remove_all(dir);
+  }
+
+  if (!skip_dag) {
+    std::printf("\n== %d-task DAG, fake VCS, no-op agent, 16 workers ==\n", dag);
+    fs::path dir = make_project("fake", 16);
+    auto p = open(dir);
+    std::mt19937 rng(7);
+    std::vector<std::string> ids;
+    auto c0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < dag; ++i) {
+      json req{{"title", "dag " + std::to_string(i)}, {"now_ms", now_ms()}};
+      if (i > 10) {
+        json deps = json::array();
+        for (int d = 0; d < 2; ++d) deps.push_back(ids[rng() % ids.size()]);
+        if (deps[0] == deps[1]) deps.erase(1);
+        req["blocked_by"] = deps;
+      }
+      ids.push_back(call(*p, &Storage::create_task, "create_task", req)["id"]);
+    }
+    double create_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    double secs = run(*p, 16);
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("created in %.1f s; ran in %.1f s = %.0f tasks/s (each spawns one `true`, ~%.1f ms); peak RSS %.0f MB\n",
+                create_s, secs, dag / secs, spawn_ms, ru.ru_maxrss / 1024.0);
+    fs::remove_all(dir);
+  }
+  return 0;
+}
