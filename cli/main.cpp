@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   app.add_option("--config", g.config_path, "path to drover.yaml (default: $DROVER_CONFIG, else found upwards)");
   auto set_level = [](const std::string& level) {
     auto l = spdlog::level::from_str(level);
-    if (l == spdlog::level::off && level != "off") throw CLI::ValidationError("--log-level", "unknown level '" + level + "'");
+    if (l == spdlog::level::off && level != "off") throw CLI::ValidationError("unknown level '" + level + "'; use trace, debug, info, warn, error or off");
     spdlog::set_level(l);
   };
   app.add_option("--log-level", g.log_level, "trace|debug|info|warn|error|off (default: $DROVER_LOG_LEVEL or warn)")
@@ -39,7 +39,12 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%^drover: %l:%$ %v");
   spdlog::set_level(spdlog::level::warn);
   if (const char* env = std::getenv("DROVER_LOG_LEVEL"); env != nullptr && *env != '\0') {
-    spdlog::set_level(spdlog::level::from_str(env));
+    auto l = spdlog::level::from_str(env);
+    if (l == spdlog::level::off && std::string(env) != "off") {
+      std::cerr << "drover: DROVER_LOG_LEVEL='" << env << "' is not a level; use trace, debug, info, warn, error or off\n";
+      return kExitUsage;
+    }
+    spdlog::set_level(l);
   }
   try {
     app.parse(argc, argv);

@@ -168,7 +168,7 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     if (t.value("cost_usd", 0.0) > 0) field("cost", money(t.value("cost_usd", 0.0)));
     field("merge commit", t.value("merge_commit", ""));
     field("created", format_time(t.value("created_ms", int64_t{0})));
-    if (t.value("completed_ms", int64_t{0}) > 0) field("completed", format_time(t.value("completed_ms", int64_t{0})));
+    if (t.value("completed_ms", int64_t{0}) > 0) field("finished", format_time(t.value("completed_ms", int64_t{0})));
     if (!diff.is_null())
       field("diff", std::to_string(diff.value("files", 0)) + " files, +" + std::to_string(diff.value("insertions", 0)) +
                         " -" + std::to_string(diff.value("deletions", 0)));

@@ -93,7 +93,7 @@ TEST(Config, MissingPluginIsNamed) {
 
 TEST(Config, DefaultAgentMustExist) {
   Status st = parse_error("default_agent: clade\nagents:\n  claude: { plugin: claude }\n  codex: { plugin: codex }\n");
-  EXPECT_EQ(st.message(), "drover.yaml:1:16: default_agent: no agent named 'clade' under agents:; did you mean 'claude'?");
+  EXPECT_EQ(st.message(), "drover.yaml:1:16: default_agent: no agent named 'clade' is configured under agents; did you mean 'claude'?");
   st = parse_error("agents:\n  claude: { plugin: claude }\n  codex: { plugin: codex }\n");
   EXPECT_NE(st.message().find("default_agent: missing; several agents are configured"), std::string::npos);
 }

@@ -53,7 +53,7 @@ TEST(PluginHost, RefusesAnotherAbiMajor) {
   Status st = load_error(variant("major2"));
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_EQ(st.message(), "plugin at " + variant("major2") +
-                              " was built for plugin ABI 2.0; this drover supports ABI 1.0–1.0. Rebuild it against "
+                              " was built for plugin ABI 2.0; this drover supports ABI 1.0. Rebuild it against "
                               "this SDK or use a drover that supports ABI 2.0");
 }
 
@@ -61,7 +61,7 @@ TEST(PluginHost, RefusesANewerAbiMinor) {
   Status st = load_error(variant("newer"));
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_EQ(st.message(), "plugin 'newer' (" + variant("newer") +
-                              ") was built for plugin ABI 1.99; this drover supports ABI 1.0–1.0. Rebuild it against "
+                              ") was built for plugin ABI 1.99; this drover supports ABI 1.0. Rebuild it against "
                               "this SDK or upgrade drover");
 }
 

@@ -145,7 +145,7 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
       for (const auto& [k, v] : c.agents) names.push_back(k);
       std::string hint = closest_match(c.default_agent, names);
       r.fail(n, "default_agent",
-             "no agent named '" + c.default_agent + "' under agents:" +
+             "no agent named '" + c.default_agent + "' is configured under agents" +
                  (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
     }
   } else if (c.agents.size() == 1) {

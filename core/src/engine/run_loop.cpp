@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -272,8 +273,11 @@ Result<RunSummary> RunLoop::run() {
         auto s = shared_.store->call(&Storage::summary, "summary", json::object());
         lock.lock();
         if (s.ok() && s.value().value("cost_usd", 0.0) >= *project_.config().budget_usd) {
-          summary.stop_reason = "budget of $" + std::to_string(*project_.config().budget_usd) +
-                                " reached; no new agent runs start (raise budget_usd in drover.yaml to continue)";
+          char spent[64];
+          std::snprintf(spent, sizeof spent, "$%.2f of the $%.2f budget", s.value().value("cost_usd", 0.0),
+                        *project_.config().budget_usd);
+          summary.stop_reason = std::string(spent) +
+                                " spent; no new agent runs start (raise budget_usd in drover.yaml to continue)";
           if (opts_.print) opts_.print(summary.stop_reason);
           draining_ = true;
           break;

@@ -267,7 +267,8 @@ TaskOutcome TaskWorkflow::run() {
             if (s_.report)
               s_.report(tid, "agent '" + agent_name() + "' hit a usage limit (" + r.value("reason", "") + "); paused for " +
                                  format_duration(std::chrono::milliseconds(until - now_ms())) + ", no attempt used");
-            event("quota_pause", "agent '" + agent_name() + "' hit a usage limit; paused until " + std::to_string(until),
+            event("quota_pause", "agent '" + agent_name() + "' hit a usage limit; paused for " +
+                      format_duration(std::chrono::milliseconds(until - now_ms())),
                   json{{"agent", agent_name()}, {"until_ms", until}});
             return release(until, "agent '" + agent_name() + "' paused by a usage limit: " + r.value("reason", ""));
           }

@@ -165,7 +165,7 @@ Result<const LoadedPlugin*> PluginHost::load_file(const std::string& path, drove
   // before trusting anything else in the struct.
   const std::string host_abi = abi_string(DROVER_PLUGIN_ABI_MAJOR, DROVER_PLUGIN_ABI_MINOR);
   const std::string plugin_abi = abi_string(d->abi_major, d->abi_minor);
-  const std::string host_range = "1.0–" + host_abi;
+  const std::string host_range = DROVER_PLUGIN_ABI_MINOR == 0 ? host_abi : "1.0–" + host_abi;
   if (d->abi_major != DROVER_PLUGIN_ABI_MAJOR) {
     debug("refused " + path + ": ABI major " + std::to_string(d->abi_major));
     return Status(StatusCode::kUnsupported,
