@@ -46,6 +46,7 @@ TEST_P(VcsMerge, MergeBringsTheTaskIntoTheTargetAndTheCheckout) {
   task_with("t1", {{"src/file0.txt", "new content\n"}, {"added.txt", "added\n"}});
   json m = merge("t1");
   EXPECT_EQ(m["result"], "merged");
+  EXPECT_FALSE(m.contains("warning")) << m.dump();
   EXPECT_EQ(m["commit"], tip());
   EXPECT_EQ(read_file(repo_ / "src/file0.txt"), "new content\n");
   EXPECT_EQ(read_file(repo_ / "added.txt"), "added\n");
@@ -246,6 +247,27 @@ TEST_P(VcsMerge, UserInTheMiddleOfAMergeBlocksUntilItIsFinished) {
   EXPECT_EQ(merge("t1")["result"], "merged");
   EXPECT_EQ(read_file(repo_ / "src/file5.txt"), "task\n");
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
+TEST_P(VcsMerge, TargetCheckedOutInAUsersLinkedWorktreeIsCheckedAndBroughtAlong) {
+  const fs::path linked = tmp_.path() / "linked";
+  git(repo_, {"worktree", "add", "-q", "-b", "feature", linked.string()});
+  task_with("t1", {{"src/file2.txt", "task\n"}, {"feat.txt", "feat\n"}}, "feature");
+  write_file(linked / "src/file2.txt", "user edit in linked worktree\n");
+  const std::string feature_tip = tip("feature");
+  json m = merge("t1", "feature");
+  EXPECT_EQ(m["result"], "local_changes");
+  EXPECT_EQ(m["paths"], json::array({"src/file2.txt"}));
+  EXPECT_EQ(tip("feature"), feature_tip);
+
+  git(linked, {"checkout", "--", "src/file2.txt"});
+  write_file(linked / "unrelated.txt", "keep me\n");
+  EXPECT_EQ(merge("t1", "feature")["result"], "merged");
+  EXPECT_EQ(read_file(linked / "src/file2.txt"), "task\n");
+  EXPECT_EQ(read_file(linked / "feat.txt"), "feat\n");
+  EXPECT_EQ(read_file(linked / "unrelated.txt"), "keep me\n");
+  EXPECT_EQ(git(linked, {"status", "--porcelain"}), "?? unrelated.txt");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");  // main (on main) untouched
 }
 
 TEST_P(VcsMerge, CheckedOutTargetOtherThanMainIsBroughtAlong) {

@@ -2,8 +2,8 @@
 //
 // The merge is computed in memory (no MERGE_HEAD, no index or working-tree
 // writes), committed as a dangling commit, and published by moving the target
-// ref with a compare-and-swap. When the target is checked out in the user's
-// worktree, the paths the merge changes are checked first and brought along
+// ref with a compare-and-swap. When the target is checked out in one of the
+// user's worktrees (main or linked), the paths the merge changes are checked first and brought along
 // afterwards; every other local modification is left exactly as it was.
 #include <sys/stat.h>
 
@@ -177,6 +177,43 @@ bool head_points_to(git_repository* repo, const std::string& full_ref) {
          full_ref == git_reference_symbolic_target(head.get());
 }
 
+// A working tree whose HEAD is the target branch: the main worktree or a linked
+// one the user made. Task worktrees are never on a target branch.
+struct Checkout {
+  RepoPtr repo;
+  std::string root;  // no trailing slash
+};
+
+std::optional<Checkout> checkout_of(const std::string& common_dir, const std::string& full_ref) {
+  std::vector<RepoPtr> candidates;
+  git_repository* raw = nullptr;
+  if (git_repository_open(&raw, common_dir.c_str()) != 0) return std::nullopt;
+  RepoPtr main(raw);
+  git_strarray names{};
+  if (!git_repository_is_bare(main.get()) && head_points_to(main.get(), full_ref)) {
+    std::string root = git_repository_workdir(main.get());
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    return Checkout{std::move(main), root};
+  }
+  if (git_worktree_list(&names, main.get()) != 0) return std::nullopt;
+  std::optional<Checkout> found;
+  for (size_t i = 0; i < names.count && !found; ++i) {
+    git_worktree* raw_wt = nullptr;
+    if (git_worktree_lookup(&raw_wt, main.get(), names.strings[i]) != 0) continue;
+    WorktreePtr wt(raw_wt);
+    raw = nullptr;
+    if (git_worktree_validate(wt.get()) != 0 || git_repository_open_from_worktree(&raw, wt.get()) != 0) continue;
+    RepoPtr repo(raw);
+    if (head_points_to(repo.get(), full_ref)) {
+      std::string root = git_repository_workdir(repo.get());
+      while (root.size() > 1 && root.back() == '/') root.pop_back();
+      found = Checkout{std::move(repo), root};
+    }
+  }
+  git_strarray_dispose(&names);
+  return found;
+}
+
 // Paths among `changed` where the user's index or working tree differs from the
 // old tip (modified, staged, deleted, untracked or ignored files in the way, or
 // a file/directory standing where the merge needs the other).
@@ -200,19 +237,32 @@ std::vector<std::string> paths_in_the_way(git_repository* repo, const std::strin
   return {in_the_way.begin(), in_the_way.end()};
 }
 
-// Brings the checked-out working tree and index from old_tree to new_commit for
-// exactly the changed paths. Returns the libgit2 error text on failure.
-std::optional<std::string> bring_checkout_along(git_repository* repo, git_tree* old_tree, git_commit* new_commit,
+// Brings the checked-out working tree and index from old_tip to new_tip for
+// exactly the changed paths. Returns the libgit2 error text on failure. (The
+// commits are looked up again: checkout needs objects of the repository handle
+// it works on.)
+std::optional<std::string> bring_checkout_along(git_repository* repo, const git_oid& old_tip, const git_oid& new_tip,
                                                 const std::vector<std::string>& changed) {
+  git_commit* raw_old = nullptr;
+  git_commit* raw_new = nullptr;
+  if (git_commit_lookup(&raw_old, repo, &old_tip) < 0) return last_git_error();
+  CommitPtr old_commit(raw_old);
+  if (git_commit_lookup(&raw_new, repo, &new_tip) < 0) return last_git_error();
+  CommitPtr new_commit(raw_new);
+  git_tree* raw_tree = nullptr;
+  if (git_commit_tree(&raw_tree, old_commit.get()) < 0) return last_git_error();
+  TreePtr old_tree(raw_tree);
+
   std::vector<char*> ptrs;
   for (const std::string& p : changed) ptrs.push_back(const_cast<char*>(p.c_str()));
   git_checkout_options opts;
   git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
   opts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-  opts.baseline = old_tree;
+  opts.baseline = old_tree.get();
   opts.paths.strings = ptrs.data();
   opts.paths.count = ptrs.size();
-  if (git_checkout_tree(repo, reinterpret_cast<const git_object*>(new_commit), &opts) < 0) return last_git_error();
+  if (git_checkout_tree(repo, reinterpret_cast<const git_object*>(new_commit.get()), &opts) < 0)
+    return last_git_error();
   return std::nullopt;
 }
 
@@ -288,14 +338,11 @@ std::string GitVcs::merge(std::string_view request) {
     std::vector<std::string> changed = changed_paths(repo.get(), old_tree.get(), new_tree.get());
 
     // The user's checkout of the target moves with the ref, so check it first.
-    bool checked_out = head_points_to(repo.get(), target_ref_name);
-    if (!checked_out && git_branch_is_checked_out(target_ref.get()) == 1)
-      throw sdk::Error(DROVER_CONFLICT, "vcs git: target branch " + quote_text(target) +
-                                            " is checked out in another linked worktree; drover only brings the "
-                                            "main worktree along. Switch that worktree to another branch");
-    if (checked_out) {
-      std::vector<std::string> blocking = paths_in_the_way(repo.get(), root_, changed);
-      if (blocking.empty() && git_repository_state(repo.get()) != GIT_REPOSITORY_STATE_NONE) blocking = changed;
+    std::optional<Checkout> checkout = checkout_of(common_dir_, target_ref_name);
+    if (checkout) {
+      std::vector<std::string> blocking = paths_in_the_way(checkout->repo.get(), checkout->root, changed);
+      if (blocking.empty() && git_repository_state(checkout->repo.get()) != GIT_REPOSITORY_STATE_NONE)
+        blocking = changed;
       if (!blocking.empty()) return result("local_changes", std::nullopt, blocking).dump();
     }
 
@@ -307,10 +354,10 @@ std::string GitVcs::merge(std::string_view request) {
     RefPtr moved(raw_moved);
 
     json out = result("merged", built.commit);
-    if (checked_out) {
-      if (auto err = bring_checkout_along(repo.get(), old_tree.get(), new_commit.get(), changed)) {
-        std::string warning = "branch " + target + " moved to " + oid_hex(*built.commit) +
-                              " but the checked-out files could not all be updated (" + *err +
+    if (checkout) {
+      if (auto err = bring_checkout_along(checkout->repo.get(), tip, *built.commit, changed)) {
+        std::string warning = "branch " + target + " moved to " + oid_hex(*built.commit) + " but the files checked out in " +
+                              checkout->root + " could not all be updated (" + *err +
                               "); run `git status` and `git checkout -- <path>` for the listed paths";
         sdk::log(DROVER_LOG_WARN, warning);
         out["warning"] = warning;

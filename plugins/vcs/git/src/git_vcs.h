@@ -18,7 +18,8 @@
 //     rebase, whose commits keep their own messages). The response carries
 //     "warning": str (and the changed "paths") when the ref moved but the
 //     checked-out files could not all be brought along (a race with the user).
-//     A target checked out in another linked worktree is DROVER_CONFLICT.
+//     A target checked out in a linked worktree of the user's is treated like
+//     the main worktree (checked, then brought along).
 //   remove_worktree: {"removed": false, "discarded": []} when neither worktree
 //     nor branch exists (a replay). Refusing (uncommitted changes or unmerged
 //     commits without "force") is DROVER_CONFLICT naming the paths/branch.
