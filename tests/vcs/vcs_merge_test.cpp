@@ -270,6 +270,19 @@ TEST_P(VcsMerge, TargetCheckedOutInAUsersLinkedWorktreeIsCheckedAndBroughtAlong)
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");  // main (on main) untouched
 }
 
+TEST_P(VcsMerge, AStaleIndexLockInTheCheckoutIsReportedNotIgnored) {
+  task_with("t1", {{"src/file4.txt", "task\n"}});
+  write_file(repo_ / ".git" / "index.lock", "");
+  const std::string main_tip = tip();
+  json m = merge("t1");
+  EXPECT_EQ(m["result"], "local_changes");
+  EXPECT_EQ(m["paths"], json::array({(repo_ / ".git" / "index.lock").string()}));
+  EXPECT_EQ(tip(), main_tip);
+  fs::remove(repo_ / ".git" / "index.lock");
+  EXPECT_EQ(merge("t1")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/file4.txt"), "task\n");
+}
+
 TEST_P(VcsMerge, CheckedOutTargetOtherThanMainIsBroughtAlong) {
   git(repo_, {"checkout", "-q", "-b", "develop"});
   task_with("t1", {{"dev.txt", "dev\n"}}, "develop");

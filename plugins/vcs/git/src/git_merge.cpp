@@ -7,12 +7,15 @@
 // afterwards; every other local modification is left exactly as it was.
 #include <sys/stat.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "commit_message.h"
 #include "disjoint_tree_merge.h"
 #include "git_vcs.h"
 #include "repo_lock.h"
+#include "stale_locks.h"
 #include "repo_queries.h"
 #include "request_json.h"
 #include "task_id.h"
@@ -266,6 +269,17 @@ std::optional<std::string> bring_checkout_along(git_repository* repo, const git_
   return std::nullopt;
 }
 
+// Waits up to ~2 s for the checkout's index.lock to disappear; true iff it did.
+bool index_unlocked(git_repository* repo) {
+  const std::string lock = std::string(git_repository_path(repo)) + "index.lock";
+  for (int i = 0; i < 40; ++i) {
+    struct stat st;
+    if (::lstat(lock.c_str(), &st) != 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 json result(const char* what, const std::optional<git_oid>& commit, const std::vector<std::string>& paths = {}) {
   return json{{"result", what}, {"commit", commit ? json(oid_hex(*commit)) : json(nullptr)}, {"paths", paths}};
 }
@@ -305,6 +319,10 @@ std::string GitVcs::merge(std::string_view request) {
   SignaturePtr sig = make_signature(repo.get(), config_, author_name, author_email);
 
   RepoLock lock(RepoLock::merge_lock_path(common_dir_, target));
+  // Under the merge lock no other drover writes the target; a lock file on it
+  // (or on this task's branch) is a leftover of a process killed mid-write.
+  clear_shared_locks(common_dir_, target);
+  clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     git_reference* raw_ref = nullptr;
     int rc = git_reference_lookup(&raw_ref, repo.get(), target_ref_name.c_str());
@@ -344,6 +362,12 @@ std::string GitVcs::merge(std::string_view request) {
       if (blocking.empty() && git_repository_state(checkout->repo.get()) != GIT_REPOSITORY_STATE_NONE)
         blocking = changed;
       if (!blocking.empty()) return result("local_changes", std::nullopt, blocking).dump();
+      // A git command of the user's holds the index: wait briefly, then report it
+      // rather than move the ref and fail to bring the checkout along.
+      if (!index_unlocked(checkout->repo.get()))
+        return result("local_changes", std::nullopt,
+                      {std::string(git_repository_path(checkout->repo.get())) + "index.lock"})
+            .dump();
     }
 
     git_reference* raw_moved = nullptr;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "repo_lock.h"
+#include "stale_locks.h"
 #include "repo_queries.h"
 #include "request_json.h"
 #include "task_id.h"
@@ -242,6 +243,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   std::string target = required_string(op, req, "target_branch");
   validate_branch_name(target);
 
+  clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
   RepoPtr repo = open_main();
   auto tip = branch_tip(repo.get(), target);
   if (!tip)
@@ -343,6 +345,7 @@ std::string GitVcs::commit(std::string_view request) {
                                                   ": the message must be non-empty and contain no NUL byte");
   auto target = optional_string(op, req, "target_branch");
   if (target) validate_branch_name(*target);
+  clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
   auto author_name = optional_string(op, req, "author_name");
   auto author_email = optional_string(op, req, "author_email");
 
@@ -405,6 +408,7 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   auto target = optional_string(op, req, "target_branch");
   if (target) validate_branch_name(*target);
   if (!target) target = remembered_target(task_id);
+  clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
 
   RepoPtr repo = open_main();
   const std::string path = worktree_path(task_id);

@@ -1,0 +1,55 @@
+#include "stale_locks.h"
+
+#include <drover/plugin/sdk.hpp>
+
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+namespace drover::vcs_git {
+namespace fs = std::filesystem;
+
+namespace {
+
+void remove_leftover(const fs::path& lock, const std::string& why) {
+  std::error_code ec;
+  if (fs::remove(lock, ec) && !ec) sdk::log(DROVER_LOG_WARN, "removed " + lock.string() + " (" + why + ")");
+}
+
+}  // namespace
+
+void clear_task_locks(const std::string& common_dir, const std::string& task_branch, const std::string& admin_dir) {
+  remove_leftover(fs::path(common_dir) / "refs" / "heads" / (task_branch + ".lock"),
+                  "left by a drover process that died while updating the task branch");
+  std::error_code ec;
+  if (!fs::is_directory(admin_dir, ec)) return;
+  for (const auto& name : {"index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock"})
+    remove_leftover(fs::path(admin_dir) / name, "left by a drover process that died while writing the task worktree");
+}
+
+void clear_shared_locks(const std::string& common_dir, const std::string& target_branch,
+                        std::chrono::milliseconds stale_after) {
+  const std::vector<fs::path> locks = {
+      fs::path(common_dir) / "refs" / "heads" / (target_branch + ".lock"),
+      fs::path(common_dir) / "index.lock",
+      fs::path(common_dir) / "HEAD.lock",
+      fs::path(common_dir) / "packed-refs.lock",
+  };
+  const auto deadline = std::chrono::steady_clock::now() + stale_after;
+  for (const auto& lock : locks) {
+    while (true) {
+      std::error_code ec;
+      auto written = fs::last_write_time(lock, ec);
+      if (ec) break;  // no such lock
+      auto age = fs::file_time_type::clock::now() - written;
+      if (age >= stale_after) {
+        remove_leftover(lock, "older than " + std::to_string(stale_after.count()) + " ms; its writer is gone");
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) break;  // a live writer: let the operation report it
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+}  // namespace drover::vcs_git
