@@ -229,6 +229,22 @@ TEST_F(VcsWorktree, ListWorktreesIgnoresTheUsersOwnWorktrees) {
   EXPECT_EQ(list[0]["task_id"], "t1");
 }
 
+TEST_F(VcsWorktree, CommitRefusesAWorktreeLeftMidMerge) {
+  vcs_->prepare("t1");
+  git(wt("t1"), {"checkout", "-q", "-b", "agent-side"});
+  write_file(wt("t1") / "src/file0.txt", "agent side\n");
+  git(wt("t1"), {"commit", "-q", "-am", "side"});
+  git(wt("t1"), {"checkout", "-q", "drover/t1"});
+  write_file(wt("t1") / "src/file0.txt", "agent main\n");
+  git(wt("t1"), {"commit", "-q", "-am", "main"});
+  EXPECT_NE(git_run(wt("t1"), {"merge", "-q", "agent-side"}).exit_code, 0);
+  auto r = vcs_->call(&V::commit, {{"task_id", "t1"}, {"message", "m"}});
+  EXPECT_EQ(r.status, DROVER_CONFLICT);
+  EXPECT_NE(r.error.find("middle of a merge"), std::string::npos) << r.error;
+  git(wt("t1"), {"merge", "--abort"});
+  EXPECT_EQ(vcs_->commit("t1", "m")["changed"], false);
+}
+
 TEST_F(VcsWorktree, OperationsOnAnUnknownTaskAreNotFound) {
   EXPECT_EQ(vcs_->call(&V::commit, {{"task_id", "ghost"}, {"message", "m"}}).status, DROVER_NOT_FOUND);
   EXPECT_EQ(vcs_->call(&V::merge, {{"task_id", "ghost"}, {"target_branch", "main"}}).status, DROVER_NOT_FOUND);

@@ -359,6 +359,10 @@ std::string GitVcs::commit(std::string_view request) {
   if (std::string(git_reference_name(head_ref.get())) != "refs/heads/" + branch)
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " is not on branch " +
                                           branch + " (someone switched it); switch it back before committing");
+  if (git_repository_state(wt.get()) != GIT_REPOSITORY_STATE_NONE)
+    throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) +
+                                          " is in the middle of a merge, rebase or cherry-pick (left by the agent); "
+                                          "finish or abort it there before committing");
   git_oid head = *git_reference_target(head_ref.get());
   CommitPtr head_commit = lookup_commit(wt.get(), head);
   TreePtr head_tree = commit_tree(head_commit.get());
@@ -367,6 +371,10 @@ std::string GitVcs::commit(std::string_view request) {
   check(git_repository_index(&raw_index, wt.get()), "vcs git: cannot open the index of task " + quote_text(task_id));
   IndexPtr index(raw_index);
   check(git_index_read(index.get(), 0), "vcs git: cannot read the index of task " + quote_text(task_id));
+  if (git_index_has_conflicts(index.get()))
+    throw sdk::Error(DROVER_CONFLICT, "vcs git: the index of task " + quote_text(task_id) +
+                                          " has unresolved conflicts; resolve them in " + worktree_path(task_id) +
+                                          " before committing");
   check(git_index_add_all(index.get(), nullptr, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr),
         "vcs git: cannot stage the changes of task " + quote_text(task_id));
   check(git_index_update_all(index.get(), nullptr, nullptr, nullptr),
