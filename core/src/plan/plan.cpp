@@ -21,6 +21,13 @@ std::vector<const PlanTask*> subtasks_of(const Plan& plan, const std::string& pa
   return out;
 }
 
+std::map<std::string, std::vector<const PlanTask*>> subtasks_by_parent(const Plan& plan) {
+  std::map<std::string, std::vector<const PlanTask*>> out;
+  for (const auto& t : plan.tasks)
+    if (t.parent) out[t.parent->value].push_back(&t);
+  return out;
+}
+
 std::string exact_duration(int64_t ms) {
   if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
   if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";

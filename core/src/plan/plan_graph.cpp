@@ -94,12 +94,12 @@ BlockedByGraph plan_graph(const Plan& plan) {
     for (const auto& b : t.blocked_by)
       if (keys.count(b.value) && b.value != t.key) g.add_edge(t.key, b.value);  // self: reported apart
   }
-  for (const auto& t : plan.tasks) {
-    if (t.parent) continue;
+  for (const auto& [parent, subs] : subtasks_by_parent(plan)) {
+    if (!keys.count(parent)) continue;
     const std::string* previous = nullptr;
-    for (const PlanTask* sub : subtasks_of(plan, t.key)) {
+    for (const PlanTask* sub : subs) {
       if (previous != nullptr) g.add_edge(sub->key, *previous);
-      g.add_edge(t.key, sub->key);
+      g.add_edge(parent, sub->key);
       previous = &sub->key;
     }
   }

@@ -9,45 +9,49 @@ CreationOrder creation_order(const Plan& plan) {
   // Groups: a top-level task with its sub-tasks, in file order.
   std::vector<std::vector<const PlanTask*>> groups;
   std::map<std::string, size_t> group_of;
+  const auto subtasks = subtasks_by_parent(plan);
   for (const auto& t : plan.tasks) {
     if (t.parent) continue;
     std::vector<const PlanTask*> g{&t};
-    for (const PlanTask* s : subtasks_of(plan, t.key)) g.push_back(s);
+    if (auto it = subtasks.find(t.key); it != subtasks.end()) g.insert(g.end(), it->second.begin(), it->second.end());
     for (const PlanTask* m : g) group_of[m->key] = groups.size();
     groups.push_back(std::move(g));
   }
-  std::vector<std::set<size_t>> needs(groups.size());
+  // Kahn's algorithm over groups, lowest file position first among the free.
+  std::vector<std::set<size_t>> needs(groups.size()), needed_by(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) {
     for (const PlanTask* m : groups[i]) {
       for (const auto& b : m->blocked_by) {
         auto it = group_of.find(b.value);
-        if (it != group_of.end() && it->second != i) needs[i].insert(it->second);
+        if (it == group_of.end() || it->second == i) continue;
+        needs[i].insert(it->second);
+        needed_by[it->second].insert(i);
       }
     }
   }
-
+  std::vector<size_t> waiting_on(groups.size());
+  std::set<size_t> free, left;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    waiting_on[i] = needs[i].size();
+    left.insert(i);
+    if (waiting_on[i] == 0) free.insert(i);
+  }
   CreationOrder order;
-  std::vector<bool> done(groups.size(), false);
   std::set<std::string> created;
-  for (size_t round = 0; round < groups.size(); ++round) {
-    // The first group whose blockers all exist; if none (groups that wait on
-    // each other through a parent's sub-tasks), the first one left.
-    size_t pick = groups.size();
-    for (size_t i = 0; i < groups.size() && pick == groups.size(); ++i) {
-      if (done[i]) continue;
-      bool free = true;
-      for (size_t n : needs[i]) free = free && done[n];
-      if (free) pick = i;
-    }
-    for (size_t i = 0; i < groups.size() && pick == groups.size(); ++i)
-      if (!done[i]) pick = i;
-    done[pick] = true;
+  while (!left.empty()) {
+    // No free group means groups wait on each other through a parent's
+    // sub-tasks: take the first one left and add its missing edges later.
+    const size_t pick = free.empty() ? *left.begin() : *free.begin();
+    free.erase(pick);
+    left.erase(pick);
     for (const PlanTask* m : groups[pick]) {
       order.tasks.push_back(m);
       created.insert(m->key);
       for (const auto& b : m->blocked_by)
         if (!created.count(b.value)) order.deferred.emplace_back(m->key, b.value);
     }
+    for (size_t d : needed_by[pick])
+      if (left.count(d) && --waiting_on[d] == 0) free.insert(d);
   }
   return order;
 }

@@ -238,11 +238,13 @@ std::string write_jsonl_plan(const Plan& plan) {
     if (!e.description.empty()) r["description"] = e.description;
     out += r.dump() + "\n";
   }
+  const auto subtasks = subtasks_by_parent(plan);
   for (const auto& t : plan.tasks) {
     if (t.parent) continue;
-    auto subs = subtasks_of(plan, t.key);
-    out += task_record(t, subs.empty() ? "task" : "story").dump() + "\n";
-    for (const PlanTask* s : subs) out += task_record(*s, "task").dump() + "\n";
+    auto subs = subtasks.find(t.key);
+    out += task_record(t, subs == subtasks.end() ? "task" : "story").dump() + "\n";
+    if (subs == subtasks.end()) continue;
+    for (const PlanTask* s : subs->second) out += task_record(*s, "task").dump() + "\n";
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "drover/common/duration.h"
@@ -210,7 +211,9 @@ void emit_text_field(YAML::Emitter& out, const char* name, const std::string& va
   out << value;
 }
 
-void emit_task(YAML::Emitter& out, const Plan& plan, const PlanTask& t) {
+using SubtaskMap = std::map<std::string, std::vector<const PlanTask*>>;
+
+void emit_task(YAML::Emitter& out, const SubtaskMap& subtasks, const PlanTask& t) {
   out << YAML::BeginMap;
   out << YAML::Key << "key" << YAML::Value << t.key;
   emit_text_field(out, "title", t.title);
@@ -225,13 +228,11 @@ void emit_task(YAML::Emitter& out, const Plan& plan, const PlanTask& t) {
     for (const auto& b : t.blocked_by) out << b.value;
     out << YAML::EndSeq;
   }
-  if (!t.parent) {
-    auto subs = subtasks_of(plan, t.key);
-    if (!subs.empty()) {
-      out << YAML::Key << "subtasks" << YAML::Value << YAML::BeginSeq;
-      for (const PlanTask* s : subs) emit_task(out, plan, *s);
-      out << YAML::EndSeq;
-    }
+  auto subs = subtasks.find(t.key);
+  if (!t.parent && subs != subtasks.end()) {
+    out << YAML::Key << "subtasks" << YAML::Value << YAML::BeginSeq;
+    for (const PlanTask* s : subs->second) emit_task(out, subtasks, *s);
+    out << YAML::EndSeq;
   }
   out << YAML::EndMap;
 }
@@ -252,8 +253,9 @@ std::string write_yaml_plan(const Plan& plan) {
   }
   out << YAML::EndSeq;
   out << YAML::Key << "tasks" << YAML::Value << YAML::BeginSeq;
+  const SubtaskMap subtasks = subtasks_by_parent(plan);
   for (const auto& t : plan.tasks)
-    if (!t.parent) emit_task(out, plan, t);
+    if (!t.parent) emit_task(out, subtasks, t);
   out << YAML::EndSeq;
   out << YAML::EndMap;
   return std::string("# Drover plan: `drover import <this file>` recreates these epics and tasks.\n") + out.c_str() + "\n";

@@ -5,6 +5,7 @@
 #define DROVER_PLAN_PLAN_H
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,8 @@ std::string describe_issues(const std::string& source, std::vector<PlanIssue> is
 
 // The sub-tasks of parent_key in their run order.
 std::vector<const PlanTask*> subtasks_of(const Plan& plan, const std::string& parent_key);
+// Every parent's sub-tasks in run order, in one pass (for whole-plan work).
+std::map<std::string, std::vector<const PlanTask*>> subtasks_by_parent(const Plan& plan);
 
 // "2h", "30m", "45s" or "1500ms": the largest unit that states d exactly, so
 // parse_duration() gives back the same value.

@@ -21,8 +21,9 @@ using StoreCall = std::function<Result<json>(StorageClient::Op op, const char* o
 struct CreationOrder {
   std::vector<const PlanTask*> tasks;
   // (task key, blocker key) pairs added with add_dependency after all tasks
-  // exist. Only needed when a parent's blockers wait for its own sub-tasks
-  // (the parent must exist before its sub-tasks can be created).
+  // exist. Only needed where a parent is blocked by one of its own sub-tasks,
+  // or by a task that waits for one of them: the parent must exist before its
+  // sub-tasks can be created.
   std::vector<std::pair<std::string, std::string>> deferred;
 };
 
