@@ -26,7 +26,13 @@ struct ExportOptions {
   std::string format = "yaml", output;
 };
 
+// "-" is standard input, so `drover export | drover import -` copies a graph.
 std::string read_file(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    return text.str();
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(kExitUsage, "cannot read " + path + ": " + std::strerror(errno) + "; check the path");
   std::ostringstream text;
@@ -45,6 +51,7 @@ std::string mapping_text(const std::vector<plan::CreatedRecord>& created, const 
 void run_import(const GlobalOptions& g, const ImportOptions& o) {
   auto project = open_project(g);
   const std::string text = read_file(o.path);
+  const std::string source = o.path == "-" ? "<stdin>" : o.path;  // how messages name the file
   const plan::PlanFormat format = o.format == "auto" ? plan::guess_plan_format(o.path, text)
                                                      : unwrap(plan::parse_plan_format(o.format), "--format");
   plan::ParsedPlan parsed = plan::read_plan(text, format);
@@ -53,7 +60,7 @@ void run_import(const GlobalOptions& g, const ImportOptions& o) {
   auto more = plan::validate_plan(parsed.plan, checks);
   parsed.issues.insert(parsed.issues.end(), more.begin(), more.end());
   if (!parsed.issues.empty()) {
-    fail(kExitUsage, plan::describe_issues(o.path, parsed.issues) + "\nnothing was imported; fix " +
+    fail(kExitUsage, plan::describe_issues(source, parsed.issues) + "\nnothing was imported; fix " +
                          (parsed.issues.size() == 1 ? "this" : "these " + std::to_string(parsed.issues.size()) + " problems") +
                          " and run the import again");
   }
@@ -61,7 +68,7 @@ void run_import(const GlobalOptions& g, const ImportOptions& o) {
   size_t subtasks = 0;
   for (const auto& t : p.tasks) subtasks += t.parent ? 1 : 0;
   if (o.dry_run) {
-    std::cout << o.path << " is valid (" << format_name(format) << "): " << plural(p.epics.size(), "epic", "epics")
+    std::cout << source << " is valid (" << format_name(format) << "): " << plural(p.epics.size(), "epic", "epics")
               << ", " << plural(p.tasks.size(), "task", "tasks") << " (" << subtasks << " of them sub-tasks); nothing was written\n";
     return;
   }
@@ -70,20 +77,20 @@ void run_import(const GlobalOptions& g, const ImportOptions& o) {
   auto call = [&store](StorageClient::Op op, const char* name, const json& req) { return store.call(op, name, req); };
   plan::ImportOutcome outcome = plan::import_plan(p, call, wall_ms());
   if (!outcome.status.ok()) {
-    fail(kExitUsage, "import of " + o.path + " stopped: " + outcome.status.message() + "\n" +
+    fail(kExitUsage, "import of " + source + " stopped: " + outcome.status.message() + "\n" +
                          (outcome.created.empty()
                               ? std::string("nothing was created")
                               : "created before it stopped (these were kept; re-importing the file would create them "
                                 "again): " + mapping_text(outcome.created, ", ")));
   }
   if (o.json_out) {
-    json out{{"source", o.path}, {"epics", json::object()}, {"tasks", json::object()}};
+    json out{{"source", source}, {"epics", json::object()}, {"tasks", json::object()}};
     for (const auto& c : outcome.created) out[c.is_epic ? "epics" : "tasks"][c.key] = c.id;
     std::cout << out.dump(2) << "\n";
     return;
   }
   std::cout << "imported " << plural(p.epics.size(), "epic", "epics") << " and " << plural(p.tasks.size(), "task", "tasks")
-            << " from " << o.path << "\n";
+            << " from " << source << "\n";
   for (const auto& c : outcome.created) std::cout << "  " << c.key << " -> " << c.id << "\n";
 }
 
@@ -110,7 +117,7 @@ void run_export(const GlobalOptions& g, const ExportOptions& o) {
 void add_transfer_commands(CLI::App& app, GlobalOptions& g) {
   auto* io = new ImportOptions();
   auto* imp = app.add_subcommand("import", "Create epics and tasks from a plan file (YAML or JSON Lines), all or nothing");
-  imp->add_option("file", io->path, "the plan file")->required();
+  imp->add_option("file", io->path, "the plan file (- for standard input)")->required();
   imp->add_option("--format", io->format, "auto (by extension or content), yaml or jsonl")
       ->check(CLI::IsMember({"auto", "yaml", "jsonl"}));
   imp->add_flag("--json", io->json_out, "print the key -> id mapping as JSON");
