@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "e2e_project.h"
@@ -41,12 +43,19 @@ void run_chaos(E2EProject& p, int tasks, int kills, unsigned seed) {
 
   int killed = 0, finished_early = 0;
   while (killed < kills) {
+    const std::string log = p.dir() + "/run-" + std::to_string(killed + finished_early) + ".out";
+    int fd = open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
     pid_t pid = spawn_process({DROVER_BINARY, killed == 0 ? "run" : "resume", "--workers", "4"}, p.repo(),
-                              {{"NO_COLOR", "1"}}, -1, -1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 700));
+                              {{"NO_COLOR", "1"}}, fd, fd);
+    close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 500));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       ++finished_early;  // the run ended before we could kill it
+      std::ifstream in(log);
+      std::stringstream out;
+      out << in.rdbuf();
+      std::cerr << "chaos: a run ended by itself with status " << WEXITSTATUS(status) << ":\n" << out.str();
       if (finished_early > 3) break;
       continue;
     }
@@ -95,14 +104,15 @@ void run_chaos(E2EProject& p, int tasks, int kills, unsigned seed) {
     auto info = p.drover({"info", id, "--json"});
     ASSERT_EQ(info.exit_code, 0) << info.err;
     int completions = 0;
-    for (const auto& e : json::parse(info.out)["events"])
+    const json parsed = json::parse(info.out);  // kept alive for the loop
+    for (const auto& e : parsed["events"])
       if (e["kind"] == "completed") ++completions;
     EXPECT_EQ(completions, 1) << id;
   }
 }
 
 TEST(Chaos, KilledAndResumedRepeatedlySqlite) {
-  E2EProject p("", 4, "", ", E2E_SLEEP_MS: \"400\"");
+  E2EProject p("", 4, "", ", E2E_SLEEP_MS: \"1000\"");
   run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), std::random_device{}());
 }
 
@@ -116,7 +126,7 @@ TEST(Chaos, KilledAndResumedRepeatedlyPostgres) {
   std::random_device rd;
   E2EProject p(std::string("storage: { plugin: postgres, config: { url: \"") + url + "\", schema: chaos_" +
                    std::to_string(rd() % 1000000) + " } }",
-               4, "", ", E2E_SLEEP_MS: \"400\"");
+               4, "", ", E2E_SLEEP_MS: \"1000\"");
   run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), rd());
 }
 

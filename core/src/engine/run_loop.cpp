@@ -194,6 +194,24 @@ void RunLoop::reclaim_dead_local_executors() {
   }
 }
 
+void RunLoop::sweep_finished_worktrees() {
+  // A run killed between a task's completion and its cleanup step leaves the
+  // worktree behind, and a completed task is never replayed: remove those
+  // here. The VCS plugin refuses to remove anything not merged into the target.
+  auto wts = shared_.vcs->call(&drover_vcs_vtable_v1::list_worktrees, "list_worktrees",
+                               json{{"target_branch", shared_.target_branch}});
+  if (!wts.ok()) return;
+  for (const auto& w : wts.value()) {
+    const std::string key = w.value("task_id", "");
+    if (key.empty() || !w.value("merged", false) || w.value("dirty", false)) continue;
+    auto t = shared_.store->call(&Storage::get_task, "get_task", json{{"id", key}});
+    if (!t.ok() || t.value().value("status", "") != "completed") continue;
+    auto r = shared_.vcs->call(&drover_vcs_vtable_v1::remove_worktree, "remove_worktree", json{{"task_id", key}});
+    if (r.ok() && r.value().value("removed", false) && opts_.print)
+      opts_.print(key + ": removed its finished worktree left by an interrupted run");
+  }
+}
+
 int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
   anything_left = false;
   json filter{{"status", json::array({"ready", "running"})}};
@@ -260,6 +278,7 @@ Result<RunSummary> RunLoop::run() {
   shared_.slot_done = [this](const std::string& id) { release_slot(id); };
 
   reclaim_dead_local_executors();
+  sweep_finished_worktrees();
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
 
   RunSummary summary;
@@ -330,6 +349,7 @@ Result<RunSummary> RunLoop::run() {
   for (auto& [id, t] : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+  sweep_finished_worktrees();
 
   json filter = json::object();
   if (!opts_.epic.empty()) filter["epic"] = opts_.epic;

@@ -61,6 +61,7 @@ class RunLoop {
   void join_finished_threads(std::unique_lock<std::mutex>& lock);
   void heartbeat_loop();
   void reclaim_dead_local_executors();
+  void sweep_finished_worktrees();
   std::vector<std::string> paused_agents(int64_t now);
   int64_t next_wakeup(int64_t now, bool& anything_left);
 

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -280,6 +282,55 @@ bool index_unlocked(git_repository* repo) {
   return false;
 }
 
+// Moving the target ref and bringing the user's checkout along are two writes;
+// a process killed between them would leave the checkout behind its branch
+// (files and index at the old tip: `git status` shows the merge as reverted).
+// So before moving the ref we write "<old tip> <new tip>" to a marker next to
+// the merge lock, remove it once the checkout is updated, and whoever takes
+// the merge lock next finishes the job if the marker is still there.
+std::string pending_checkout_path(const std::string& merge_lock_path) { return merge_lock_path + ".checkout"; }
+
+void write_pending_checkout(const std::string& marker, const git_oid& old_tip, const git_oid& new_tip) {
+  std::ofstream out(marker, std::ios::trunc);
+  out << oid_hex(old_tip) << " " << oid_hex(new_tip) << "\n";
+  if (!out) throw sdk::Error(DROVER_ERROR, "vcs git: cannot write " + marker);
+}
+
+void finish_pending_checkout(git_repository* repo, const std::string& common_dir, const std::string& marker,
+                             const std::string& target_ref_name) {
+  std::ifstream in(marker);
+  std::string old_hex, new_hex;
+  if (!(in >> old_hex >> new_hex)) {
+    std::remove(marker.c_str());
+    return;
+  }
+  git_oid old_tip, new_tip;
+  if (git_oid_fromstr(&old_tip, old_hex.c_str()) < 0 || git_oid_fromstr(&new_tip, new_hex.c_str()) < 0) {
+    std::remove(marker.c_str());
+    return;
+  }
+  git_reference* raw_ref = nullptr;
+  if (git_reference_lookup(&raw_ref, repo, target_ref_name.c_str()) == 0) {
+    RefPtr ref(raw_ref);
+    const git_oid* now = git_reference_target(ref.get());
+    std::optional<Checkout> checkout = checkout_of(common_dir, target_ref_name);
+    if (now != nullptr && git_oid_equal(now, &new_tip) && checkout) {
+      CommitPtr old_commit = lookup_commit(repo, old_tip);
+      CommitPtr new_commit = lookup_commit(repo, new_tip);
+      TreePtr old_tree = commit_tree(old_commit.get());
+      TreePtr new_tree = commit_tree(new_commit.get());
+      std::vector<std::string> changed = changed_paths(repo, old_tree.get(), new_tree.get());
+      if (auto err = bring_checkout_along(checkout->repo.get(), old_tip, new_tip, changed)) {
+        sdk::log(DROVER_LOG_WARN, "could not finish updating the checkout of " + target_ref_name + " in " +
+                                      checkout->root + " after an interrupted merge: " + *err);
+        return;  // keep the marker: the next merge tries again
+      }
+      sdk::log(DROVER_LOG_INFO, "finished updating the checkout of " + target_ref_name + " after an interrupted merge");
+    }
+  }
+  std::remove(marker.c_str());
+}
+
 json result(const char* what, const std::optional<git_oid>& commit, const std::vector<std::string>& paths = {}) {
   return json{{"result", what}, {"commit", commit ? json(oid_hex(*commit)) : json(nullptr)}, {"paths", paths}};
 }
@@ -323,6 +374,8 @@ std::string GitVcs::merge(std::string_view request) {
   // (or on this task's branch) is a leftover of a process killed mid-write.
   clear_shared_locks(common_dir_, target);
   clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
+  const std::string pending = pending_checkout_path(RepoLock::merge_lock_path(common_dir_, target));
+  finish_pending_checkout(repo.get(), common_dir_, pending, target_ref_name);
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     git_reference* raw_ref = nullptr;
     int rc = git_reference_lookup(&raw_ref, repo.get(), target_ref_name.c_str());
@@ -372,7 +425,9 @@ std::string GitVcs::merge(std::string_view request) {
 
     git_reference* raw_moved = nullptr;
     std::string reflog = "drover: " + std::string(strategy_name(strategy)) + " task " + task_id;
+    if (checkout) write_pending_checkout(pending, tip, *built.commit);
     rc = git_reference_set_target(&raw_moved, target_ref.get(), &*built.commit, reflog.c_str());
+    if (rc != 0) std::remove(pending.c_str());
     if (rc == GIT_EMODIFIED) continue;  // moved by someone outside drover: recompute on the new tip
     check(rc, "vcs git: cannot update target branch " + quote_text(target));
     RefPtr moved(raw_moved);
@@ -387,6 +442,7 @@ std::string GitVcs::merge(std::string_view request) {
         out["warning"] = warning;
         out["paths"] = changed;
       }
+      std::remove(pending.c_str());
     }
     return out.dump();
   }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -235,6 +236,15 @@ std::string GitVcs::repo_info(std::string_view request) {
   return out.dump();
 }
 
+namespace {
+// Records that a worktree's checkout finished (see prepare_worktree).
+void mark_worktree_complete(const std::string& marker) {
+  std::ofstream out(marker, std::ios::trunc);
+  out << "checkout complete\n";
+  if (!out) throw sdk::Error(DROVER_ERROR, "vcs git: cannot write " + marker);
+}
+}  // namespace
+
 std::string GitVcs::prepare_worktree(std::string_view request) {
   const char* op = "prepare_worktree";
   json req = parse_request(op, request);
@@ -272,6 +282,19 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
       if (std::string(git_reference_name(head.get())) != "refs/heads/" + branch)
         throw sdk::Error(DROVER_CONFLICT, "vcs git: worktree " + path + " is not on branch " + branch +
                                               "; check out that branch there or remove the worktree");
+      // A worktree whose creation was interrupted (kill -9 during the checkout)
+      // lacks files; committing it would record them as deleted and the merge
+      // would drop them from the target. The marker is written only after the
+      // checkout finished, so without it the checkout is redone first. The
+      // agent cannot have worked here: prepare_worktree never returned.
+      const std::string complete_marker = admin_dir(task_id) + "/drover-complete";
+      if (!fs::exists(complete_marker, ec)) {
+        git_checkout_options co;
+        git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+        co.checkout_strategy = GIT_CHECKOUT_FORCE;
+        check(git_checkout_head(wt_repo.get(), &co), "vcs git: cannot finish the checkout of worktree " + path);
+        mark_worktree_complete(complete_marker);
+      }
       const git_oid* head_oid = git_reference_target(head.get());
       git_oid base = *tip;
       if (head_oid != nullptr && git_merge_base(&base, repo.get(), head_oid, &*tip) != 0) base = *tip;
@@ -288,6 +311,17 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   if (fs::exists(fs::symlink_status(path, ec))) {
     if (fs::is_directory(fs::symlink_status(path, ec)) && fs::is_empty(path, ec)) {
       fs::remove(path, ec);
+    } else if (fs::is_directory(fs::symlink_status(path, ec))) {
+      // Left by a worktree creation that was interrupted before git registered
+      // it (so no agent ever worked in it). Set it aside rather than delete it.
+      const std::string aside = worktree_dir_ + "/.interrupted-" + task_id + "-" +
+                                std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+      fs::rename(path, aside, ec);
+      if (ec)
+        throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " exists but is not the worktree of task " +
+                                              quote_text(task_id) + " and cannot be moved aside (" + ec.message() +
+                                              "); move it away and retry");
+      sdk::log(DROVER_LOG_WARN, path + " was not a registered worktree (an interrupted creation); moved it to " + aside);
     } else {
       throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " exists but is not the worktree of task " +
                                             quote_text(task_id) + "; move it away and retry");
@@ -330,6 +364,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   check(git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts),
         "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id));
   WorktreePtr created(raw_wt);
+  mark_worktree_complete(admin_dir(task_id) + "/drover-complete");
   remember_target(task_id, target);
   return json{{"path", path}, {"branch", branch}, {"base_commit", oid_hex(base)}, {"created", true}}.dump();
 }
