@@ -1,4 +1,6 @@
 // merge: conflicts, replays, crash recovery, the user's checkout, other targets.
+#include <chrono>
+
 #include "vcs_test_support.h"
 
 namespace drover::vcs_tests {
@@ -270,17 +272,42 @@ TEST_P(VcsMerge, TargetCheckedOutInAUsersLinkedWorktreeIsCheckedAndBroughtAlong)
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");  // main (on main) untouched
 }
 
-TEST_P(VcsMerge, AStaleIndexLockInTheCheckoutIsReportedNotIgnored) {
+TEST_P(VcsMerge, TheUsersIndexLockIsReportedNeverRemoved) {
+  // `git commit` holds index.lock while its editor is open, however old it is.
   task_with("t1", {{"src/file4.txt", "task\n"}});
-  write_file(repo_ / ".git" / "index.lock", "");
+  const fs::path lock = repo_ / ".git" / "index.lock";
+  write_file(lock, "");
+  fs::last_write_time(lock, fs::file_time_type::clock::now() - std::chrono::minutes(10));
   const std::string main_tip = tip();
   json m = merge("t1");
   EXPECT_EQ(m["result"], "local_changes");
-  EXPECT_EQ(m["paths"], json::array({(repo_ / ".git" / "index.lock").string()}));
+  EXPECT_EQ(m["paths"], json::array({lock.string()}));
   EXPECT_EQ(tip(), main_tip);
-  fs::remove(repo_ / ".git" / "index.lock");
+  EXPECT_TRUE(fs::exists(lock));
+  fs::remove(lock);
   EXPECT_EQ(merge("t1")["result"], "merged");
   EXPECT_EQ(read_file(repo_ / "src/file4.txt"), "task\n");
+}
+
+TEST_P(VcsMerge, ACheckoutInterruptedByACrashIsFinishedByTheNextMerge) {
+  // Reproduce the state a kill -9 between moving the ref and updating the
+  // checkout leaves: main moved, the user's files and index still at the old
+  // tip, drover's marker and its index.lock present.
+  task_with("t1", {{"src/file1.txt", "t1\n"}});
+  task_with("t2", {{"src/file2.txt", "t2\n"}});
+  const std::string old_tip = tip();
+  git(repo_, {"checkout", "-q", "--detach"});
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  git(repo_, {"symbolic-ref", "HEAD", "refs/heads/main"});
+  ASSERT_NE(git(repo_, {"status", "--porcelain", "--untracked-files=no"}), "");  // looks reverted
+  write_file(repo_ / ".git" / "drover-merge-main.lock.checkout", old_tip + " " + tip() + "\n");
+  write_file(repo_ / ".git" / "index.lock", "");
+  EXPECT_EQ(merge("t2")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/file1.txt"), "t1\n");
+  EXPECT_EQ(read_file(repo_ / "src/file2.txt"), "t2\n");
+  EXPECT_FALSE(fs::exists(repo_ / ".git" / "index.lock"));
+  EXPECT_FALSE(fs::exists(repo_ / ".git" / "drover-merge-main.lock.checkout"));
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
 }
 
 TEST_P(VcsMerge, CheckedOutTargetOtherThanMainIsBroughtAlong) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -23,6 +24,8 @@
 #include "task_id.h"
 
 namespace drover::vcs_git {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -315,6 +318,12 @@ void finish_pending_checkout(git_repository* repo, const std::string& common_dir
     const git_oid* now = git_reference_target(ref.get());
     std::optional<Checkout> checkout = checkout_of(common_dir, target_ref_name);
     if (now != nullptr && git_oid_equal(now, &new_tip) && checkout) {
+      // An index.lock written after the marker is the dead process's own.
+      std::error_code ec;
+      const fs::path lock = fs::path(git_repository_path(checkout->repo.get())) / "index.lock";
+      auto lock_time = fs::last_write_time(lock, ec);
+      if (!ec && lock_time >= fs::last_write_time(marker, ec) && !ec && fs::remove(lock, ec))
+        sdk::log(DROVER_LOG_WARN, "removed " + lock.string() + ", left by a drover process killed mid-checkout");
       CommitPtr old_commit = lookup_commit(repo, old_tip);
       CommitPtr new_commit = lookup_commit(repo, new_tip);
       TreePtr old_tree = commit_tree(old_commit.get());

@@ -29,10 +29,13 @@ void clear_task_locks(const std::string& common_dir, const std::string& task_bra
 
 void clear_shared_locks(const std::string& common_dir, const std::string& target_branch,
                         std::chrono::milliseconds stale_after) {
+  // Not the user's index.lock or HEAD.lock: `git commit` holds index.lock for as
+  // long as its editor is open, so age proves nothing there. A held index is
+  // reported as local_changes by merge; the one case where the lock is known to
+  // be drover's own (killed while bringing the checkout along) is handled by
+  // finish_pending_checkout.
   const std::vector<fs::path> locks = {
       fs::path(common_dir) / "refs" / "heads" / (target_branch + ".lock"),
-      fs::path(common_dir) / "index.lock",
-      fs::path(common_dir) / "HEAD.lock",
       fs::path(common_dir) / "packed-refs.lock",
   };
   const auto deadline = std::chrono::steady_clock::now() + stale_after;

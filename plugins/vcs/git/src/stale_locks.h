@@ -16,8 +16,8 @@ namespace drover::vcs_git {
 // write, any such file is a leftover of a dead one: it is removed.
 void clear_task_locks(const std::string& common_dir, const std::string& task_branch, const std::string& admin_dir);
 
-// Locks shared with the user's own git commands: the target branch's ref, the
-// main worktree's index and HEAD, packed-refs. Call while holding Drover's
+// Locks shared with the user's own git commands that git holds only for
+// milliseconds: the target branch's ref and packed-refs. Call while holding Drover's
 // merge lock for the target, so no other Drover process is writing. A live git
 // command holds such a file for milliseconds; one older than `stale_after` is
 // a leftover and is removed. A younger one is waited for, up to stale_after.
