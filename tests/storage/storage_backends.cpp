@@ -1,5 +1,7 @@
 #include "storage_backends.h"
 
+#include "command.h"
+
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -7,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
@@ -71,8 +74,22 @@ Backend postgres_backend(const std::string& url, const std::string& unavailable)
   b.unavailable = unavailable;
   b.concurrent_processes = 8;
   b.make_location = [url](const std::string& unique, const std::string& directory) {
+    // The schema name is also kept in a file, for bump_schema_version below.
+    std::ofstream(directory + "/postgres-schema") << unique;
     return StoreLocation{"url: " + yaml_quote(url) + "\nschema: " + yaml_quote(unique) + "\n", context_for(directory),
                          directory};
+  };
+  // Records a newer version in the plugin's schema_version table with psql, as
+  // a newer drover would have left it.
+  b.bump_schema_version = [url](const StoreLocation& location, int version) {
+    std::ifstream in(location.directory + "/postgres-schema");
+    std::string schema;
+    std::getline(in, schema);
+    if (schema.empty()) throw std::runtime_error("no schema name recorded for " + location.directory);
+    auto r = drover::testing::run_command({"psql", url, "-v", "ON_ERROR_STOP=1", "-qc",
+                                           "INSERT INTO \"" + schema + "\".schema_version (version) VALUES (" +
+                                               std::to_string(version) + ")"});
+    if (r.exit_code != 0) throw std::runtime_error("psql could not bump the schema version: " + r.err);
   };
   return b;
 }
