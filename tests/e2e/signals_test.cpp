@@ -95,3 +95,44 @@ TEST(Signals, SecondInterruptStopsAgentsAndResumeFinishes) {
 
 }  // namespace
 }  // namespace drover::testing
+
+namespace drover::testing {
+namespace {
+
+TEST(Signals, AgentLeftByAKilledRunIsStoppedOnResume) {
+  E2EProject p("", 1);
+  std::string t = p.add({"Outlives its drover [slow]"});
+  pid_t run = start_run(p, p.dir() + "/run.out");
+  wait_until_running(p, 1);
+  const std::string pid_file = p.repo() + "/.drover/logs/" + t + "/agent.pid";
+  for (int i = 0; i < 100 && !std::filesystem::exists(pid_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(std::filesystem::exists(pid_file));
+  pid_t agent = 0;
+  std::ifstream(pid_file) >> agent;
+  ASSERT_GT(agent, 1);
+  kill(run, SIGKILL);
+  waitpid(run, nullptr, 0);
+  EXPECT_EQ(kill(agent, 0), 0) << "the agent should have outlived the killed drover";
+
+  pid_t resume = start_run(p, p.dir() + "/resume.out");
+  bool stopped = false;
+  for (int i = 0; i < 200 && !stopped; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stopped = slurp(p.dir() + "/resume.out").find("stopped an agent left running by an interrupted run") != std::string::npos;
+  }
+  EXPECT_TRUE(stopped) << slurp(p.dir() + "/resume.out");
+  // The old agent's whole group is gone (a zombie until its parent, init, reaps it, so poll).
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = kill(-agent, 0) != 0;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone);
+  kill(resume, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(resume, SIGINT);
+  waitpid(resume, nullptr, 0);
+}
+
+}  // namespace
+}  // namespace drover::testing

@@ -12,6 +12,7 @@
 
 #include "drover/common/duration.h"
 #include "drover/engine/workflow_context.h"
+#include "drover/process/leftover_process.h"
 
 namespace drover {
 namespace {
@@ -22,21 +23,6 @@ std::string hostname() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
   return buf;
-}
-
-// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks.
-std::string process_start_time(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return "";
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return "";
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-    if (i == 22) return field;
-  }
-  return "";
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {

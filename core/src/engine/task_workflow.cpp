@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "drover/agent/agent_attempt.h"
+#include "drover/process/leftover_process.h"
 #include "drover/common/duration.h"
 #include "drover/engine/backoff.h"
 #include "drover/engine/prompt.h"
@@ -135,6 +136,11 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   req.session_id = session_id;
   int64_t t = task_.value("timeout_ms", 0);
   req.timeout = t > 0 ? std::chrono::milliseconds(t) : cfg.task_timeout;
+  // We hold the task's lease: an agent still running for it was left by a
+  // drover that died, and must not keep writing into the worktree.
+  req.process_file = dir + "/logs/" + id() + "/agent.pid";
+  if (stop_leftover_process_group(req.process_file) && s_.report)
+    s_.report(id(), "stopped an agent left running by an interrupted run");
 
   update(json{{"attempts", attempt}, {"status_reason", "running agent '" + name + "' (attempt " + std::to_string(attempt) + ")"}});
   event("attempt_started", "attempt " + std::to_string(attempt) + " with agent '" + name + "'",

@@ -46,6 +46,8 @@
 
 #include "drover/process/process_runner.h"
 
+#include "drover/process/leftover_process.h"
+
 namespace drover {
 namespace {
 
@@ -197,6 +199,7 @@ struct ChildRun : std::enable_shared_from_this<ChildRun> {
   asio::steady_timer wall_timer, idle_timer, grace_timer, drain_timer, poll_timer;
   Clock::time_point started, last_output;
 
+  std::string process_file;  // removed when the child has been reaped
   bool exited = false;
   bool terminating = false;
   bool finished = false;
@@ -433,6 +436,7 @@ struct ProcessRunner::Impl {
   void finish(const std::shared_ptr<ChildRun>& run) {
     if (run->finished) return;
     run->finished = true;
+    if (!run->process_file.empty()) ::unlink(run->process_file.c_str());
     boost::system::error_code ignored;
     run->wall_timer.cancel();
     run->idle_timer.cancel();
@@ -576,6 +580,10 @@ Result<ProcessRunner::RunId> ProcessRunner::start(ProcessSpec spec, LineHandler 
   RunId id = impl_->next_id.fetch_add(1);
   auto run = std::make_shared<ChildRun>(impl_->io, id);
   run->pid = pid;
+  if (!spec.process_file.empty()) {
+    write_process_file(spec.process_file, pid);
+    run->process_file = spec.process_file;
+  }
   run->timeout = spec.timeout;
   run->inactivity_timeout = spec.inactivity_timeout;
   run->kill_grace = spec.kill_grace;

@@ -29,6 +29,7 @@ struct AgentAttemptRequest {
   std::string worktree;     // the agent's working directory unless the plugin says otherwise
   std::string session_id;   // the previous attempt's session, for resume; empty = none
   std::string log_file;     // stdout and stderr of the agent are appended here
+  std::string process_file; // "<pid> <start time>" while the agent runs (see leftover_process.h)
   std::chrono::milliseconds timeout{0};             // wall clock; 0 = none
   std::chrono::milliseconds inactivity_timeout{0};  // no output for this long; 0 = none
   std::chrono::milliseconds kill_grace{5000};       // SIGTERM -> SIGKILL

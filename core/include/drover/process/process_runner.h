@@ -52,6 +52,8 @@ struct ProcessSpec {
   std::chrono::milliseconds kill_grace{5000}; // SIGTERM -> SIGKILL delay
   std::string log_path;                       // both streams appended here if non-empty
   std::size_t max_line_bytes = 1 << 20;       // longer lines are delivered in pieces
+  std::string process_file;                   // if set: holds "<pid> <start time>" while the child
+                                              // runs (see leftover_process.h)
 };
 
 struct ProcessResult {
