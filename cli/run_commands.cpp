@@ -1,7 +1,9 @@
 // drover run / drover resume.
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "cli_support.h"
 #include "drover/common/duration.h"
@@ -21,16 +23,96 @@ std::string clock_prefix() {
   return t.size() >= 19 ? t.substr(11, 8) : t;
 }
 
+// On a terminal (and without NO_COLOR) a progress line stays at the bottom,
+// redrawn in place under the log lines; otherwise only plain log lines.
+class ProgressLine {
+ public:
+  explicit ProgressLine(Project& p, std::string epic) : project_(p), epic_(std::move(epic)), live_(color_enabled()) {
+    if (live_) ticker_ = std::thread([this] { tick(); });
+  }
+  ~ProgressLine() { stop(); }
+  // Ends the live line; later prints are plain lines.
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (done_) return;
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (live_) std::cout << "\r\033[K" << std::flush;
+    live_ = false;
+  }
+  void print(const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (live_) std::cout << "\r\033[K";
+    std::cout << paint(clock_prefix(), "2") << " " << line << "\n";
+    if (live_) std::cout << status_;
+    std::cout << std::flush;
+  }
+
+ private:
+  void tick() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!done_) {
+      lock.unlock();
+      std::string line = render();
+      lock.lock();
+      if (done_) break;
+      status_ = line;
+      std::cout << "\r\033[K" << status_ << std::flush;
+      cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return done_; });
+    }
+  }
+  std::string render() {
+    json filter = json::object();
+    if (!epic_.empty()) filter["epic"] = epic_;
+    auto store = project_.store();
+    if (!store.ok()) return "";
+    auto sum = store.value()->call(&drover_storage_vtable_v1::summary, "summary", filter);
+    filter["status"] = json::array({"running"});
+    auto running = store.value()->call(&drover_storage_vtable_v1::list_tasks, "list_tasks", filter);
+    if (!sum.ok() || !running.ok()) return "";
+    int total = sum.value().value("total", 0);
+    const json counts = sum.value().value("counts", json::object());
+    int done = counts.value("completed", 0);
+    const int width = 20;
+    int filled = total == 0 ? 0 : done * width / total;
+    std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
+    std::string s = paint(bar, "32") + " " + std::to_string(done) + "/" + std::to_string(total) + " done";
+    if (counts.value("failed", 0) > 0) s += ", " + paint(std::to_string(counts.value("failed", 0)) + " failed", "31");
+    const int64_t now = wall_ms();
+    std::string tasks;
+    for (const auto& t : running.value()) {
+      tasks += " " + t.value("id", "") + "(" +
+               format_duration(std::chrono::milliseconds(now - t.value("started_ms", now))) + ")";
+      if (tasks.size() > 60) {
+        tasks += " …";
+        break;
+      }
+    }
+    if (!tasks.empty()) s += " · running" + tasks;
+    return s;
+  }
+
+  Project& project_;
+  std::string epic_;
+  bool live_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::string status_;
+  std::thread ticker_;
+};
+
 int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   auto project = open_project(g);
-  std::mutex out_mu;
   RunOptions opts;
   opts.workers = a.workers;
   opts.epic = a.epic;
-  opts.print = [&](const std::string& line) {
-    std::lock_guard<std::mutex> lock(out_mu);
-    std::cout << paint(clock_prefix(), "2") << " " << line << "\n" << std::flush;
-  };
+  ProgressLine progress(*project, a.epic);
+  opts.print = [&](const std::string& line) { progress.print(line); };
   RunLoop loop(*project, opts);
   SignalWatcher signals([&](int count) {
     if (count == 1) loop.request_drain();
@@ -40,6 +122,7 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   opts.print(std::string(resume ? "resuming" : "running") + " with up to " + std::to_string(workers) + " worker" +
              (workers == 1 ? "" : "s") + (a.epic.empty() ? "" : " on epic " + a.epic));
   auto result = loop.run();
+  progress.stop();
   check(result.status());
   const RunSummary& s = result.value();
 
