@@ -11,4 +11,5 @@ echo "test: PostgreSQL at $DROVER_TEST_POSTGRES_URL"
 BUILD_TESTING=ON bash scripts/build.sh
 build_dir=${BUILD_DIR:-build}
 cd "$build_dir"
-ctest --output-on-failure --timeout 900 -j 2 "$@"
+# --no-tests=error: a build that registered no tests is a failure, not a pass.
+ctest --output-on-failure --no-tests=error --timeout 900 -j 2 "$@"
