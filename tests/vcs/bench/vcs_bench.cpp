@@ -49,46 +49,37 @@ fs::path changed_file(int task) {
   return name;
 }
 
-Phases run_plugin(const fs::path& repo, int tasks) {
-  Phases p;
-  VcsClient vcs(repo);
-  for (int t = 0; t < tasks; ++t) {
-    const std::string id = "bench-" + std::to_string(t);
-    auto start = Clock::now();
-    vcs.prepare(id);
-    p.worktree.push_back(ms_since(start));
-    auto phase = Clock::now();
-    write_file(worktree_of(repo, id) / changed_file(t), "changed by " + id + "\n");
-    vcs.commit(id, "Task " + id + "\n\nDrover-Task: " + id + "\n");
-    p.commit.push_back(ms_since(phase));
-    phase = Clock::now();
-    json m = vcs.merge(id, "main", "merge");
-    if (m["result"] != "merged") std::fprintf(stderr, "plugin merge of %s: %s\n", id.c_str(), m.dump().c_str());
-    p.merge.push_back(ms_since(phase));
-    p.total.push_back(ms_since(start));
-  }
-  return p;
+void plugin_task(const VcsClient& vcs, const fs::path& repo, int t, Phases& p) {
+  const std::string id = "bench-" + std::to_string(t);
+  auto start = Clock::now();
+  vcs.prepare(id);
+  p.worktree.push_back(ms_since(start));
+  auto phase = Clock::now();
+  write_file(worktree_of(repo, id) / changed_file(t), "changed by " + id + "\n");
+  vcs.commit(id, "Task " + id + "\n\nDrover-Task: " + id + "\n");
+  p.commit.push_back(ms_since(phase));
+  phase = Clock::now();
+  json m = vcs.merge(id, "main", "merge");
+  if (m["result"] != "merged") std::fprintf(stderr, "plugin merge of %s: %s\n", id.c_str(), m.dump().c_str());
+  p.merge.push_back(ms_since(phase));
+  p.total.push_back(ms_since(start));
 }
 
-Phases run_cli(const fs::path& repo, int tasks) {
-  Phases p;
-  for (int t = 0; t < tasks; ++t) {
-    const std::string id = "bench-" + std::to_string(t);
-    const fs::path wt = repo / ".cli-worktrees" / id;
-    auto start = Clock::now();
-    git(repo, {"worktree", "add", "-q", "-b", "cli/" + id, wt.string(), "main"});
-    p.worktree.push_back(ms_since(start));
-    auto phase = Clock::now();
-    write_file(wt / changed_file(t), "changed by " + id + "\n");
-    git(wt, {"add", "-A"});
-    git(wt, {"commit", "-q", "-m", "Task " + id + "\n\nDrover-Task: " + id + "\n"});
-    p.commit.push_back(ms_since(phase));
-    phase = Clock::now();
-    git(repo, {"merge", "-q", "--no-ff", "-m", "Merge " + id, "cli/" + id});
-    p.merge.push_back(ms_since(phase));
-    p.total.push_back(ms_since(start));
-  }
-  return p;
+void cli_task(const fs::path& repo, int t, Phases& p) {
+  const std::string id = "bench-" + std::to_string(t);
+  const fs::path wt = repo / ".cli-worktrees" / id;
+  auto start = Clock::now();
+  git(repo, {"worktree", "add", "-q", "-b", "cli/" + id, wt.string(), "main"});
+  p.worktree.push_back(ms_since(start));
+  auto phase = Clock::now();
+  write_file(wt / changed_file(t), "changed by " + id + "\n");
+  git(wt, {"add", "-A"});
+  git(wt, {"commit", "-q", "-m", "Task " + id + "\n\nDrover-Task: " + id + "\n"});
+  p.commit.push_back(ms_since(phase));
+  phase = Clock::now();
+  git(repo, {"merge", "-q", "--no-ff", "-m", "Merge " + id, "cli/" + id});
+  p.merge.push_back(ms_since(phase));
+  p.total.push_back(ms_since(start));
 }
 
 double median(std::vector<double> v) {
@@ -122,9 +113,21 @@ int main(int argc, char** argv) {
   std::printf("building two repositories with %d files...\n", files);
   build_repo(plugin_repo, files);
   build_repo(cli_repo, files);
-  // Interleave nothing: each side runs its tasks back to back on its own repo.
-  Phases cli = run_cli(cli_repo, tasks);
-  Phases plugin = run_plugin(plugin_repo, tasks);
+  // Tasks alternate between the two sides (and which goes first), so both see
+  // the same machine load; each side works on its own identical repository.
+  Phases cli, plugin;
+  {
+    VcsClient vcs(plugin_repo);
+    for (int t = 0; t < tasks; ++t) {
+      if (t % 2 == 0) {
+        plugin_task(vcs, plugin_repo, t, plugin);
+        cli_task(cli_repo, t, cli);
+      } else {
+        cli_task(cli_repo, t, cli);
+        plugin_task(vcs, plugin_repo, t, plugin);
+      }
+    }
+  }
   std::printf("\n%d tasks, %d files; times in ms per task (main checked out, merge = --no-ff)\n", tasks, files);
   std::printf("%-16s %10s %10s   %10s %10s   %7s\n", "phase", "plugin med", "plugin avg", "git med", "git avg",
               "ratio");
