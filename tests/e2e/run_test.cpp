@@ -239,6 +239,7 @@ TEST(EndToEnd, MergeWaitsWhileTheUsersCheckoutIsInTheWay) {
   user.join();
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("awaiting merge"), std::string::npos) << run.out;
+  if (std::getenv("E2E_SHOW")) std::cerr << run.out;
   EXPECT_EQ(p.task_states()[t], "completed");
   auto info = p.drover({"info", t, "--json"});
   EXPECT_EQ(json::parse(info.out)["task"]["attempts"], 1) << "waiting must not use attempts";

@@ -70,13 +70,14 @@ void TaskWorkflow::update(const json& fields) {
 }
 
 TaskOutcome TaskWorkflow::release(int64_t not_before_ms, const std::string& reason) {
-  update(json{{"status_reason", reason}});
   auto r = s_.store->call(&Storage::release_task, "release_task",
                           json{{"id", id()}, {"executor", s_.executor}, {"now_ms", now_ms()}, {"not_before_ms", not_before_ms}});
   if (!r.ok()) {
     if (s_.report) s_.report(id(), "could not release: " + r.status().message());
     return TaskOutcome::kAbandoned;
   }
+  // After the release, which resets the reason: `status` shows why it waits.
+  update(json{{"status_reason", reason}});
   return TaskOutcome::kYielded;
 }
 
@@ -337,9 +338,14 @@ TaskOutcome TaskWorkflow::run() {
           return r;
         });
         if (!m.ok() && m.status().code() == StatusCode::kUnavailable) {
-          if (s_.report) s_.report(tid, "awaiting merge: " + m.status().message() + " (commit or stash them)");
-          update(json{{"status_reason", "awaiting_merge: " + m.status().message()}});
-          return release(now_ms() + 3000, "awaiting_merge: " + m.status().message());
+          bool first_time;
+          {
+            std::lock_guard<std::mutex> lock(s_.merge_mu);
+            first_time = s_.awaiting_merge.insert(tid).second;
+          }
+          if (first_time && s_.report)
+            s_.report(tid, "awaiting merge: " + m.status().message() + " (commit or stash them; drover retries every second)");
+          return release(now_ms() + 1000, "awaiting_merge: " + m.status().message());
         }
         if (!m.ok()) {
           last_error = "merge failed: " + m.status().message();

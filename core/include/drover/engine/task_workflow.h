@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "drover/plugin_host/plugin_clients.h"
@@ -30,6 +31,7 @@ struct EngineShared {
   std::string target_branch;
   std::atomic<bool> stopping{false};  // second Ctrl-C: agents are being terminated
   std::mutex merge_mu;                // merges into the target are serialized
+  std::set<std::string> awaiting_merge;  // tasks already reported as waiting (guarded by merge_mu)
   // Progress lines ("t3 started ...") for the run's output.
   std::function<void(const std::string& task_id, const std::string& message)> report;
   // Called with the agent name and the time until which it is paused (quota).
