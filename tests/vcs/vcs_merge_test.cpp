@@ -310,6 +310,21 @@ TEST_P(VcsMerge, ACheckoutInterruptedByACrashIsFinishedByTheNextMerge) {
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
 }
 
+TEST_P(VcsMerge, ANewAttemptAfterAMergeStartsFromTheNewTip) {
+  task_with("t1", {{"src/file6.txt", "first attempt\n"}});
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  // The worktree is gone (e.g. removed by hand) but the branch stayed; the task runs again.
+  fs::remove_all(wt("t1"));
+  json p = vcs_->prepare("t1");
+  EXPECT_EQ(p["created"], true);
+  EXPECT_EQ(p["base_commit"], tip());
+  EXPECT_EQ(git(wt("t1"), {"rev-parse", "HEAD"}), tip());
+  write_file(wt("t1") / "src/file6.txt", "second attempt\n");
+  vcs_->commit("t1", "again\n\nDrover-Task: t1\nDrover-Attempt: 2\n");
+  EXPECT_EQ(merge("t1")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/file6.txt"), "second attempt\n");
+}
+
 TEST_P(VcsMerge, CheckedOutTargetOtherThanMainIsBroughtAlong) {
   git(repo_, {"checkout", "-q", "-b", "develop"});
   task_with("t1", {{"dev.txt", "dev\n"}}, "develop");

@@ -338,7 +338,9 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   if (rc == 0) {
     branch_ref.reset(raw_ref);
     auto head = branch_tip(repo.get(), branch);
-    if (head && !reachable_from(repo.get(), *tip, *head)) {
+    // (Merged by any strategy counts as no work: a squash leaves the branch
+    // unreachable from the target, but its Drover-Source trailer names it.)
+    if (head && find_merge(repo.get(), *tip, *head, task_id).state == MergeLookup::kNotMerged) {
       if (git_merge_base(&base, repo.get(), &*head, &*tip) != 0) base = *tip;
     } else {
       raw_ref = nullptr;
