@@ -134,6 +134,36 @@ TEST_P(VcsParallel, EightTasksMergedFromSeveralProcesses) {
   expect_history_shape(repo, base, GetParam());
 }
 
+TEST_P(VcsParallel, WholeTaskPipelinesRunConcurrently) {
+  // prepare -> commit -> merge -> remove per thread, all at once, twice over.
+  TempDir tmp;
+  const fs::path repo = tmp.path() / "repo";
+  init_repo(repo, "main", kTasks);
+  VcsClient vcs(repo);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kTasks; ++i) {
+    threads.emplace_back([&, i] {
+      for (int round = 0; round < 2; ++round) {
+        const std::string task = task_name(i) + "-r" + std::to_string(round);
+        vcs.prepare(task);
+        write_file(worktree_of(repo, task) / ("pipeline-" + task + ".txt"), task + "\n");
+        EXPECT_EQ(vcs.commit(task, "Pipeline " + task + "\n\nDrover-Task: " + task + "\n")["changed"], true);
+        EXPECT_EQ(vcs.merge(task, "main", GetParam())["result"], "merged") << task;
+        EXPECT_EQ(vcs.ok(&V::remove_worktree, {{"task_id", task}})["removed"], true) << task;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kTasks; ++i)
+    for (int round = 0; round < 2; ++round) {
+      const std::string task = task_name(i) + "-r" + std::to_string(round);
+      EXPECT_EQ(read_file(repo / ("pipeline-" + task + ".txt")), task + "\n");
+    }
+  EXPECT_EQ(git(repo, {"status", "--porcelain"}), "");
+  EXPECT_EQ(git(repo, {"branch", "--list", "drover/*"}), "");
+  EXPECT_EQ(git(repo, {"worktree", "list", "--porcelain"}).find(".drover"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Strategies, VcsParallel, ::testing::Values("merge", "squash", "rebase"),
                          [](const auto& info) { return info.param; });
 
