@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -262,6 +263,11 @@ Result<RunSummary> RunLoop::run() {
     runs_.erase(id);
   };
   shared_.slot_done = [this](const std::string& id) { release_slot(id); };
+  shared_.released_until = [this](int64_t until_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    earliest_release_ = std::min(earliest_release_, until_ms);
+    cv_.notify_all();
+  };
 
   reclaim_dead_local_executors();
   sweep_finished_worktrees();
@@ -315,12 +321,17 @@ Result<RunSummary> RunLoop::run() {
     }
     bool anything_left = true;
     int64_t wake = now_ms() + 1000;
-    if (!draining_) {
+    if (!draining_ && running_ > 0) {
+      // Our own workers wake the loop when they finish, and tell it when a
+      // task they released becomes claimable; no need to scan the store.
+      wake = std::min(wake, earliest_release_);
+    } else if (!draining_) {
       lock.unlock();
-      if (running_ == 0) reclaim_dead_local_executors();
+      reclaim_dead_local_executors();
       wake = next_wakeup(now_ms(), anything_left);
       lock.lock();
     }
+    earliest_release_ = std::numeric_limits<int64_t>::max();
     if (!anything_left && running_ == 0) break;
     if (running_ < opts_.workers || draining_) {
       cv_.wait_until(lock, std::chrono::system_clock::time_point(std::chrono::milliseconds(wake)));

@@ -78,6 +78,7 @@ TaskOutcome TaskWorkflow::release(int64_t not_before_ms, const std::string& reas
   }
   // After the release, which resets the reason: `status` shows why it waits.
   update(json{{"status_reason", reason}});
+  if (s_.released_until) s_.released_until(not_before_ms);
   return TaskOutcome::kYielded;
 }
 

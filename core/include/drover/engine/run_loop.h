@@ -77,6 +77,7 @@ class RunLoop {
   std::map<uint64_t, std::thread> threads_;
   std::vector<uint64_t> finished_threads_;  // joined by the loop as they end
   uint64_t next_thread_ = 0;
+  int64_t earliest_release_ = INT64_MAX;  // a task we released becomes claimable then
   std::map<std::string, ProcessRunner::RunId> runs_;     // task id -> agent process
   std::map<std::string, int64_t> agent_paused_until_;   // agent -> ms
   std::atomic<bool> draining_{false};

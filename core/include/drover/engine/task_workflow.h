@@ -42,6 +42,8 @@ struct EngineShared {
   // Called once the task is completed: its agent slot is free for the next
   // task while this one still removes its worktree.
   std::function<void(const std::string& task_id)> slot_done;
+  // Called when a task is given back with a not-before time (retry backoff, quota, merge wait).
+  std::function<void(int64_t until_ms)> released_until;
 };
 
 // How a workflow execution ended for now.
