@@ -117,17 +117,10 @@ TEST(Chaos, KilledAndResumedRepeatedlySqlite) {
 }
 
 TEST(Chaos, KilledAndResumedRepeatedlyPostgres) {
-  const char* url = std::getenv("DROVER_TEST_POSTGRES_URL");
-  if (url == nullptr || *url == '\0') {
-    const char* ci = std::getenv("CI");
-    ASSERT_FALSE(ci != nullptr && std::string(ci) == "true") << "CI must provide DROVER_TEST_POSTGRES_URL";
-    GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
-  }
-  std::random_device rd;
-  E2EProject p(std::string("storage: { plugin: postgres, config: { url: \"") + url + "\", schema: chaos_" +
-                   std::to_string(rd() % 1000000) + " } }",
-               4, "", ", E2E_SLEEP_MS: \"1000\"");
-  run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), rd());
+  const std::string storage = postgres_storage_yaml("chaos_");
+  if (storage.empty()) GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
+  E2EProject p(storage, 4, "", ", E2E_SLEEP_MS: \"1000\"");
+  run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), std::random_device{}());
 }
 
 }  // namespace

@@ -18,6 +18,21 @@ namespace drover::testing {
 
 using nlohmann::json;
 
+// The `storage:` line for a fresh schema on the test PostgreSQL server, or ""
+// when DROVER_TEST_POSTGRES_URL is unset (then the caller skips; under CI=true
+// that is a failure, recorded here).
+inline std::string postgres_storage_yaml(const std::string& schema_prefix) {
+  const char* url = std::getenv("DROVER_TEST_POSTGRES_URL");
+  if (url == nullptr || *url == '\0') {
+    const char* ci = std::getenv("CI");
+    EXPECT_FALSE(ci != nullptr && std::string(ci) == "true") << "CI must provide DROVER_TEST_POSTGRES_URL";
+    return "";
+  }
+  std::random_device rd;
+  return std::string("storage: { plugin: postgres, config: { url: \"") + url + "\", schema: " + schema_prefix +
+         std::to_string(rd() % 1000000) + " } }";
+}
+
 class E2EProject {
  public:
   // storage_yaml: the `storage:` mapping ("" = sqlite default).

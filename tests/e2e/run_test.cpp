@@ -188,15 +188,9 @@ TEST(EndToEnd, VerifyGateFailureFeedsTheNextAttempt) {
 }
 
 TEST(EndToEnd, PostgresStoreRunsThePlanToo) {
-  const char* url = std::getenv("DROVER_TEST_POSTGRES_URL");
-  if (url == nullptr || *url == '\0') {
-    const char* ci = std::getenv("CI");
-    ASSERT_FALSE(ci != nullptr && std::string(ci) == "true") << "CI must provide DROVER_TEST_POSTGRES_URL";
-    GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
-  }
-  std::random_device rd;
-  E2EProject p(std::string("storage: { plugin: postgres, config: { url: \"") + url + "\", schema: e2e_" +
-               std::to_string(rd() % 1000000) + " } }");
+  const std::string storage = postgres_storage_yaml("e2e_");
+  if (storage.empty()) GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
+  E2EProject p(storage);
   auto ids = add_twenty_task_plan(p);
   auto run = p.drover({"run", "--workers", "4"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
