@@ -7,9 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
-bash scripts/install-deps.sh
-BUILD_TESTING=${BUILD_TESTING:-OFF} bash scripts/build.sh
-drover="$src/${BUILD_DIR:-build}/bin/drover"
+# DROVER_BIN: use an already built drover (the demo's own test does) instead
+# of installing and building.
+if [ -n "${DROVER_BIN:-}" ]; then
+  drover=$DROVER_BIN
+else
+  bash scripts/install-deps.sh
+  BUILD_TESTING=${BUILD_TESTING:-OFF} bash scripts/build.sh
+  drover="$src/${BUILD_DIR:-build}/bin/drover"
+fi
 
 demo=$(mktemp -d /tmp/drover-demo.XXXXXX)
 echo "demo: repository in $demo"
@@ -45,3 +51,5 @@ echo
 git --no-pager log --graph --oneline --all -n 40
 echo
 echo "demo: done; explore it with: cd $demo && $drover status"
+[ "${DROVER_DEMO_CLEANUP:-0}" = 1 ] && rm -rf "$demo"
+exit 0

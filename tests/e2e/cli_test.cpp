@@ -1,0 +1,139 @@
+// The command line's promises: clear errors with exit code 2 that write
+// nothing, machine-readable --json, `config check`, and the README demo.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "e2e_project.h"
+
+namespace drover::testing {
+namespace {
+
+void expect_usage_error(const CommandResult& r, const std::string& message) {
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(message), std::string::npos) << "stderr was: " << r.err;
+  EXPECT_EQ(r.out, "") << "errors go to stderr only";
+}
+
+TEST(Cli, AddRefusesBadInputAndWritesNothing) {
+  E2EProject p;
+  std::string t1 = p.add({"First"});
+  std::string sub = p.add({"A sub-task", "--parent", t1});
+  ASSERT_EQ(sub, t1 + ".1");
+  expect_usage_error(p.drover({"add", "Waits on a ghost", "--blocked-by", "t99"}), "t99");
+  expect_usage_error(p.drover({"add", "Nested", "--parent", sub}), sub);
+  expect_usage_error(p.drover({"add", "Urgent", "--priority", "urgent"}),
+                     "--priority: 'urgent' is not a priority; use a number or critical, high, normal, low");
+  expect_usage_error(p.drover({"add", "Agentless", "--agent", "tset"}), "--agent: no agent named 'tset'");
+  expect_usage_error(p.drover({"add", "Slow", "--timeout", "soon"}), "--timeout: 'soon' is not a duration");
+  expect_usage_error(p.drover({"add", "Epic-less", "--epic", "e9"}), "e9");
+  EXPECT_EQ(p.task_states().size(), 2u) << "a refused add must write nothing";
+  expect_usage_error(p.drover({"info", "t42"}), "t42");
+  auto no_args = p.drover({"add"});
+  EXPECT_EQ(no_args.exit_code, 2);
+  EXPECT_NE(no_args.err.find("title is required"), std::string::npos) << no_args.err;
+}
+
+TEST(Cli, InitOutsideAGitRepositoryIsAClearError) {
+  auto dir = std::filesystem::temp_directory_path() / ("drover-nogit-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  auto r = run_command({DROVER_BINARY, "init"}, dir.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not inside a git repository"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "drover.yaml"));
+  auto s = run_command({DROVER_BINARY, "status"}, dir.string());
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_NE(s.err.find("no drover.yaml in"), std::string::npos) << s.err;
+  EXPECT_NE(s.err.find("run `drover init`"), std::string::npos) << s.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, InitTwiceIsHarmlessAndKeepsDroverOutOfGit) {
+  E2EProject p;
+  auto again = p.drover({"init"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already exists; left as it is"), std::string::npos) << again.out;
+  std::ifstream exclude(p.repo() + "/.git/info/exclude");
+  std::stringstream ss;
+  ss << exclude.rdbuf();
+  int lines = 0;
+  std::istringstream in(ss.str());
+  for (std::string line; std::getline(in, line);) lines += line == "/.drover/";
+  EXPECT_EQ(lines, 1) << ss.str();
+  EXPECT_EQ(p.git({"status", "--porcelain", "--", ".drover"}).out, "");
+}
+
+TEST(Cli, ConfigCheckNamesEachProblem) {
+  E2EProject p;
+  auto ok = p.drover({"config", "check"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find(": OK (storage sqlite, vcs git, 1 agent)"), std::string::npos) << ok.out;
+
+  auto write = [&](const std::string& text) { std::ofstream(p.repo() + "/drover.yaml") << text; };
+  write("storage: { plugin: sqlite, config: { path: x.db, pth: y } }\n");
+  auto rejected = p.drover({"config", "check"});
+  EXPECT_EQ(rejected.exit_code, 2);
+  EXPECT_NE(rejected.err.find("drover.yaml:1:10: storage.config:"), std::string::npos) << rejected.err;
+  EXPECT_NE(rejected.err.find("pth"), std::string::npos) << rejected.err;
+
+  write("storage: { plugin: sqlitee }\n");
+  auto missing = p.drover({"config", "check"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no storage plugin named 'sqlitee'"), std::string::npos) << missing.err;
+
+  write("workers: [1, 2]\n");
+  auto type = p.drover({"config", "check"});
+  EXPECT_EQ(type.exit_code, 2);
+  EXPECT_NE(type.err.find("drover.yaml:1:10: workers: expected a whole number"), std::string::npos) << type.err;
+
+  write("workers: 2\nvsc: { plugin: git }\n");
+  auto unknown = p.drover({"run"});
+  EXPECT_EQ(unknown.exit_code, 2) << "a run with a broken config is a usage error";
+  EXPECT_NE(unknown.err.find("drover.yaml:2:1: vsc: unknown key; did you mean 'vcs'?"), std::string::npos) << unknown.err;
+}
+
+TEST(Cli, JsonOutputsParse) {
+  E2EProject p;
+  auto e = p.drover({"epic", "add", "Parsing"});
+  std::string epic = e.out.substr(0, e.out.find('\n'));
+  auto added = p.drover({"add", "Tokenizer", "--epic", epic, "--priority", "high", "--json"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  json task = json::parse(added.out);
+  EXPECT_EQ(task["title"], "Tokenizer");
+  EXPECT_EQ(task["priority"], 2);
+  EXPECT_EQ(task["epic"], epic);
+  EXPECT_EQ(task["status"], "ready");
+  p.add({"Parser", "--blocked-by", task["id"].get<std::string>()});
+  json st = p.status_json();
+  EXPECT_EQ(st["summary"]["total"], 2);
+  EXPECT_EQ(st["summary"]["counts"]["ready"], 1);
+  EXPECT_EQ(st["summary"]["counts"]["waiting"], 1);
+  auto info = p.drover({"info", "t2", "--json"});
+  json i = json::parse(info.out);
+  EXPECT_EQ(i["task"]["blocked_by"], json::array({"t1"}));
+  EXPECT_TRUE(i["events"].is_array());
+  auto epics = json::parse(p.drover({"epic", "list", "--json"}).out);
+  EXPECT_EQ(epics[0]["id"], epic);
+  auto plain = p.drover({"epic", "list"});
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.out.find("0/1 completed"), std::string::npos) << plain.out;
+  auto plugins = json::parse(p.drover({"plugins", "list", "--json"}).out);
+  std::set<std::string> names;
+  for (const auto& pl : plugins) names.insert(pl["name"].get<std::string>());
+  for (const char* n : {"sqlite", "postgres", "git", "exec", "claude", "codex", "amp", "opencode"})
+    EXPECT_TRUE(names.count(n)) << n << " not listed";
+  auto version = p.drover({"--version"});
+  EXPECT_NE(version.out.find("plugin ABI 1.0"), std::string::npos) << version.out;
+}
+
+TEST(Cli, TheReadmeDemoRunsToTheEnd) {
+  auto r = run_command({"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/demo.sh"}, DROVER_SOURCE_DIR,
+                       {{"DROVER_BIN", DROVER_BINARY}, {"NO_COLOR", "1"}, {"DROVER_DEMO_CLEANUP", "1"}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("completed: 10   failed: 0   blocked: 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Merge task t8: Prepare the release notes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("demo: done"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace drover::testing
