@@ -310,6 +310,24 @@ TEST_P(VcsMerge, ACheckoutInterruptedByACrashIsFinishedByTheNextMerge) {
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
 }
 
+TEST_P(VcsMerge, ACheckoutKilledBetweenFilesAndIndexIsFinishedByTheNextMerge) {
+  // The other half-way state: the file was written into the user's checkout
+  // but the index was not (`git status` shows it deleted and untracked).
+  task_with("t1", {{"src/new1.txt", "t1\n"}});
+  task_with("t2", {{"src/file2.txt", "t2\n"}});
+  const std::string old_tip = tip();
+  git(repo_, {"checkout", "-q", "--detach"});
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  git(repo_, {"symbolic-ref", "HEAD", "refs/heads/main"});
+  write_file(repo_ / "src/new1.txt", "t1\n");
+  ASSERT_NE(git(repo_, {"status", "--porcelain", "--untracked-files=no"}), "");
+  write_file(repo_ / ".git" / "drover-merge-main.lock.checkout", old_tip + " " + tip() + "\n");
+  EXPECT_EQ(merge("t2")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/new1.txt"), "t1\n");
+  EXPECT_EQ(read_file(repo_ / "src/file2.txt"), "t2\n");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
 TEST_P(VcsMerge, ANewAttemptAfterAMergeStartsFromTheNewTip) {
   task_with("t1", {{"src/file6.txt", "first attempt\n"}});
   ASSERT_EQ(merge("t1")["result"], "merged");

@@ -299,6 +299,45 @@ void write_pending_checkout(const std::string& marker, const git_oid& old_tip, c
   if (!out) throw sdk::Error(DROVER_ERROR, "vcs git: cannot write " + marker);
 }
 
+// A checkout killed after writing a file but before writing the index leaves
+// the index behind the files (`git status` shows the task's file as deleted
+// and untracked at once). For each path the interrupted merge changed: where
+// the file already has the new tip's content, the index takes that entry;
+// where the new tip and the file both lack it, the index drops it. A file the
+// user changed matches neither and is left alone.
+std::optional<std::string> sync_index_with_files(git_repository* wrepo, const std::string& root, git_tree* new_tree,
+                                                 const std::vector<std::string>& paths) {
+  git_index* raw_index = nullptr;
+  if (git_repository_index(&raw_index, wrepo) < 0) return last_git_error();
+  IndexPtr index(raw_index);
+  if (git_index_read(index.get(), 1) < 0) return last_git_error();
+  bool changed = false;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    const fs::path file = fs::path(root) / path;
+    const bool on_disk = fs::is_regular_file(fs::symlink_status(file, ec));
+    git_tree_entry* raw_entry = nullptr;
+    if (git_tree_entry_bypath(&raw_entry, new_tree, path.c_str()) == GIT_ENOTFOUND) {
+      if (!fs::exists(fs::symlink_status(file, ec)) && git_index_get_bypath(index.get(), path.c_str(), 0) != nullptr) {
+        if (git_index_remove_bypath(index.get(), path.c_str()) < 0) return last_git_error();
+        changed = true;
+      }
+      continue;
+    }
+    std::unique_ptr<git_tree_entry, void (*)(git_tree_entry*)> entry(raw_entry, git_tree_entry_free);
+    if (!on_disk || git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) continue;
+    git_oid on_disk_id;
+    if (git_odb_hashfile(&on_disk_id, file.c_str(), GIT_OBJECT_BLOB) < 0) continue;
+    if (!git_oid_equal(&on_disk_id, git_tree_entry_id(entry.get()))) continue;
+    const git_index_entry* current = git_index_get_bypath(index.get(), path.c_str(), 0);
+    if (current != nullptr && git_oid_equal(&current->id, &on_disk_id)) continue;
+    if (git_index_add_bypath(index.get(), path.c_str()) < 0) return last_git_error();
+    changed = true;
+  }
+  if (changed && git_index_write(index.get()) < 0) return last_git_error();
+  return std::nullopt;
+}
+
 void finish_pending_checkout(git_repository* repo, const std::string& common_dir, const std::string& marker,
                              const std::string& target_ref_name) {
   std::ifstream in(marker);
@@ -329,6 +368,11 @@ void finish_pending_checkout(git_repository* repo, const std::string& common_dir
       TreePtr old_tree = commit_tree(old_commit.get());
       TreePtr new_tree = commit_tree(new_commit.get());
       std::vector<std::string> changed = changed_paths(repo, old_tree.get(), new_tree.get());
+      if (auto err = sync_index_with_files(checkout->repo.get(), checkout->root, new_tree.get(), changed)) {
+        sdk::log(DROVER_LOG_WARN, "could not finish updating the index of " + checkout->root +
+                                      " after an interrupted merge: " + *err);
+        return;  // keep the marker: the next merge tries again
+      }
       if (auto err = bring_checkout_along(checkout->repo.get(), old_tip, new_tip, changed)) {
         sdk::log(DROVER_LOG_WARN, "could not finish updating the checkout of " + target_ref_name + " in " +
                                       checkout->root + " after an interrupted merge: " + *err);
