@@ -248,3 +248,40 @@ TEST(EndToEnd, MergeWaitsWhileTheUsersCheckoutIsInTheWay) {
 
 }  // namespace
 }  // namespace drover::testing
+
+namespace drover::testing {
+namespace {
+
+TEST(EndToEnd, BlockedAgentFailsTheTaskWithoutRetrying) {
+  E2EProject p;
+  std::string t = p.add({"Needs a secret [blocked]", "--max-attempts", "3"});
+  std::string dep = p.add({"After it", "--blocked-by", t});
+  auto run = p.drover({"run"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto states = p.task_states();
+  EXPECT_EQ(states[t], "failed");
+  EXPECT_EQ(states[dep], "blocked");
+  auto info = json::parse(p.drover({"info", t, "--json"}).out);
+  EXPECT_EQ(info["task"]["attempts"], 1);
+  EXPECT_NE(info["task"]["last_error"].get<std::string>().find("the agent is blocked: needs the staging database password"),
+            std::string::npos)
+      << info["task"]["last_error"];
+}
+
+TEST(EndToEnd, RunRefusesABrokenAgentConfigBeforeStarting) {
+  E2EProject p;
+  p.add({"Anything"});
+  std::ifstream in(p.repo() + "/drover.yaml");
+  std::stringstream cfg;
+  cfg << in.rdbuf();
+  std::string text = cfg.str();
+  text.replace(text.find("agents:\n"), 8, "agents:\n  broken:\n    plugin: exec\n    config: { comand: [\"true\"] }\n");
+  std::ofstream(p.repo() + "/drover.yaml") << text;
+  auto run = p.drover({"run"});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("agents.broken.config"), std::string::npos) << run.err;
+  EXPECT_EQ(p.task_states()["t1"], "ready") << "nothing may start";
+}
+
+}  // namespace
+}  // namespace drover::testing

@@ -4,6 +4,7 @@
 #   [fail]   fails until the file $E2E_DIR/fixed-<task> exists
 #   [slow]   sleeps 60 s (to be cancelled or killed)
 #   [medium] sleeps 2 s
+#   [blocked] reports that it cannot proceed
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
 # E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
 # It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
@@ -27,6 +28,11 @@ case "$title" in
       echo '{"status":"quota","reason":"usage limit reached","reset_at_ms":0}'
       exit 0
     fi ;;
+esac
+case "$title" in
+  *"[blocked]"*)
+    echo '{"status":"blocked","reason":"needs the staging database password"}'
+    exit 0 ;;
 esac
 case "$title" in
   *"[fail]"*)

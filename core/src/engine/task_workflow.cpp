@@ -290,6 +290,13 @@ TaskOutcome TaskWorkflow::run() {
             return TaskOutcome::kFailed;
           }
         }
+        if (outcome == "blocked") {
+          // The agent says it cannot go on without something it does not
+          // have; running it again would not change that.
+          last_error = "the agent is blocked: " + r.value("reason", "");
+          (void)ctx.finish("failed", json{{"error", last_error}});
+          return fail(last_error + " (attempt " + a + "; not retried)");
+        }
         if (outcome != "success") {
           last_error = outcome + (r.value("reason", "").empty() ? "" : ": " + r.value("reason", ""));
           previous_failure = "The agent's run ended with " + last_error;
