@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -237,6 +238,18 @@ std::string GitVcs::repo_info(std::string_view request) {
 }
 
 namespace {
+// Deletes directories renamed away by remove_worktree (".removing-*"),
+// including any a killed process did not get to delete. They are no longer
+// worktrees: git's admin data for them is gone.
+void remove_trash(const std::string& worktree_dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(worktree_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().rfind(".removing-", 0) != 0) continue;
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+  }
+}
+
 // Records that a worktree's checkout finished (see prepare_worktree).
 void mark_worktree_complete(const std::string& marker) {
   std::ofstream out(marker, std::ios::trunc);
@@ -508,9 +521,16 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   }
 
   // Order matters for crash safety: directory, then admin data, then branch.
-  RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
-  fs::remove_all(path, ec);
-  if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + path + ": " + ec.message());
+  // Under the lock the directory is only renamed away (instant); deleting its
+  // files, which takes long in a large repository, happens after the lock is
+  // released, so other tasks' worktree creation does not wait for it.
+  std::optional<RepoLock> lock(std::in_place, RepoLock::worktrees_lock_path(common_dir_));
+  const std::string trash = worktree_dir_ + "/.removing-" + task_id + "-" +
+                            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  if (fs::exists(fs::symlink_status(path, ec))) {
+    fs::rename(path, trash, ec);
+    if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + path + ": " + ec.message());
+  }
   if (wt) {
     git_worktree_prune_options prune;
     git_worktree_prune_options_init(&prune, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
@@ -529,6 +549,8 @@ std::string GitVcs::remove_worktree(std::string_view request) {
       check(git_reference_delete(ref.get()), "vcs git: cannot delete branch " + branch);
     }
   }
+  lock.reset();
+  remove_trash(worktree_dir_);
   return json{{"removed", true}, {"discarded", discarded}}.dump();
 }
 
