@@ -14,9 +14,9 @@
 namespace drover::testing {
 namespace {
 
-pid_t start_run(const E2EProject& p, const std::string& out_file) {
+pid_t start_run(const E2EProject& p, const std::string& out_file, const std::string& workers = "2") {
   int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  pid_t pid = spawn_process({DROVER_BINARY, "run", "--workers", "2"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
+  pid_t pid = spawn_process({DROVER_BINARY, "run", "--workers", workers}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
   close(fd);
   return pid;
 }
@@ -132,6 +132,35 @@ TEST(Signals, AgentLeftByAKilledRunIsStoppedOnResume) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   kill(resume, SIGINT);
   waitpid(resume, nullptr, 0);
+}
+
+}  // namespace
+}  // namespace drover::testing
+
+namespace drover::testing {
+namespace {
+
+TEST(Signals, QuotaPauseOfAnAgentSurvivesARestart) {
+  E2EProject p("", 1);
+  std::string limited = p.add({"Hits the limit [quota-30s]", "--priority", "high"});
+  std::string other = p.add({"Same agent, waits too"});
+  auto run_until_paused = [&](const std::string& out_file) {
+    pid_t run = start_run(p, out_file, "1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    kill(run, SIGINT);
+    int status = 0;
+    waitpid(run, &status, 0);
+    return slurp(out_file);
+  };
+  std::string first = run_until_paused(p.dir() + "/first.out");
+  EXPECT_NE(first.find(limited + ": agent 'test' hit a usage limit"), std::string::npos) << first;
+  EXPECT_EQ(first.find(other + ": started"), std::string::npos) << "the paused agent's other task must wait:\n" << first;
+  // A new drover process knows about the pause without hitting the limit again.
+  std::string second = run_until_paused(p.dir() + "/second.out");
+  EXPECT_EQ(second.find(": started:"), std::string::npos) << second;
+  auto info = json::parse(p.drover({"info", limited, "--json"}).out);
+  EXPECT_EQ(info["task"]["attempts"], 1) << "a quota pause uses no attempt";
+  EXPECT_EQ(p.task_states()[other], "ready");
 }
 
 }  // namespace

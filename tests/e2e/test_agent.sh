@@ -6,6 +6,7 @@
 #   [medium] sleeps 2 s
 #   [blocked] reports that it cannot proceed
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
+#   [quota-30s] reports a usage limit that resets in 30 s
 # E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
 # It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
 # tests can measure how many agents ran at once.
@@ -20,6 +21,11 @@ trap 'echo "end $task $(date +%s%N)" >> "$dir/trace"' EXIT
 case "$title" in
   *"[slow]"*) sleep 60 ;;
   *"[medium]"*) sleep 2 ;;
+esac
+case "$title" in
+  *"[quota-30s]"*)
+    echo "{\"status\":\"quota\",\"reason\":\"usage limit reached\",\"reset_at_ms\":$(( $(date +%s%3N) + 30000 ))}"
+    exit 0 ;;
 esac
 case "$title" in
   *"[quota]"*)

@@ -181,6 +181,26 @@ void RunLoop::reclaim_dead_local_executors() {
   }
 }
 
+void RunLoop::restore_agent_pauses() {
+  // A quota pause is recorded on the task that hit it (released with a
+  // not-before time and a reason naming the agent); a new run reads it back so
+  // the agent's other tasks also wait, instead of each hitting the limit again.
+  auto ready = shared_.store->call(&Storage::list_tasks, "list_tasks", json{{"status", json::array({"ready"})}});
+  if (!ready.ok()) return;
+  const int64_t now = now_ms();
+  const std::string prefix = "agent '";
+  const std::string marker = "' paused by a usage limit";
+  for (const auto& t : ready.value()) {
+    const std::string reason = t.value("status_reason", "");
+    const int64_t until = t.value("not_before_ms", int64_t{0});
+    size_t end = reason.find(marker);
+    if (reason.rfind(prefix, 0) != 0 || end == std::string::npos || until <= now) continue;
+    const std::string agent = reason.substr(prefix.size(), end - prefix.size());
+    std::lock_guard<std::mutex> lock(mu_);
+    agent_paused_until_[agent] = std::max(agent_paused_until_[agent], until);
+  }
+}
+
 void RunLoop::sweep_finished_worktrees() {
   // A run killed between a task's completion and its cleanup step leaves the
   // worktree behind, and a completed task is never replayed: remove those
@@ -271,6 +291,7 @@ Result<RunSummary> RunLoop::run() {
 
   reclaim_dead_local_executors();
   sweep_finished_worktrees();
+  restore_agent_pauses();
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
 
   RunSummary summary;

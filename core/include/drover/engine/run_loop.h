@@ -62,6 +62,7 @@ class RunLoop {
   void heartbeat_loop();
   void reclaim_dead_local_executors();
   void sweep_finished_worktrees();
+  void restore_agent_pauses();
   std::vector<std::string> paused_agents(int64_t now);
   int64_t next_wakeup(int64_t now, bool& anything_left);
 
