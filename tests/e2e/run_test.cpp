@@ -181,7 +181,7 @@ TEST(EndToEnd, VerifyGateFailureFeedsTheNextAttempt) {
   auto run = p.drover({"run"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(p.task_states()[t], "completed");
-  std::ifstream prompt(p.repo() + "/.drover/prompts/" + t + "/2.md");
+  std::ifstream prompt(p.repo() + "/.drover/logs/" + t + "/2.prompt.md");
   std::stringstream ss;
   ss << prompt.rdbuf();
   EXPECT_NE(ss.str().find("gate says no"), std::string::npos) << "second prompt:\n" << ss.str();

@@ -132,7 +132,8 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   req.task_id = id();
   req.attempt = attempt;
   req.prompt = render_prompt(cfg.prompt_template, in, attempt);
-  req.prompt_file = dir + "/prompts/" + id() + "/" + std::to_string(attempt) + ".md";
+  // Next to the log: one directory per task keeps file creation per attempt low.
+  req.prompt_file = dir + "/logs/" + id() + "/" + std::to_string(attempt) + ".prompt.md";
   req.log_file = dir + "/logs/" + id() + "/" + std::to_string(attempt) + ".log";
   req.worktree = worktree;
   req.session_id = session_id;

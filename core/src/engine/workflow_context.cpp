@@ -16,10 +16,12 @@ Result<WorkflowContext> WorkflowContext::start(const StorageClient& store, const
   auto wf = store.call(&drover_storage_vtable_v1::start_workflow, "start_workflow",
                        json{{"id", id}, {"name", name}, {"input", input}, {"executor", executor}, {"now_ms", now_ms()}});
   if (!wf.ok()) return wf.status().WithContext("workflow " + id);
-  auto full = store.call(&drover_storage_vtable_v1::get_workflow, "get_workflow", json{{"id", id}});
-  if (!full.ok()) return full.status().WithContext("workflow " + id);
   WorkflowContext ctx(&store, id);
   ctx.created_ = wf.value().value("created", false);
+  ctx.loaded_status_ = wf.value().value("status", "running");
+  if (ctx.created_) return ctx;  // a new workflow has no recorded steps to load
+  auto full = store.call(&drover_storage_vtable_v1::get_workflow, "get_workflow", json{{"id", id}});
+  if (!full.ok()) return full.status().WithContext("workflow " + id);
   ctx.loaded_status_ = full.value().value("status", "running");
   if (full.value().contains("steps") && full.value()["steps"].is_array()) {
     for (const auto& s : full.value()["steps"]) ctx.recorded_.push_back(s);
