@@ -35,16 +35,8 @@ struct AmpSettings {
     if (c.has("model"))
       c.fail("config key 'model' is not supported: Amp chooses its models itself; use 'mode' (e.g. smart or rush)");
     AmpSettings s;
-    s.binary = c.string("binary", s.binary);
-    if (s.binary.empty()) c.fail("config key 'binary' must not be empty");
+    read_common_settings(c, s.binary, s.args, s.env, s.pass_env);
     s.mode = c.string("mode");
-    s.args = c.string_list("args");
-    s.env = c.string_map("env");
-    for (const auto& [name, value] : s.env)
-      if (!valid_env_name(name, false)) c.fail("config key 'env' has an invalid variable name '" + name + "'");
-    s.pass_env = c.string_list("pass_env");
-    for (const auto& name : s.pass_env)
-      if (!valid_env_name(name, true)) c.fail("config key 'pass_env' has an invalid variable name '" + name + "'");
     s.allow_all = c.boolean("dangerously_allow_all", false);
     s.resume = c.boolean("resume", false);
     return s;

@@ -46,16 +46,8 @@ struct ClaudeSettings {
                   AgentConfig::with_common_keys({"model", "permission_mode", "dangerously_skip_permissions", "max_turns",
                                                  "append_system_prompt", "allowed_tools", "resume"}));
     ClaudeSettings s;
-    s.binary = c.string("binary", s.binary);
-    if (s.binary.empty()) c.fail("config key 'binary' must not be empty");
+    read_common_settings(c, s.binary, s.args, s.env, s.pass_env);
     s.model = c.string("model");
-    s.args = c.string_list("args");
-    s.env = c.string_map("env");
-    for (const auto& [name, value] : s.env)
-      if (!valid_env_name(name, false)) c.fail("config key 'env' has an invalid variable name '" + name + "'");
-    s.pass_env = c.string_list("pass_env");
-    for (const auto& name : s.pass_env)
-      if (!valid_env_name(name, true)) c.fail("config key 'pass_env' has an invalid variable name '" + name + "'");
     s.skip_permissions = c.boolean("dangerously_skip_permissions", false);
     if (s.skip_permissions && c.has("permission_mode"))
       c.fail("set either 'permission_mode' or 'dangerously_skip_permissions', not both");

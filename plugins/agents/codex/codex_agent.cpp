@@ -42,16 +42,8 @@ struct CodexSettings {
   static CodexSettings load(std::string_view yaml) {
     AgentConfig c(kName, yaml, AgentConfig::with_common_keys({"model", "sandbox", "dangerously_bypass", "config", "resume"}));
     CodexSettings s;
-    s.binary = c.string("binary", s.binary);
-    if (s.binary.empty()) c.fail("config key 'binary' must not be empty");
+    read_common_settings(c, s.binary, s.args, s.env, s.pass_env);
     s.model = c.string("model");
-    s.args = c.string_list("args");
-    s.env = c.string_map("env");
-    for (const auto& [name, value] : s.env)
-      if (!valid_env_name(name, false)) c.fail("config key 'env' has an invalid variable name '" + name + "'");
-    s.pass_env = c.string_list("pass_env");
-    for (const auto& name : s.pass_env)
-      if (!valid_env_name(name, true)) c.fail("config key 'pass_env' has an invalid variable name '" + name + "'");
     s.bypass = c.boolean("dangerously_bypass", false);
     if (s.bypass && c.has("sandbox")) c.fail("set either 'sandbox' or 'dangerously_bypass', not both");
     s.sandbox = c.string("sandbox", s.sandbox);

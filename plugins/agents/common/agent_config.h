@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "drover/plugin/sdk.hpp"
+#include "agent_protocol.h"
 
 namespace drover::agents {
 
@@ -145,6 +146,29 @@ class AgentConfig {
   std::vector<std::string> known_;
   YAML::Node root_;
 };
+
+// Reads the environment keys every agent accepts: `env` (variables to set)
+// and `pass_env` (names, or PREFIX_*, passed through from Drover's own
+// environment), checking each name.
+inline void read_environment_settings(const AgentConfig& c, std::map<std::string, std::string>& env,
+                                      std::vector<std::string>& pass_env) {
+  env = c.string_map("env");
+  for (const auto& [name, value] : env)
+    if (!valid_env_name(name, false)) c.fail("config key 'env' has an invalid variable name '" + name + "'");
+  pass_env = c.string_list("pass_env");
+  for (const auto& name : pass_env)
+    if (!valid_env_name(name, true)) c.fail("config key 'pass_env' has an invalid variable name '" + name + "'");
+}
+
+// Reads the keys every CLI agent accepts (see with_common_keys): `binary`
+// (binary holds the default on entry), `args`, `env` and `pass_env`.
+inline void read_common_settings(const AgentConfig& c, std::string& binary, std::vector<std::string>& args,
+                                 std::map<std::string, std::string>& env, std::vector<std::string>& pass_env) {
+  binary = c.string("binary", binary);
+  if (binary.empty()) c.fail("config key 'binary' must not be empty");
+  args = c.string_list("args");
+  read_environment_settings(c, env, pass_env);
+}
 
 }  // namespace drover::agents
 

@@ -42,12 +42,7 @@ struct ExecSettings {
     }
     s.command = config.string_list("command");
     if (s.command.empty() || s.command[0].empty()) config.fail("config key 'command' must name a program as its first element");
-    s.env = config.string_map("env");
-    for (const auto& [name, value] : s.env)
-      if (!valid_env_name(name, false)) config.fail("config key 'env' has an invalid variable name '" + name + "'");
-    s.pass_env = config.string_list("pass_env");
-    for (const auto& name : s.pass_env)
-      if (!valid_env_name(name, true)) config.fail("config key 'pass_env' has an invalid variable name '" + name + "'");
+    read_environment_settings(config, s.env, s.pass_env);
     s.prompt_on_stdin = config.boolean("prompt_on_stdin", false);
     return s;
   }

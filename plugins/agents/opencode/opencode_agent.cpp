@@ -39,21 +39,13 @@ struct OpencodeSettings {
   static OpencodeSettings load(std::string_view yaml) {
     AgentConfig c(kName, yaml, AgentConfig::with_common_keys({"model", "auto", "resume"}));
     OpencodeSettings s;
-    s.binary = c.string("binary", s.binary);
-    if (s.binary.empty()) c.fail("config key 'binary' must not be empty");
+    read_common_settings(c, s.binary, s.args, s.env, s.pass_env);
     s.model = c.string("model");
     if (!s.model.empty()) {
       std::size_t slash = s.model.find('/');
       if (slash == std::string::npos || slash == 0 || slash + 1 == s.model.size())
         c.fail("config key 'model' is '" + s.model + "'; opencode wants provider/model, e.g. anthropic/claude-sonnet-4-5");
     }
-    s.args = c.string_list("args");
-    s.env = c.string_map("env");
-    for (const auto& [name, value] : s.env)
-      if (!valid_env_name(name, false)) c.fail("config key 'env' has an invalid variable name '" + name + "'");
-    s.pass_env = c.string_list("pass_env");
-    for (const auto& name : s.pass_env)
-      if (!valid_env_name(name, true)) c.fail("config key 'pass_env' has an invalid variable name '" + name + "'");
     s.auto_approve = c.boolean("auto", false);
     s.resume = c.boolean("resume", false);
     return s;
