@@ -67,8 +67,16 @@ std::string render_status(const json& st, bool tree) {
     const std::string s = t.value("status", "");
     if (s == "failed") o << "  " << paint("failed", "31") << " " << t.value("id", "") << ": " << t.value("last_error", "") << "\n";
     if (s == "blocked") o << "  " << paint("blocked", "33") << " " << t.value("id", "") << ": " << t.value("status_reason", "") << "\n";
-    if (s == "ready" && t.value("status_reason", "").rfind("awaiting_merge", 0) == 0)
-      o << "  " << paint("awaiting merge", "33") << " " << t.value("id", "") << ": " << t.value("status_reason", "") << "\n";
+    // A ready task with a reason is waiting for something: a merge the user's
+    // checkout is in the way of, a retry backoff, an agent's usage limit.
+    if (s == "ready" && !t.value("status_reason", "").empty()) {
+      const std::string reason = t.value("status_reason", "");
+      const bool merge = reason.rfind("awaiting_merge", 0) == 0;
+      o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.value("id", "") << ": " << reason;
+      const int64_t nb = t.value("not_before_ms", int64_t{0});
+      if (!merge && nb > now) o << " (again in " << format_duration(std::chrono::milliseconds(nb - now)) << ")";
+      o << "\n";
+    }
   }
   if (sum.value("cost_usd", 0.0) > 0) o << "  cost so far: " << money(sum.value("cost_usd", 0.0)) << "\n";
   if (tree) {

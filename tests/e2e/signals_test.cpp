@@ -161,6 +161,10 @@ TEST(Signals, QuotaPauseOfAnAgentSurvivesARestart) {
   auto info = json::parse(p.drover({"info", limited, "--json"}).out);
   EXPECT_EQ(info["task"]["attempts"], 1) << "a quota pause uses no attempt";
   EXPECT_EQ(p.task_states()[other], "ready");
+  auto status = p.drover({"status"});
+  EXPECT_NE(status.out.find("waiting " + limited + ": agent 'test' paused by a usage limit: usage limit reached (again in"),
+            std::string::npos)
+      << status.out;
 }
 
 }  // namespace
