@@ -36,6 +36,15 @@ void reset_tasks(const GlobalOptions& g, const std::vector<std::string>& ids, co
   auto project = open_project(g);
   for (const auto& id : ids) {
     auto r = store_call(*project, &Storage::reset_task, "reset_task", json{{"id", id}, {"now_ms", wall_ms()}, {"mode", mode}});
+    if (!r.ok() && r.status().code() == StatusCode::kConflict) {
+      // The store speaks of modes; say which command does what the user wants.
+      auto t = store_call(*project, &Storage::get_task, "get_task", json{{"id", id}});
+      const std::string status = t.ok() ? t.value().value("status", "") : "";
+      if (status == "running")
+        fail(kExitUsage, "task " + id + " is running; stop it with `drover cancel " + id + "` or let it finish");
+      if (mode == "retry" && status == "completed")
+        fail(kExitUsage, "task " + id + " is completed; `drover reset " + id + "` runs it again");
+    }
     check(r.status(), "task " + id);
     const json& t = r.value()["task"];
     std::cout << id << ": " << t.value("status", "") << "\n";

@@ -48,6 +48,10 @@ TEST(Operations, ResetFailedPutsFailedTasksBack) {
   auto states = p.task_states();
   EXPECT_EQ(states[bad], "ready");
   EXPECT_EQ(states[ok], "completed") << "--failed leaves completed tasks alone";
+  auto retry_done = p.drover({"retry", ok});
+  EXPECT_EQ(retry_done.exit_code, 2);
+  EXPECT_NE(retry_done.err.find("task " + ok + " is completed; `drover reset " + ok + "` runs it again"), std::string::npos)
+      << retry_done.err;
   auto nothing = p.drover({"reset"});
   EXPECT_EQ(nothing.exit_code, 2);
   EXPECT_NE(nothing.err.find("reset: name task ids, or --failed, or --all"), std::string::npos) << nothing.err;
