@@ -57,4 +57,4 @@ class HelloAgent : public drover::sdk::Agent {
 
 }  // namespace
 
-DROVER_AGENT_PLUGIN(HelloAgent, "hello", "1.0.0")
+DROVER_AGENT_PLUGIN_WITH_SCHEMA(HelloAgent, "hello", "1.0.0", "{}  # the hello agent takes no settings")

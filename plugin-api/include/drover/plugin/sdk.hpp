@@ -348,4 +348,24 @@ const drover_plugin_descriptor* agent_descriptor(const drover_host_api* host, co
     return ::drover::sdk::detail::agent_descriptor<Class>(host, NAME, VERSION, nullptr);            \
   }
 
+// The same, with a description of the plugin's config keys for
+// `drover plugins inspect` (static text, e.g. a YAML or JSON schema).
+#define DROVER_STORAGE_PLUGIN_WITH_SCHEMA(Class, NAME, VERSION, SCHEMA)                             \
+  extern "C" DROVER_PLUGIN_EXPORT const drover_plugin_descriptor* drover_plugin_entry_v1(           \
+      const drover_host_api* host) {                                                                \
+    return ::drover::sdk::detail::storage_descriptor<Class>(host, NAME, VERSION, SCHEMA);           \
+  }
+
+#define DROVER_VCS_PLUGIN_WITH_SCHEMA(Class, NAME, VERSION, SCHEMA)                                 \
+  extern "C" DROVER_PLUGIN_EXPORT const drover_plugin_descriptor* drover_plugin_entry_v1(           \
+      const drover_host_api* host) {                                                                \
+    return ::drover::sdk::detail::vcs_descriptor<Class>(host, NAME, VERSION, SCHEMA);               \
+  }
+
+#define DROVER_AGENT_PLUGIN_WITH_SCHEMA(Class, NAME, VERSION, SCHEMA)                               \
+  extern "C" DROVER_PLUGIN_EXPORT const drover_plugin_descriptor* drover_plugin_entry_v1(           \
+      const drover_host_api* host) {                                                                \
+    return ::drover::sdk::detail::agent_descriptor<Class>(host, NAME, VERSION, SCHEMA);             \
+  }
+
 #endif  // DROVER_PLUGIN_SDK_HPP
