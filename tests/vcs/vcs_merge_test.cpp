@@ -328,6 +328,34 @@ TEST_P(VcsMerge, ACheckoutKilledBetweenFilesAndIndexIsFinishedByTheNextMerge) {
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
 }
 
+TEST_P(VcsMerge, AFileHalfWrittenByAKilledCheckoutIsRewrittenButAUsersEditIsNot) {
+  task_with("t1", {{"src/new1.txt", "t1\n"}, {"src/file1.txt", "t1 edit\n"}});
+  task_with("t2", {{"src/file2.txt", "t2\n"}});
+  const std::string old_tip = tip();
+  git(repo_, {"checkout", "-q", "--detach"});
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  git(repo_, {"symbolic-ref", "HEAD", "refs/heads/main"});
+  // The user edited file1 before the crash; the dead checkout had just created new1.
+  write_file(repo_ / "src/file1.txt", "the user's edit\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  write_file(repo_ / ".git" / "drover-merge-main.lock.checkout", old_tip + " " + tip() + "\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  write_file(repo_ / "src/new1.txt", "");
+  // The user's edit is in the way: the repair waits and says where.
+  json waiting = merge("t2");
+  EXPECT_EQ(waiting["result"], "local_changes");
+  EXPECT_NE(waiting["paths"].dump().find("src/file1.txt"), std::string::npos) << waiting.dump();
+  EXPECT_EQ(read_file(repo_ / "src/file1.txt"), "the user's edit\n");
+  EXPECT_TRUE(fs::exists(repo_ / ".git" / "drover-merge-main.lock.checkout")) << "the pending repair must not be lost";
+  // The user puts their edit aside; the repair and the merge go through.
+  git(repo_, {"checkout", "--", "src/file1.txt"});
+  EXPECT_EQ(merge("t2")["result"], "merged");
+  EXPECT_EQ(read_file(repo_ / "src/new1.txt"), "t1\n");
+  EXPECT_EQ(read_file(repo_ / "src/file1.txt"), "t1 edit\n");
+  EXPECT_EQ(read_file(repo_ / "src/file2.txt"), "t2\n");
+  EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
+}
+
 TEST_P(VcsMerge, ANewAttemptAfterAMergeStartsFromTheNewTip) {
   task_with("t1", {{"src/file6.txt", "first attempt\n"}});
   ASSERT_EQ(merge("t1")["result"], "merged");

@@ -301,12 +301,17 @@ void write_pending_checkout(const std::string& marker, const git_oid& old_tip, c
 
 // A checkout killed after writing a file but before writing the index leaves
 // the index behind the files (`git status` shows the task's file as deleted
-// and untracked at once). For each path the interrupted merge changed: where
-// the file already has the new tip's content, the index takes that entry;
-// where the new tip and the file both lack it, the index drops it. A file the
-// user changed matches neither and is left alone.
+// and untracked at once); one killed while writing a file leaves it
+// truncated. For each path the interrupted merge changed: a file modified
+// after the marker was written is the dead checkout's own (the merge checked
+// that the user had nothing in the way before writing the marker), so it is
+// rewritten with the new tip's content; where the file has the new tip's
+// content, the index takes that entry; where the new tip and the file both
+// lack it, the index drops it. A file the user changed otherwise is left alone.
+// `remaining` receives the paths still not at the new tip (for the checkout).
 std::optional<std::string> sync_index_with_files(git_repository* wrepo, const std::string& root, git_tree* new_tree,
-                                                 const std::vector<std::string>& paths) {
+                                                 const std::vector<std::string>& paths, fs::file_time_type marker_time,
+                                                 std::vector<std::string>& remaining) {
   git_index* raw_index = nullptr;
   if (git_repository_index(&raw_index, wrepo) < 0) return last_git_error();
   IndexPtr index(raw_index);
@@ -318,17 +323,42 @@ std::optional<std::string> sync_index_with_files(git_repository* wrepo, const st
     const bool on_disk = fs::is_regular_file(fs::symlink_status(file, ec));
     git_tree_entry* raw_entry = nullptr;
     if (git_tree_entry_bypath(&raw_entry, new_tree, path.c_str()) == GIT_ENOTFOUND) {
-      if (!fs::exists(fs::symlink_status(file, ec)) && git_index_get_bypath(index.get(), path.c_str(), 0) != nullptr) {
+      if (fs::exists(fs::symlink_status(file, ec))) {
+        remaining.push_back(path);
+      } else if (git_index_get_bypath(index.get(), path.c_str(), 0) != nullptr) {
         if (git_index_remove_bypath(index.get(), path.c_str()) < 0) return last_git_error();
         changed = true;
       }
       continue;
     }
     std::unique_ptr<git_tree_entry, void (*)(git_tree_entry*)> entry(raw_entry, git_tree_entry_free);
-    if (!on_disk || git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) continue;
+    if (!on_disk || git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB ||
+        git_tree_entry_filemode(entry.get()) == GIT_FILEMODE_LINK) {
+      remaining.push_back(path);
+      continue;
+    }
     git_oid on_disk_id;
-    if (git_odb_hashfile(&on_disk_id, file.c_str(), GIT_OBJECT_BLOB) < 0) continue;
-    if (!git_oid_equal(&on_disk_id, git_tree_entry_id(entry.get()))) continue;
+    if (git_odb_hashfile(&on_disk_id, file.c_str(), GIT_OBJECT_BLOB) < 0) {
+      remaining.push_back(path);
+      continue;
+    }
+    if (!git_oid_equal(&on_disk_id, git_tree_entry_id(entry.get()))) {
+      auto written = fs::last_write_time(file, ec);
+      if (ec || written < marker_time) {  // the user's: leave it to the checkout (which will not overwrite it)
+        remaining.push_back(path);
+        continue;
+      }
+      git_blob* raw_blob = nullptr;
+      if (git_blob_lookup(&raw_blob, wrepo, git_tree_entry_id(entry.get())) < 0) return last_git_error();
+      std::unique_ptr<git_blob, void (*)(git_blob*)> blob(raw_blob, git_blob_free);
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out.write(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                static_cast<std::streamsize>(git_blob_rawsize(blob.get())));
+      out.close();
+      if (!out) return "cannot rewrite " + file.string();
+      sdk::log(DROVER_LOG_WARN, "rewrote " + file.string() + ", left half-written by a drover process killed mid-checkout");
+      on_disk_id = *git_tree_entry_id(entry.get());
+    }
     const git_index_entry* current = git_index_get_bypath(index.get(), path.c_str(), 0);
     if (current != nullptr && git_oid_equal(&current->id, &on_disk_id)) continue;
     if (git_index_add_bypath(index.get(), path.c_str()) < 0) return last_git_error();
@@ -338,19 +368,23 @@ std::optional<std::string> sync_index_with_files(git_repository* wrepo, const st
   return std::nullopt;
 }
 
-void finish_pending_checkout(git_repository* repo, const std::string& common_dir, const std::string& marker,
-                             const std::string& target_ref_name) {
+// Returns the paths still in the way when the interrupted checkout cannot be
+// finished now (the marker is kept and no other merge may overwrite it).
+std::vector<std::string> finish_pending_checkout(git_repository* repo, const std::string& common_dir,
+                                                 const std::string& marker, const std::string& target_ref_name) {
   std::ifstream in(marker);
   std::string old_hex, new_hex;
   if (!(in >> old_hex >> new_hex)) {
     std::remove(marker.c_str());
-    return;
+    return {};
   }
   git_oid old_tip, new_tip;
   if (git_oid_fromstr(&old_tip, old_hex.c_str()) < 0 || git_oid_fromstr(&new_tip, new_hex.c_str()) < 0) {
     std::remove(marker.c_str());
-    return;
+    return {};
   }
+  std::error_code marker_ec;
+  const fs::file_time_type marker_time = fs::last_write_time(marker, marker_ec);
   git_reference* raw_ref = nullptr;
   if (git_reference_lookup(&raw_ref, repo, target_ref_name.c_str()) == 0) {
     RefPtr ref(raw_ref);
@@ -368,20 +402,25 @@ void finish_pending_checkout(git_repository* repo, const std::string& common_dir
       TreePtr old_tree = commit_tree(old_commit.get());
       TreePtr new_tree = commit_tree(new_commit.get());
       std::vector<std::string> changed = changed_paths(repo, old_tree.get(), new_tree.get());
-      if (auto err = sync_index_with_files(checkout->repo.get(), checkout->root, new_tree.get(), changed)) {
+      std::vector<std::string> remaining;
+      if (auto err = sync_index_with_files(checkout->repo.get(), checkout->root, new_tree.get(), changed,
+                                           marker_ec ? fs::file_time_type::max() : marker_time, remaining)) {
         sdk::log(DROVER_LOG_WARN, "could not finish updating the index of " + checkout->root +
                                       " after an interrupted merge: " + *err);
-        return;  // keep the marker: the next merge tries again
+        return changed;  // keep the marker: the next merge tries again
       }
-      if (auto err = bring_checkout_along(checkout->repo.get(), old_tip, new_tip, changed)) {
-        sdk::log(DROVER_LOG_WARN, "could not finish updating the checkout of " + target_ref_name + " in " +
-                                      checkout->root + " after an interrupted merge: " + *err);
-        return;  // keep the marker: the next merge tries again
+      if (!remaining.empty()) {
+        if (auto err = bring_checkout_along(checkout->repo.get(), old_tip, new_tip, remaining)) {
+          sdk::log(DROVER_LOG_WARN, "could not finish updating the checkout of " + target_ref_name + " in " +
+                                        checkout->root + " after an interrupted merge: " + *err);
+          return remaining;  // keep the marker: the next merge tries again
+        }
       }
       sdk::log(DROVER_LOG_INFO, "finished updating the checkout of " + target_ref_name + " after an interrupted merge");
     }
   }
   std::remove(marker.c_str());
+  return {};
 }
 
 json result(const char* what, const std::optional<git_oid>& commit, const std::vector<std::string>& paths = {}) {
@@ -428,7 +467,11 @@ std::string GitVcs::merge(std::string_view request) {
   clear_shared_locks(common_dir_, target);
   clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
   const std::string pending = pending_checkout_path(RepoLock::merge_lock_path(common_dir_, target));
-  finish_pending_checkout(repo.get(), common_dir_, pending, target_ref_name);
+  // An earlier merge's checkout that a crash cut short is finished first; if
+  // it cannot be, this merge waits rather than overwrite the record of it.
+  if (std::vector<std::string> stuck = finish_pending_checkout(repo.get(), common_dir_, pending, target_ref_name);
+      !stuck.empty())
+    return result("local_changes", std::nullopt, stuck).dump();
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     git_reference* raw_ref = nullptr;
     int rc = git_reference_lookup(&raw_ref, repo.get(), target_ref_name.c_str());
