@@ -52,7 +52,9 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
     for (const auto& w : wts) {
       std::cout << w.value("task_id", "") << "  " << w.value("task_status", "") << "  "
                 << (w.value("merged", false) ? "merged" : "unmerged") << (w.value("dirty", false) ? ", uncommitted changes" : "")
-                << "  " << (w.value("size_bytes", int64_t{0}) / 1024) << " KiB  " << w.value("path", "") << "\n";
+                << "  " << (w.value("size_bytes", int64_t{0}) / 1024) << " KiB  "
+                << (w.value("path", "").empty() ? "(branch " + w.value("branch", "") + " only, no worktree)" : w.value("path", ""))
+                << "\n";
     }
   });
 
@@ -63,7 +65,8 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
     auto project = open_project(g);
     auto vcs = unwrap(project->vcs());
     auto store = project->store();
-    auto wts = unwrap(vcs->call(&Vcs::list_worktrees, "list_worktrees", json{{"target_branch", target_branch(*project)}}));
+    const std::string target = target_branch(*project);
+    auto wts = unwrap(vcs->call(&Vcs::list_worktrees, "list_worktrees", json{{"target_branch", target}}));
     int removed = 0, kept = 0;
     for (const auto& w : wts) {
       const std::string key = w.value("task_id", "");
@@ -75,7 +78,7 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
           continue;
         }
       }
-      auto r = vcs->call(&Vcs::remove_worktree, "remove_worktree", json{{"task_id", key}, {"force", *force}});
+      auto r = vcs->call(&Vcs::remove_worktree, "remove_worktree", json{{"task_id", key}, {"force", *force}, {"target_branch", target}});
       if (!r.ok()) {
         std::cout << key << ": kept (" << r.status().message() << ")\n";
         ++kept;

@@ -356,6 +356,22 @@ TEST_P(VcsMerge, AFileHalfWrittenByAKilledCheckoutIsRewrittenButAUsersEditIsNot)
   EXPECT_EQ(git(repo_, {"status", "--porcelain"}), "");
 }
 
+TEST_P(VcsMerge, ABranchLeftWithoutItsWorktreeIsListedAndRemoved) {
+  // A run killed inside remove_worktree after the worktree went but before the branch did.
+  task_with("t1", {{"src/file3.txt", "t1\n"}});
+  ASSERT_EQ(merge("t1")["result"], "merged");
+  git(repo_, {"worktree", "remove", "--force", wt("t1").string()});
+  ASSERT_NE(git(repo_, {"branch", "--list", "drover/t1"}), "");
+  json listed = vcs_->ok(&drover_vcs_vtable_v1::list_worktrees, json{{"target_branch", "main"}});
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0]["task_id"], "t1");
+  EXPECT_EQ(listed[0]["path"], "");
+  EXPECT_EQ(listed[0]["merged"], true);
+  json removed = vcs_->ok(&drover_vcs_vtable_v1::remove_worktree, json{{"task_id", "t1"}, {"target_branch", "main"}});
+  EXPECT_EQ(removed["removed"], true) << removed.dump();
+  EXPECT_EQ(git(repo_, {"branch", "--list", "drover/t1"}), "");
+}
+
 TEST_P(VcsMerge, ANewAttemptAfterAMergeStartsFromTheNewTip) {
   task_with("t1", {{"src/file6.txt", "first attempt\n"}});
   ASSERT_EQ(merge("t1")["result"], "merged");

@@ -213,7 +213,7 @@ void RunLoop::sweep_finished_worktrees() {
     if (key.empty() || !w.value("merged", false) || w.value("dirty", false)) continue;
     auto t = shared_.store->call(&Storage::get_task, "get_task", json{{"id", key}});
     if (!t.ok() || t.value().value("status", "") != "completed") continue;
-    auto r = shared_.vcs->call(&drover_vcs_vtable_v1::remove_worktree, "remove_worktree", json{{"task_id", key}});
+    auto r = shared_.vcs->call(&drover_vcs_vtable_v1::remove_worktree, "remove_worktree", json{{"task_id", key}, {"target_branch", shared_.target_branch}});
     if (r.ok() && r.value().value("removed", false) && opts_.print)
       opts_.print(key + ": removed its finished worktree left by an interrupted run");
   }

@@ -397,7 +397,7 @@ TaskOutcome TaskWorkflow::run() {
                            (unblocked.empty() ? "" : "; ready now: " + unblocked));
       }
       (void)ctx.step("cleanup", [&]() -> Result<json> {
-        auto r = s_.vcs->call(&Vcs::remove_worktree, "remove_worktree", json{{"task_id", vcs_key}});
+        auto r = s_.vcs->call(&Vcs::remove_worktree, "remove_worktree", json{{"task_id", vcs_key}, {"target_branch", s_.target_branch}});
         if (!r.ok()) return json{{"removed", false}, {"error", r.status().message()}};
         return r;
       });

@@ -63,7 +63,8 @@ typedef struct drover_vcs_vtable_v1 {
   drover_vcs_op remove_worktree;
 
   /* {"target_branch"} -> [{"task_id", "path", "branch", "head": str, "merged": bool,
-   *   "dirty": bool, "size_bytes": int}] */
+   *   "dirty": bool, "size_bytes": int}]; a task branch whose worktree is gone
+   *   is listed with "path": "" so it can be cleaned up with remove_worktree. */
   drover_vcs_op list_worktrees;
 
   /* {"task_id", "target_branch"} -> {"files": int, "insertions": int, "deletions": int,

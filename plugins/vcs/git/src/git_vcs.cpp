@@ -601,6 +601,45 @@ std::string GitVcs::list_worktrees(std::string_view request) {
                    {"size_bytes", directory_size(path)}});
   }
   git_strarray_dispose(&names);
+
+  // Task branches whose worktree is gone (e.g. a run killed while removing
+  // it) are listed too, with an empty path, so they can be cleaned up.
+  std::set<std::string> listed;
+  for (const auto& w : out) listed.insert(w["task_id"].get<std::string>());
+  git_branch_iterator* raw_it = nullptr;
+  if (git_branch_iterator_new(&raw_it, repo.get(), GIT_BRANCH_LOCAL) == 0) {
+    BranchIterPtr it(raw_it);
+    git_reference* raw_ref = nullptr;
+    git_branch_t type;
+    while (git_branch_next(&raw_ref, &type, it.get()) == 0) {
+      RefPtr ref(raw_ref);
+      const char* short_name = nullptr;
+      if (git_branch_name(&short_name, ref.get()) != 0 || short_name == nullptr) continue;
+      std::string branch = short_name;
+      if (branch.rfind(config_.branch_prefix, 0) != 0) continue;
+      std::string name = branch.substr(config_.branch_prefix.size());
+      if (listed.count(name)) continue;
+      try {
+        validate_task_id(name);
+      } catch (const sdk::Error&) {
+        continue;
+      }
+      auto head = branch_tip(repo.get(), branch);
+      bool merged = false;
+      auto task_target = target ? target : remembered_target(name);
+      if (head && task_target) {
+        auto tip = branch_tip(repo.get(), *task_target);
+        if (tip) merged = find_merge(repo.get(), *tip, *head, name).state != MergeLookup::kNotMerged;
+      }
+      out.push_back({{"task_id", name},
+                     {"path", ""},
+                     {"branch", branch},
+                     {"head", head ? json(oid_hex(*head)) : json(nullptr)},
+                     {"merged", merged},
+                     {"dirty", false},
+                     {"size_bytes", 0}});
+    }
+  }
   return out.dump();
 }
 
