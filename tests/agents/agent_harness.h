@@ -22,6 +22,8 @@
 #include "abi_plugin.h"
 #include "drover/agent/agent_attempt.h"
 
+#include "temp_dir.h"
+
 namespace drover::testing {
 
 namespace fs = std::filesystem;
@@ -40,21 +42,6 @@ inline std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "drover-agent-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Plugins are loaded once and never unloaded, like the real host does.
 inline AbiPlugin& plugin(const std::string& name) {

@@ -17,29 +17,18 @@
 
 #include "drover/process/process_runner.h"
 
+#include "temp_dir.h"
+
 namespace drover {
 namespace {
+
+using testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 const char* kPython = DROVER_TEST_PYTHON;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "drover-proc-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -102,18 +102,6 @@ std::string read_file(const fs::path& path) {
   return ss.str();
 }
 
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "drover-vcs-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = fs::canonical(tmpl);
-}
-
-TempDir::~TempDir() {
-  if (std::getenv("DROVER_KEEP_TEST_DIRS") != nullptr) return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 void init_repo(const fs::path& dir, const std::string& branch, int files) {
   fs::create_directories(dir);
   git(dir, {"init", "-q", "-b", branch});

@@ -15,11 +15,18 @@
 #include <vector>
 
 #include "abi_plugin.h"
+#include "temp_dir.h"
 
 namespace drover::vcs_tests {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+// Temporary repositories for the VCS suite ("drover-vcs-" prefix by default).
+class TempDir : public testing::TempDir {
+ public:
+  TempDir() : testing::TempDir("drover-vcs-") {}
+};
 
 // The outcome of a git CLI run.
 struct GitRun {
@@ -38,18 +45,6 @@ std::string git(const fs::path& dir, const std::vector<std::string>& args);
 void write_file(const fs::path& path, const std::string& text);
 std::string read_file(const fs::path& path);
 
-// A directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Creates a repository at dir on branch `branch` with one commit holding
 // README.md and src/file<i>.txt for i in [0, files).

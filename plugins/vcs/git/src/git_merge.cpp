@@ -31,18 +31,6 @@ namespace {
 
 constexpr int kMaxCasAttempts = 5;
 
-CommitPtr lookup_commit(git_repository* repo, const git_oid& oid) {
-  git_commit* raw = nullptr;
-  check(git_commit_lookup(&raw, repo, &oid), "vcs git: cannot read commit " + oid_hex(oid));
-  return CommitPtr(raw);
-}
-
-TreePtr commit_tree(git_commit* c) {
-  git_tree* raw = nullptr;
-  check(git_commit_tree(&raw, c), "vcs git: cannot read the tree of commit " + oid_hex(*git_commit_id(c)));
-  return TreePtr(raw);
-}
-
 std::vector<std::string> conflict_paths(git_index* index) {
   git_index_conflict_iterator* raw = nullptr;
   check(git_index_conflict_iterator_new(&raw, index), "vcs git: cannot list merge conflicts");

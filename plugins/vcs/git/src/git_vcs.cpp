@@ -92,18 +92,6 @@ void exclude_worktree_dir(const std::string& root, const std::string& common_dir
   write_file_atomically(path, existing);
 }
 
-CommitPtr lookup_commit(git_repository* repo, const git_oid& oid) {
-  git_commit* raw = nullptr;
-  check(git_commit_lookup(&raw, repo, &oid), "vcs git: cannot read commit " + oid_hex(oid));
-  return CommitPtr(raw);
-}
-
-TreePtr commit_tree(git_commit* c) {
-  git_tree* raw = nullptr;
-  check(git_commit_tree(&raw, c), "vcs git: cannot read the tree of commit " + oid_hex(*git_commit_id(c)));
-  return TreePtr(raw);
-}
-
 std::uint64_t directory_size(const std::string& path) {
   std::uint64_t total = 0;
   std::error_code ec;

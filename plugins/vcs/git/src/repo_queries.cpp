@@ -39,12 +39,6 @@ namespace {
 
 constexpr int kMaxWalk = 200000;  // bounds history scans on huge repositories
 
-CommitPtr lookup_commit(git_repository* repo, const git_oid& oid) {
-  git_commit* raw = nullptr;
-  check(git_commit_lookup(&raw, repo, &oid), "vcs git: cannot read commit " + oid_hex(oid));
-  return CommitPtr(raw);
-}
-
 bool carries_task_source(git_commit* c, const std::string& task_id, const std::string& head_hex) {
   const char* msg = git_commit_message(c);
   return has_trailer(msg, "Drover-Source", head_hex) && has_trailer(msg, "Drover-Task", task_id);
@@ -154,6 +148,18 @@ std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git
     if (d->new_file.path != nullptr) paths.insert(d->new_file.path);
   }
   return {paths.begin(), paths.end()};
+}
+
+CommitPtr lookup_commit(git_repository* repo, const git_oid& oid) {
+  git_commit* raw = nullptr;
+  check(git_commit_lookup(&raw, repo, &oid), "vcs git: cannot read commit " + oid_hex(oid));
+  return CommitPtr(raw);
+}
+
+TreePtr commit_tree(git_commit* c) {
+  git_tree* raw = nullptr;
+  check(git_commit_tree(&raw, c), "vcs git: cannot read the tree of commit " + oid_hex(*git_commit_id(c)));
+  return TreePtr(raw);
 }
 
 }  // namespace drover::vcs_git
