@@ -120,14 +120,27 @@ class E2EProject {
     return best;
   }
 
-  // The Drover-Task trailers of main's non-merge commits, oldest first.
+  // The Drover-Task trailers of main's non-merge commits, ancestors first
+  // (commit dates have one-second resolution, so date order proves nothing).
   std::vector<std::string> merged_task_order() const {
-    auto r = git({"log", "main", "--reverse", "--no-merges", "--format=%(trailers:key=Drover-Task,valueonly)"});
+    auto r = git({"log", "main", "--topo-order", "--reverse", "--no-merges",
+                  "--format=%(trailers:key=Drover-Task,valueonly)"});
     std::vector<std::string> out;
     std::istringstream in(r.out);
     for (std::string line; std::getline(in, line);)
       if (!line.empty()) out.push_back(line);
     return out;
+  }
+
+  // True iff task a's commit is an ancestor of task b's: b was built on a's merge.
+  bool built_on(const std::string& b, const std::string& a) const {
+    auto commit_of = [&](const std::string& t) {
+      auto r = git({"log", "main", "--no-merges", "--format=%H", "--grep=^Drover-Task: " + t + "$"});
+      return r.out.substr(0, r.out.find('\n'));
+    };
+    const std::string ca = commit_of(a), cb = commit_of(b);
+    if (ca.empty() || cb.empty()) return false;
+    return git({"merge-base", "--is-ancestor", ca, cb}).exit_code == 0;
   }
 
   // Each task's Drover-Task trailer on the target branch, counted.

@@ -64,15 +64,17 @@ TEST(EndToEnd, TwentyTaskPlanAtFourWorkersAllMerged) {
   EXPECT_EQ(branches.out, "");
   auto st = p.git({"status", "--porcelain", "--untracked-files=no"});
   EXPECT_EQ(st.out, "");
-  // Sub-tasks ran in order and before their parent; the chain in order.
-  auto order = p.merged_task_order();
-  auto pos = [&](const std::string& id) { return std::find(order.begin(), order.end(), id) - order.begin(); };
-  EXPECT_LT(pos(ids[0]), pos(ids[1]));
-  EXPECT_LT(pos(ids[1]), pos(ids[2]));
-  EXPECT_LT(pos(ids[8]), pos(ids[9]));
-  EXPECT_LT(pos(ids[9]), pos(ids[10]));
-  EXPECT_LT(pos(ids[10]), pos(ids[7]));
-  EXPECT_LT(pos(ids[6]), pos(ids[19]));
+  // Each dependent was built on its blockers' merges: the chain in order,
+  // sub-tasks in order and before their parent, the final task last.
+  EXPECT_TRUE(p.built_on(ids[1], ids[0]));
+  EXPECT_TRUE(p.built_on(ids[2], ids[1]));
+  EXPECT_TRUE(p.built_on(ids[6], ids[4]));
+  EXPECT_TRUE(p.built_on(ids[6], ids[5]));
+  EXPECT_TRUE(p.built_on(ids[9], ids[8]));
+  EXPECT_TRUE(p.built_on(ids[10], ids[9]));
+  EXPECT_TRUE(p.built_on(ids[7], ids[10]));
+  EXPECT_TRUE(p.built_on(ids[19], ids[6]));
+  EXPECT_TRUE(p.built_on(ids[19], ids[7]));
 }
 
 TEST(EndToEnd, WorkerCapOfOneRunsByPriority) {
