@@ -22,6 +22,14 @@ std::unique_ptr<Project> open_project(const GlobalOptions& g) {
   return unwrap(Project::load(path.value()));
 }
 
+void check_plugin_configs(Project& p) {
+  auto problems = p.check();
+  if (problems.empty()) return;
+  std::string all;
+  for (const auto& problem : problems) all += (all.empty() ? "" : "\ndrover: ") + problem;
+  fail(kExitUsage, all);
+}
+
 StorageClient& open_store(Project& p) { return *unwrap(p.store(), "opening the task store"); }
 
 Result<json> store_call(Project& p, StorageClient::Op op, const char* name, const json& request) {

@@ -36,6 +36,9 @@ T unwrap(Result<T> r, const std::string& context = "") {
 }
 
 std::unique_ptr<Project> open_project(const GlobalOptions& g);
+// Loads every configured plugin and asks it to check its config; fails with
+// exit code 2 listing every problem, one per line.
+void check_plugin_configs(Project& p);
 StorageClient& open_store(Project& p);
 Result<json> store_call(Project& p, StorageClient::Op op, const char* name, const json& request);
 

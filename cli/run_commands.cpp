@@ -110,11 +110,7 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   auto project = open_project(g);
   // Every plugin's own config is checked before anything starts, so a typo in
   // an agent's settings is a usage error now, not a failed attempt later.
-  if (auto problems = project->check(); !problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "\ndrover: ") + p;
-    fail(kExitUsage, all);
-  }
+  check_plugin_configs(*project);
   RunOptions opts;
   opts.workers = a.workers;
   opts.epic = a.epic;

@@ -230,12 +230,7 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
   auto* cc = config->add_subcommand("check", "Validate drover.yaml and every plugin's own config, running nothing");
   cc->callback([&g] {
     auto project = open_project(g);
-    auto problems = project->check();
-    if (!problems.empty()) {
-      std::string all;
-      for (const auto& p : problems) all += (all.empty() ? "" : "\ndrover: ") + p;
-      fail(kExitUsage, all);
-    }
+    check_plugin_configs(*project);
     std::cout << project->config().path << ": OK (storage " << project->config().storage.plugin << ", vcs "
               << project->config().vcs.plugin << ", " << project->config().agents.size() << " agent"
               << (project->config().agents.size() == 1 ? "" : "s") << ")\n";

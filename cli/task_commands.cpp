@@ -79,9 +79,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     if (!o->blocked_by.empty()) req["blocked_by"] = split_ids(o->blocked_by);
     if (!o->agent.empty()) {
       if (!project->config().agents.count(o->agent)) {
-        std::vector<std::string> names;
-        for (const auto& [k, v] : project->config().agents) names.push_back(k);
-        std::string hint = closest_match(o->agent, names);
+        std::string hint = project->config().closest_agent(o->agent);
         fail(kExitUsage, "--agent: no agent named '" + o->agent + "' in " + project->config().path +
                              (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }

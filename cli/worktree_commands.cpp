@@ -22,6 +22,14 @@ std::string task_of(const std::string& key) {
   return pos == std::string::npos ? key : key.substr(0, pos);
 }
 
+// The status of the task a worktree belongs to, or "orphan" if the store has no such task.
+std::string task_status(Project& p, const std::string& key) {
+  auto store = p.store();
+  if (!store.ok()) return "orphan";
+  auto task = store.value()->call(&Storage::get_task, "get_task", json{{"id", task_of(key)}});
+  return task.ok() ? task.value().value("status", "") : "orphan";
+}
+
 }  // namespace
 
 void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
@@ -35,15 +43,7 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
     auto project = open_project(g);
     auto vcs = unwrap(project->vcs());
     auto wts = unwrap(vcs->call(&Vcs::list_worktrees, "list_worktrees", json{{"target_branch", target_branch(*project)}}));
-    for (auto& w : wts) {
-      auto t = project->store();
-      std::string state = "orphan";
-      if (t.ok()) {
-        auto task = t.value()->call(&Storage::get_task, "get_task", json{{"id", task_of(w.value("task_id", ""))}});
-        if (task.ok()) state = task.value().value("status", "");
-      }
-      w["task_status"] = state;
-    }
+    for (auto& w : wts) w["task_status"] = task_status(*project, w.value("task_id", ""));
     if (*list_json) {
       std::cout << wts.dump(2) << "\n";
       return;
@@ -64,19 +64,15 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
   prune->callback([&g, force] {
     auto project = open_project(g);
     auto vcs = unwrap(project->vcs());
-    auto store = project->store();
     const std::string target = target_branch(*project);
     auto wts = unwrap(vcs->call(&Vcs::list_worktrees, "list_worktrees", json{{"target_branch", target}}));
     int removed = 0, kept = 0;
     for (const auto& w : wts) {
       const std::string key = w.value("task_id", "");
-      if (store.ok()) {
-        auto t = store.value()->call(&Storage::get_task, "get_task", json{{"id", task_of(key)}});
-        if (t.ok() && t.value().value("status", "") == "running" && key == task_of(key)) {
-          std::cout << key << ": kept (its task is running)\n";
-          ++kept;
-          continue;
-        }
+      if (key == task_of(key) && task_status(*project, key) == "running") {
+        std::cout << key << ": kept (its task is running)\n";
+        ++kept;
+        continue;
       }
       auto r = vcs->call(&Vcs::remove_worktree, "remove_worktree", json{{"task_id", key}, {"force", *force}, {"target_branch", target}});
       if (!r.ok()) {

@@ -41,9 +41,7 @@ Result<AgentClient*> Project::agent(const std::string& name) {
   if (auto it = agents_.find(name); it != agents_.end()) return it->second.get();
   auto cfg = config_.agents.find(name);
   if (cfg == config_.agents.end()) {
-    std::vector<std::string> names;
-    for (const auto& [k, v] : config_.agents) names.push_back(k);
-    std::string hint = closest_match(name, names);
+    std::string hint = config_.closest_agent(name);
     return Status::InvalidConfig("no agent named '" + name + "' in " + config_.path +
                                  (hint.empty() ? std::string("; add it under agents:")
                                                : "; did you mean '" + hint + "'?"));

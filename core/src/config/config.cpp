@@ -141,9 +141,7 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   if (auto n = root["default_agent"]) {
     c.default_agent = r.str(n, "default_agent");
     if (!c.agents.count(c.default_agent)) {
-      std::vector<std::string> names;
-      for (const auto& [k, v] : c.agents) names.push_back(k);
-      std::string hint = closest_match(c.default_agent, names);
+      std::string hint = c.closest_agent(c.default_agent);
       r.fail(n, "default_agent",
              "no agent named '" + c.default_agent + "' is configured under agents" +
                  (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
@@ -207,6 +205,12 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
 }
 
 }  // namespace
+
+std::string Config::closest_agent(const std::string& name) const {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : agents) names.push_back(k);
+  return closest_match(name, names);
+}
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;

@@ -50,6 +50,8 @@ struct Config {
   std::string author_email;
 
   std::string drover_dir() const { return project_root + "/.drover"; }
+  // The configured agent closest to a misspelt name ("" if none is close).
+  std::string closest_agent(const std::string& name) const;
 };
 
 // Parses YAML text; file_label names the file in messages.
