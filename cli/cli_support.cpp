@@ -30,10 +30,14 @@ void check_plugin_configs(Project& p) {
   fail(kExitUsage, all);
 }
 
-StorageClient& open_store(Project& p) { return *unwrap(p.store(), "opening the task store"); }
+TaskStore& open_store(Project& p) { return *unwrap(p.store(), "opening the task store"); }
 
-Result<json> store_call(Project& p, StorageClient::Op op, const char* name, const json& request) {
-  return open_store(p).call(op, name, request);
+Workspace& open_workspace(Project& p) { return *unwrap(p.workspace(), "opening the repository"); }
+
+std::string target_branch(Project& p) {
+  if (!p.config().target_branch.empty()) return p.config().target_branch;
+  RepoInfo info = unwrap(open_workspace(p).repo_info());
+  return info.head_branch.value_or("HEAD");
 }
 
 bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }

@@ -39,8 +39,10 @@ std::unique_ptr<Project> open_project(const GlobalOptions& g);
 // Loads every configured plugin and asks it to check its config; fails with
 // exit code 2 listing every problem, one per line.
 void check_plugin_configs(Project& p);
-StorageClient& open_store(Project& p);
-Result<json> store_call(Project& p, StorageClient::Op op, const char* name, const json& request);
+TaskStore& open_store(Project& p);
+Workspace& open_workspace(Project& p);
+// The target branch: drover.yaml's target_branch, else the checked-out branch.
+std::string target_branch(Project& p);
 
 bool stdout_is_tty();
 bool color_enabled();

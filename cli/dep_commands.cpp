@@ -8,7 +8,6 @@
 namespace drover::cli {
 namespace {
 
-using Storage = drover_storage_vtable_v1;
 
 struct DepAddOptions {
   std::string task;
@@ -24,7 +23,8 @@ void require_task(const plan::BlockedByGraph& graph, const std::string& id) {
 
 void run_dep_add(const GlobalOptions& g, const DepAddOptions& o) {
   auto project = open_project(g);
-  auto tasks = unwrap(store_call(*project, &Storage::list_tasks, "list_tasks", json::object()));
+  TaskStore& store = open_store(*project);
+  std::vector<Task> tasks = unwrap(store.list_tasks(TaskFilter{}));
   // Check every new edge first, against the graph with the earlier ones added,
   // so a refused command adds nothing. The store checks again on each edge.
   plan::BlockedByGraph graph = plan::graph_from_records(tasks);
@@ -40,15 +40,11 @@ void run_dep_add(const GlobalOptions& g, const DepAddOptions& o) {
     }
     graph.add_edge(o.task, b);
   }
-  json task;
-  for (const auto& b : o.blockers) {
-    task = unwrap(store_call(*project, &Storage::add_dependency, "add_dependency",
-                             json{{"task", o.task}, {"blocker", b}, {"now_ms", wall_ms()}}),
-                  "dep add " + o.task + " " + b);
-  }
+  Task task;
+  for (const auto& b : o.blockers) task = unwrap(store.add_dependency(o.task, b, wall_ms()), "dep add " + o.task + " " + b);
   std::string list;
-  for (const auto& b : task.value("blocked_by", json::array())) list += (list.empty() ? "" : ", ") + b.get<std::string>();
-  std::cout << o.task << " is blocked by " << list << " (" << task.value("status", "") << ")\n";
+  for (const auto& b : task.blocked_by) list += (list.empty() ? "" : ", ") + b;
+  std::cout << o.task << " is blocked by " << list << " (" << to_string(task.status) << ")\n";
 }
 
 }  // namespace

@@ -94,11 +94,11 @@ void add_init_command(CLI::App& app, GlobalOptions& g) {
     auto project = unwrap(Project::load(config.string()));
     auto store = project->store();
     check(store.status(), "creating the task store");
-    auto vcs = project->vcs();
-    check(vcs.status(), "opening the repository");
+    auto workspace = project->workspace();
+    check(workspace.status(), "opening the repository");
     std::cout << (wrote ? "wrote " + config.string() : config.string() + " already exists; left as it is") << "\n";
-    auto d = store.value()->call(&drover_storage_vtable_v1::describe, "describe", json::object());
-    std::cout << "store: " << (d.ok() ? d.value().value("location", "") : "ready") << "\n";
+    auto d = store.value()->describe();
+    std::cout << "store: " << (d.ok() ? d.value().location : "ready") << "\n";
     std::cout << "next: edit agents in drover.yaml, then `drover add \"<task>\"` and `drover run`\n";
   });
 }

@@ -7,6 +7,7 @@
 
 #include "cli_support.h"
 #include "drover/common/duration.h"
+#include "drover/agent/process_agent_runner.h"
 #include "drover/engine/run_loop.h"
 #include "drover/engine/signal_watcher.h"
 
@@ -66,27 +67,25 @@ class ProgressLine {
     }
   }
   std::string render() {
-    json filter = json::object();
-    if (!epic_.empty()) filter["epic"] = epic_;
+    std::optional<std::string> epic;
+    if (!epic_.empty()) epic = epic_;
     auto store = project_.store();
     if (!store.ok()) return "";
-    auto sum = store.value()->call(&drover_storage_vtable_v1::summary, "summary", filter);
-    filter["status"] = json::array({"running"});
-    auto running = store.value()->call(&drover_storage_vtable_v1::list_tasks, "list_tasks", filter);
+    auto sum = store.value()->summary(epic);
+    auto running = store.value()->list_tasks(TaskFilter{epic, {TaskStatus::kRunning}, {}});
     if (!sum.ok() || !running.ok()) return "";
-    int total = sum.value().value("total", 0);
-    const json counts = sum.value().value("counts", json::object());
-    int done = counts.value("completed", 0);
+    int total = sum.value().total;
+    int done = sum.value().count(TaskStatus::kCompleted);
+    int failed = sum.value().count(TaskStatus::kFailed);
     const int width = 20;
     int filled = total == 0 ? 0 : done * width / total;
     std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
     std::string s = paint(bar, "32") + " " + std::to_string(done) + "/" + std::to_string(total) + " done";
-    if (counts.value("failed", 0) > 0) s += ", " + paint(std::to_string(counts.value("failed", 0)) + " failed", "31");
+    if (failed > 0) s += ", " + paint(std::to_string(failed) + " failed", "31");
     const int64_t now = wall_ms();
     std::string tasks;
     for (const auto& t : running.value()) {
-      tasks += " " + t.value("id", "") + "(" +
-               format_duration(std::chrono::milliseconds(now - t.value("started_ms", now))) + ")";
+      tasks += " " + t.id + "(" + format_duration(std::chrono::milliseconds(now - (t.started_ms > 0 ? t.started_ms : now))) + ")";
       if (tasks.size() > 60) {
         tasks += " …";
         break;
@@ -116,7 +115,11 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   opts.epic = a.epic;
   ProgressLine progress(*project, a.epic);
   opts.print = [&](const std::string& line) { progress.print(line); };
-  RunLoop loop(*project, opts);
+  TaskStore& store = open_store(*project);
+  Workspace& workspace = open_workspace(*project);
+  ProcessAgentRunner agents([&project](const std::string& name) { return project->agent(name); });
+  SystemClock clock;
+  RunLoop loop(EnginePorts{&project->config(), &store, &workspace, &agents, &clock}, opts);
   SignalWatcher signals([&](int count) {
     if (count == 1) loop.request_drain();
     else loop.request_stop();

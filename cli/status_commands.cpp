@@ -16,10 +16,10 @@
 namespace drover::cli {
 namespace {
 
-using Storage = drover_storage_vtable_v1;
 namespace fs = std::filesystem;
 
-const char* kStates[] = {"completed", "running", "ready", "waiting", "blocked", "failed", "cancelled"};
+const TaskStatus kStates[] = {TaskStatus::kCompleted, TaskStatus::kRunning, TaskStatus::kReady,   TaskStatus::kWaiting,
+                              TaskStatus::kBlocked,   TaskStatus::kFailed,  TaskStatus::kCancelled};
 
 std::string money(double v) {
   char buf[32];
@@ -34,65 +34,80 @@ std::string progress_bar(int done, int total, int width) {
   return bar + "]";
 }
 
-json status_json(Project& p, const std::string& epic) {
-  json filter = json::object();
-  if (!epic.empty()) filter["epic"] = epic;
-  json out;
-  out["summary"] = unwrap(store_call(p, &Storage::summary, "summary", filter));
-  out["tasks"] = unwrap(store_call(p, &Storage::list_tasks, "list_tasks", filter));
-  return out;
+struct StatusView {
+  StoreSummary summary;
+  std::vector<Task> tasks;
+};
+
+StatusView load_status(Project& p, const std::string& epic) {
+  TaskStore& store = open_store(p);
+  std::optional<std::string> only;
+  if (!epic.empty()) only = epic;
+  TaskFilter filter;
+  filter.epic = only;
+  return StatusView{unwrap(store.summary(only)), unwrap(store.list_tasks(filter))};
 }
 
-std::string render_status(const json& st, bool tree) {
+json status_json(const StatusView& st) {
+  json counts = json::object();
+  for (const auto& [k, v] : st.summary.counts) counts[k] = v;
+  json tasks = json::array();
+  for (const auto& t : st.tasks) tasks.push_back(to_json(t));
+  return json{{"summary",
+               {{"counts", counts},
+                {"total", st.summary.total},
+                {"cost_usd", st.summary.cost_usd},
+                {"tokens_in", st.summary.tokens_in},
+                {"tokens_out", st.summary.tokens_out}}},
+              {"tasks", tasks}};
+}
+
+std::string render_status(const StatusView& st, bool tree) {
   std::ostringstream o;
-  const json& sum = st["summary"];
-  const json& counts = sum["counts"];
-  int total = sum.value("total", 0);
-  int done = counts.value("completed", 0);
+  const StoreSummary& sum = st.summary;
+  int total = sum.total;
+  int done = sum.count(TaskStatus::kCompleted);
   o << progress_bar(done, total, 30) << " " << done << "/" << total << " completed\n";
-  for (const char* s : kStates) {
-    int n = counts.value(s, 0);
-    if (n > 0) o << "  " << status_color(s) << ": " << n << "\n";
+  for (TaskStatus s : kStates) {
+    int n = sum.count(s);
+    if (n > 0) o << "  " << status_color(std::string(to_string(s))) << ": " << n << "\n";
   }
   const int64_t now = wall_ms();
-  for (const auto& t : st["tasks"]) {
-    if (t.value("status", "") != "running") continue;
-    std::string agent = t["agent"].is_string() ? t["agent"].get<std::string>() : "default";
-    o << "  " << paint("running", "36") << " " << t.value("id", "") << " " << t.value("title", "") << "  (agent " << agent
-      << ", attempt " << t.value("attempts", 0) << ", "
-      << format_duration(std::chrono::milliseconds(now - t.value("started_ms", now))) << ", worker "
-      << t.value("lease_owner", "") << ")\n";
+  for (const auto& t : st.tasks) {
+    if (t.status != TaskStatus::kRunning) continue;
+    o << "  " << paint("running", "36") << " " << t.id << " " << t.title << "  (agent " << t.agent.value_or("default")
+      << ", attempt " << t.attempts << ", "
+      << format_duration(std::chrono::milliseconds(now - (t.started_ms > 0 ? t.started_ms : now))) << ", worker "
+      << t.lease_owner.value_or("") << ")\n";
   }
-  for (const auto& t : st["tasks"]) {
-    const std::string s = t.value("status", "");
-    if (s == "failed") o << "  " << paint("failed", "31") << " " << t.value("id", "") << ": " << t.value("last_error", "") << "\n";
-    if (s == "blocked") o << "  " << paint("blocked", "33") << " " << t.value("id", "") << ": " << t.value("status_reason", "") << "\n";
+  for (const auto& t : st.tasks) {
+    if (t.status == TaskStatus::kFailed) o << "  " << paint("failed", "31") << " " << t.id << ": " << t.last_error << "\n";
+    if (t.status == TaskStatus::kBlocked) o << "  " << paint("blocked", "33") << " " << t.id << ": " << t.status_reason << "\n";
     // A ready task with a reason is waiting for something: a merge the user's
     // checkout is in the way of, a retry backoff, an agent's usage limit.
-    if (s == "ready" && !t.value("status_reason", "").empty()) {
-      const std::string reason = t.value("status_reason", "");
-      const bool merge = reason.rfind("awaiting_merge", 0) == 0;
-      o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.value("id", "") << ": " << reason;
-      const int64_t nb = t.value("not_before_ms", int64_t{0});
-      if (!merge && nb > now) o << " (again in " << format_duration(std::chrono::milliseconds(nb - now)) << ")";
+    if (t.status == TaskStatus::kReady && !t.status_reason.empty()) {
+      const bool merge = t.wait.kind == WaitKind::kMerge;
+      o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.id << ": " << t.status_reason;
+      if (!merge && t.not_before_ms > now)
+        o << " (again in " << format_duration(std::chrono::milliseconds(t.not_before_ms - now)) << ")";
       o << "\n";
     }
   }
-  if (sum.value("cost_usd", 0.0) > 0) o << "  cost so far: " << money(sum.value("cost_usd", 0.0)) << "\n";
+  if (sum.cost_usd > 0) o << "  cost so far: " << money(sum.cost_usd) << "\n";
   if (tree) {
     o << "\n";
-    for (const auto& t : st["tasks"]) {
-      if (t["parent"].is_string()) continue;
-      o << "  " << t.value("id", "") << "  [" << status_color(t.value("status", "")) << "] " << t.value("title", "");
-      if (!t.value("blocked_by", json::array()).empty()) {
+    for (const auto& t : st.tasks) {
+      if (t.parent) continue;
+      o << "  " << t.id << "  [" << status_color(std::string(to_string(t.status))) << "] " << t.title;
+      if (!t.blocked_by.empty()) {
         std::string b;
-        for (const auto& x : t["blocked_by"]) b += (b.empty() ? "" : ",") + x.get<std::string>();
+        for (const auto& x : t.blocked_by) b += (b.empty() ? "" : ",") + x;
         o << "  (after " << b << ")";
       }
       o << "\n";
-      for (const auto& c : st["tasks"]) {
-        if (c["parent"].is_string() && c["parent"].get<std::string>() == t.value("id", ""))
-          o << "    " << c.value("id", "") << "  [" << status_color(c.value("status", "")) << "] " << c.value("title", "") << "\n";
+      for (const auto& c : st.tasks) {
+        if (c.parent && *c.parent == t.id)
+          o << "    " << c.id << "  [" << status_color(std::string(to_string(c.status))) << "] " << c.title << "\n";
       }
     }
   }
@@ -115,16 +130,15 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
   status->callback([&g, a] {
     auto project = open_project(g);
     while (true) {
-      json st = status_json(*project, a->epic);
+      StatusView st = load_status(*project, a->epic);
       if (a->json_out) {
-        std::cout << st.dump(2) << "\n";
+        std::cout << status_json(st).dump(2) << "\n";
       } else {
         std::string text = render_status(st, a->tree);
         if (a->watch && color_enabled()) std::cout << "\033[H\033[2J";
         std::cout << text << std::flush;
       }
-      const json& c = st["summary"]["counts"];
-      bool active = c.value("running", 0) + c.value("ready", 0) > 0;
+      bool active = st.summary.count(TaskStatus::kRunning) + st.summary.count(TaskStatus::kReady) > 0;
       if (!a->watch || !active) break;
       std::this_thread::sleep_for(std::chrono::seconds(1));
       if (!color_enabled()) std::cout << "\n";
@@ -138,56 +152,61 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
   info->add_flag("--json", *info_json, "JSON: {task, events, diff}");
   info->callback([&g, info_id, info_json] {
     auto project = open_project(g);
-    json t = unwrap(store_call(*project, &Storage::get_task, "get_task", json{{"id", *info_id}}));
-    json events = unwrap(store_call(*project, &Storage::list_events, "list_events", json{{"task_id", *info_id}}));
-    json diff;
-    if (auto vcs = project->vcs(); vcs.ok()) {
-      auto d = vcs.value()->call(&drover_vcs_vtable_v1::diff_summary, "diff_summary",
-                                 json{{"task_id", *info_id}, {"target_branch", project->config().target_branch}});
+    TaskStore& store = open_store(*project);
+    Task t = unwrap(store.get_task(*info_id));
+    EventFilter only_this;
+    only_this.task_id = *info_id;
+    std::vector<TaskEvent> events = unwrap(store.list_events(only_this));
+    std::optional<DiffSummary> diff;
+    if (auto ws = project->workspace(); ws.ok()) {
+      auto d = ws.value()->diff_summary(WorktreeKey{*info_id, 1}, project->config().target_branch);
       if (d.ok()) diff = d.value();
     }
     if (*info_json) {
-      std::cout << json{{"task", t}, {"events", events}, {"diff", diff}}.dump(2) << "\n";
+      json ev = json::array();
+      for (const auto& e : events) ev.push_back(to_json(e));
+      json d;
+      if (diff)
+        d = json{{"files", diff->files}, {"insertions", diff->insertions}, {"deletions", diff->deletions}, {"paths", diff->paths}};
+      std::cout << json{{"task", to_json(t)}, {"events", ev}, {"diff", d}}.dump(2) << "\n";
       return;
     }
     auto field = [](const char* k, const std::string& v) {
       if (!v.empty()) std::cout << "  " << k << ": " << v << "\n";
     };
-    auto ids = [](const json& a) {
+    auto ids = [](const std::vector<std::string>& a) {
       std::string s;
-      for (const auto& x : a) s += (s.empty() ? "" : ", ") + x.get<std::string>();
+      for (const auto& x : a) s += (s.empty() ? "" : ", ") + x;
       return s;
     };
-    std::cout << t.value("id", "") << "  " << t.value("title", "") << "\n";
-    field("status", status_color(t.value("status", "")));
-    field("reason", t.value("status_reason", ""));
-    field("epic", t["epic"].is_string() ? t["epic"].get<std::string>() : "");
-    field("parent", t["parent"].is_string() ? t["parent"].get<std::string>() : "");
-    field("priority", priority_name(t.value("priority", 1)));
-    field("agent", t["agent"].is_string() ? t["agent"].get<std::string>() : "(default) " + project->config().default_agent);
-    field("attempts", std::to_string(t.value("attempts", 0)) + " of " +
-                          std::to_string(t.value("max_attempts", 0) > 0 ? t.value("max_attempts", 0) : project->config().max_attempts));
-    field("blocked by", ids(t.value("blocked_by", json::array())));
-    field("blocks", ids(t.value("blocks", json::array())));
-    field("last error", t.value("last_error", ""));
-    field("session", t.value("session_id", ""));
-    if (t.value("tokens_in", 0) + t.value("tokens_out", 0) > 0)
-      field("tokens", std::to_string(t.value("tokens_in", 0)) + " in, " + std::to_string(t.value("tokens_out", 0)) + " out");
-    if (t.value("cost_usd", 0.0) > 0) field("cost", money(t.value("cost_usd", 0.0)));
-    field("merge commit", t.value("merge_commit", ""));
-    field("created", format_time(t.value("created_ms", int64_t{0})));
-    if (t.value("completed_ms", int64_t{0}) > 0) field("finished", format_time(t.value("completed_ms", int64_t{0})));
-    if (!diff.is_null())
-      field("diff", std::to_string(diff.value("files", 0)) + " files, +" + std::to_string(diff.value("insertions", 0)) +
-                        " -" + std::to_string(diff.value("deletions", 0)));
-    std::string desc = t.value("description", "");
-    if (!desc.empty()) std::cout << "  description:\n    " << desc << "\n";
+    std::cout << t.id << "  " << t.title << "\n";
+    field("status", status_color(std::string(to_string(t.status))));
+    field("reason", t.status_reason);
+    field("epic", t.epic.value_or(""));
+    field("parent", t.parent.value_or(""));
+    field("priority", priority_name(t.priority));
+    field("agent", t.agent ? *t.agent : "(default) " + project->config().default_agent);
+    field("attempts", std::to_string(t.attempts) + " of " +
+                          std::to_string(t.max_attempts > 0 ? t.max_attempts : project->config().max_attempts));
+    field("blocked by", ids(t.blocked_by));
+    field("blocks", ids(t.blocks));
+    field("last error", t.last_error);
+    field("session", t.session_id);
+    if (t.tokens_in + t.tokens_out > 0)
+      field("tokens", std::to_string(t.tokens_in) + " in, " + std::to_string(t.tokens_out) + " out");
+    if (t.cost_usd > 0) field("cost", money(t.cost_usd));
+    field("merge commit", t.merge_commit);
+    field("created", format_time(t.created_ms));
+    if (t.completed_ms > 0) field("finished", format_time(t.completed_ms));
+    if (diff)
+      field("diff", std::to_string(diff->files) + " files, +" + std::to_string(diff->insertions) + " -" +
+                        std::to_string(diff->deletions));
+    if (!t.description.empty()) std::cout << "  description:\n    " << t.description << "\n";
     std::cout << "  history:\n";
     for (const auto& e : events) {
-      std::cout << "    " << format_time(e.value("created_ms", int64_t{0})) << "  " << e.value("kind", "") << "  "
-                << e.value("message", "") << "\n";
-      if (e.value("kind", "") == "attempt_started" && e["data"].is_object() && e["data"].contains("log_file"))
-        std::cout << "      log: " << e["data"]["log_file"].get<std::string>() << "\n";
+      std::cout << "    " << format_time(e.created_ms) << "  " << e.kind << "  " << e.message << "\n";
+      if (e.kind == "attempt_started" && e.data.is_object() && e.data.contains("log_file") && e.data["log_file"].is_string())
+        std::cout << "      log: " << e.data["log_file"].get<std::string>() << "\n";
     }
   });
 
@@ -203,8 +222,9 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
   logs->add_flag("-f,--follow", la->follow, "keep printing new output until the attempt ends");
   logs->callback([&g, la] {
     auto project = open_project(g);
-    json t = unwrap(store_call(*project, &Storage::get_task, "get_task", json{{"id", la->id}}));
-    int attempt = la->attempt > 0 ? la->attempt : t.value("attempts", 0);
+    TaskStore& store = open_store(*project);
+    Task t = unwrap(store.get_task(la->id));
+    int attempt = la->attempt > 0 ? la->attempt : t.attempts;
     if (attempt <= 0) fail(kExitUsage, "task " + la->id + " has not run yet; no logs");
     fs::path file = fs::path(project->config().drover_dir()) / "logs" / la->id / (std::to_string(attempt) + ".log");
     std::ifstream in(file, std::ios::binary);
@@ -214,8 +234,8 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
       while (std::getline(in, line)) std::cout << line << "\n";
       std::cout << std::flush;
       if (!la->follow) break;
-      json cur = unwrap(store_call(*project, &Storage::get_task, "get_task", json{{"id", la->id}}));
-      if (cur.value("status", "") != "running" || cur.value("attempts", 0) != attempt) {
+      Task cur = unwrap(store.get_task(la->id));
+      if (cur.status != TaskStatus::kRunning || cur.attempts != attempt) {
         in.clear();
         while (std::getline(in, line)) std::cout << line << "\n";
         break;

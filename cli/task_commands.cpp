@@ -9,8 +9,6 @@
 namespace drover::cli {
 namespace {
 
-using Storage = drover_storage_vtable_v1;
-
 struct AddOptions {
   std::string title, description, epic, parent, priority, blocked_by, agent, timeout;
   int max_attempts = 0;
@@ -32,24 +30,23 @@ std::vector<std::string> split_ids(const std::string& s) {
   return out;
 }
 
-void reset_tasks(const GlobalOptions& g, const std::vector<std::string>& ids, const std::string& mode) {
+void reset_tasks(const GlobalOptions& g, const std::vector<std::string>& ids, ResetMode mode) {
   auto project = open_project(g);
+  TaskStore& store = open_store(*project);
   for (const auto& id : ids) {
-    auto r = store_call(*project, &Storage::reset_task, "reset_task", json{{"id", id}, {"now_ms", wall_ms()}, {"mode", mode}});
+    auto r = store.reset_task(id, mode, wall_ms());
     if (!r.ok() && r.status().code() == StatusCode::kConflict) {
       // The store speaks of modes; say which command does what the user wants.
-      auto t = store_call(*project, &Storage::get_task, "get_task", json{{"id", id}});
-      const std::string status = t.ok() ? t.value().value("status", "") : "";
-      if (status == "running")
+      auto t = store.get_task(id);
+      if (t.ok() && t.value().status == TaskStatus::kRunning)
         fail(kExitUsage, "task " + id + " is running; stop it with `drover cancel " + id + "` or let it finish");
-      if (mode == "retry" && status == "completed")
+      if (t.ok() && mode == ResetMode::kRetry && t.value().status == TaskStatus::kCompleted)
         fail(kExitUsage, "task " + id + " is completed; `drover reset " + id + "` runs it again");
     }
     check(r.status(), "task " + id);
-    const json& t = r.value()["task"];
-    std::cout << id << ": " << t.value("status", "") << "\n";
-    for (const auto& c : r.value().value("changed", json::array())) {
-      if (c.get<std::string>() != id) std::cout << "  also " << c.get<std::string>() << "\n";
+    std::cout << id << ": " << to_string(r.value().task.status) << "\n";
+    for (const auto& c : r.value().changed) {
+      if (c != id) std::cout << "  also " << c << "\n";
     }
   }
 }
@@ -72,26 +69,28 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   add->add_flag("--json", o->json_out, "print the new task as JSON");
   add->callback([&g, o] {
     auto project = open_project(g);
-    json req{{"title", o->title}, {"description", o->description}, {"now_ms", wall_ms()}};
-    if (!o->epic.empty()) req["epic"] = o->epic;
-    if (!o->parent.empty()) req["parent"] = o->parent;
-    req["priority"] = o->priority.empty() ? kPriorityNormal : unwrap(parse_priority(o->priority), "--priority");
-    if (!o->blocked_by.empty()) req["blocked_by"] = split_ids(o->blocked_by);
+    NewTask req;
+    req.title = o->title;
+    req.description = o->description;
+    if (!o->epic.empty()) req.epic = o->epic;
+    if (!o->parent.empty()) req.parent = o->parent;
+    req.priority = o->priority.empty() ? kPriorityNormal : unwrap(parse_priority(o->priority), "--priority");
+    if (!o->blocked_by.empty()) req.blocked_by = split_ids(o->blocked_by);
     if (!o->agent.empty()) {
       if (!project->config().agents.count(o->agent)) {
         std::string hint = project->config().closest_agent(o->agent);
         fail(kExitUsage, "--agent: no agent named '" + o->agent + "' in " + project->config().path +
                              (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
-      req["agent"] = o->agent;
+      req.agent = o->agent;
     }
-    if (o->max_attempts > 0) req["max_attempts"] = o->max_attempts;
-    if (!o->timeout.empty()) req["timeout_ms"] = unwrap(parse_duration(o->timeout), "--timeout").count();
-    auto t = unwrap(store_call(*project, &Storage::create_task, "create_task", req));
+    if (o->max_attempts > 0) req.max_attempts = o->max_attempts;
+    if (!o->timeout.empty()) req.timeout_ms = unwrap(parse_duration(o->timeout), "--timeout").count();
+    Task t = unwrap(open_store(*project).create_task(req, wall_ms()));
     if (o->json_out) {
-      std::cout << t.dump(2) << "\n";
+      std::cout << to_json(t).dump(2) << "\n";
     } else {
-      std::cout << t.value("id", "") << "\n";
+      std::cout << t.id << "\n";
     }
   });
 
@@ -104,28 +103,28 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   ea->add_option("-d,--description", *edesc, "details");
   ea->callback([&g, etitle, edesc] {
     auto project = open_project(g);
-    auto e = unwrap(store_call(*project, &Storage::create_epic, "create_epic",
-                               json{{"title", *etitle}, {"description", *edesc}, {"now_ms", wall_ms()}}));
-    std::cout << e.value("id", "") << "\n";
+    Epic e = unwrap(open_store(*project).create_epic(*etitle, *edesc, wall_ms()));
+    std::cout << e.id << "\n";
   });
   auto* el = epic->add_subcommand("list", "List epics with their progress");
   auto* ejson = new bool(false);
   el->add_flag("--json", *ejson, "JSON output");
   el->callback([&g, ejson] {
     auto project = open_project(g);
-    auto epics = unwrap(store_call(*project, &Storage::list_epics, "list_epics", json::object()));
+    std::vector<Epic> epics = unwrap(open_store(*project).list_epics());
     if (*ejson) {
-      std::cout << epics.dump(2) << "\n";
+      json out = json::array();
+      for (const auto& e : epics) out.push_back(to_json(e));
+      std::cout << out.dump(2) << "\n";
       return;
     }
     for (const auto& e : epics) {
       int total = 0, done = 0;
-      const json counts = e.value("counts", json::object());  // kept alive for the loop
-      for (auto& [k, v] : counts.items()) {
-        total += v.get<int>();
-        if (k == "completed") done += v.get<int>();
+      for (const auto& [status, n] : e.counts) {
+        total += n;
+        if (status == "completed") done += n;
       }
-      std::cout << e.value("id", "") << "  " << e.value("title", "") << "  " << done << "/" << total << " completed\n";
+      std::cout << e.id << "  " << e.title << "  " << done << "/" << total << " completed\n";
     }
   });
 
@@ -140,25 +139,24 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     std::vector<std::string> ids = *rids;
     if (*rfailed || *rall) {
       auto project = open_project(g);
-      json filter = json::object();
-      if (*rfailed) filter["status"] = json::array({"failed"});
-      auto tasks = unwrap(store_call(*project, &Storage::list_tasks, "list_tasks", filter));
-      for (const auto& t : tasks)
-        if (t.value("status", "") != "running") ids.push_back(t.value("id", ""));
+      TaskFilter filter;
+      if (*rfailed) filter.statuses = {TaskStatus::kFailed};
+      for (const auto& t : unwrap(open_store(*project).list_tasks(filter)))
+        if (t.status != TaskStatus::kRunning) ids.push_back(t.id);
     }
     if (ids.empty()) fail(kExitUsage, "reset: name task ids, or --failed, or --all");
-    reset_tasks(g, ids, "reset");
+    reset_tasks(g, ids, ResetMode::kReset);
   });
 
   auto* retry = app.add_subcommand("retry", "Re-open a failed, blocked or cancelled task and the chain behind it");
   auto* retry_id = new std::string();
   retry->add_option("id", *retry_id, "task id")->required();
-  retry->callback([&g, retry_id] { reset_tasks(g, {*retry_id}, "retry"); });
+  retry->callback([&g, retry_id] { reset_tasks(g, {*retry_id}, ResetMode::kRetry); });
 
   auto* cancel = app.add_subcommand("cancel", "Cancel a task (a running agent is stopped); its dependents become blocked");
   auto* cancel_id = new std::string();
   cancel->add_option("id", *cancel_id, "task id")->required();
-  cancel->callback([&g, cancel_id] { reset_tasks(g, {*cancel_id}, "cancel"); });
+  cancel->callback([&g, cancel_id] { reset_tasks(g, {*cancel_id}, ResetMode::kCancel); });
 }
 
 }  // namespace drover::cli

@@ -15,7 +15,6 @@
 namespace drover::cli {
 namespace {
 
-using Storage = drover_storage_vtable_v1;
 
 struct ImportOptions {
   std::string path, format = "auto";
@@ -73,9 +72,7 @@ void run_import(const GlobalOptions& g, const ImportOptions& o) {
     return;
   }
 
-  StorageClient& store = open_store(*project);
-  auto call = [&store](StorageClient::Op op, const char* name, const json& req) { return store.call(op, name, req); };
-  plan::ImportOutcome outcome = plan::import_plan(p, call, wall_ms());
+  plan::ImportOutcome outcome = plan::import_plan(p, open_store(*project), wall_ms());
   if (!outcome.status.ok()) {
     fail(kExitUsage, "import of " + source + " stopped: " + outcome.status.message() + "\n" +
                          (outcome.created.empty()
@@ -97,8 +94,9 @@ void run_import(const GlobalOptions& g, const ImportOptions& o) {
 void run_export(const GlobalOptions& g, const ExportOptions& o) {
   const plan::PlanFormat format = unwrap(plan::parse_plan_format(o.format), "--format");
   auto project = open_project(g);
-  auto epics = unwrap(store_call(*project, &Storage::list_epics, "list_epics", json::object()));
-  auto tasks = unwrap(store_call(*project, &Storage::list_tasks, "list_tasks", json::object()));
+  TaskStore& store = open_store(*project);
+  std::vector<Epic> epics = unwrap(store.list_epics());
+  std::vector<Task> tasks = unwrap(store.list_tasks(TaskFilter{}));
   const std::string text = plan::write_plan(plan::plan_from_records(epics, tasks), format);
   if (o.output.empty() || o.output == "-") {
     std::cout << text;

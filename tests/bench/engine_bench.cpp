@@ -21,13 +21,13 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
+#include "drover/agent/process_agent_runner.h"
 #include "drover/engine/run_loop.h"
 #include "drover/engine/workflow_context.h"
 #include "drover/project.h"
 
 using namespace drover;
 namespace fs = std::filesystem;
-using Storage = drover_storage_vtable_v1;
 
 namespace {
 
@@ -63,19 +63,34 @@ std::unique_ptr<Project> open(const fs::path& dir) {
   return std::move(p.value());
 }
 
-json call(Project& p, StorageClient::Op op, const char* name, const json& req) {
-  auto r = p.store().value()->call(op, name, req);
+template <class T>
+T must(Result<T> r, const char* what) {
   if (!r.ok()) {
-    std::cerr << name << ": " << r.status().message() << "\n";
+    std::cerr << what << ": " << r.status().message() << "\n";
     std::exit(1);
   }
-  return r.value();
+  return std::move(r.value());
+}
+
+std::string add_task(Project& p, const std::string& title, std::vector<std::string> blocked_by = {}) {
+  NewTask t;
+  t.title = title;
+  t.blocked_by = std::move(blocked_by);
+  return must(must(p.store(), "store")->create_task(t, now_ms()), "create_task").id;
+}
+
+std::vector<TaskEvent> events_of(Project& p, const std::string& id) {
+  EventFilter f;
+  f.task_id = id;
+  return must(must(p.store(), "store")->list_events(f), "list_events");
 }
 
 double run(Project& p, int workers) {
   RunOptions o;
   o.workers = workers;
-  RunLoop loop(p, o);
+  ProcessAgentRunner agents([&p](const std::string& name) { return p.agent(name); });
+  SystemClock clock;
+  RunLoop loop(EnginePorts{&p.config(), must(p.store(), "store"), must(p.workspace(), "workspace"), &agents, &clock}, o);
   auto t0 = std::chrono::steady_clock::now();
   auto s = loop.run();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -114,7 +129,7 @@ int main(int argc, char** argv) {
   for (int workers : {1, 4, 16}) {
     fs::path dir = make_project("git", workers);
     auto p = open(dir);
-    for (int i = 0; i < tasks; ++i) call(*p, &Storage::create_task, "create_task", json{{"title", "task " + std::to_string(i)}, {"now_ms", now_ms()}});
+    for (int i = 0; i < tasks; ++i) add_task(*p, "task " + std::to_string(i));
     double secs = run(*p, workers);
     // Busy time per task across the workers, less the agent process itself:
     // what Drover spends around each agent run (worktree, commit, merge, store).
@@ -131,9 +146,8 @@ int main(int argc, char** argv) {
     for (int c = 0; c < 4; ++c) {
       std::string prev;
       for (int i = 0; i < 25; ++i) {
-        json req{{"title", "chain " + std::to_string(c) + "." + std::to_string(i)}, {"now_ms", now_ms()}};
-        if (!prev.empty()) req["blocked_by"] = json::array({prev});
-        std::string id = call(*p, &Storage::create_task, "create_task", req)["id"];
+        std::string id = add_task(*p, "chain " + std::to_string(c) + "." + std::to_string(i),
+                                  prev.empty() ? std::vector<std::string>{} : std::vector<std::string>{prev});
         if (!prev.empty()) edges.emplace_back(prev, id);
         prev = id;
       }
@@ -142,10 +156,10 @@ int main(int argc, char** argv) {
     std::vector<double> lat;
     for (const auto& [blocker, dep] : edges) {
       int64_t done = 0, started = 0;
-      for (const auto& e : call(*p, &Storage::list_events, "list_events", json{{"task_id", blocker}}))
-        if (e["kind"] == "completed") done = e["created_ms"];
-      for (const auto& e : call(*p, &Storage::list_events, "list_events", json{{"task_id", dep}}))
-        if (e["kind"] == "attempt_started" && started == 0) started = e["created_ms"];
+      for (const auto& e : events_of(*p, blocker))
+        if (e.kind == "completed") done = e.created_ms;
+      for (const auto& e : events_of(*p, dep))
+        if (e.kind == "attempt_started" && started == 0) started = e.created_ms;
       lat.push_back(static_cast<double>(started - done));
     }
     std::printf("p50 %.0f ms, p99 %.0f ms, max %.0f ms over %zu edges (event timestamps have 1 ms resolution)\n",
@@ -161,14 +175,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> ids;
     auto c0 = std::chrono::steady_clock::now();
     for (int i = 0; i < dag; ++i) {
-      json req{{"title", "dag " + std::to_string(i)}, {"now_ms", now_ms()}};
+      std::vector<std::string> deps;
       if (i > 10) {
-        json deps = json::array();
         for (int d = 0; d < 2; ++d) deps.push_back(ids[rng() % ids.size()]);
-        if (deps[0] == deps[1]) deps.erase(1);
-        req["blocked_by"] = deps;
+        if (deps[0] == deps[1]) deps.pop_back();
       }
-      ids.push_back(call(*p, &Storage::create_task, "create_task", req)["id"]);
+      ids.push_back(add_task(*p, "dag " + std::to_string(i), deps));
     }
     double create_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
     double secs = run(*p, 16);

@@ -54,10 +54,10 @@ TEST(Priority, NamesAndNumbers) {
 
 TEST(Prompt, ContainsTaskContextAndFailure) {
   PromptInput in;
-  in.task = {{"id", "t4"}, {"title", "Add {title} parsing"}, {"description", "Handle $(rm -rf) safely"}};
+  in.task = task_from_json({{"id", "t4"}, {"title", "Add {title} parsing"}, {"description", "Handle $(rm -rf) safely"}});
   in.epic_title = "Parser";
   in.guidelines = "Use C++20.";
-  in.completed_blockers.push_back({{"id", "t1"}, {"title", "Lexer"}, {"result_summary", "wrote lexer.cpp"}});
+  in.completed_blockers.push_back(task_from_json({{"id", "t1"}, {"title", "Lexer"}, {"result_summary", "wrote lexer.cpp"}}));
   in.previous_failure = "verify failed";
   std::string p = render_prompt("", in, 2);
   EXPECT_NE(p.find("task t4: Add {title} parsing"), std::string::npos) << p;

@@ -403,7 +403,11 @@ TEST(PlanRecords, LeavesOutImplicitSubtaskEdgesAndSortsByCreation) {
     {"id": "t1", "title": "One", "epic": null, "parent": null, "sequence": 0, "priority": 0, "agent": null,
      "max_attempts": 0, "timeout_ms": 0, "blocked_by": []}
   ])");
-  Plan p = plan_from_records(epics, tasks);
+  std::vector<Epic> epic_records;
+  for (const auto& e : epics) epic_records.push_back(epic_from_json(e));
+  std::vector<Task> task_records;
+  for (const auto& t : tasks) task_records.push_back(task_from_json(t));
+  Plan p = plan_from_records(epic_records, task_records);
   ASSERT_EQ(p.tasks.size(), 5u);
   std::vector<std::string> order;
   for (const auto& t : p.tasks) order.push_back(t.key);
@@ -416,7 +420,7 @@ TEST(PlanRecords, LeavesOutImplicitSubtaskEdgesAndSortsByCreation) {
   EXPECT_EQ(find(p, "t10")->agent->value, "codex");
   EXPECT_TRUE(validate_plan(p).empty());
 
-  BlockedByGraph g = graph_from_records(tasks);
+  BlockedByGraph g = graph_from_records(task_records);
   EXPECT_EQ(waiting_path(g, "t10", "t2.1"), (std::vector<std::string>{"t10", "t2", "t2.1"}));
   EXPECT_TRUE(waiting_path(g, "t1", "t10").empty());
 }
@@ -435,50 +439,87 @@ TEST(PlanGraph, FindsCyclesAndPaths) {
   EXPECT_TRUE(find_cycle(chain).empty());
 }
 
-// A store that hands out ids like the real ones and records every call.
-struct FakeStore {
-  std::vector<std::pair<std::string, json>> calls;
+// A store that hands out ids like the real ones and records every call the
+// importer makes (it makes no others: the rest refuse).
+struct FakeStore final : TaskStore {
+  struct Call {
+    std::string name;
+    NewTask task;                 // create_task
+    std::string title;            // create_epic
+    std::string dep_task, dep_blocker;  // add_dependency
+    int64_t now_ms = 0;
+  };
+  std::vector<Call> calls;
   int epics = 0, tasks = 0;
   std::map<std::string, int> subtasks;
   std::string fail_on_title;
 
-  StoreCall call() {
-    return [this](StorageClient::Op, const char* name, const json& req) -> Result<json> {
-      calls.emplace_back(name, req);
-      if (req.value("title", "") == fail_on_title && !fail_on_title.empty()) return Status::InvalidArgument("disk full");
-      if (std::string(name) == "create_epic") return json{{"id", "e" + std::to_string(++epics)}};
-      if (std::string(name) == "create_task") {
-        if (req.contains("parent")) {
-          std::string parent = req["parent"];
-          return json{{"id", parent + "." + std::to_string(++subtasks[parent])}};
-        }
-        return json{{"id", "t" + std::to_string(++tasks)}};
-      }
-      return json{{"id", req.value("task", "")}};
-    };
+  Status refuse() { return Status(StatusCode::kUnsupported, "not used by the importer"); }
+
+  Result<Epic> create_epic(const std::string& title, const std::string&, int64_t now) override {
+    calls.push_back({"create_epic", {}, title, "", "", now});
+    if (title == fail_on_title && !fail_on_title.empty()) return Status::InvalidArgument("disk full");
+    Epic e;
+    e.id = "e" + std::to_string(++epics);
+    return e;
   }
+  Result<Task> create_task(const NewTask& t, int64_t now) override {
+    calls.push_back({"create_task", t, "", "", "", now});
+    if (t.title == fail_on_title && !fail_on_title.empty()) return Status::InvalidArgument("disk full");
+    Task created;
+    created.id = t.parent ? *t.parent + "." + std::to_string(++subtasks[*t.parent]) : "t" + std::to_string(++tasks);
+    return created;
+  }
+  Result<Task> add_dependency(const std::string& task, const std::string& blocker, int64_t now) override {
+    calls.push_back({"add_dependency", {}, "", task, blocker, now});
+    Task t;
+    t.id = task;
+    return t;
+  }
+  Result<StoreDescription> describe() override { return refuse(); }
+  Result<std::vector<Epic>> list_epics() override { return refuse(); }
+  Result<Task> get_task(const std::string&) override { return refuse(); }
+  Result<std::vector<Task>> list_tasks(const TaskFilter&) override { return refuse(); }
+  Result<Task> update_task(const std::string&, const TaskUpdate&, int64_t) override { return refuse(); }
+  Result<std::optional<Task>> claim_task(const ClaimRequest&) override { return refuse(); }
+  Result<int> renew_leases(const std::string&, int64_t, int64_t) override { return refuse(); }
+  Result<Task> release_task(const ReleaseRequest&) override { return refuse(); }
+  Result<Task> take_back(const std::string&, const std::string&, int64_t) override { return refuse(); }
+  Result<Completion> complete_task(const CompleteRequest&) override { return refuse(); }
+  Result<Failure> fail_task(const FailRequest&) override { return refuse(); }
+  Result<ResetOutcome> reset_task(const std::string&, ResetMode, int64_t) override { return refuse(); }
+  Result<WorkflowRecord> start_workflow(const std::string&, const std::string&, const json&, const std::string&,
+                                        int64_t) override {
+    return refuse();
+  }
+  Result<std::pair<WorkflowRecord, std::vector<StepRecord>>> get_workflow(const std::string&) override { return refuse(); }
+  Status finish_workflow(const std::string&, const std::string&, const json&, int64_t) override { return refuse(); }
+  Result<StepRecord> record_step(const std::string&, const StepRecord&, int64_t) override { return refuse(); }
+  Status append_event(const NewEvent&) override { return refuse(); }
+  Result<std::vector<TaskEvent>> list_events(const EventFilter&) override { return refuse(); }
+  Result<StoreSummary> summary(const std::optional<std::string>&) override { return refuse(); }
 };
 
 TEST(PlanImport, CreatesEpicsThenTasksWithBlockersFirst) {
   ParsedPlan parsed = read_yaml_plan(kYamlPlan);
   FakeStore store;
-  ImportOutcome out = import_plan(parsed.plan, store.call(), 1000);
+  ImportOutcome out = import_plan(parsed.plan, store, 1000);
   ASSERT_TRUE(out.status.ok()) << out.status.message();
   std::vector<std::string> created;
   for (const auto& c : out.created) created.push_back(c.key + "=" + c.id);
   EXPECT_EQ(created, (std::vector<std::string>{"backend=e1", "db=t1", "api=t2", "routes=t2.1", "handlers=t2.2", "docs=t3"}));
   ASSERT_EQ(store.calls.size(), 6u);
-  const json& api = store.calls[2].second;
-  EXPECT_EQ(api["epic"], "e1");
-  EXPECT_EQ(api["blocked_by"], json::array({"t1"}));
-  EXPECT_EQ(api["priority"], 3);
-  EXPECT_EQ(api["agent"], "claude");
-  EXPECT_EQ(api["max_attempts"], 2);
-  EXPECT_EQ(api["timeout_ms"], 1800000);
-  EXPECT_EQ(api["now_ms"], 1000);
-  EXPECT_EQ(store.calls[3].second["parent"], "t2");
-  EXPECT_FALSE(store.calls[3].second.contains("epic"));
-  EXPECT_EQ(store.calls[4].second["blocked_by"], json::array({"t1"}));
+  const NewTask& api = store.calls[2].task;
+  EXPECT_EQ(api.epic, "e1");
+  EXPECT_EQ(api.blocked_by, std::vector<std::string>({"t1"}));
+  EXPECT_EQ(api.priority, 3);
+  EXPECT_EQ(api.agent, "claude");
+  EXPECT_EQ(api.max_attempts, 2);
+  EXPECT_EQ(api.timeout_ms, 1800000);
+  EXPECT_EQ(store.calls[2].now_ms, 1000);
+  EXPECT_EQ(store.calls[3].task.parent, "t2");
+  EXPECT_FALSE(store.calls[3].task.epic.has_value());
+  EXPECT_EQ(store.calls[4].task.blocked_by, std::vector<std::string>({"t1"}));
 }
 
 TEST(PlanImport, BlockersLaterInTheFileAreCreatedFirst) {
@@ -486,7 +527,7 @@ TEST(PlanImport, BlockersLaterInTheFileAreCreatedFirst) {
                                      "  - {key: a, title: A}\n  - {key: free, title: Free}\n");
   ASSERT_TRUE(problems(parsed).empty());
   FakeStore store;
-  ImportOutcome out = import_plan(parsed.plan, store.call(), 1);
+  ImportOutcome out = import_plan(parsed.plan, store, 1);
   ASSERT_TRUE(out.status.ok());
   std::vector<std::string> created;
   for (const auto& c : out.created) created.push_back(c.key + "=" + c.id);
@@ -498,20 +539,20 @@ TEST(PlanImport, DeferredDependenciesAreAddedAfterTheTasks) {
                                      "    subtasks:\n      - {key: s, title: S}\n"
                                      "  - {key: x, title: X, blocked_by: [s]}\n");
   FakeStore store;
-  ImportOutcome out = import_plan(parsed.plan, store.call(), 1);
+  ImportOutcome out = import_plan(parsed.plan, store, 1);
   ASSERT_TRUE(out.status.ok());
   ASSERT_EQ(store.calls.size(), 4u);
-  EXPECT_EQ(store.calls[3].first, "add_dependency");
-  EXPECT_EQ(store.calls[3].second["task"], "t1");
-  EXPECT_EQ(store.calls[3].second["blocker"], "t2");
-  EXPECT_EQ(store.calls[2].second["blocked_by"], json::array({"t1.1"}));
+  EXPECT_EQ(store.calls[3].name, "add_dependency");
+  EXPECT_EQ(store.calls[3].dep_task, "t1");
+  EXPECT_EQ(store.calls[3].dep_blocker, "t2");
+  EXPECT_EQ(store.calls[2].task.blocked_by, std::vector<std::string>({"t1.1"}));
 }
 
 TEST(PlanImport, AStoreErrorMidwaySaysWhatWasCreated) {
   ParsedPlan parsed = read_yaml_plan(kYamlPlan);
   FakeStore store;
   store.fail_on_title = "Routes";
-  ImportOutcome out = import_plan(parsed.plan, store.call(), 1);
+  ImportOutcome out = import_plan(parsed.plan, store, 1);
   EXPECT_FALSE(out.status.ok());
   EXPECT_EQ(out.status.message(), "creating task 'routes' (line 21): disk full");
   ASSERT_EQ(out.created.size(), 3u);

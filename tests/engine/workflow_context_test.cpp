@@ -11,7 +11,7 @@
 #include <random>
 
 #include "drover/engine/workflow_context.h"
-#include "drover/plugin_host/plugin_clients.h"
+#include "drover/plugin_host/plugin_task_store.h"
 #include "drover/plugin_host/plugin_host.h"
 
 namespace drover {
@@ -28,11 +28,11 @@ class WorkflowContextTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  std::unique_ptr<StorageClient> open_store() {
+  std::unique_ptr<PluginTaskStore> open_store() {
     static PluginHost host({DROVER_TEST_PLUGIN_DIR});
     auto p = host.load(DROVER_KIND_STORAGE, "sqlite");
     EXPECT_TRUE(p.ok()) << p.status().message();
-    auto s = StorageClient::open(*p.value(), "{path: drover.db}",
+    auto s = PluginTaskStore::open(*p.value(), "{path: drover.db}",
                                  json{{"project_root", dir_.string()}, {"drover_dir", (dir_ / ".drover").string()}});
     EXPECT_TRUE(s.ok()) << s.status().message();
     return std::move(s.value());
@@ -47,7 +47,7 @@ class WorkflowContextTest : public ::testing::Test {
   void touch(const std::string& name) { std::ofstream(dir_ / name, std::ios::app) << "x\n"; }
 
   std::filesystem::path dir_;
-  std::unique_ptr<StorageClient> store_;
+  std::unique_ptr<PluginTaskStore> store_;
 };
 
 TEST_F(WorkflowContextTest, StartingTwiceIsIdempotent) {

@@ -12,6 +12,8 @@
 #include "drover/config/config.h"
 #include "drover/plugin_host/plugin_clients.h"
 #include "drover/plugin_host/plugin_host.h"
+#include "drover/plugin_host/plugin_task_store.h"
+#include "drover/plugin_host/plugin_workspace.h"
 #include "drover/status.h"
 
 namespace drover {
@@ -25,9 +27,10 @@ class Project {
   Config& mutable_config() { return config_; }
   PluginHost& host() { return host_; }
 
-  // Opened on first use and kept.
-  Result<StorageClient*> store();
-  Result<VcsClient*> vcs();
+  // Opened on first use and kept: the storage plugin as a TaskStore, the VCS
+  // plugin as a Workspace, an agent plugin instance by its drover.yaml name.
+  Result<TaskStore*> store();
+  Result<Workspace*> workspace();
   Result<AgentClient*> agent(const std::string& name);
 
   // The JSON context handed to storage and VCS plugins.
@@ -42,8 +45,8 @@ class Project {
   Config config_;
   PluginHost host_;
   std::mutex mu_;
-  std::unique_ptr<StorageClient> store_;
-  std::unique_ptr<VcsClient> vcs_;
+  std::unique_ptr<PluginTaskStore> store_;
+  std::unique_ptr<PluginWorkspace> workspace_;
   std::map<std::string, std::unique_ptr<AgentClient>> agents_;
 };
 

@@ -26,11 +26,10 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxAgentLineBytes = 4 << 20;
-const std::set<std::string> kOutcomes = {"success", "failure", "blocked", "quota", "timeout", "crashed"};
 
 AgentAttemptResult crashed(const AgentAttemptRequest& request, std::string reason) {
   AgentAttemptResult r;
-  r.outcome = "crashed";
+  r.outcome = AttemptOutcome::kCrashed;
   r.reason = std::move(reason);
   r.log_file = request.log_file;
   return r;
@@ -206,19 +205,20 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   r.duration_ms = process.duration_ms;
   r.log_file = request.log_file;
   if (code != DROVER_OK) {
-    r.outcome = "crashed";
+    r.outcome = AttemptOutcome::kCrashed;
     r.reason = "the agent plugin could not classify " + where(request) + ": " +
                status_from_abi(code, error.message).message();
     return r;
   }
   json j = json::parse(result_text.data, nullptr, false);
   std::string outcome = j.is_object() && j.contains("outcome") && j["outcome"].is_string() ? j["outcome"].get<std::string>() : "";
-  if (kOutcomes.count(outcome) == 0) {
-    r.outcome = "crashed";
+  std::optional<AttemptOutcome> parsed = parse_attempt_outcome(outcome);
+  if (!parsed) {
+    r.outcome = AttemptOutcome::kCrashed;
     r.reason = "the agent plugin returned no valid outcome for " + where(request) + " (got \"" + outcome + "\")";
     return r;
   }
-  r.outcome = outcome;
+  r.outcome = *parsed;
   r.reason = optional_field<std::string>(j, "reason").value_or("");
   r.summary = optional_field<std::string>(j, "summary").value_or("");
   r.session_id = optional_field<std::string>(j, "session_id");

@@ -14,26 +14,26 @@ json Project::plugin_context() const {
   return json{{"project_root", config_.project_root}, {"drover_dir", config_.drover_dir()}};
 }
 
-Result<StorageClient*> Project::store() {
+Result<TaskStore*> Project::store() {
   std::lock_guard<std::mutex> lock(mu_);
   if (store_) return store_.get();
   auto p = host_.load(DROVER_KIND_STORAGE, config_.storage.plugin);
   if (!p.ok()) return p.status().WithContext(config_.storage.where + ": storage.plugin");
-  auto s = StorageClient::open(*p.value(), config_.storage.config_yaml, plugin_context());
+  auto s = PluginTaskStore::open(*p.value(), config_.storage.config_yaml, plugin_context());
   if (!s.ok()) return s.status();
   store_ = std::move(s.value());
   return store_.get();
 }
 
-Result<VcsClient*> Project::vcs() {
+Result<Workspace*> Project::workspace() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (vcs_) return vcs_.get();
+  if (workspace_) return workspace_.get();
   auto p = host_.load(DROVER_KIND_VCS, config_.vcs.plugin);
   if (!p.ok()) return p.status().WithContext(config_.vcs.where + ": vcs.plugin");
-  auto v = VcsClient::open(*p.value(), config_.vcs.config_yaml, plugin_context());
+  auto v = PluginWorkspace::open(*p.value(), config_.vcs.config_yaml, plugin_context());
   if (!v.ok()) return v.status();
-  vcs_ = std::move(v.value());
-  return vcs_.get();
+  workspace_ = std::move(v.value());
+  return workspace_.get();
 }
 
 Result<AgentClient*> Project::agent(const std::string& name) {

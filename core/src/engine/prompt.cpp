@@ -27,8 +27,8 @@ std::string section(const std::string& heading, const std::string& body) {
 std::string render_prompt(const std::string& template_text, const PromptInput& in, int attempt) {
   std::string deps;
   for (const auto& b : in.completed_blockers) {
-    deps += "- " + b.value("id", "") + ": " + b.value("title", "");
-    std::string summary = b.value("result_summary", "");
+    deps += "- " + b.id + ": " + b.title;
+    const std::string& summary = b.result_summary;
     if (!summary.empty()) deps += " — " + summary.substr(0, 400);
     deps += "\n";
   }
@@ -36,9 +36,9 @@ std::string render_prompt(const std::string& template_text, const PromptInput& i
   // task (which may itself contain "{title}") is never expanded again.
   const std::string t = template_text.empty() ? kDefaultTemplate : template_text;
   const std::pair<std::string, std::string> values[] = {
-      {"{id}", in.task.value("id", "")},
-      {"{title}", in.task.value("title", "")},
-      {"{description}", in.task.value("description", "")},
+      {"{id}", in.task.id},
+      {"{title}", in.task.title},
+      {"{description}", in.task.description},
       {"{epic}", in.epic_title.empty() ? "" : section("Epic:", in.epic_title)},
       {"{guidelines}", section("Project guidelines:", in.guidelines)},
       {"{dependencies}", section("Completed tasks this one builds on:", deps)},

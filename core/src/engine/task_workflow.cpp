@@ -1,29 +1,17 @@
 #include "drover/engine/task_workflow.h"
 
-#include <deque>
-#include <filesystem>
-#include <optional>
-
-#include "drover/agent/agent_attempt.h"
-#include "drover/process/leftover_process.h"
 #include "drover/common/duration.h"
 #include "drover/engine/backoff.h"
 #include "drover/engine/prompt.h"
-#include "drover/engine/workflow_context.h"
+#include "drover/process/leftover_process.h"
+#include "step_records.h"
 
 namespace drover {
 namespace {
 
-using Storage = drover_storage_vtable_v1;
-using Vcs = drover_vcs_vtable_v1;
-
-std::string join(const json& arr, const std::string& sep) {
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
-  if (!arr.is_array()) return out;
-  for (const auto& v : arr) {
-    if (!out.empty()) out += sep;
-    out += v.is_string() ? v.get<std::string>() : v.dump();
-  }
+  for (const auto& v : items) out += (out.empty() ? "" : sep) + v;
   return out;
 }
 
@@ -46,59 +34,67 @@ std::string first_lines(const std::string& text, size_t max_lines) {
 // way" and for a run interrupted by a stop).
 Status not_now(const std::string& why) { return Status::Unavailable(why); }
 
+bool is_not_now(const Result<json>& r) { return !r.ok() && r.status().code() == StatusCode::kUnavailable; }
+
+std::string in_duration(int64_t ms) { return format_duration(std::chrono::milliseconds(ms)); }
+
 }  // namespace
 
-std::string TaskWorkflow::agent_name() const {
-  if (task_.contains("agent") && task_["agent"].is_string() && !task_["agent"].get<std::string>().empty())
-    return task_["agent"].get<std::string>();
-  return s_.project->config().default_agent;
+std::string TaskWorkflow::workflow_id(const Task& task) {
+  return "task/" + task.id + "/" + std::to_string(task.generation);
 }
 
+std::string TaskWorkflow::agent_name() const { return task_.agent_or(e_.config->default_agent); }
+
 int TaskWorkflow::max_attempts() const {
-  int m = task_.value("max_attempts", 0);
-  return m > 0 ? m : s_.project->config().max_attempts;
+  return task_.max_attempts > 0 ? task_.max_attempts : e_.config->max_attempts;
+}
+
+void TaskWorkflow::report(const std::string& message) {
+  if (e_.events) e_.events->report(id(), message);
 }
 
 void TaskWorkflow::event(const std::string& kind, const std::string& message, const json& data) {
-  (void)s_.store->call(&Storage::append_event, "append_event",
-                       json{{"task_id", id()}, {"kind", kind}, {"message", message}, {"data", data}, {"now_ms", now_ms()}});
+  // The event log is history, not state: a store hiccup here must not stop the task.
+  (void)e_.store->append_event(NewEvent{id(), kind, message, data, now()});
 }
 
-void TaskWorkflow::update(const json& fields) {
-  auto r = s_.store->call(&Storage::update_task, "update_task", json{{"id", id()}, {"now_ms", now_ms()}, {"fields", fields}});
-  if (r.ok()) task_ = r.value();
+void TaskWorkflow::update(const TaskUpdate& fields) {
+  auto r = e_.store->update_task(id(), fields, now());
+  if (r.ok()) task_ = std::move(r.value());
 }
 
-TaskOutcome TaskWorkflow::release(int64_t not_before_ms, const std::string& reason) {
-  auto r = s_.store->call(&Storage::release_task, "release_task",
-                          json{{"id", id()}, {"executor", s_.executor}, {"now_ms", now_ms()}, {"not_before_ms", not_before_ms}});
+TaskOutcome TaskWorkflow::release(int64_t not_before_ms, WaitReason wait, const std::string& reason) {
+  ReleaseRequest req{id(), e_.executor, now(), not_before_ms, std::move(wait), reason};
+  auto r = e_.store->release_task(req);
   if (!r.ok()) {
-    if (s_.report) s_.report(id(), "could not release: " + r.status().message());
+    report("could not release: " + r.status().message());
     return TaskOutcome::kAbandoned;
   }
-  // After the release, which resets the reason: `status` shows why it waits.
-  update(json{{"status_reason", reason}});
-  if (s_.released_until) s_.released_until(not_before_ms);
+  task_ = std::move(r.value());
+  if (e_.events) e_.events->released(id(), not_before_ms);
   return TaskOutcome::kYielded;
 }
 
 TaskOutcome TaskWorkflow::fail(const std::string& error) {
-  auto r = s_.store->call(&Storage::fail_task, "fail_task",
-                          json{{"id", id()}, {"executor", s_.executor}, {"now_ms", now_ms()}, {"error", error}});
+  auto r = e_.store->fail_task(FailRequest{id(), e_.executor, now(), error});
   if (!r.ok()) {
-    if (s_.report) s_.report(id(), "could not record the failure: " + r.status().message());
+    report("could not record the failure: " + r.status().message());
     return TaskOutcome::kAbandoned;
   }
-  if (s_.report) {
-    std::string blocked = join(r.value().value("blocked", json::array()), ", ");
-    s_.report(id(), "failed: " + error + (blocked.empty() ? "" : " (now blocked: " + blocked + ")"));
-  }
+  std::string blocked = join(r.value().blocked, ", ");
+  report("failed: " + error + (blocked.empty() ? "" : " (now blocked: " + blocked + ")"));
   return TaskOutcome::kFailed;
 }
 
+bool TaskWorkflow::cancelled_by_user() {
+  auto fresh = e_.store->get_task(id());
+  return fresh.ok() && fresh.value().status == TaskStatus::kCancelled;
+}
+
 std::string TaskWorkflow::commit_message(int attempt) const {
-  std::string msg = task_.value("title", id());
-  std::string desc = first_lines(task_.value("description", ""), 20);
+  std::string msg = task_.title.empty() ? id() : task_.title;
+  std::string desc = first_lines(task_.description, 20);
   if (!desc.empty()) msg += "\n\n" + desc;
   msg += "\n\nDrover-Task: " + id() + "\nDrover-Attempt: " + std::to_string(attempt) + "\n";
   return msg;
@@ -106,25 +102,23 @@ std::string TaskWorkflow::commit_message(int attempt) const {
 
 Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, const std::string& previous_failure,
                                      const std::string& session_id) {
-  const Config& cfg = s_.project->config();
+  const Config& cfg = *e_.config;
   const std::string name = agent_name();
   if (name.empty()) return Status::InvalidConfig("no agent for task " + id() + ": set default_agent in drover.yaml");
-  auto agent = s_.project->agent(name);
-  if (!agent.ok()) return agent.status();
 
   PromptInput in;
   in.task = task_;
   in.guidelines = cfg.prompt_guidelines;
   in.previous_failure = previous_failure;
-  if (task_.contains("epic") && task_["epic"].is_string()) {
-    auto epics = s_.store->call(&Storage::list_epics, "list_epics", json::object());
+  if (task_.epic) {
+    auto epics = e_.store->list_epics();
     if (epics.ok())
-      for (const auto& e : epics.value())
-        if (e.value("id", "") == task_["epic"].get<std::string>()) in.epic_title = e.value("title", "");
+      for (const auto& epic : epics.value())
+        if (epic.id == *task_.epic) in.epic_title = epic.title;
   }
-  for (const auto& b : task_.value("blocked_by", json::array())) {
-    auto t = s_.store->call(&Storage::get_task, "get_task", json{{"id", b}});
-    if (t.ok() && t.value().value("status", "") == "completed") in.completed_blockers.push_back(t.value());
+  for (const auto& b : task_.blocked_by) {
+    auto t = e_.store->get_task(b);
+    if (t.ok() && t.value().status == TaskStatus::kCompleted) in.completed_blockers.push_back(std::move(t.value()));
   }
 
   const std::string dir = cfg.drover_dir();
@@ -137,95 +131,76 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   req.log_file = dir + "/logs/" + id() + "/" + std::to_string(attempt) + ".log";
   req.worktree = worktree;
   req.session_id = session_id;
-  int64_t t = task_.value("timeout_ms", 0);
-  req.timeout = t > 0 ? std::chrono::milliseconds(t) : cfg.task_timeout;
+  req.timeout = task_.timeout_ms > 0 ? std::chrono::milliseconds(task_.timeout_ms) : cfg.task_timeout;
   // We hold the task's lease: an agent still running for it was left by a
   // drover that died, and must not keep writing into the worktree.
   req.process_file = dir + "/logs/" + id() + "/agent.pid";
-  if (stop_leftover_process_group(req.process_file) && s_.report)
-    s_.report(id(), "stopped an agent left running by an interrupted run");
+  if (stop_leftover_process_group(req.process_file)) report("stopped an agent left running by an interrupted run");
 
-  update(json{{"attempts", attempt}, {"status_reason", "running agent '" + name + "' (attempt " + std::to_string(attempt) + ")"}});
+  TaskUpdate starting;
+  starting.attempts = attempt;
+  starting.status_reason = "running agent '" + name + "' (attempt " + std::to_string(attempt) + ")";
+  update(starting);
   event("attempt_started", "attempt " + std::to_string(attempt) + " with agent '" + name + "'",
         json{{"attempt", attempt}, {"agent", name}, {"log_file", req.log_file}});
-  if (s_.report) s_.report(id(), "started: " + task_.value("title", "") + " (agent " + name + ", attempt " +
-                                     std::to_string(attempt) + ")");
+  report("started: " + task_.title + " (agent " + name + ", attempt " + std::to_string(attempt) + ")");
 
-  const std::string tid = id();
-  auto res = run_agent_attempt(agent.value()->vtable(), agent.value()->handle(), req, *s_.runner,
-                               [&](ProcessRunner::RunId rid) {
-                                 if (s_.run_started) s_.run_started(tid, rid);
-                               });
-  if (s_.run_ended) s_.run_ended(tid);
+  auto res = e_.agents->run_agent(name, req);
   if (!res.ok()) return res.status();
   const AgentAttemptResult& a = res.value();
-  if (s_.stopping.load()) return not_now("stopped by a signal before the agent finished");
+  if (e_.stopping.load()) return not_now("stopped by a signal before the agent finished");
 
-  json out{{"outcome", a.outcome}, {"reason", a.reason}, {"summary", a.summary}, {"log_file", req.log_file},
-           {"duration_ms", a.duration_ms}};
-  if (a.session_id) out["session_id"] = *a.session_id;
-  if (a.turns) out["turns"] = *a.turns;
-  if (a.tokens_in) out["tokens_in"] = *a.tokens_in;
-  if (a.tokens_out) out["tokens_out"] = *a.tokens_out;
-  if (a.cost_usd) out["cost_usd"] = *a.cost_usd;
-  if (a.reset_at_ms) out["reset_at_ms"] = *a.reset_at_ms;
-  if (a.exit_code) out["exit_code"] = *a.exit_code;
-
-  json fields{{"tokens_in", task_.value("tokens_in", 0) + a.tokens_in.value_or(0)},
-              {"tokens_out", task_.value("tokens_out", 0) + a.tokens_out.value_or(0)},
-              {"cost_usd", task_.value("cost_usd", 0.0) + a.cost_usd.value_or(0.0)}};
-  if (a.session_id) fields["session_id"] = *a.session_id;
-  if (!a.summary.empty()) fields["result_summary"] = a.summary.substr(0, 4000);
-  if (a.outcome != "success") fields["last_error"] = a.reason;
+  TaskUpdate fields;
+  fields.tokens_in = task_.tokens_in + a.tokens_in.value_or(0);
+  fields.tokens_out = task_.tokens_out + a.tokens_out.value_or(0);
+  fields.cost_usd = task_.cost_usd + a.cost_usd.value_or(0.0);
+  if (a.session_id) fields.session_id = *a.session_id;
+  if (!a.summary.empty()) fields.result_summary = a.summary.substr(0, 4000);
+  if (a.outcome != AttemptOutcome::kSuccess) fields.last_error = a.reason;
   update(fields);
-  event("attempt_finished", "attempt " + std::to_string(attempt) + ": " + a.outcome + (a.reason.empty() ? "" : " — " + a.reason),
+  json out = record(a);
+  out["log_file"] = req.log_file;
+  event("attempt_finished",
+        "attempt " + std::to_string(attempt) + ": " + std::string(to_string(a.outcome)) +
+            (a.reason.empty() ? "" : " — " + a.reason),
         out);
   return out;
 }
 
 Result<json> TaskWorkflow::run_verify(const std::string& worktree, int attempt) {
-  const VerifyConfig& v = *s_.project->config().verify;
-  ProcessSpec spec;
-  spec.argv = v.command;
-  spec.env = build_child_environment(default_environment_allow_list(), {});
-  spec.cwd = worktree;
-  spec.timeout = v.timeout;
-  spec.log_path = s_.project->config().drover_dir() + "/logs/" + id() + "/" + std::to_string(attempt) + ".verify.log";
-  std::deque<std::string> tail;
-  std::mutex mu;
-  if (s_.report) s_.report(id(), "verifying: " + join(json(v.command), " "));
-  auto r = s_.runner->run(spec, [&](int, std::string_view line) {
-    std::lock_guard<std::mutex> lock(mu);
-    tail.emplace_back(line.substr(0, 2000));
-    if (tail.size() > 60) tail.pop_front();
-  });
-  if (!r.ok()) return json{{"passed", false}, {"output", r.status().message()}};
-  if (s_.stopping.load()) return not_now("stopped by a signal during verify");
-  std::string output;
-  for (const auto& l : tail) output += l + "\n";
-  bool passed = r.value().exit_code && *r.value().exit_code == 0;
-  std::string why = r.value().timed_out ? "timed out" : r.value().exit_code ? "exit code " + std::to_string(*r.value().exit_code)
-                                                                             : "killed by a signal";
-  return json{{"passed", passed}, {"why", why}, {"output", output}, {"log_file", spec.log_path}};
+  const VerifyConfig& v = *e_.config->verify;
+  VerifyRequest req;
+  req.task_id = id();
+  req.argv = v.command;
+  req.worktree = worktree;
+  req.timeout = v.timeout;
+  req.log_file = e_.config->drover_dir() + "/logs/" + id() + "/" + std::to_string(attempt) + ".verify.log";
+  report("verifying: " + join(v.command, " "));
+  VerifyResult r = e_.agents->run_verify(req);
+  if (r.interrupted || e_.stopping.load()) return not_now("stopped by a signal during verify");
+  return record(r, req.log_file);
 }
 
 TaskOutcome TaskWorkflow::run() {
   const std::string tid = id();
-  const std::string wf_id = "task/" + tid + "/" + std::to_string(task_.value("generation", 0));
-  auto started = WorkflowContext::start(*s_.store, wf_id, "task", json{{"task_id", tid}}, s_.executor);
+  const std::string wf_id = workflow_id(task_);
+  auto started = WorkflowContext::start(*e_.store, wf_id, "task", json{{"task_id", tid}}, e_.executor, e_.clock);
   if (!started.ok()) {
-    if (s_.report) s_.report(tid, "cannot start its workflow: " + started.status().message());
-    return release(now_ms() + 5000, started.status().message());
+    report("cannot start its workflow: " + started.status().message());
+    return release(now() + 5000, WaitReason::backoff(started.status().message()),
+                   started.status().message());
   }
   WorkflowContext& ctx = started.value();
-  if (task_.value("reclaimed", false) && s_.report) s_.report(tid, "resuming (workflow " + wf_id + ")");
+  if (task_.reclaimed) report("resuming (workflow " + wf_id + ")");
 
-  const Config& cfg = s_.project->config();
+  const Config& cfg = *e_.config;
   const int max = max_attempts();
   const uint64_t seed = std::hash<std::string>{}(wf_id);
-  std::string session_id = task_.value("session_id", "");
+  const WaitReason interrupted = WaitReason::interrupted("stopped by a signal");
+  const std::string interrupted_reason = "interrupted; `drover resume` continues it";
+  std::string session_id = task_.session_id;
   std::string last_error, previous_failure;
-  int conflicts = 0;
+  int round = 1;  // the worktree round: a merge conflict starts the next one
   int attempt = 0;
 
   while (true) {
@@ -233,12 +208,13 @@ TaskOutcome TaskWorkflow::run() {
     const std::string a = std::to_string(attempt);
     // After a merge conflict the work is redone on a fresh branch from the new
     // tip; the conflicting branch stays (it is unmerged work) for `worktree prune`.
-    const std::string vcs_key = conflicts == 0 ? tid : tid + "-r" + std::to_string(conflicts + 1);
+    const WorktreeKey key{tid, round};
     bool attempt_failed = false;
 
-    auto wt = ctx.step("worktree#" + a, [&] {
-      return s_.vcs->call(&Vcs::prepare_worktree, "prepare_worktree",
-                          json{{"task_id", vcs_key}, {"target_branch", s_.target_branch}});
+    auto wt = ctx.step("worktree#" + a, [&]() -> Result<json> {
+      auto w = e_.workspace->prepare(key, e_.target_branch);
+      if (!w.ok()) return w.status();
+      return record(w.value());
     });
     if (!wt.ok()) {
       last_error = "could not prepare the worktree: " + wt.status().message();
@@ -246,12 +222,12 @@ TaskOutcome TaskWorkflow::run() {
       attempt_failed = true;
     }
 
-    std::string worktree = wt.ok() ? wt.value().value("path", "") : "";
+    const std::string worktree = wt.ok() ? prepared_worktree(wt.value()).path : "";
     if (!attempt_failed) {
       auto ar = ctx.step("agent#" + a, [&] { return run_agent(attempt, worktree, previous_failure, session_id); });
-      if (!ar.ok() && ar.status().code() == StatusCode::kUnavailable) {
+      if (is_not_now(ar)) {
         // Stopped by a signal: give the task back so any executor resumes it at once.
-        release(now_ms(), "interrupted; `drover resume` continues it");
+        release(now(), interrupted, interrupted_reason);
         return TaskOutcome::kAbandoned;
       }
       if (!ar.ok()) {
@@ -259,47 +235,43 @@ TaskOutcome TaskWorkflow::run() {
         previous_failure.clear();
         attempt_failed = true;
       } else {
-        const json& r = ar.value();
-        if (r.contains("session_id") && r["session_id"].is_string()) session_id = r["session_id"];
-        const std::string outcome = r.value("outcome", "crashed");
-        if (outcome == "quota") {
+        const AgentStep r = agent_step(ar.value());
+        if (r.session_id) session_id = *r.session_id;
+        if (r.outcome == AttemptOutcome::kQuota) {
           auto p = ctx.step("pause#" + a, [&]() -> Result<json> {
-            int64_t until = r.value("reset_at_ms", int64_t{0});
-            if (until <= now_ms()) until = now_ms() + backoff_delay(attempt, cfg.backoff_initial, cfg.backoff_max, seed).count();
-            return json{{"until_ms", until}};
+            int64_t until = r.reset_at_ms.value_or(0);
+            if (until <= now()) until = now() + backoff_delay(attempt, cfg.backoff_initial, cfg.backoff_max, seed).count();
+            return timer_record(until);
           });
           if (!p.ok()) return TaskOutcome::kAbandoned;
           --attempt;  // a quota pause does not burn an attempt
-          int64_t until = p.value().value("until_ms", int64_t{0});
-          if (s_.pause_agent) s_.pause_agent(agent_name(), until);
-          if (now_ms() < until) {
-            if (s_.report)
-              s_.report(tid, "agent '" + agent_name() + "' hit a usage limit (" + r.value("reason", "") + "); paused for " +
-                                 format_duration(std::chrono::milliseconds(until - now_ms())) + ", no attempt used");
-            event("quota_pause", "agent '" + agent_name() + "' hit a usage limit; paused for " +
-                      format_duration(std::chrono::milliseconds(until - now_ms())),
-                  json{{"agent", agent_name()}, {"until_ms", until}});
-            return release(until, "agent '" + agent_name() + "' paused by a usage limit: " + r.value("reason", ""));
+          const int64_t until = timer_step(p.value());
+          const std::string agent = agent_name();
+          if (e_.events) e_.events->agent_paused(agent, until);
+          if (now() < until) {
+            report("agent '" + agent + "' hit a usage limit (" + r.reason + "); paused for " + in_duration(until - now()) +
+                   ", no attempt used");
+            event("quota_pause", "agent '" + agent + "' hit a usage limit; paused for " + in_duration(until - now()),
+                  json{{"agent", agent}, {"until_ms", until}});
+            return release(until, WaitReason::quota(agent, r.reason),
+                           "agent '" + agent + "' paused by a usage limit: " + r.reason);
           }
           continue;
         }
-        if (outcome == "cancelled" || outcome == "crashed" || outcome != "success") {
-          auto fresh = s_.store->call(&Storage::get_task, "get_task", json{{"id", tid}});
-          if (fresh.ok() && fresh.value().value("status", "") == "cancelled") {
-            (void)ctx.finish("cancelled", json{{"reason", "cancelled by the user"}});
-            if (s_.report) s_.report(tid, "cancelled");
-            return TaskOutcome::kFailed;
-          }
+        if (r.outcome != AttemptOutcome::kSuccess && cancelled_by_user()) {
+          (void)ctx.finish("cancelled", json{{"reason", "cancelled by the user"}});
+          report("cancelled");
+          return TaskOutcome::kFailed;
         }
-        if (outcome == "blocked") {
+        if (r.outcome == AttemptOutcome::kBlocked) {
           // The agent says it cannot go on without something it does not
           // have; running it again would not change that.
-          last_error = "the agent is blocked: " + r.value("reason", "");
+          last_error = "the agent is blocked: " + r.reason;
           (void)ctx.finish("failed", json{{"error", last_error}});
           return fail(last_error + " (attempt " + a + "; not retried)");
         }
-        if (outcome != "success") {
-          last_error = outcome + (r.value("reason", "").empty() ? "" : ": " + r.value("reason", ""));
+        if (r.outcome != AttemptOutcome::kSuccess) {
+          last_error = std::string(to_string(r.outcome)) + (r.reason.empty() ? "" : ": " + r.reason);
           previous_failure = "The agent's run ended with " + last_error;
           attempt_failed = true;
         }
@@ -308,14 +280,15 @@ TaskOutcome TaskWorkflow::run() {
 
     if (!attempt_failed && cfg.verify) {
       auto v = ctx.step("verify#" + a, [&] { return run_verify(worktree, attempt); });
-      if (!v.ok() && v.status().code() == StatusCode::kUnavailable) {
-        release(now_ms(), "interrupted; `drover resume` continues it");
+      if (is_not_now(v)) {
+        release(now(), interrupted, interrupted_reason);
         return TaskOutcome::kAbandoned;
       }
-      if (!v.ok() || !v.value().value("passed", false)) {
-        std::string out = v.ok() ? v.value().value("output", "") : v.status().message();
-        last_error = "verify failed (" + (v.ok() ? v.value().value("why", "") : std::string("error")) + ")";
-        previous_failure = "The verify command `" + join(json(cfg.verify->command), " ") + "` failed. Its output ended with:\n" + out;
+      const VerifyResult verify = v.ok() ? verify_step(v.value()) : VerifyResult{};
+      if (!v.ok() || !verify.passed) {
+        std::string out = v.ok() ? verify.output : v.status().message();
+        last_error = "verify failed (" + (v.ok() ? verify.why : std::string("error")) + ")";
+        previous_failure = "The verify command `" + join(cfg.verify->command, " ") + "` failed. Its output ended with:\n" + out;
         event("verify_failed", last_error, json{{"output", out}});
         attempt_failed = true;
       }
@@ -324,53 +297,55 @@ TaskOutcome TaskWorkflow::run() {
     std::string merge_commit;
     bool merged = false;
     if (!attempt_failed) {
-      auto c = ctx.step("commit#" + a, [&] {
-        json req{{"task_id", vcs_key}, {"message", commit_message(attempt)}};
-        if (!cfg.author_name.empty()) req["author_name"] = cfg.author_name;
-        if (!cfg.author_email.empty()) req["author_email"] = cfg.author_email;
-        return s_.vcs->call(&Vcs::commit, "commit", req);
+      auto c = ctx.step("commit#" + a, [&]() -> Result<json> {
+        auto r = e_.workspace->commit(key, CommitRequest{commit_message(attempt), cfg.author_name, cfg.author_email});
+        if (!r.ok()) return r.status();
+        return record(r.value());
       });
       if (!c.ok()) {
         last_error = "commit failed: " + c.status().message();
         previous_failure.clear();
         attempt_failed = true;
-      } else if (c.value().contains("commit") && c.value()["commit"].is_string()) {
+      } else if (commit_step(c.value()).commit) {
+        std::vector<std::string> in_the_way;  // the user's files blocking the merge
         auto m = ctx.step("merge#" + a, [&]() -> Result<json> {
-          std::lock_guard<std::mutex> lock(s_.merge_mu);
-          auto r = s_.vcs->call(&Vcs::merge, "merge",
-                                json{{"task_id", vcs_key},
-                                     {"target_branch", s_.target_branch},
-                                     {"message", "Merge task " + tid + ": " + task_.value("title", "") +
-                                                     "\n\nDrover-Task: " + tid + "\n"}});
-          if (r.ok() && r.value().value("result", "") == "local_changes")
-            return not_now("local changes in the way of the merge: " + join(r.value().value("paths", json::array()), ", "));
-          return r;
+          std::lock_guard<std::mutex> lock(e_.merge_mu);
+          auto r = e_.workspace->merge(key, e_.target_branch,
+                                       "Merge task " + tid + ": " + task_.title + "\n\nDrover-Task: " + tid + "\n");
+          if (!r.ok()) return r.status();
+          if (r.value().kind == MergeKind::kLocalChanges) {
+            in_the_way = r.value().paths;
+            return not_now("local changes in the way of the merge: " + join(r.value().paths, ", "));
+          }
+          return record(r.value());
         });
-        if (!m.ok() && m.status().code() == StatusCode::kUnavailable) {
+        if (is_not_now(m)) {
           bool first_time;
           {
-            std::lock_guard<std::mutex> lock(s_.merge_mu);
-            first_time = s_.awaiting_merge.insert(tid).second;
+            std::lock_guard<std::mutex> lock(e_.merge_mu);
+            first_time = e_.awaiting_merge.insert(tid).second;
           }
-          if (first_time && s_.report)
-            s_.report(tid, "awaiting merge: " + m.status().message() + " (commit or stash them; drover retries every second)");
-          return release(now_ms() + 1000, "awaiting_merge: " + m.status().message());
+          if (first_time)
+            report("awaiting merge: " + m.status().message() + " (commit or stash them; drover retries every second)");
+          return release(now() + 1000, WaitReason::merge(m.status().message(), in_the_way),
+                         "awaiting_merge: " + m.status().message());
         }
+        const MergeResult merge = m.ok() ? merge_step(m.value()) : MergeResult{};
         if (!m.ok()) {
           last_error = "merge failed: " + m.status().message();
           previous_failure.clear();
           attempt_failed = true;
-        } else if (m.value().value("result", "") == "conflict") {
-          ++conflicts;
-          std::string paths = join(m.value().value("paths", json::array()), ", ");
+        } else if (merge.kind == MergeKind::kConflict) {
+          ++round;
+          std::string paths = join(merge.paths, ", ");
           last_error = "merge conflict in " + paths;
-          previous_failure = "Your previous change conflicted with work merged meanwhile into " + s_.target_branch +
+          previous_failure = "Your previous change conflicted with work merged meanwhile into " + e_.target_branch +
                              " in these paths: " + paths + ". Redo the change on top of the current code.";
           event("merge_conflict", last_error, m.value());
           attempt_failed = true;
         } else {
           merged = true;
-          if (m.value().contains("commit") && m.value()["commit"].is_string()) merge_commit = m.value()["commit"];
+          if (merge.commit) merge_commit = *merge.commit;
         }
       } else {
         merged = true;  // the agent changed nothing: nothing to merge
@@ -378,28 +353,33 @@ TaskOutcome TaskWorkflow::run() {
     }
 
     if (!attempt_failed && merged) {
-      auto done = ctx.step("complete", [&] {
-        json req{{"id", tid}, {"executor", s_.executor}, {"now_ms", now_ms()}};
-        if (!merge_commit.empty()) req["merge_commit"] = merge_commit;
-        std::string summary = task_.value("result_summary", "");
-        if (merge_commit.empty() && summary.empty()) summary = "no changes";
-        req["result_summary"] = summary;
-        return s_.store->call(&Storage::complete_task, "complete_task", req);
+      auto done = ctx.step("complete", [&]() -> Result<json> {
+        CompleteRequest req{tid, e_.executor, now(), merge_commit, task_.result_summary};
+        if (merge_commit.empty() && req.result_summary.empty()) req.result_summary = "no changes";
+        auto r = e_.store->complete_task(req);
+        if (!r.ok()) return r.status();
+        return record(r.value());
       });
       if (!done.ok()) {
-        if (s_.report) s_.report(tid, "could not complete: " + done.status().message());
+        report("could not complete: " + done.status().message());
         return TaskOutcome::kAbandoned;
       }
-      if (s_.slot_done) s_.slot_done(tid);
-      if (s_.report) {
-        std::string unblocked = join(done.value().value("unblocked", json::array()), ", ");
-        s_.report(tid, "completed" + (merge_commit.empty() ? std::string(" (no changes)") : " (merged " + merge_commit.substr(0, 10) + ")") +
-                           (unblocked.empty() ? "" : "; ready now: " + unblocked));
-      }
+      if (e_.events) e_.events->slot_free(tid);
+      std::string unblocked = join(completion_step(done.value()).unblocked, ", ");
+      report("completed" + (merge_commit.empty() ? std::string(" (no changes)") : " (merged " + merge_commit.substr(0, 10) + ")") +
+             (unblocked.empty() ? "" : "; ready now: " + unblocked));
       (void)ctx.step("cleanup", [&]() -> Result<json> {
-        auto r = s_.vcs->call(&Vcs::remove_worktree, "remove_worktree", json{{"task_id", vcs_key}, {"target_branch", s_.target_branch}});
-        if (!r.ok()) return json{{"removed", false}, {"error", r.status().message()}};
-        return r;
+        // Every round's worktree: the earlier rounds' branches hold work that
+        // conflicted; the completed merge made them obsolete, and the VCS
+        // plugin still refuses to remove anything not merged.
+        json removed = json::array();
+        for (int r = round; r >= 1; --r) {
+          auto rm = e_.workspace->remove(WorktreeKey{tid, r}.str(), e_.target_branch, false);
+          removed.push_back(json{{"key", WorktreeKey{tid, r}.str()},
+                                 {"removed", rm.ok() && rm.value().removed},
+                                 {"error", rm.ok() ? "" : rm.status().message()}});
+        }
+        return json{{"worktrees", removed}};
       });
       (void)ctx.finish("succeeded", json{{"merge_commit", merge_commit}});
       return TaskOutcome::kCompleted;
@@ -408,17 +388,17 @@ TaskOutcome TaskWorkflow::run() {
     // The attempt failed.
     if (attempt >= max) {
       (void)ctx.finish("failed", json{{"error", last_error}});
-      return fail(last_error + " (after " + std::to_string(attempt) + " attempt" + (attempt == 1 ? "" : "s") + ")");
+      return fail(last_error + " (after " + a + " attempt" + (attempt == 1 ? "" : "s") + ")");
     }
     auto b = ctx.step("backoff#" + a, [&]() -> Result<json> {
-      return json{{"until_ms", now_ms() + backoff_delay(attempt, cfg.backoff_initial, cfg.backoff_max, seed).count()}};
+      return timer_record(now() + backoff_delay(attempt, cfg.backoff_initial, cfg.backoff_max, seed).count());
     });
     if (!b.ok()) return TaskOutcome::kAbandoned;
-    int64_t until = b.value().value("until_ms", int64_t{0});
-    if (now_ms() < until) {
-      if (s_.report) s_.report(tid, "attempt " + a + " failed: " + last_error + "; retrying in " +
-                                        format_duration(std::chrono::milliseconds(until - now_ms())));
-      return release(until, "retrying after attempt " + a + " failed: " + last_error);
+    const int64_t until = timer_step(b.value());
+    if (now() < until) {
+      report("attempt " + a + " failed: " + last_error + "; retrying in " + in_duration(until - now()));
+      return release(until, WaitReason::backoff(last_error),
+                     "retrying after attempt " + a + " failed: " + last_error);
     }
   }
 }

@@ -56,8 +56,7 @@ CreationOrder creation_order(const Plan& plan) {
   return order;
 }
 
-ImportOutcome import_plan(const Plan& plan, const StoreCall& store, int64_t now_ms) {
-  using Storage = drover_storage_vtable_v1;
+ImportOutcome import_plan(const Plan& plan, TaskStore& store, int64_t now_ms) {
   ImportOutcome out;
   std::map<std::string, std::string> ids;  // key -> store id
   auto stop = [&](const std::string& what, int line, const Status& st) {
@@ -66,35 +65,34 @@ ImportOutcome import_plan(const Plan& plan, const StoreCall& store, int64_t now_
   };
 
   for (const auto& e : plan.epics) {
-    auto r = store(&Storage::create_epic, "create_epic",
-                   json{{"title", e.title}, {"description", e.description}, {"now_ms", now_ms}});
+    auto r = store.create_epic(e.title, e.description, now_ms);
     if (!r.ok()) return stop("epic '" + e.key + "'", e.line, r.status());
-    ids[e.key] = r->value("id", "");
+    ids[e.key] = r->id;
     out.created.push_back({e.key, ids[e.key], true});
   }
 
   CreationOrder order = creation_order(plan);
   std::set<std::pair<std::string, std::string>> deferred(order.deferred.begin(), order.deferred.end());
   for (const PlanTask* t : order.tasks) {
-    json req{{"title", t->title}, {"description", t->description}, {"priority", t->priority}, {"now_ms", now_ms}};
-    if (t->epic) req["epic"] = ids.at(t->epic->value);
-    if (t->parent) req["parent"] = ids.at(t->parent->value);
-    if (t->agent) req["agent"] = t->agent->value;
-    if (t->max_attempts > 0) req["max_attempts"] = t->max_attempts;
-    if (t->timeout_ms > 0) req["timeout_ms"] = t->timeout_ms;
-    json blockers = json::array();
+    NewTask req;
+    req.title = t->title;
+    req.description = t->description;
+    req.priority = t->priority;
+    if (t->epic) req.epic = ids.at(t->epic->value);
+    if (t->parent) req.parent = ids.at(t->parent->value);
+    if (t->agent) req.agent = t->agent->value;
+    if (t->max_attempts > 0) req.max_attempts = t->max_attempts;
+    if (t->timeout_ms > 0) req.timeout_ms = t->timeout_ms;
     for (const auto& b : t->blocked_by)
-      if (!deferred.count({t->key, b.value})) blockers.push_back(ids.at(b.value));
-    if (!blockers.empty()) req["blocked_by"] = blockers;
-    auto r = store(&Storage::create_task, "create_task", req);
+      if (!deferred.count({t->key, b.value})) req.blocked_by.push_back(ids.at(b.value));
+    auto r = store.create_task(req, now_ms);
     if (!r.ok()) return stop("task '" + t->key + "'", t->line, r.status());
-    ids[t->key] = r->value("id", "");
+    ids[t->key] = r->id;
     out.created.push_back({t->key, ids[t->key], false});
   }
 
   for (const auto& [task, blocker] : order.deferred) {
-    auto r = store(&Storage::add_dependency, "add_dependency",
-                   json{{"task", ids.at(task)}, {"blocker", ids.at(blocker)}, {"now_ms", now_ms}});
+    auto r = store.add_dependency(ids.at(task), ids.at(blocker), now_ms);
     if (!r.ok()) return stop("the dependency of '" + task + "' on '" + blocker + "'", 0, r.status());
   }
   return out;

@@ -9,13 +9,6 @@
 namespace drover::plan {
 namespace {
 
-using json = nlohmann::json;
-
-std::string text_or(const json& record, const char* name, const std::string& fallback = "") {
-  auto it = record.find(name);
-  return it != record.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
 // "t12" -> 12, so t2 sorts before t10; ids of other shapes sort after, by text.
 long long id_number(const std::string& id) {
   if (id.size() < 2 || id[0] != 't') return -1;
@@ -28,81 +21,76 @@ long long id_number(const std::string& id) {
   return n;
 }
 
-bool creation_order(const json* a, const json* b) {
-  auto key = [](const json* t) {
-    const std::string id = text_or(*t, "id");
-    long long n = id_number(id);
-    return std::make_tuple(n < 0, n, id);
+bool creation_order(const Task* a, const Task* b) {
+  auto key = [](const Task* t) {
+    long long n = id_number(t->id);
+    return std::make_tuple(n < 0, n, t->id);
   };
   return key(a) < key(b);
 }
 
-PlanTask task_from_record(const json& r) {
+PlanTask task_from_record(const Task& r) {
   PlanTask t;
-  t.key = text_or(r, "id");
-  t.title = text_or(r, "title");
-  t.description = text_or(r, "description");
-  if (r.contains("epic") && r["epic"].is_string()) t.epic = Located{r["epic"].get<std::string>(), 0};
-  if (r.contains("parent") && r["parent"].is_string()) t.parent = Located{r["parent"].get<std::string>(), 0};
-  if (r.contains("agent") && r["agent"].is_string()) t.agent = Located{r["agent"].get<std::string>(), 0};
-  t.priority = r.value("priority", kPriorityNormal);
-  t.max_attempts = r.value("max_attempts", 0);
-  t.timeout_ms = r.value("timeout_ms", int64_t{0});
+  t.key = r.id;
+  t.title = r.title;
+  t.description = r.description;
+  if (r.epic) t.epic = Located{*r.epic, 0};
+  if (r.parent) t.parent = Located{*r.parent, 0};
+  if (r.agent) t.agent = Located{*r.agent, 0};
+  t.priority = r.priority;
+  t.max_attempts = r.max_attempts;
+  t.timeout_ms = r.timeout_ms;
   return t;
 }
 
 }  // namespace
 
-Plan plan_from_records(const json& epics, const json& tasks) {
+Plan plan_from_records(const std::vector<Epic>& epics, const std::vector<Task>& tasks) {
   Plan plan;
-  for (const auto& e : epics) plan.epics.push_back({text_or(e, "id"), 0, text_or(e, "title"), text_or(e, "description")});
+  for (const auto& e : epics) plan.epics.push_back({e.id, 0, e.title, e.description});
 
-  std::vector<const json*> top;
-  std::map<std::string, std::vector<const json*>> subs;  // parent id -> sub-tasks
+  std::vector<const Task*> top;
+  std::map<std::string, std::vector<const Task*>> subs;  // parent id -> sub-tasks
   for (const auto& t : tasks) {
-    if (t.contains("parent") && t["parent"].is_string()) subs[t["parent"].get<std::string>()].push_back(&t);
+    if (t.parent) subs[*t.parent].push_back(&t);
     else top.push_back(&t);
   }
   std::sort(top.begin(), top.end(), creation_order);
   for (auto& [parent, list] : subs) {
-    std::sort(list.begin(), list.end(),
-              [](const json* a, const json* b) { return a->value("sequence", 0) < b->value("sequence", 0); });
+    std::sort(list.begin(), list.end(), [](const Task* a, const Task* b) { return a->sequence < b->sequence; });
   }
 
-  auto add = [&](const json& r, const std::set<std::string>& implicit, const std::string& parent_epic) {
+  auto add = [&](const Task& r, const std::set<std::string>& implicit, const std::string& parent_epic) {
     PlanTask t = task_from_record(r);
     if (t.parent && t.epic && t.epic->value == parent_epic) t.epic.reset();  // inherited on import
-    for (const auto& b : r.value("blocked_by", json::array())) {
-      if (b.is_string() && !implicit.count(b.get<std::string>())) t.blocked_by.push_back({b.get<std::string>(), 0});
+    for (const auto& b : r.blocked_by) {
+      if (!implicit.count(b)) t.blocked_by.push_back({b, 0});
     }
     plan.tasks.push_back(std::move(t));
   };
-  for (const json* p : top) {
-    const std::string id = text_or(*p, "id");
-    const auto& children = subs[id];
+  for (const Task* p : top) {
+    const auto& children = subs[p->id];
     std::set<std::string> implicit;  // a parent waits for each of its sub-tasks
-    for (const json* s : children) implicit.insert(text_or(*s, "id"));
+    for (const Task* s : children) implicit.insert(s->id);
     add(*p, implicit, "");
-    const std::string epic = text_or(*p, "epic");
+    const std::string epic = p->epic.value_or("");
     std::string previous;  // each sub-task waits for the one before it
-    for (const json* s : children) {
+    for (const Task* s : children) {
       add(*s, previous.empty() ? std::set<std::string>{} : std::set<std::string>{previous}, epic);
-      previous = text_or(*s, "id");
+      previous = s->id;
     }
   }
   return plan;
 }
 
-BlockedByGraph graph_from_records(const json& tasks) {
-  std::vector<const json*> ordered;
+BlockedByGraph graph_from_records(const std::vector<Task>& tasks) {
+  std::vector<const Task*> ordered;
   for (const auto& t : tasks) ordered.push_back(&t);
   std::sort(ordered.begin(), ordered.end(), creation_order);
   BlockedByGraph g;
-  for (const json* t : ordered) {
-    const std::string id = text_or(*t, "id");
-    g.add_node(id);
-    for (const auto& b : t->value("blocked_by", json::array()))
-      if (b.is_string()) g.add_edge(id, b.get<std::string>());
+  for (const Task* t : ordered) {
+    g.add_node(t->id);
+    for (const auto& b : t->blocked_by) g.add_edge(t->id, b);
   }
   return g;
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "drover/model/attempt_outcome.h"
 #include "drover/plugin/agent.h"
 #include "drover/process/process_runner.h"
 #include "drover/status.h"
@@ -38,8 +39,7 @@ struct AgentAttemptRequest {
 };
 
 struct AgentAttemptResult {
-  // "success" | "failure" | "blocked" | "quota" | "timeout" | "crashed"
-  std::string outcome = "crashed";
+  AttemptOutcome outcome = AttemptOutcome::kCrashed;
   std::string reason;   // why it was not a success (empty on success)
   std::string summary;  // the agent's final message, if any
   std::optional<std::string> session_id;

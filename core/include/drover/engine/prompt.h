@@ -4,16 +4,16 @@
 #include <string>
 #include <vector>
 
-#include "drover/plugin_host/plugin_clients.h"
+#include "drover/model/task.h"
 
 namespace drover {
 
 // What goes into an agent's prompt for one attempt.
 struct PromptInput {
-  json task;                      // the task record
+  Task task;
   std::string epic_title;         // "" when none
   std::string guidelines;         // project guidelines from drover.yaml
-  std::vector<json> completed_blockers;  // task records of finished dependencies
+  std::vector<Task> completed_blockers;  // finished dependencies
   std::string previous_failure;   // "" on a first attempt
 };
 

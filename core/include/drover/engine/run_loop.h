@@ -4,6 +4,13 @@
 // itself when nothing runnable is left. Scheduling is event-driven: a finished
 // task wakes the loop at once, and the tasks it unblocked are claimed in the
 // same pass.
+//
+// Threads, not one Asio loop: a workflow is straight-line code that blocks on
+// its store, its VCS and its agent in turn, and the store and VCS plugins are
+// synchronous C calls. Child processes, their timeouts and signals do run on
+// Asio loops (ProcessRunner, SignalWatcher); the run loop itself waits on one
+// condition variable through the Clock port, which lets the engine tests run
+// it in simulated time.
 #ifndef DROVER_ENGINE_RUN_LOOP_H
 #define DROVER_ENGINE_RUN_LOOP_H
 
@@ -11,17 +18,13 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
-#include <memory>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "drover/engine/task_workflow.h"
-#include "drover/process/process_runner.h"
-#include "drover/project.h"
 
 namespace drover {
 
@@ -29,6 +32,16 @@ struct RunOptions {
   int workers = 0;            // 0 = from config
   std::string epic;           // "" = all epics
   std::function<void(const std::string& line)> print;  // progress lines
+  std::string executor;       // "" = make_executor_id()
+};
+
+// What the engine runs against; all borrowed, all outliving the RunLoop.
+struct EnginePorts {
+  const Config* config = nullptr;
+  TaskStore* store = nullptr;
+  Workspace* workspace = nullptr;
+  AgentRunner* agents = nullptr;
+  Clock* clock = nullptr;
 };
 
 struct RunSummary {
@@ -39,13 +52,15 @@ struct RunSummary {
   int64_t duration_ms = 0;
   bool interrupted = false;   // drained or stopped by a signal
   std::string stop_reason;    // e.g. budget reached
+  // How this run's workflow executions ended (a task may count more than once).
+  std::map<TaskOutcome, int> outcomes;
   bool all_completed() const { return failed == 0 && blocked == 0 && waiting == 0 && ready == 0 && running == 0; }
 };
 
-class RunLoop {
+class RunLoop final : private TaskWorkflowEvents {
  public:
-  RunLoop(Project& project, RunOptions options);
-  ~RunLoop();
+  RunLoop(EnginePorts ports, RunOptions options);
+  ~RunLoop() override;
 
   Result<RunSummary> run();
 
@@ -55,21 +70,26 @@ class RunLoop {
   void request_stop();
 
  private:
-  void worker(uint64_t thread_id, json task);
-  // Frees the task's worker slot (idempotent); the loop claims more at once.
-  void release_slot(const std::string& task_id);
+  // TaskWorkflowEvents
+  void report(const std::string& task_id, const std::string& message) override;
+  void agent_paused(const std::string& agent, int64_t until_ms) override;
+  void slot_free(const std::string& task_id) override;
+  void released(const std::string& task_id, int64_t until_ms) override;
+
+  void worker(uint64_t thread_id, Task task);
   void join_finished_threads(std::unique_lock<std::mutex>& lock);
   void heartbeat_loop();
   void reclaim_dead_local_executors();
+  void release_stranded();
   void sweep_finished_worktrees();
   void restore_agent_pauses();
   std::vector<std::string> paused_agents(int64_t now);
   int64_t next_wakeup(int64_t now, bool& anything_left);
+  void print(const std::string& line);
 
-  Project& project_;
+  EnginePorts ports_;
   RunOptions opts_;
-  EngineShared shared_;
-  std::unique_ptr<ProcessRunner> runner_;
+  EngineContext engine_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -79,8 +99,9 @@ class RunLoop {
   std::vector<uint64_t> finished_threads_;  // joined by the loop as they end
   uint64_t next_thread_ = 0;
   int64_t earliest_release_ = INT64_MAX;  // a task we released becomes claimable then
-  std::map<std::string, ProcessRunner::RunId> runs_;     // task id -> agent process
   std::map<std::string, int64_t> agent_paused_until_;   // agent -> ms
+  std::set<std::string> stranded_;       // abandoned while holding our lease: give back
+  std::map<TaskOutcome, int> outcomes_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> done_{false};
   std::thread heartbeat_;

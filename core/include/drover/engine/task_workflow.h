@@ -6,74 +6,93 @@
 // way of a merge. A wait is not a sleeping thread: the task is released with a
 // not-before time (a durable timer) and whoever claims it next replays the
 // workflow to the same point.
+//
+// It sees the world only through ports (TaskStore, Workspace, AgentRunner,
+// Clock), so tests/engine runs every path of it with in-memory fakes.
 #ifndef DROVER_ENGINE_TASK_WORKFLOW_H
 #define DROVER_ENGINE_TASK_WORKFLOW_H
 
 #include <atomic>
-#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
 
-#include "drover/plugin_host/plugin_clients.h"
-#include "drover/process/process_runner.h"
-#include "drover/project.h"
+#include "drover/config/config.h"
+#include "drover/engine/workflow_context.h"
+#include "drover/model/task.h"
+#include "drover/model/worktree_key.h"
+#include "drover/ports/agent_runner.h"
+#include "drover/ports/clock.h"
+#include "drover/ports/task_store.h"
+#include "drover/ports/workspace.h"
 
 namespace drover {
 
+// What a workflow tells the run loop while it runs. Called from the
+// workflow's thread; implementations synchronise themselves.
+class TaskWorkflowEvents {
+ public:
+  virtual ~TaskWorkflowEvents() = default;
+  // A progress line about the task ("started ...", "completed ...").
+  virtual void report(const std::string& task_id, const std::string& message) = 0;
+  // The agent hit a usage limit: hold back its other tasks until then.
+  virtual void agent_paused(const std::string& agent, int64_t until_ms) = 0;
+  // The task is completed: its worker slot is free while the worktree is removed.
+  virtual void slot_free(const std::string& task_id) = 0;
+  // The task was given back, claimable again from until_ms.
+  virtual void released(const std::string& task_id, int64_t until_ms) = 0;
+};
+
 // Shared by every TaskWorkflow of one run.
-struct EngineShared {
-  Project* project = nullptr;
-  StorageClient* store = nullptr;
-  VcsClient* vcs = nullptr;
-  ProcessRunner* runner = nullptr;
+struct EngineContext {
+  const Config* config = nullptr;
+  TaskStore* store = nullptr;
+  Workspace* workspace = nullptr;
+  AgentRunner* agents = nullptr;
+  Clock* clock = nullptr;
+  TaskWorkflowEvents* events = nullptr;
   std::string executor;
   std::string target_branch;
-  std::atomic<bool> stopping{false};  // second Ctrl-C: agents are being terminated
-  std::mutex merge_mu;                // merges into the target are serialized
+  std::atomic<bool> stopping{false};     // second Ctrl-C: agents are being terminated
+  std::mutex merge_mu;                   // merges into the target are serialized
   std::set<std::string> awaiting_merge;  // tasks already reported as waiting (guarded by merge_mu)
-  // Progress lines ("t3 started ...") for the run's output.
-  std::function<void(const std::string& task_id, const std::string& message)> report;
-  // Called with the agent name and the time until which it is paused (quota).
-  std::function<void(const std::string& agent, int64_t until_ms)> pause_agent;
-  // Registers/unregisters the process run of a task, for `drover cancel`.
-  std::function<void(const std::string& task_id, ProcessRunner::RunId id)> run_started;
-  std::function<void(const std::string& task_id)> run_ended;
-  // Called once the task is completed: its agent slot is free for the next
-  // task while this one still removes its worktree.
-  std::function<void(const std::string& task_id)> slot_done;
-  // Called when a task is given back with a not-before time (retry backoff, quota, merge wait).
-  std::function<void(int64_t until_ms)> released_until;
 };
 
 // How a workflow execution ended for now.
 enum class TaskOutcome {
   kCompleted,  // merged and completed
-  kFailed,     // failed for good (after max attempts, or cancelled)
+  kFailed,     // failed for good (after max attempts, blocked, or cancelled)
   kYielded,    // released with a not-before time; someone will pick it up again
-  kAbandoned,  // stopped (signal) or lost its lease; left for resume
+  kAbandoned,  // stopped (signal), lost its lease, or the store failed; the task
+               // may still carry this executor's lease
 };
 
 class TaskWorkflow {
  public:
-  TaskWorkflow(EngineShared& shared, json task) : s_(shared), task_(std::move(task)) {}
+  TaskWorkflow(EngineContext& engine, Task task) : e_(engine), task_(std::move(task)) {}
   TaskOutcome run();
 
+  // The workflow id of a task's current generation: "task/<id>/<generation>".
+  static std::string workflow_id(const Task& task);
+
  private:
-  std::string id() const { return task_.value("id", ""); }
+  const std::string& id() const { return task_.id; }
   std::string agent_name() const;
   int max_attempts() const;
-  Result<json> run_agent(int attempt, const std::string& worktree, const std::string& previous_failure,
-                         const std::string& session_id);
-  Result<json> run_verify(const std::string& worktree, int attempt);
+  int64_t now() const { return e_.clock->now_ms(); }
+  Result<nlohmann::json> run_agent(int attempt, const std::string& worktree, const std::string& previous_failure,
+                                   const std::string& session_id);
+  Result<nlohmann::json> run_verify(const std::string& worktree, int attempt);
   std::string commit_message(int attempt) const;
-  void event(const std::string& kind, const std::string& message, const json& data = nullptr);
-  void update(const json& fields);
-  TaskOutcome release(int64_t not_before_ms, const std::string& reason);
+  void report(const std::string& message);
+  void event(const std::string& kind, const std::string& message, const nlohmann::json& data = nullptr);
+  void update(const TaskUpdate& fields);
+  TaskOutcome release(int64_t not_before_ms, WaitReason wait, const std::string& reason);
   TaskOutcome fail(const std::string& error);
+  bool cancelled_by_user();
 
-  EngineShared& s_;
-  json task_;
+  EngineContext& e_;
+  Task task_;
 };
 
 }  // namespace drover

@@ -11,22 +11,27 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "drover/plugin_host/plugin_clients.h"
+#include "drover/ports/clock.h"
+#include "drover/ports/task_store.h"
 #include "drover/status.h"
 
 namespace drover {
 
+using json = nlohmann::json;
+
+// The system clock's now, in Unix milliseconds.
 int64_t now_ms();
 
 class WorkflowContext {
  public:
   // Starts the workflow (or finds the existing one with this id) and loads
-  // its recorded steps.
-  static Result<WorkflowContext> start(const StorageClient& store, const std::string& id, const std::string& name,
-                                       const json& input, const std::string& executor);
+  // its recorded steps. clock: nullptr = the system clock.
+  static Result<WorkflowContext> start(TaskStore& store, const std::string& id, const std::string& name,
+                                       const json& input, const std::string& executor, Clock* clock = nullptr);
 
   const std::string& id() const { return id_; }
   bool created() const { return created_; }
@@ -46,12 +51,13 @@ class WorkflowContext {
   Status finish(const std::string& status, const json& output);
 
  private:
-  WorkflowContext(const StorageClient* store, std::string id) : store_(store), id_(std::move(id)) {}
-  const StorageClient* store_;
+  WorkflowContext(TaskStore* store, Clock* clock, std::string id) : store_(store), clock_(clock), id_(std::move(id)) {}
+  TaskStore* store_;
+  Clock* clock_;
   std::string id_;
   bool created_ = false;
   std::string loaded_status_;
-  std::vector<json> recorded_;  // steps in order
+  std::vector<StepRecord> recorded_;  // steps in order
   size_t next_ = 0;
 };
 

@@ -9,12 +9,9 @@
 #include <vector>
 
 #include "drover/plan/plan.h"
-#include "drover/plugin_host/plugin_clients.h"
+#include "drover/ports/task_store.h"
 
 namespace drover::plan {
-
-// How the importer reaches the store (StorageClient::call, or a fake in tests).
-using StoreCall = std::function<Result<json>(StorageClient::Op op, const char* op_name, const json& request)>;
 
 // The order tasks are created in, and the blocked-by edges that can only be
 // added once both ends exist.
@@ -43,7 +40,8 @@ struct ImportOutcome {
 };
 
 // Creates everything; the plan must have passed validate_plan().
-ImportOutcome import_plan(const Plan& plan, const StoreCall& store, int64_t now_ms);
+// The importer uses create_epic, create_task and add_dependency only.
+ImportOutcome import_plan(const Plan& plan, TaskStore& store, int64_t now_ms);
 
 }  // namespace drover::plan
 

@@ -1,0 +1,41 @@
+// ProcessAgentRunner: the AgentRunner port with real child processes. An
+// agent attempt goes through the agent plugin (run_agent_attempt); the verify
+// gate is the user's command. Both run in their own process group under the
+// ProcessRunner, and the runner remembers which task each run belongs to so
+// `drover cancel` can stop it.
+#ifndef DROVER_AGENT_PROCESS_AGENT_RUNNER_H
+#define DROVER_AGENT_PROCESS_AGENT_RUNNER_H
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "drover/plugin_host/plugin_clients.h"
+#include "drover/ports/agent_runner.h"
+#include "drover/process/process_runner.h"
+
+namespace drover {
+
+class ProcessAgentRunner final : public AgentRunner {
+ public:
+  // agents resolves an agent name from drover.yaml to its plugin instance.
+  using AgentLookup = std::function<Result<AgentClient*>(const std::string& name)>;
+  explicit ProcessAgentRunner(AgentLookup agents) : agents_(std::move(agents)) {}
+
+  Result<AgentAttemptResult> run_agent(const std::string& agent_name, const AgentAttemptRequest& request) override;
+  VerifyResult run_verify(const VerifyRequest& request) override;
+  void cancel(const std::string& task_id) override;
+  std::vector<std::string> running_tasks() override;
+  void terminate_all() override;
+
+ private:
+  AgentLookup agents_;
+  ProcessRunner runner_;
+  std::mutex mu_;
+  std::map<std::string, ProcessRunner::RunId> runs_;  // task id -> its agent's run
+};
+
+}  // namespace drover
+
+#endif

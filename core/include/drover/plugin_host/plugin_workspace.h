@@ -1,0 +1,35 @@
+// PluginWorkspace: the Workspace port over a VCS plugin. The only place in
+// the host that builds VCS requests and reads VCS responses.
+#ifndef DROVER_PLUGIN_HOST_PLUGIN_WORKSPACE_H
+#define DROVER_PLUGIN_HOST_PLUGIN_WORKSPACE_H
+
+#include <memory>
+
+#include "drover/plugin_host/plugin_clients.h"
+#include "drover/ports/workspace.h"
+
+namespace drover {
+
+class PluginWorkspace final : public Workspace {
+ public:
+  explicit PluginWorkspace(std::unique_ptr<VcsClient> client) : client_(std::move(client)) {}
+  // Opens the plugin instance (see VcsClient::open) and adapts it.
+  static Result<std::unique_ptr<PluginWorkspace>> open(const LoadedPlugin& plugin, const std::string& config_yaml,
+                                                 const nlohmann::json& context);
+  const PluginInfo& info() const { return client_->info(); }
+
+  Result<RepoInfo> repo_info() override;
+  Result<PreparedWorktree> prepare(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<CommitResult> commit(const WorktreeKey& key, const CommitRequest& request) override;
+  Result<MergeResult> merge(const WorktreeKey& key, const std::string& target_branch, const std::string& message) override;
+  Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) override;
+  Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) override;
+  Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) override;
+
+ private:
+  std::unique_ptr<VcsClient> client_;
+};
+
+}  // namespace drover
+
+#endif

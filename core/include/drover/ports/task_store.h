@@ -1,0 +1,184 @@
+// TaskStore: what the engine and the CLI need from a storage backend, typed.
+// The plugin host adapts a storage plugin to it (plugin_task_store.h); the
+// engine's unit tests use an in-memory fake. Every operation is atomic in the
+// backend; the rules (which status a task gets, who may complete what) are
+// the storage plugin's, documented in plugin-api's storage.h.
+#ifndef DROVER_PORTS_TASK_STORE_H
+#define DROVER_PORTS_TASK_STORE_H
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drover/model/task.h"
+#include "drover/status.h"
+
+namespace drover {
+
+struct TaskFilter {
+  std::optional<std::string> epic;
+  std::vector<TaskStatus> statuses;  // empty = any
+  std::vector<std::string> ids;      // empty = any
+};
+
+struct NewTask {
+  std::string title;
+  std::string description;
+  std::optional<std::string> epic, parent, agent;
+  std::optional<int> priority, max_attempts;
+  std::optional<int64_t> timeout_ms;
+  std::vector<std::string> blocked_by;
+};
+
+// The fields update_task may set; unset ones are left as they are.
+struct TaskUpdate {
+  std::optional<int> attempts;
+  std::optional<std::string> last_error, result_summary, session_id, merge_commit, status_reason;
+  std::optional<int64_t> tokens_in, tokens_out;
+  std::optional<double> cost_usd;
+};
+
+struct ClaimRequest {
+  std::string executor;
+  int64_t lease_ms = 0;
+  int64_t now_ms = 0;
+  std::optional<std::string> epic;
+  std::vector<std::string> exclude_agents;
+  std::string default_agent;
+};
+
+struct ReleaseRequest {
+  std::string id;
+  std::string executor;
+  int64_t now_ms = 0;
+  int64_t not_before_ms = 0;
+  WaitReason wait;            // why it waits (kind kNone: it does not)
+  std::string status_reason;  // what `status` shows meanwhile
+};
+
+struct CompleteRequest {
+  std::string id;
+  std::string executor;
+  int64_t now_ms = 0;
+  std::string merge_commit;  // "" = none (no changes)
+  std::string result_summary;
+};
+
+struct Completion {
+  Task task;
+  std::vector<std::string> unblocked;  // dependents now ready
+};
+
+struct FailRequest {
+  std::string id;
+  std::string executor;
+  int64_t now_ms = 0;
+  std::string error;
+};
+
+struct Failure {
+  Task task;
+  std::vector<std::string> blocked;  // dependents now blocked
+};
+
+enum class ResetMode { kRetry, kReset, kCancel };
+std::string_view to_string(ResetMode mode);
+
+struct ResetOutcome {
+  Task task;
+  std::vector<std::string> changed;
+};
+
+struct NewEvent {
+  std::optional<std::string> task_id;
+  std::string kind;
+  std::string message;
+  nlohmann::json data;  // null = none
+  int64_t now_ms = 0;
+};
+
+struct EventFilter {
+  std::optional<std::string> task_id;
+  std::optional<int64_t> after_id;
+  std::optional<int> limit;
+};
+
+struct StoreSummary {
+  std::map<std::string, int> counts;  // status -> number of tasks
+  int total = 0;
+  double cost_usd = 0;
+  int64_t tokens_in = 0, tokens_out = 0;
+  int count(TaskStatus s) const {
+    auto it = counts.find(std::string(to_string(s)));
+    return it == counts.end() ? 0 : it->second;
+  }
+};
+
+struct StoreDescription {
+  std::string backend;
+  int64_t schema_version = 0;
+  std::string location;
+};
+
+// Durable workflows (workflow_context.h). Step outcomes are any JSON: they are
+// replayed to the code that recorded them.
+struct WorkflowRecord {
+  std::string id;
+  std::string status;  // "running" | "succeeded" | "failed" | "cancelled"
+  bool created = false;
+};
+
+struct StepRecord {
+  int64_t step = 0;
+  std::string name;
+  nlohmann::json outcome;            // null when the step failed
+  std::optional<std::string> error;  // the failed step's message
+  bool recorded = true;              // false: someone else recorded this step first
+};
+
+class TaskStore {
+ public:
+  virtual ~TaskStore() = default;
+
+  virtual Result<StoreDescription> describe() = 0;
+
+  virtual Result<Epic> create_epic(const std::string& title, const std::string& description, int64_t now_ms) = 0;
+  virtual Result<std::vector<Epic>> list_epics() = 0;
+
+  virtual Result<Task> create_task(const NewTask& task, int64_t now_ms) = 0;
+  virtual Result<Task> get_task(const std::string& id) = 0;
+  virtual Result<std::vector<Task>> list_tasks(const TaskFilter& filter) = 0;
+  virtual Result<Task> add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) = 0;
+  virtual Result<Task> update_task(const std::string& id, const TaskUpdate& fields, int64_t now_ms) = 0;
+
+  // nullopt: nothing claimable now.
+  virtual Result<std::optional<Task>> claim_task(const ClaimRequest& request) = 0;
+  virtual Result<int> renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) = 0;
+  virtual Result<Task> release_task(const ReleaseRequest& request) = 0;
+  // Releases the lease of another (dead) executor on this machine.
+  virtual Result<Task> take_back(const std::string& id, const std::string& dead_executor, int64_t now_ms) = 0;
+  virtual Result<Completion> complete_task(const CompleteRequest& request) = 0;
+  virtual Result<Failure> fail_task(const FailRequest& request) = 0;
+  virtual Result<ResetOutcome> reset_task(const std::string& id, ResetMode mode, int64_t now_ms) = 0;
+
+  virtual Result<WorkflowRecord> start_workflow(const std::string& id, const std::string& name,
+                                                const nlohmann::json& input, const std::string& executor,
+                                                int64_t now_ms) = 0;
+  // The workflow's status and its recorded steps in step order.
+  virtual Result<std::pair<WorkflowRecord, std::vector<StepRecord>>> get_workflow(const std::string& id) = 0;
+  virtual Status finish_workflow(const std::string& id, const std::string& status, const nlohmann::json& output,
+                                 int64_t now_ms) = 0;
+  virtual Result<StepRecord> record_step(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) = 0;
+
+  virtual Status append_event(const NewEvent& event) = 0;
+  virtual Result<std::vector<TaskEvent>> list_events(const EventFilter& filter) = 0;
+
+  virtual Result<StoreSummary> summary(const std::optional<std::string>& epic) = 0;
+};
+
+}  // namespace drover
+
+#endif

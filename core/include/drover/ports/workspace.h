@@ -1,0 +1,100 @@
+// Workspace: the version-control operations the engine and the CLI need,
+// typed. The plugin host adapts a VCS plugin to it (plugin_workspace.h); the
+// engine's unit tests use a scriptable fake. Worktrees are named by
+// WorktreeKey (a task and its round); the key's text form exists only at the
+// plugin edge.
+#ifndef DROVER_PORTS_WORKSPACE_H
+#define DROVER_PORTS_WORKSPACE_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drover/model/worktree_key.h"
+#include "drover/status.h"
+
+namespace drover {
+
+struct RepoInfo {
+  std::string root;
+  std::optional<std::string> head_branch;  // nullopt when HEAD is detached
+  std::string head_commit;
+};
+
+struct PreparedWorktree {
+  std::string path;
+  std::string branch;
+  std::string base_commit;
+  bool created = false;
+};
+
+struct CommitRequest {
+  std::string message;
+  std::string author_name, author_email;  // "" = the repository's default
+};
+
+struct CommitResult {
+  std::optional<std::string> commit;  // nullopt: nothing to commit
+  bool changed = false;
+  int files = 0;
+};
+
+enum class MergeKind {
+  kMerged,
+  kAlreadyMerged,
+  kConflict,      // paths: the conflicting files; nothing was changed
+  kLocalChanges,  // paths: the user's uncommitted files in the way; try again later
+  kNothingToMerge,
+};
+// "merged", "already_merged", ... as the VCS ABI and recorded steps spell them.
+std::string_view to_string(MergeKind kind);
+std::optional<MergeKind> parse_merge_kind(std::string_view text);
+
+struct MergeResult {
+  MergeKind kind = MergeKind::kMerged;
+  std::optional<std::string> commit;  // the target's new tip, or the existing merge
+  std::vector<std::string> paths;
+};
+
+struct Removal {
+  bool removed = false;
+  std::vector<std::string> discarded;  // with force: what was thrown away
+};
+
+struct WorktreeInfo {
+  std::string name;                 // the plugin's name for it
+  std::optional<WorktreeKey> key;   // nullopt: not a name Drover formats
+  std::string path;                 // "" when only the branch is left
+  std::string branch;
+  std::string head;
+  bool merged = false;
+  bool dirty = false;
+  int64_t size_bytes = 0;
+};
+
+struct DiffSummary {
+  int files = 0, insertions = 0, deletions = 0;
+  std::vector<std::string> paths;
+};
+
+class Workspace {
+ public:
+  virtual ~Workspace() = default;
+
+  virtual Result<RepoInfo> repo_info() = 0;
+  // Creates the key's worktree from the target's tip, or reuses it.
+  virtual Result<PreparedWorktree> prepare(const WorktreeKey& key, const std::string& target_branch) = 0;
+  virtual Result<CommitResult> commit(const WorktreeKey& key, const CommitRequest& request) = 0;
+  virtual Result<MergeResult> merge(const WorktreeKey& key, const std::string& target_branch,
+                                    const std::string& message) = 0;
+  // Never removes unmerged or uncommitted work unless force.
+  virtual Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) = 0;
+  virtual Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) = 0;
+  virtual Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) = 0;
+};
+
+}  // namespace drover
+
+#endif

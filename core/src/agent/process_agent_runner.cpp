@@ -1,0 +1,63 @@
+#include "drover/agent/process_agent_runner.h"
+
+#include <deque>
+
+namespace drover {
+
+Result<AgentAttemptResult> ProcessAgentRunner::run_agent(const std::string& agent_name,
+                                                         const AgentAttemptRequest& request) {
+  auto agent = agents_(agent_name);
+  if (!agent.ok()) return agent.status();
+  auto result = run_agent_attempt(agent.value()->vtable(), agent.value()->handle(), request, runner_,
+                                  [&](ProcessRunner::RunId id) {
+                                    std::lock_guard<std::mutex> lock(mu_);
+                                    runs_[request.task_id] = id;
+                                  });
+  std::lock_guard<std::mutex> lock(mu_);
+  runs_.erase(request.task_id);
+  return result;
+}
+
+VerifyResult ProcessAgentRunner::run_verify(const VerifyRequest& request) {
+  ProcessSpec spec;
+  spec.argv = request.argv;
+  spec.env = build_child_environment(default_environment_allow_list(), {});
+  spec.cwd = request.worktree;
+  spec.timeout = request.timeout;
+  spec.log_path = request.log_file;
+  std::deque<std::string> tail;
+  std::mutex mu;
+  auto r = runner_.run(spec, [&](int, std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    tail.emplace_back(line.substr(0, 2000));
+    if (tail.size() > 60) tail.pop_front();
+  });
+  VerifyResult out;
+  if (!r.ok()) {
+    out.why = "error";
+    out.output = r.status().message();
+    return out;
+  }
+  for (const auto& l : tail) out.output += l + "\n";
+  const ProcessResult& p = r.value();
+  out.passed = p.exit_code && *p.exit_code == 0;
+  out.interrupted = p.cancelled;
+  out.why = p.timed_out ? "timed out" : p.exit_code ? "exit code " + std::to_string(*p.exit_code) : "killed by a signal";
+  return out;
+}
+
+void ProcessAgentRunner::cancel(const std::string& task_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = runs_.find(task_id); it != runs_.end()) runner_.cancel(it->second);
+}
+
+std::vector<std::string> ProcessAgentRunner::running_tasks() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [task, id] : runs_) out.push_back(task);
+  return out;
+}
+
+void ProcessAgentRunner::terminate_all() { runner_.terminate_all(); }
+
+}  // namespace drover

@@ -1,0 +1,260 @@
+#include "drover/plugin_host/plugin_task_store.h"
+
+#include <algorithm>
+
+namespace drover {
+namespace {
+
+using json = nlohmann::json;
+using Storage = drover_storage_vtable_v1;
+
+// A response of the wrong shape is the plugin's bug, reported as an error
+// rather than thrown through the engine.
+template <class T, class F>
+Result<T> map(Result<json> r, F&& convert) {
+  if (!r.ok()) return r.status();
+  try {
+    return convert(r.value());
+  } catch (const json::exception& e) {
+    return Status::Error(std::string("the storage plugin returned a response of the wrong shape: ") + e.what());
+  }
+}
+
+Task as_task(const json& j) { return task_from_json(j); }
+
+std::vector<std::string> ids(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return out;
+  for (const auto& v : j[key])
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+template <class T>
+void put(json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+StepRecord step_from_json(const json& j) {
+  StepRecord s;
+  s.step = j.value("step", int64_t{0});
+  s.name = j.value("name", "");
+  if (j.contains("error") && j["error"].is_string()) s.error = j["error"].get<std::string>();
+  if (j.contains("outcome")) s.outcome = j["outcome"];
+  s.recorded = j.value("recorded", true);
+  return s;
+}
+
+WorkflowRecord workflow_from_json(const json& j) {
+  return WorkflowRecord{j.value("id", ""), j.value("status", "running"), j.value("created", false)};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PluginTaskStore>> PluginTaskStore::open(const LoadedPlugin& plugin, const std::string& config_yaml,
+                                                   const nlohmann::json& context) {
+  auto client = StorageClient::open(plugin, config_yaml, context);
+  if (!client.ok()) return client.status();
+  return std::make_unique<PluginTaskStore>(std::move(client.value()));
+}
+
+Result<StoreDescription> PluginTaskStore::describe() {
+  return map<StoreDescription>(client_->call(&Storage::describe, "describe", json::object()), [](const json& j) {
+    return StoreDescription{j.value("backend", ""), j.value("schema_version", int64_t{0}), j.value("location", "")};
+  });
+}
+
+Result<Epic> PluginTaskStore::create_epic(const std::string& title, const std::string& description, int64_t now_ms) {
+  return map<Epic>(client_->call(&Storage::create_epic, "create_epic",
+                                 json{{"title", title}, {"description", description}, {"now_ms", now_ms}}),
+                   epic_from_json);
+}
+
+Result<std::vector<Epic>> PluginTaskStore::list_epics() {
+  return map<std::vector<Epic>>(client_->call(&Storage::list_epics, "list_epics", json::object()), [](const json& j) {
+    std::vector<Epic> out;
+    for (const auto& e : j) out.push_back(epic_from_json(e));
+    return out;
+  });
+}
+
+Result<Task> PluginTaskStore::create_task(const NewTask& t, int64_t now_ms) {
+  json req{{"title", t.title}, {"description", t.description}, {"now_ms", now_ms}};
+  put(req, "epic", t.epic);
+  put(req, "parent", t.parent);
+  put(req, "agent", t.agent);
+  put(req, "priority", t.priority);
+  put(req, "max_attempts", t.max_attempts);
+  put(req, "timeout_ms", t.timeout_ms);
+  if (!t.blocked_by.empty()) req["blocked_by"] = t.blocked_by;
+  return map<Task>(client_->call(&Storage::create_task, "create_task", req), as_task);
+}
+
+Result<Task> PluginTaskStore::get_task(const std::string& id) {
+  return map<Task>(client_->call(&Storage::get_task, "get_task", json{{"id", id}}), as_task);
+}
+
+Result<std::vector<Task>> PluginTaskStore::list_tasks(const TaskFilter& filter) {
+  json req = json::object();
+  put(req, "epic", filter.epic);
+  if (!filter.statuses.empty()) {
+    json s = json::array();
+    for (TaskStatus st : filter.statuses) s.push_back(to_string(st));
+    req["status"] = s;
+  }
+  if (!filter.ids.empty()) req["ids"] = filter.ids;
+  return map<std::vector<Task>>(client_->call(&Storage::list_tasks, "list_tasks", req), [](const json& j) {
+    std::vector<Task> out;
+    for (const auto& t : j) out.push_back(task_from_json(t));
+    return out;
+  });
+}
+
+Result<Task> PluginTaskStore::add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {
+  return map<Task>(client_->call(&Storage::add_dependency, "add_dependency",
+                                json{{"task", task}, {"blocker", blocker}, {"now_ms", now_ms}}),
+                   as_task);
+}
+
+Result<Task> PluginTaskStore::update_task(const std::string& id, const TaskUpdate& u, int64_t now_ms) {
+  json fields = json::object();
+  put(fields, "attempts", u.attempts);
+  put(fields, "last_error", u.last_error);
+  put(fields, "result_summary", u.result_summary);
+  put(fields, "session_id", u.session_id);
+  put(fields, "merge_commit", u.merge_commit);
+  put(fields, "status_reason", u.status_reason);
+  put(fields, "tokens_in", u.tokens_in);
+  put(fields, "tokens_out", u.tokens_out);
+  put(fields, "cost_usd", u.cost_usd);
+  return map<Task>(client_->call(&Storage::update_task, "update_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}),
+                   as_task);
+}
+
+Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
+  json req{{"executor", c.executor},
+           {"lease_ms", c.lease_ms},
+           {"now_ms", c.now_ms},
+           {"default_agent", c.default_agent},
+           {"exclude_agents", c.exclude_agents}};
+  put(req, "epic", c.epic);
+  return map<std::optional<Task>>(client_->call(&Storage::claim_task, "claim_task", req),
+                                  [](const json& j) -> std::optional<Task> {
+                                    if (j.is_null()) return std::nullopt;
+                                    return task_from_json(j);
+                                  });
+}
+
+Result<int> PluginTaskStore::renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) {
+  return map<int>(client_->call(&Storage::renew_leases, "renew_leases",
+                               json{{"executor", executor}, {"lease_ms", lease_ms}, {"now_ms", now_ms}}),
+                  [](const json& j) { return j.value("renewed", 0); });
+}
+
+Result<Task> PluginTaskStore::release_task(const ReleaseRequest& r) {
+  json req{{"id", r.id}, {"executor", r.executor}, {"now_ms", r.now_ms}, {"not_before_ms", r.not_before_ms}};
+  if (r.wait.active())
+    req["wait"] = json{{"kind", to_string(r.wait.kind)}, {"agent", r.wait.agent}, {"detail", r.wait.detail},
+                       {"paths", r.wait.paths}};
+  if (!r.status_reason.empty()) req["status_reason"] = r.status_reason;
+  return map<Task>(client_->call(&Storage::release_task, "release_task", req), as_task);
+}
+
+Result<Task> PluginTaskStore::take_back(const std::string& id, const std::string& dead_executor, int64_t now_ms) {
+  return map<Task>(client_->call(&Storage::release_task, "release_task",
+                                json{{"id", id}, {"executor", dead_executor}, {"now_ms", now_ms}}),
+                   as_task);
+}
+
+Result<Completion> PluginTaskStore::complete_task(const CompleteRequest& c) {
+  json req{{"id", c.id}, {"executor", c.executor}, {"now_ms", c.now_ms}, {"result_summary", c.result_summary}};
+  if (!c.merge_commit.empty()) req["merge_commit"] = c.merge_commit;
+  return map<Completion>(client_->call(&Storage::complete_task, "complete_task", req), [](const json& j) {
+    return Completion{task_from_json(j.value("task", json::object())), ids(j, "unblocked")};
+  });
+}
+
+Result<Failure> PluginTaskStore::fail_task(const FailRequest& f) {
+  return map<Failure>(client_->call(&Storage::fail_task, "fail_task",
+                                   json{{"id", f.id}, {"executor", f.executor}, {"now_ms", f.now_ms}, {"error", f.error}}),
+                      [](const json& j) { return Failure{task_from_json(j.value("task", json::object())), ids(j, "blocked")}; });
+}
+
+Result<ResetOutcome> PluginTaskStore::reset_task(const std::string& id, ResetMode mode, int64_t now_ms) {
+  return map<ResetOutcome>(
+      client_->call(&Storage::reset_task, "reset_task", json{{"id", id}, {"now_ms", now_ms}, {"mode", to_string(mode)}}),
+      [](const json& j) { return ResetOutcome{task_from_json(j.value("task", json::object())), ids(j, "changed")}; });
+}
+
+Result<WorkflowRecord> PluginTaskStore::start_workflow(const std::string& id, const std::string& name, const json& input,
+                                                       const std::string& executor, int64_t now_ms) {
+  return map<WorkflowRecord>(
+      client_->call(&Storage::start_workflow, "start_workflow",
+                   json{{"id", id}, {"name", name}, {"input", input}, {"executor", executor}, {"now_ms", now_ms}}),
+      workflow_from_json);
+}
+
+Result<std::pair<WorkflowRecord, std::vector<StepRecord>>> PluginTaskStore::get_workflow(const std::string& id) {
+  return map<std::pair<WorkflowRecord, std::vector<StepRecord>>>(
+      client_->call(&Storage::get_workflow, "get_workflow", json{{"id", id}}), [](const json& j) {
+        std::vector<StepRecord> steps;
+        if (j.contains("steps") && j["steps"].is_array())
+          for (const auto& s : j["steps"]) steps.push_back(step_from_json(s));
+        std::sort(steps.begin(), steps.end(), [](const StepRecord& a, const StepRecord& b) { return a.step < b.step; });
+        return std::make_pair(workflow_from_json(j), std::move(steps));
+      });
+}
+
+Status PluginTaskStore::finish_workflow(const std::string& id, const std::string& status, const json& output,
+                                        int64_t now_ms) {
+  auto r = client_->call(&Storage::finish_workflow, "finish_workflow",
+                        json{{"id", id}, {"status", status}, {"output", output}, {"now_ms", now_ms}});
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<StepRecord> PluginTaskStore::record_step(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) {
+  json req{{"workflow_id", workflow_id}, {"step", step.step}, {"name", step.name}, {"now_ms", now_ms}};
+  if (step.error) {
+    req["error"] = *step.error;
+  } else {
+    req["outcome"] = step.outcome;
+  }
+  return map<StepRecord>(client_->call(&Storage::record_step, "record_step", req), step_from_json);
+}
+
+Status PluginTaskStore::append_event(const NewEvent& e) {
+  json req{{"kind", e.kind}, {"message", e.message}, {"data", e.data}, {"now_ms", e.now_ms}};
+  put(req, "task_id", e.task_id);
+  auto r = client_->call(&Storage::append_event, "append_event", req);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::vector<TaskEvent>> PluginTaskStore::list_events(const EventFilter& f) {
+  json req = json::object();
+  put(req, "task_id", f.task_id);
+  put(req, "after_id", f.after_id);
+  put(req, "limit", f.limit);
+  return map<std::vector<TaskEvent>>(client_->call(&Storage::list_events, "list_events", req), [](const json& j) {
+    std::vector<TaskEvent> out;
+    for (const auto& e : j) out.push_back(event_from_json(e));
+    return out;
+  });
+}
+
+Result<StoreSummary> PluginTaskStore::summary(const std::optional<std::string>& epic) {
+  json req = json::object();
+  put(req, "epic", epic);
+  return map<StoreSummary>(client_->call(&Storage::summary, "summary", req), [](const json& j) {
+    StoreSummary s;
+    if (j.contains("counts") && j["counts"].is_object())
+      for (const auto& [k, v] : j["counts"].items())
+        if (v.is_number()) s.counts[k] = v.get<int>();
+    s.total = j.value("total", 0);
+    s.cost_usd = j.value("cost_usd", 0.0);
+    s.tokens_in = j.value("tokens_in", int64_t{0});
+    s.tokens_out = j.value("tokens_out", int64_t{0});
+    return s;
+  });
+}
+
+}  // namespace drover

@@ -1,0 +1,110 @@
+#include "drover/plugin_host/plugin_workspace.h"
+
+namespace drover {
+namespace {
+
+using json = nlohmann::json;
+using Vcs = drover_vcs_vtable_v1;
+
+template <class T, class F>
+Result<T> map(Result<json> r, F&& convert) {
+  if (!r.ok()) return r.status();
+  try {
+    return convert(r.value());
+  } catch (const json::exception& e) {
+    return Status::Error(std::string("the VCS plugin returned a response of the wrong shape: ") + e.what());
+  }
+}
+
+std::optional<std::string> optional_string(const json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
+  return j[key].get<std::string>();
+}
+
+std::vector<std::string> strings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.contains(key) || !j[key].is_array()) return out;
+  for (const auto& v : j[key]) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PluginWorkspace>> PluginWorkspace::open(const LoadedPlugin& plugin, const std::string& config_yaml,
+                                                   const nlohmann::json& context) {
+  auto client = VcsClient::open(plugin, config_yaml, context);
+  if (!client.ok()) return client.status();
+  return std::make_unique<PluginWorkspace>(std::move(client.value()));
+}
+
+Result<RepoInfo> PluginWorkspace::repo_info() {
+  return map<RepoInfo>(client_->call(&Vcs::repo_info, "repo_info", json::object()), [](const json& j) {
+    return RepoInfo{j.value("root", ""), optional_string(j, "head_branch"), j.value("head_commit", "")};
+  });
+}
+
+Result<PreparedWorktree> PluginWorkspace::prepare(const WorktreeKey& key, const std::string& target_branch) {
+  return map<PreparedWorktree>(
+      client_->call(&Vcs::prepare_worktree, "prepare_worktree", json{{"task_id", key.str()}, {"target_branch", target_branch}}),
+      [](const json& j) {
+        return PreparedWorktree{j.value("path", ""), j.value("branch", ""), j.value("base_commit", ""), j.value("created", false)};
+      });
+}
+
+Result<CommitResult> PluginWorkspace::commit(const WorktreeKey& key, const CommitRequest& c) {
+  json req{{"task_id", key.str()}, {"message", c.message}};
+  if (!c.author_name.empty()) req["author_name"] = c.author_name;
+  if (!c.author_email.empty()) req["author_email"] = c.author_email;
+  return map<CommitResult>(client_->call(&Vcs::commit, "commit", req), [](const json& j) {
+    return CommitResult{optional_string(j, "commit"), j.value("changed", false), j.value("files", 0)};
+  });
+}
+
+Result<MergeResult> PluginWorkspace::merge(const WorktreeKey& key, const std::string& target_branch,
+                                           const std::string& message) {
+  auto r = client_->call(&Vcs::merge, "merge",
+                        json{{"task_id", key.str()}, {"target_branch", target_branch}, {"message", message}});
+  return map<MergeResult>(std::move(r), [](const json& j) -> Result<MergeResult> {
+    const std::string text = j.value("result", "");
+    auto kind = parse_merge_kind(text);
+    if (!kind) return Status::Error("the VCS plugin's merge returned an unknown result \"" + text + "\"");
+    return MergeResult{*kind, optional_string(j, "commit"), strings(j, "paths")};
+  });
+}
+
+Result<Removal> PluginWorkspace::remove(const std::string& name, const std::string& target_branch, bool force) {
+  json req{{"task_id", name}, {"target_branch", target_branch}};
+  if (force) req["force"] = true;
+  return map<Removal>(client_->call(&Vcs::remove_worktree, "remove_worktree", req),
+                      [](const json& j) { return Removal{j.value("removed", false), strings(j, "discarded")}; });
+}
+
+Result<std::vector<WorktreeInfo>> PluginWorkspace::list(const std::string& target_branch) {
+  return map<std::vector<WorktreeInfo>>(
+      client_->call(&Vcs::list_worktrees, "list_worktrees", json{{"target_branch", target_branch}}), [](const json& j) {
+        std::vector<WorktreeInfo> out;
+        for (const auto& w : j) {
+          WorktreeInfo i;
+          i.name = w.value("task_id", "");
+          i.key = WorktreeKey::parse(i.name);
+          i.path = w.value("path", "");
+          i.branch = w.value("branch", "");
+          i.head = w.value("head", "");
+          i.merged = w.value("merged", false);
+          i.dirty = w.value("dirty", false);
+          i.size_bytes = w.value("size_bytes", int64_t{0});
+          out.push_back(std::move(i));
+        }
+        return out;
+      });
+}
+
+Result<DiffSummary> PluginWorkspace::diff_summary(const WorktreeKey& key, const std::string& target_branch) {
+  return map<DiffSummary>(
+      client_->call(&Vcs::diff_summary, "diff_summary", json{{"task_id", key.str()}, {"target_branch", target_branch}}),
+      [](const json& j) {
+        return DiffSummary{j.value("files", 0), j.value("insertions", 0), j.value("deletions", 0), strings(j, "paths")};
+      });
+}
+
+}  // namespace drover

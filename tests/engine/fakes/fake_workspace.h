@@ -1,0 +1,57 @@
+// FakeWorkspace: the Workspace port in memory. Each worktree key gets a
+// branch; merging appends it to the target's history. A test scripts what
+// goes wrong: merge conflicts, the user's checkout in the way, a failing
+// prepare, an agent that changed nothing; and counts every side effect.
+#ifndef DROVER_TESTS_ENGINE_FAKES_FAKE_WORKSPACE_H
+#define DROVER_TESTS_ENGINE_FAKES_FAKE_WORKSPACE_H
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "drover/ports/workspace.h"
+
+namespace drover::testing {
+
+class FakeWorkspace final : public Workspace {
+ public:
+  // Scripts, keyed by the worktree key's text ("t1", "t1-r2").
+  std::map<std::string, int> conflicts;      // this many merges of the key conflict
+  std::map<std::string, int> local_changes;  // this many merges find the checkout in the way
+  std::set<std::string> no_changes;          // commit finds nothing to commit
+  std::set<std::string> prepare_fails;       // prepare fails for good
+  // Called before each operation with its name and key; may throw Crash.
+  std::function<void(const std::string& op, const std::string& key)> before;
+
+  // What happened.
+  int count(const std::string& op, const std::string& key) const;
+  std::vector<std::string> target_history() const;  // keys merged, in order
+  bool exists(const std::string& key) const;
+
+  Result<RepoInfo> repo_info() override;
+  Result<PreparedWorktree> prepare(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<CommitResult> commit(const WorktreeKey& key, const CommitRequest& request) override;
+  Result<MergeResult> merge(const WorktreeKey& key, const std::string& target_branch, const std::string& message) override;
+  Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) override;
+  Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) override;
+  Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) override;
+
+ private:
+  struct Tree {
+    bool committed = false;
+    bool merged = false;
+  };
+  void note(const std::string& op, const std::string& key);
+
+  mutable std::mutex mu_;
+  std::map<std::string, Tree> trees_;
+  std::vector<std::string> history_;
+  std::map<std::pair<std::string, std::string>, int> counts_;
+};
+
+}  // namespace drover::testing
+
+#endif

@@ -1,0 +1,101 @@
+#include "scripted_agent_runner.h"
+
+#include <chrono>
+
+namespace drover::testing {
+
+void ScriptedAgentRunner::script(const std::string& task_id, std::vector<ScriptedAttempt> attempts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& a : attempts) scripts_[task_id].push_back(std::move(a));
+}
+
+void ScriptedAgentRunner::script_verify(const std::string& task_id, std::vector<bool> passes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (bool p : passes) verifies_[task_id].push_back(p);
+}
+
+int ScriptedAgentRunner::runs(const std::string& task_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = requests_.find(task_id);
+  return it == requests_.end() ? 0 : static_cast<int>(it->second.size());
+}
+
+std::vector<AgentAttemptRequest> ScriptedAgentRunner::requests(const std::string& task_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = requests_.find(task_id);
+  return it == requests_.end() ? std::vector<AgentAttemptRequest>{} : it->second;
+}
+
+bool ScriptedAgentRunner::wait_running(const std::string& task_id) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return running_.count(task_id) > 0; });
+}
+
+Result<AgentAttemptResult> ScriptedAgentRunner::run_agent(const std::string&, const AgentAttemptRequest& request) {
+  if (before) before(request);
+  ScriptedAttempt a;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    requests_[request.task_id].push_back(request);
+    auto& queue = scripts_[request.task_id];
+    if (!queue.empty()) {
+      a = queue.front();
+      queue.pop_front();
+    }
+    if (a.hold) {
+      running_.insert(request.task_id);
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return terminated_ || cancelled_.count(request.task_id) > 0; });
+      running_.erase(request.task_id);
+      cancelled_.erase(request.task_id);
+    }
+  }
+  AgentAttemptResult r;
+  r.log_file = request.log_file;
+  if (a.hold) {
+    r.outcome = AttemptOutcome::kCrashed;
+    r.reason = "stopped";
+    r.cancelled = true;
+    return r;
+  }
+  r.outcome = a.outcome;
+  r.reason = a.reason;
+  r.reset_at_ms = a.reset_at_ms;
+  r.session_id = a.session_id;
+  if (a.cost_usd > 0) r.cost_usd = a.cost_usd;
+  r.summary = a.outcome == AttemptOutcome::kSuccess ? "did " + request.task_id : "";
+  return r;
+}
+
+VerifyResult ScriptedAgentRunner::run_verify(const VerifyRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  VerifyResult v;
+  v.passed = true;
+  auto& queue = verifies_[request.task_id];
+  if (!queue.empty()) {
+    v.passed = queue.front();
+    queue.pop_front();
+  }
+  v.why = v.passed ? "exit code 0" : "exit code 1";
+  v.output = v.passed ? "ok\n" : "FAILED: test_x\n";
+  return v;
+}
+
+void ScriptedAgentRunner::cancel(const std::string& task_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running_.count(task_id)) cancelled_.insert(task_id);
+  cv_.notify_all();
+}
+
+std::vector<std::string> ScriptedAgentRunner::running_tasks() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {running_.begin(), running_.end()};
+}
+
+void ScriptedAgentRunner::terminate_all() {
+  std::lock_guard<std::mutex> lock(mu_);
+  terminated_ = true;
+  cv_.notify_all();
+}
+
+}  // namespace drover::testing

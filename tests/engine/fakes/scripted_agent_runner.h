@@ -1,0 +1,62 @@
+// ScriptedAgentRunner: the AgentRunner port without processes. Each task has
+// a queue of scripted attempts (an outcome, what the agent reports); when the
+// queue is empty an attempt succeeds. An attempt can also hold until it is
+// cancelled or terminated, as a long-running agent would.
+#ifndef DROVER_TESTS_ENGINE_FAKES_SCRIPTED_AGENT_RUNNER_H
+#define DROVER_TESTS_ENGINE_FAKES_SCRIPTED_AGENT_RUNNER_H
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "drover/ports/agent_runner.h"
+
+namespace drover::testing {
+
+struct ScriptedAttempt {
+  AttemptOutcome outcome = AttemptOutcome::kSuccess;
+  std::string reason;
+  std::optional<int64_t> reset_at_ms;
+  std::optional<std::string> session_id;
+  double cost_usd = 0;
+  bool hold = false;  // runs until cancel() or terminate_all()
+};
+
+class ScriptedAgentRunner final : public AgentRunner {
+ public:
+  void script(const std::string& task_id, std::vector<ScriptedAttempt> attempts);
+  // Verify results in order for a task (default: passed).
+  void script_verify(const std::string& task_id, std::vector<bool> passes);
+  // Called at the start of each attempt; may throw Crash.
+  std::function<void(const AgentAttemptRequest&)> before;
+
+  int runs(const std::string& task_id) const;
+  std::vector<AgentAttemptRequest> requests(const std::string& task_id) const;
+  // Blocks until the task's agent is running (holding), up to 5 s.
+  bool wait_running(const std::string& task_id);
+
+  Result<AgentAttemptResult> run_agent(const std::string& agent_name, const AgentAttemptRequest& request) override;
+  VerifyResult run_verify(const VerifyRequest& request) override;
+  void cancel(const std::string& task_id) override;
+  std::vector<std::string> running_tasks() override;
+  void terminate_all() override;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::deque<ScriptedAttempt>> scripts_;
+  std::map<std::string, std::deque<bool>> verifies_;
+  std::map<std::string, std::vector<AgentAttemptRequest>> requests_;
+  std::set<std::string> running_;
+  std::set<std::string> cancelled_;
+  bool terminated_ = false;
+};
+
+}  // namespace drover::testing
+
+#endif

@@ -1,0 +1,261 @@
+// TaskWorkflow against the fakes: every path of one task's workflow, and
+// replay after a crash at every step boundary.
+#include <gtest/gtest.h>
+
+#include "engine_fixture.h"
+
+namespace drover::testing {
+namespace {
+
+using TaskWorkflowTest = EngineTest;
+
+TEST_F(TaskWorkflowTest, RunsEachStepOnceAndCompletes) {
+  Task t = store.add("Write the parser");
+  Task dependent = store.add("Use the parser", {t.id});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+
+  EXPECT_EQ(store.task(t.id).status, TaskStatus::kCompleted);
+  EXPECT_EQ(store.task(t.id).merge_commit, "merge-t1");
+  EXPECT_EQ(store.task(dependent.id).status, TaskStatus::kReady);
+  EXPECT_EQ(agents.runs(t.id), 1);
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
+  EXPECT_FALSE(workspace.exists("t1")) << "the merged worktree is removed";
+  EXPECT_EQ(store.step_names(TaskWorkflow::workflow_id(store.task(t.id))),
+            (std::vector<std::string>{"worktree#1", "agent#1", "commit#1", "merge#1", "complete", "cleanup"}));
+  EXPECT_EQ(events.freed, std::vector<std::string>{"t1"});
+  EXPECT_EQ(events.count_lines("ready now: t2"), 1);
+}
+
+// A clean run records 6 steps (worktree, agent, commit, merge, complete,
+// cleanup); crash right after each one in turn, then resume as a new executor
+// once the dead one's lease expired.
+class CrashAfterCheckpoint : public EngineTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(CrashAfterCheckpoint, RepeatsNoFinishedStep) {
+  Task t = store.add("Task");
+  store.crash_after_steps = GetParam();
+  auto first = context("exec-dead");
+  EXPECT_THROW(claim_and_run(*first), Crash);
+  store.crash_after_steps = 0;
+  if (GetParam() < 5) {
+    EXPECT_EQ(store.task(t.id).status, TaskStatus::kRunning) << "a crash leaves the lease behind";
+    EXPECT_FALSE(claim("exec-new").has_value()) << "the lease still holds";
+    clock.advance(config.lease_duration.count() + 1);
+    auto second = context("exec-new");
+    auto task = claim("exec-new");
+    ASSERT_TRUE(task.has_value());
+    EXPECT_TRUE(task->reclaimed);
+    EXPECT_EQ(TaskWorkflow(*second, *task).run(), TaskOutcome::kCompleted);
+  }
+  // After "complete" the task is done: nothing is left to resume but the
+  // worktree, which the next run's sweep removes.
+  EXPECT_EQ(store.task(t.id).status, TaskStatus::kCompleted);
+  EXPECT_EQ(agents.runs(t.id), 1);
+  EXPECT_EQ(workspace.count("prepare", "t1"), 1);
+  EXPECT_EQ(workspace.count("commit", "t1"), 1);
+  EXPECT_EQ(workspace.count("merge", "t1"), 1);
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStep, CrashAfterCheckpoint, ::testing::Range(1, 7));
+
+TEST_F(TaskWorkflowTest, ACrashBetweenASideEffectAndItsCheckpointRepeatsOnlyThatStep) {
+  // Step 4 is merge#1: the merge happened, its record did not.
+  Task t = store.add("Task");
+  store.crash_before_step = 4;
+  auto first = context("exec-dead");
+  EXPECT_THROW(claim_and_run(*first), Crash);
+  clock.advance(config.lease_duration.count() + 1);
+  auto second = context("exec-new");
+  EXPECT_EQ(claim_and_run(*second), TaskOutcome::kCompleted);
+  EXPECT_EQ(agents.runs(t.id), 1) << "the agent's recorded run is not repeated";
+  EXPECT_EQ(workspace.count("merge", "t1"), 2) << "the unrecorded merge runs again";
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"}) << "and finds it already merged";
+  EXPECT_EQ(store.task(t.id).merge_commit, "merge-t1");
+}
+
+TEST_F(TaskWorkflowTest, AMergeConflictRedoesTheWorkInTheNextRound) {
+  Task t = store.add("Task");
+  workspace.conflicts["t1"] = 1;
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded) << "the conflict waits for its backoff";
+  Task waiting = store.task(t.id);
+  EXPECT_EQ(waiting.status, TaskStatus::kReady);
+  EXPECT_EQ(waiting.wait.kind, WaitKind::kBackoff);
+  EXPECT_NE(waiting.wait.detail.find("merge conflict in shared.txt"), std::string::npos) << waiting.wait.detail;
+
+  clock.advance(waiting.not_before_ms - clock.now_ms());
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(workspace.count("prepare", "t1-r2"), 1) << "round 2 starts from a fresh worktree";
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1-r2"});
+  EXPECT_TRUE(workspace.exists("t1")) << "the conflicting round holds unmerged work: kept";
+  EXPECT_FALSE(workspace.exists("t1-r2"));
+  auto requests = agents.requests(t.id);
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_NE(requests[1].prompt.find("conflicted with work merged meanwhile"), std::string::npos);
+  EXPECT_EQ(store.task(t.id).attempts, 2);
+}
+
+TEST_F(TaskWorkflowTest, AQuotaPauseUsesNoAttemptAndNamesTheAgent) {
+  Task t = store.add("Task", {}, std::string("claude"));
+  const int64_t reset = clock.now_ms() + 3'600'000;
+  agents.script(t.id, {ScriptedAttempt{AttemptOutcome::kQuota, "usage limit reached", reset}});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+  Task paused = store.task(t.id);
+  EXPECT_EQ(paused.wait.kind, WaitKind::kQuota);
+  EXPECT_EQ(paused.wait.agent, "claude");
+  EXPECT_EQ(paused.wait.detail, "usage limit reached");
+  EXPECT_EQ(paused.not_before_ms, reset);
+  ASSERT_EQ(events.pauses.size(), 1u);
+  EXPECT_EQ(events.pauses[0], std::make_pair(std::string("claude"), reset));
+
+  EXPECT_FALSE(claim("exec-a").has_value()) << "not before the reset time";
+  clock.advance(reset - clock.now_ms());
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(agents.runs(t.id), 2);
+  EXPECT_EQ(store.task(t.id).attempts, 1) << "the paused attempt was given back";
+}
+
+TEST_F(TaskWorkflowTest, AQuotaWithoutResetTimeBacksOff) {
+  Task t = store.add("Task");
+  agents.script(t.id, {ScriptedAttempt{AttemptOutcome::kQuota, "429"}});
+  auto ctx = context("exec-a");
+  const int64_t before = clock.now_ms();
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+  const int64_t wait = store.task(t.id).not_before_ms - before;
+  EXPECT_GE(wait, config.backoff_initial.count() / 2);
+  EXPECT_LE(wait, config.backoff_initial.count());
+}
+
+TEST_F(TaskWorkflowTest, FailuresBackOffThenFailTheTaskAndBlockDependents) {
+  Task t = store.add("Task");
+  Task d1 = store.add("After", {t.id});
+  Task d2 = store.add("After after", {d1.id});
+  agents.script(t.id, {{AttemptOutcome::kFailure, "tests fail"},
+                       {AttemptOutcome::kTimeout, "stopped by the task timeout"},
+                       {AttemptOutcome::kCrashed, "exit 139"}});
+  auto ctx = context("exec-a");
+  int64_t previous_wait = 0;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    const int64_t start = clock.now_ms();
+    EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+    Task w = store.task(t.id);
+    EXPECT_EQ(w.wait.kind, WaitKind::kBackoff);
+    EXPECT_GT(w.not_before_ms - start, previous_wait / 2) << "the delay grows";
+    previous_wait = w.not_before_ms - start;
+    clock.advance(w.not_before_ms - clock.now_ms());
+  }
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kFailed);
+  Task failed = store.task(t.id);
+  EXPECT_EQ(failed.status, TaskStatus::kFailed);
+  EXPECT_NE(failed.last_error.find("crashed: exit 139 (after 3 attempts)"), std::string::npos) << failed.last_error;
+  EXPECT_EQ(store.task(d1.id).status, TaskStatus::kBlocked);
+  EXPECT_EQ(store.task(d2.id).status, TaskStatus::kBlocked);
+  auto prompts = agents.requests(t.id);
+  ASSERT_EQ(prompts.size(), 3u);
+  EXPECT_NE(prompts[1].prompt.find("tests fail"), std::string::npos) << "the failure is in the next prompt";
+  EXPECT_EQ(workspace.count("merge", "t1"), 0);
+}
+
+TEST_F(TaskWorkflowTest, ABlockedAgentFailsAtOnce) {
+  Task t = store.add("Task");
+  agents.script(t.id, {{AttemptOutcome::kBlocked, "needs an API key"}});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kFailed);
+  EXPECT_EQ(agents.runs(t.id), 1);
+  EXPECT_NE(store.task(t.id).last_error.find("not retried"), std::string::npos);
+}
+
+TEST_F(TaskWorkflowTest, AFailedVerifyRetriesWithItsOutput) {
+  config.verify = VerifyConfig{{"make", "test"}, std::chrono::minutes(1)};
+  Task t = store.add("Task");
+  agents.script_verify(t.id, {false, true});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+  EXPECT_EQ(workspace.count("commit", "t1"), 0) << "nothing is committed before verify passes";
+  clock.advance(store.task(t.id).not_before_ms - clock.now_ms());
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  auto prompts = agents.requests(t.id);
+  ASSERT_EQ(prompts.size(), 2u);
+  EXPECT_NE(prompts[1].prompt.find("FAILED: test_x"), std::string::npos);
+}
+
+TEST_F(TaskWorkflowTest, LocalChangesInTheWayWaitWithoutUsingAnAttempt) {
+  Task t = store.add("Task");
+  workspace.local_changes["t1"] = 2;
+  auto ctx = context("exec-a");
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+    Task w = store.task(t.id);
+    EXPECT_EQ(w.wait.kind, WaitKind::kMerge);
+    EXPECT_NE(w.wait.detail.find("README.md"), std::string::npos);
+    EXPECT_EQ(w.wait.paths, std::vector<std::string>{"README.md"});
+    EXPECT_EQ(w.not_before_ms, clock.now_ms() + 1000);
+    clock.advance(1000);
+  }
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(agents.runs(t.id), 1) << "the wait replays to the merge; the agent does not run again";
+  EXPECT_EQ(store.task(t.id).attempts, 1);
+  EXPECT_EQ(events.count_lines("awaiting merge"), 1) << "reported once, not every second";
+}
+
+TEST_F(TaskWorkflowTest, NoChangesCompletesWithoutAMerge) {
+  Task t = store.add("Task");
+  workspace.no_changes.insert("t1");
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(workspace.count("merge", "t1"), 0);
+  EXPECT_EQ(store.task(t.id).result_summary, "did t1");
+}
+
+TEST_F(TaskWorkflowTest, ACancelledTaskStopsWithoutRetry) {
+  Task t = store.add("Task");
+  agents.script(t.id, {{AttemptOutcome::kFailure, "killed"}});
+  agents.before = [&](const AgentAttemptRequest&) { (void)store.reset_task(t.id, ResetMode::kCancel, clock.now_ms()); };
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kFailed);
+  EXPECT_EQ(store.task(t.id).status, TaskStatus::kCancelled);
+  EXPECT_EQ(agents.runs(t.id), 1);
+  EXPECT_EQ(workspace.count("commit", "t1"), 0);
+}
+
+TEST_F(TaskWorkflowTest, AStopDuringTheAgentGivesTheTaskBackAsInterrupted) {
+  Task t = store.add("Task");
+  auto ctx = context("exec-a");
+  agents.before = [&](const AgentAttemptRequest&) { ctx->stopping = true; };
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kAbandoned);
+  Task w = store.task(t.id);
+  EXPECT_EQ(w.status, TaskStatus::kReady);
+  EXPECT_EQ(w.wait.kind, WaitKind::kInterrupted);
+  EXPECT_EQ(store.step_names(TaskWorkflow::workflow_id(w)), std::vector<std::string>{"worktree#1"})
+      << "the interrupted agent step is not recorded";
+}
+
+TEST_F(TaskWorkflowTest, ALostLeaseStopsTheCompletion) {
+  Task t = store.add("Task");
+  auto ctx = context("exec-a");
+  workspace.before = [&](const std::string& op, const std::string&) {
+    if (op == "merge") store.steal_lease(t.id, "exec-b", clock.now_ms() + 30'000);
+  };
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kAbandoned);
+  Task now = store.task(t.id);
+  EXPECT_EQ(now.status, TaskStatus::kRunning);
+  EXPECT_EQ(now.lease_owner, "exec-b") << "the other executor's claim stands";
+  EXPECT_EQ(events.count_lines("could not complete"), 1);
+}
+
+TEST_F(TaskWorkflowTest, AStoreThatCannotReleaseLeavesTheTaskAbandoned) {
+  Task t = store.add("Task");
+  agents.script(t.id, {{AttemptOutcome::kFailure, "no"}});
+  store.fault = [](const std::string& op) {
+    return op == "release_task" ? Status::Unavailable("cannot reach the store") : Status::Ok();
+  };
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kAbandoned);
+  EXPECT_EQ(events.count_lines("could not release: cannot reach the store"), 1);
+}
+
+}  // namespace
+}  // namespace drover::testing
