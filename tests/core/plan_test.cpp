@@ -488,12 +488,12 @@ struct FakeStore final : TaskStore {
   Result<Completion> complete_task(const CompleteRequest&) override { return refuse(); }
   Result<Failure> fail_task(const FailRequest&) override { return refuse(); }
   Result<ResetOutcome> reset_task(const std::string&, ResetMode, int64_t) override { return refuse(); }
-  Result<WorkflowRecord> start_workflow(const std::string&, const std::string&, const json&, const std::string&,
+  Result<WorkflowRecord> start_workflow(const std::string&, const std::string&, const nlohmann::json&, const std::string&,
                                         int64_t) override {
     return refuse();
   }
   Result<std::pair<WorkflowRecord, std::vector<StepRecord>>> get_workflow(const std::string&) override { return refuse(); }
-  Status finish_workflow(const std::string&, const std::string&, const json&, int64_t) override { return refuse(); }
+  Status finish_workflow(const std::string&, const std::string&, const nlohmann::json&, int64_t) override { return refuse(); }
   Result<StepRecord> record_step(const std::string&, const StepRecord&, int64_t) override { return refuse(); }
   Status append_event(const NewEvent&) override { return refuse(); }
   Result<std::vector<TaskEvent>> list_events(const EventFilter&) override { return refuse(); }

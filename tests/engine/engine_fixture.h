@@ -106,10 +106,12 @@ class EngineTest : public ::testing::Test {
       events.lines.push_back(line);
     };
     RunLoop loop(EnginePorts{&config, &store, &workspace, &agents, &clock}, opts);
+    current_loop = &loop;
     std::optional<std::thread> helper;
     if (while_running) helper.emplace([&] { while_running(loop); });
     auto r = loop.run();
     if (helper) helper->join();
+    current_loop = nullptr;
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? r.value() : RunSummary{};
   }
@@ -120,6 +122,7 @@ class EngineTest : public ::testing::Test {
   ScriptedAgentRunner agents;
   FakeClock clock;
   RecordingEvents events;
+  std::atomic<RunLoop*> current_loop{nullptr};  // while run_loop() runs
 
  private:
   int loops_ = 0;

@@ -19,6 +19,16 @@
 namespace drover::testing {
 
 struct ScriptedAttempt {
+  ScriptedAttempt() = default;
+  ScriptedAttempt(AttemptOutcome o, std::string why = "", std::optional<int64_t> reset = std::nullopt)
+      : outcome(o), reason(std::move(why)), reset_at_ms(reset) {}
+  // An attempt that runs until it is cancelled or terminated.
+  static ScriptedAttempt holding() {
+    ScriptedAttempt a;
+    a.hold = true;
+    return a;
+  }
+
   AttemptOutcome outcome = AttemptOutcome::kSuccess;
   std::string reason;
   std::optional<int64_t> reset_at_ms;
