@@ -69,16 +69,14 @@ class EngineTest : public ::testing::Test {
   // crash is a new drover run.
   std::unique_ptr<EngineContext> context(const std::string& executor) {
     auto c = std::make_unique<EngineContext>();
-    c->config = &config;
-    c->store = &store;
-    c->workspace = &workspace;
-    c->agents = &agents;
-    c->clock = &clock;
+    static_cast<EnginePorts&>(*c) = ports();
     c->events = &events;
     c->executor = executor;
     c->target_branch = "main";
     return c;
   }
+
+  EnginePorts ports() { return EnginePorts{&config, &store, &workspace, &agents, &clock}; }
 
   // Claims the next task for `executor` (nullopt: nothing claimable now).
   std::optional<Task> claim(const std::string& executor) {
@@ -105,7 +103,7 @@ class EngineTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(events.mu);
       events.lines.push_back(line);
     };
-    RunLoop loop(EnginePorts{&config, &store, &workspace, &agents, &clock}, opts);
+    RunLoop loop(ports(), opts);
     current_loop = &loop;
     std::optional<std::thread> helper;
     if (while_running) helper.emplace([&] { while_running(loop); });

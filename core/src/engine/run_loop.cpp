@@ -269,11 +269,7 @@ Result<RunSummary> RunLoop::run() {
   Clock& clock = *ports_.clock;
   const Config& config = *ports_.config;
   const int64_t started = clock.now_ms();
-  engine_.config = ports_.config;
-  engine_.store = ports_.store;
-  engine_.workspace = ports_.workspace;
-  engine_.agents = ports_.agents;
-  engine_.clock = ports_.clock;
+  static_cast<EnginePorts&>(engine_) = ports_;
   engine_.events = this;
   engine_.executor = opts_.executor.empty() ? make_executor_id() : opts_.executor;
   engine_.target_branch = config.target_branch;

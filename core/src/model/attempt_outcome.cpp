@@ -1,12 +1,11 @@
 #include "drover/model/attempt_outcome.h"
 
-#include <array>
-#include <utility>
+#include "drover/common/enum_names.h"
 
 namespace drover {
 namespace {
 
-constexpr std::array<std::pair<AttemptOutcome, std::string_view>, 6> kNames{{
+constexpr EnumNames<AttemptOutcome, 6> kNames{{
     {AttemptOutcome::kSuccess, "success"},
     {AttemptOutcome::kFailure, "failure"},
     {AttemptOutcome::kBlocked, "blocked"},
@@ -17,16 +16,8 @@ constexpr std::array<std::pair<AttemptOutcome, std::string_view>, 6> kNames{{
 
 }  // namespace
 
-std::string_view to_string(AttemptOutcome outcome) {
-  for (const auto& [o, name] : kNames)
-    if (o == outcome) return name;
-  return "crashed";
-}
+std::string_view to_string(AttemptOutcome outcome) { return name_of(kNames, outcome); }
 
-std::optional<AttemptOutcome> parse_attempt_outcome(std::string_view text) {
-  for (const auto& [o, name] : kNames)
-    if (name == text) return o;
-  return std::nullopt;
-}
+std::optional<AttemptOutcome> parse_attempt_outcome(std::string_view text) { return value_named(kNames, text); }
 
 }  // namespace drover

@@ -1,14 +1,13 @@
 #include "drover/model/task.h"
 
-#include <array>
-#include <utility>
+#include "drover/common/enum_names.h"
 
 namespace drover {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<TaskStatus, std::string_view>, 7> kStatusNames{{
+constexpr EnumNames<TaskStatus, 7> kStatusNames{{
     {TaskStatus::kReady, "ready"},
     {TaskStatus::kWaiting, "waiting"},
     {TaskStatus::kRunning, "running"},
@@ -18,7 +17,7 @@ constexpr std::array<std::pair<TaskStatus, std::string_view>, 7> kStatusNames{{
     {TaskStatus::kCancelled, "cancelled"},
 }};
 
-constexpr std::array<std::pair<WaitKind, std::string_view>, 5> kWaitNames{{
+constexpr EnumNames<WaitKind, 5> kWaitNames{{
     {WaitKind::kNone, ""},
     {WaitKind::kBackoff, "backoff"},
     {WaitKind::kQuota, "quota"},
@@ -69,29 +68,13 @@ json or_null(const std::optional<std::string>& v) { return v ? json(*v) : json()
 
 }  // namespace
 
-std::string_view to_string(TaskStatus status) {
-  for (const auto& [s, name] : kStatusNames)
-    if (s == status) return name;
-  return "ready";
-}
+std::string_view to_string(TaskStatus status) { return name_of(kStatusNames, status); }
 
-std::optional<TaskStatus> parse_task_status(std::string_view text) {
-  for (const auto& [s, name] : kStatusNames)
-    if (name == text) return s;
-  return std::nullopt;
-}
+std::optional<TaskStatus> parse_task_status(std::string_view text) { return value_named(kStatusNames, text); }
 
-std::string_view to_string(WaitKind kind) {
-  for (const auto& [k, name] : kWaitNames)
-    if (k == kind) return name;
-  return "";
-}
+std::string_view to_string(WaitKind kind) { return name_of(kWaitNames, kind); }
 
-std::optional<WaitKind> parse_wait_kind(std::string_view text) {
-  for (const auto& [k, name] : kWaitNames)
-    if (name == text) return k;
-  return std::nullopt;
-}
+std::optional<WaitKind> parse_wait_kind(std::string_view text) { return value_named(kWaitNames, text); }
 
 json to_json(const WaitReason& wait) {
   if (!wait.active()) return json();

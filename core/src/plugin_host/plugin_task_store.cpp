@@ -2,33 +2,20 @@
 
 #include <algorithm>
 
+#include "plugin_response.h"
+
 namespace drover {
 namespace {
 
 using json = nlohmann::json;
 using Storage = drover_storage_vtable_v1;
 
-// A response of the wrong shape is the plugin's bug, reported as an error
-// rather than thrown through the engine.
 template <class T, class F>
-Result<T> map(Result<json> r, F&& convert) {
-  if (!r.ok()) return r.status();
-  try {
-    return convert(r.value());
-  } catch (const json::exception& e) {
-    return Status::Error(std::string("the storage plugin returned a response of the wrong shape: ") + e.what());
-  }
+Result<T> read_storage(Result<json> r, F&& convert) {
+  return read_response<T>(std::move(r), "storage", std::forward<F>(convert));
 }
 
 Task as_task(const json& j) { return task_from_json(j); }
-
-std::vector<std::string> ids(const json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return out;
-  for (const auto& v : j[key])
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
 
 template <class T>
 void put(json& j, const char* key, const std::optional<T>& v) {
@@ -59,19 +46,19 @@ Result<std::unique_ptr<PluginTaskStore>> PluginTaskStore::open(const LoadedPlugi
 }
 
 Result<StoreDescription> PluginTaskStore::describe() {
-  return map<StoreDescription>(client_->call(&Storage::describe, "describe", json::object()), [](const json& j) {
+  return read_storage<StoreDescription>(client_->call(&Storage::describe, "describe", json::object()), [](const json& j) {
     return StoreDescription{j.value("backend", ""), j.value("schema_version", int64_t{0}), j.value("location", "")};
   });
 }
 
 Result<Epic> PluginTaskStore::create_epic(const std::string& title, const std::string& description, int64_t now_ms) {
-  return map<Epic>(client_->call(&Storage::create_epic, "create_epic",
+  return read_storage<Epic>(client_->call(&Storage::create_epic, "create_epic",
                                  json{{"title", title}, {"description", description}, {"now_ms", now_ms}}),
                    epic_from_json);
 }
 
 Result<std::vector<Epic>> PluginTaskStore::list_epics() {
-  return map<std::vector<Epic>>(client_->call(&Storage::list_epics, "list_epics", json::object()), [](const json& j) {
+  return read_storage<std::vector<Epic>>(client_->call(&Storage::list_epics, "list_epics", json::object()), [](const json& j) {
     std::vector<Epic> out;
     for (const auto& e : j) out.push_back(epic_from_json(e));
     return out;
@@ -87,11 +74,11 @@ Result<Task> PluginTaskStore::create_task(const NewTask& t, int64_t now_ms) {
   put(req, "max_attempts", t.max_attempts);
   put(req, "timeout_ms", t.timeout_ms);
   if (!t.blocked_by.empty()) req["blocked_by"] = t.blocked_by;
-  return map<Task>(client_->call(&Storage::create_task, "create_task", req), as_task);
+  return read_storage<Task>(client_->call(&Storage::create_task, "create_task", req), as_task);
 }
 
 Result<Task> PluginTaskStore::get_task(const std::string& id) {
-  return map<Task>(client_->call(&Storage::get_task, "get_task", json{{"id", id}}), as_task);
+  return read_storage<Task>(client_->call(&Storage::get_task, "get_task", json{{"id", id}}), as_task);
 }
 
 Result<std::vector<Task>> PluginTaskStore::list_tasks(const TaskFilter& filter) {
@@ -103,7 +90,7 @@ Result<std::vector<Task>> PluginTaskStore::list_tasks(const TaskFilter& filter) 
     req["status"] = s;
   }
   if (!filter.ids.empty()) req["ids"] = filter.ids;
-  return map<std::vector<Task>>(client_->call(&Storage::list_tasks, "list_tasks", req), [](const json& j) {
+  return read_storage<std::vector<Task>>(client_->call(&Storage::list_tasks, "list_tasks", req), [](const json& j) {
     std::vector<Task> out;
     for (const auto& t : j) out.push_back(task_from_json(t));
     return out;
@@ -111,7 +98,7 @@ Result<std::vector<Task>> PluginTaskStore::list_tasks(const TaskFilter& filter) 
 }
 
 Result<Task> PluginTaskStore::add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {
-  return map<Task>(client_->call(&Storage::add_dependency, "add_dependency",
+  return read_storage<Task>(client_->call(&Storage::add_dependency, "add_dependency",
                                 json{{"task", task}, {"blocker", blocker}, {"now_ms", now_ms}}),
                    as_task);
 }
@@ -127,7 +114,7 @@ Result<Task> PluginTaskStore::update_task(const std::string& id, const TaskUpdat
   put(fields, "tokens_in", u.tokens_in);
   put(fields, "tokens_out", u.tokens_out);
   put(fields, "cost_usd", u.cost_usd);
-  return map<Task>(client_->call(&Storage::update_task, "update_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}),
+  return read_storage<Task>(client_->call(&Storage::update_task, "update_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}),
                    as_task);
 }
 
@@ -138,7 +125,7 @@ Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
            {"default_agent", c.default_agent},
            {"exclude_agents", c.exclude_agents}};
   put(req, "epic", c.epic);
-  return map<std::optional<Task>>(client_->call(&Storage::claim_task, "claim_task", req),
+  return read_storage<std::optional<Task>>(client_->call(&Storage::claim_task, "claim_task", req),
                                   [](const json& j) -> std::optional<Task> {
                                     if (j.is_null()) return std::nullopt;
                                     return task_from_json(j);
@@ -146,7 +133,7 @@ Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
 }
 
 Result<int> PluginTaskStore::renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) {
-  return map<int>(client_->call(&Storage::renew_leases, "renew_leases",
+  return read_storage<int>(client_->call(&Storage::renew_leases, "renew_leases",
                                json{{"executor", executor}, {"lease_ms", lease_ms}, {"now_ms", now_ms}}),
                   [](const json& j) { return j.value("renewed", 0); });
 }
@@ -157,11 +144,11 @@ Result<Task> PluginTaskStore::release_task(const ReleaseRequest& r) {
     req["wait"] = json{{"kind", to_string(r.wait.kind)}, {"agent", r.wait.agent}, {"detail", r.wait.detail},
                        {"paths", r.wait.paths}};
   if (!r.status_reason.empty()) req["status_reason"] = r.status_reason;
-  return map<Task>(client_->call(&Storage::release_task, "release_task", req), as_task);
+  return read_storage<Task>(client_->call(&Storage::release_task, "release_task", req), as_task);
 }
 
 Result<Task> PluginTaskStore::take_back(const std::string& id, const std::string& dead_executor, int64_t now_ms) {
-  return map<Task>(client_->call(&Storage::release_task, "release_task",
+  return read_storage<Task>(client_->call(&Storage::release_task, "release_task",
                                 json{{"id", id}, {"executor", dead_executor}, {"now_ms", now_ms}}),
                    as_task);
 }
@@ -169,33 +156,33 @@ Result<Task> PluginTaskStore::take_back(const std::string& id, const std::string
 Result<Completion> PluginTaskStore::complete_task(const CompleteRequest& c) {
   json req{{"id", c.id}, {"executor", c.executor}, {"now_ms", c.now_ms}, {"result_summary", c.result_summary}};
   if (!c.merge_commit.empty()) req["merge_commit"] = c.merge_commit;
-  return map<Completion>(client_->call(&Storage::complete_task, "complete_task", req), [](const json& j) {
-    return Completion{task_from_json(j.value("task", json::object())), ids(j, "unblocked")};
+  return read_storage<Completion>(client_->call(&Storage::complete_task, "complete_task", req), [](const json& j) {
+    return Completion{task_from_json(j.value("task", json::object())), string_list(j, "unblocked")};
   });
 }
 
 Result<Failure> PluginTaskStore::fail_task(const FailRequest& f) {
-  return map<Failure>(client_->call(&Storage::fail_task, "fail_task",
+  return read_storage<Failure>(client_->call(&Storage::fail_task, "fail_task",
                                    json{{"id", f.id}, {"executor", f.executor}, {"now_ms", f.now_ms}, {"error", f.error}}),
-                      [](const json& j) { return Failure{task_from_json(j.value("task", json::object())), ids(j, "blocked")}; });
+                      [](const json& j) { return Failure{task_from_json(j.value("task", json::object())), string_list(j, "blocked")}; });
 }
 
 Result<ResetOutcome> PluginTaskStore::reset_task(const std::string& id, ResetMode mode, int64_t now_ms) {
-  return map<ResetOutcome>(
+  return read_storage<ResetOutcome>(
       client_->call(&Storage::reset_task, "reset_task", json{{"id", id}, {"now_ms", now_ms}, {"mode", to_string(mode)}}),
-      [](const json& j) { return ResetOutcome{task_from_json(j.value("task", json::object())), ids(j, "changed")}; });
+      [](const json& j) { return ResetOutcome{task_from_json(j.value("task", json::object())), string_list(j, "changed")}; });
 }
 
 Result<WorkflowRecord> PluginTaskStore::start_workflow(const std::string& id, const std::string& name, const json& input,
                                                        const std::string& executor, int64_t now_ms) {
-  return map<WorkflowRecord>(
+  return read_storage<WorkflowRecord>(
       client_->call(&Storage::start_workflow, "start_workflow",
                    json{{"id", id}, {"name", name}, {"input", input}, {"executor", executor}, {"now_ms", now_ms}}),
       workflow_from_json);
 }
 
 Result<std::pair<WorkflowRecord, std::vector<StepRecord>>> PluginTaskStore::get_workflow(const std::string& id) {
-  return map<std::pair<WorkflowRecord, std::vector<StepRecord>>>(
+  return read_storage<std::pair<WorkflowRecord, std::vector<StepRecord>>>(
       client_->call(&Storage::get_workflow, "get_workflow", json{{"id", id}}), [](const json& j) {
         std::vector<StepRecord> steps;
         if (j.contains("steps") && j["steps"].is_array())
@@ -219,7 +206,7 @@ Result<StepRecord> PluginTaskStore::record_step(const std::string& workflow_id, 
   } else {
     req["outcome"] = step.outcome;
   }
-  return map<StepRecord>(client_->call(&Storage::record_step, "record_step", req), step_from_json);
+  return read_storage<StepRecord>(client_->call(&Storage::record_step, "record_step", req), step_from_json);
 }
 
 Status PluginTaskStore::append_event(const NewEvent& e) {
@@ -234,7 +221,7 @@ Result<std::vector<TaskEvent>> PluginTaskStore::list_events(const EventFilter& f
   put(req, "task_id", f.task_id);
   put(req, "after_id", f.after_id);
   put(req, "limit", f.limit);
-  return map<std::vector<TaskEvent>>(client_->call(&Storage::list_events, "list_events", req), [](const json& j) {
+  return read_storage<std::vector<TaskEvent>>(client_->call(&Storage::list_events, "list_events", req), [](const json& j) {
     std::vector<TaskEvent> out;
     for (const auto& e : j) out.push_back(event_from_json(e));
     return out;
@@ -244,7 +231,7 @@ Result<std::vector<TaskEvent>> PluginTaskStore::list_events(const EventFilter& f
 Result<StoreSummary> PluginTaskStore::summary(const std::optional<std::string>& epic) {
   json req = json::object();
   put(req, "epic", epic);
-  return map<StoreSummary>(client_->call(&Storage::summary, "summary", req), [](const json& j) {
+  return read_storage<StoreSummary>(client_->call(&Storage::summary, "summary", req), [](const json& j) {
     StoreSummary s;
     if (j.contains("counts") && j["counts"].is_object())
       for (const auto& [k, v] : j["counts"].items())

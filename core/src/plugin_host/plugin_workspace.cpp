@@ -1,5 +1,7 @@
 #include "drover/plugin_host/plugin_workspace.h"
 
+#include "plugin_response.h"
+
 namespace drover {
 namespace {
 
@@ -7,25 +9,8 @@ using json = nlohmann::json;
 using Vcs = drover_vcs_vtable_v1;
 
 template <class T, class F>
-Result<T> map(Result<json> r, F&& convert) {
-  if (!r.ok()) return r.status();
-  try {
-    return convert(r.value());
-  } catch (const json::exception& e) {
-    return Status::Error(std::string("the VCS plugin returned a response of the wrong shape: ") + e.what());
-  }
-}
-
-std::optional<std::string> optional_string(const json& j, const char* key) {
-  if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
-  return j[key].get<std::string>();
-}
-
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.contains(key) || !j[key].is_array()) return out;
-  for (const auto& v : j[key]) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
-  return out;
+Result<T> read_vcs(Result<json> r, F&& convert) {
+  return read_response<T>(std::move(r), "VCS", std::forward<F>(convert));
 }
 
 }  // namespace
@@ -38,13 +23,13 @@ Result<std::unique_ptr<PluginWorkspace>> PluginWorkspace::open(const LoadedPlugi
 }
 
 Result<RepoInfo> PluginWorkspace::repo_info() {
-  return map<RepoInfo>(client_->call(&Vcs::repo_info, "repo_info", json::object()), [](const json& j) {
+  return read_vcs<RepoInfo>(client_->call(&Vcs::repo_info, "repo_info", json::object()), [](const json& j) {
     return RepoInfo{j.value("root", ""), optional_string(j, "head_branch"), j.value("head_commit", "")};
   });
 }
 
 Result<PreparedWorktree> PluginWorkspace::prepare(const WorktreeKey& key, const std::string& target_branch) {
-  return map<PreparedWorktree>(
+  return read_vcs<PreparedWorktree>(
       client_->call(&Vcs::prepare_worktree, "prepare_worktree", json{{"task_id", key.str()}, {"target_branch", target_branch}}),
       [](const json& j) {
         return PreparedWorktree{j.value("path", ""), j.value("branch", ""), j.value("base_commit", ""), j.value("created", false)};
@@ -55,7 +40,7 @@ Result<CommitResult> PluginWorkspace::commit(const WorktreeKey& key, const Commi
   json req{{"task_id", key.str()}, {"message", c.message}};
   if (!c.author_name.empty()) req["author_name"] = c.author_name;
   if (!c.author_email.empty()) req["author_email"] = c.author_email;
-  return map<CommitResult>(client_->call(&Vcs::commit, "commit", req), [](const json& j) {
+  return read_vcs<CommitResult>(client_->call(&Vcs::commit, "commit", req), [](const json& j) {
     return CommitResult{optional_string(j, "commit"), j.value("changed", false), j.value("files", 0)};
   });
 }
@@ -64,23 +49,23 @@ Result<MergeResult> PluginWorkspace::merge(const WorktreeKey& key, const std::st
                                            const std::string& message) {
   auto r = client_->call(&Vcs::merge, "merge",
                         json{{"task_id", key.str()}, {"target_branch", target_branch}, {"message", message}});
-  return map<MergeResult>(std::move(r), [](const json& j) -> Result<MergeResult> {
+  return read_vcs<MergeResult>(std::move(r), [](const json& j) -> Result<MergeResult> {
     const std::string text = j.value("result", "");
     auto kind = parse_merge_kind(text);
     if (!kind) return Status::Error("the VCS plugin's merge returned an unknown result \"" + text + "\"");
-    return MergeResult{*kind, optional_string(j, "commit"), strings(j, "paths")};
+    return MergeResult{*kind, optional_string(j, "commit"), string_list(j, "paths")};
   });
 }
 
 Result<Removal> PluginWorkspace::remove(const std::string& name, const std::string& target_branch, bool force) {
   json req{{"task_id", name}, {"target_branch", target_branch}};
   if (force) req["force"] = true;
-  return map<Removal>(client_->call(&Vcs::remove_worktree, "remove_worktree", req),
-                      [](const json& j) { return Removal{j.value("removed", false), strings(j, "discarded")}; });
+  return read_vcs<Removal>(client_->call(&Vcs::remove_worktree, "remove_worktree", req),
+                      [](const json& j) { return Removal{j.value("removed", false), string_list(j, "discarded")}; });
 }
 
 Result<std::vector<WorktreeInfo>> PluginWorkspace::list(const std::string& target_branch) {
-  return map<std::vector<WorktreeInfo>>(
+  return read_vcs<std::vector<WorktreeInfo>>(
       client_->call(&Vcs::list_worktrees, "list_worktrees", json{{"target_branch", target_branch}}), [](const json& j) {
         std::vector<WorktreeInfo> out;
         for (const auto& w : j) {
@@ -100,10 +85,10 @@ Result<std::vector<WorktreeInfo>> PluginWorkspace::list(const std::string& targe
 }
 
 Result<DiffSummary> PluginWorkspace::diff_summary(const WorktreeKey& key, const std::string& target_branch) {
-  return map<DiffSummary>(
+  return read_vcs<DiffSummary>(
       client_->call(&Vcs::diff_summary, "diff_summary", json{{"task_id", key.str()}, {"target_branch", target_branch}}),
       [](const json& j) {
-        return DiffSummary{j.value("files", 0), j.value("insertions", 0), j.value("deletions", 0), strings(j, "paths")};
+        return DiffSummary{j.value("files", 0), j.value("insertions", 0), j.value("deletions", 0), string_list(j, "paths")};
       });
 }
 

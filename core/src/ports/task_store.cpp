@@ -1,14 +1,18 @@
 #include "drover/ports/task_store.h"
 
-namespace drover {
+#include "drover/common/enum_names.h"
 
-std::string_view to_string(ResetMode mode) {
-  switch (mode) {
-    case ResetMode::kRetry: return "retry";
-    case ResetMode::kReset: return "reset";
-    case ResetMode::kCancel: return "cancel";
-  }
-  return "retry";
-}
+namespace drover {
+namespace {
+
+constexpr EnumNames<ResetMode, 3> kResetNames{{
+    {ResetMode::kRetry, "retry"},
+    {ResetMode::kReset, "reset"},
+    {ResetMode::kCancel, "cancel"},
+}};
+
+}  // namespace
+
+std::string_view to_string(ResetMode mode) { return name_of(kResetNames, mode); }
 
 }  // namespace drover

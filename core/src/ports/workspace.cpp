@@ -1,23 +1,22 @@
 #include "drover/ports/workspace.h"
 
+#include "drover/common/enum_names.h"
+
 namespace drover {
+namespace {
 
-std::string_view to_string(MergeKind kind) {
-  switch (kind) {
-    case MergeKind::kMerged: return "merged";
-    case MergeKind::kAlreadyMerged: return "already_merged";
-    case MergeKind::kConflict: return "conflict";
-    case MergeKind::kLocalChanges: return "local_changes";
-    case MergeKind::kNothingToMerge: return "nothing_to_merge";
-  }
-  return "merged";
-}
+constexpr EnumNames<MergeKind, 5> kMergeNames{{
+    {MergeKind::kMerged, "merged"},
+    {MergeKind::kAlreadyMerged, "already_merged"},
+    {MergeKind::kConflict, "conflict"},
+    {MergeKind::kLocalChanges, "local_changes"},
+    {MergeKind::kNothingToMerge, "nothing_to_merge"},
+}};
 
-std::optional<MergeKind> parse_merge_kind(std::string_view text) {
-  for (MergeKind k : {MergeKind::kMerged, MergeKind::kAlreadyMerged, MergeKind::kConflict, MergeKind::kLocalChanges,
-                      MergeKind::kNothingToMerge})
-    if (to_string(k) == text) return k;
-  return std::nullopt;
-}
+}  // namespace
+
+std::string_view to_string(MergeKind kind) { return name_of(kMergeNames, kind); }
+
+std::optional<MergeKind> parse_merge_kind(std::string_view text) { return value_named(kMergeNames, text); }
 
 }  // namespace drover

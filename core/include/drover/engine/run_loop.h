@@ -35,15 +35,6 @@ struct RunOptions {
   std::string executor;       // "" = make_executor_id()
 };
 
-// What the engine runs against; all borrowed, all outliving the RunLoop.
-struct EnginePorts {
-  const Config* config = nullptr;
-  TaskStore* store = nullptr;
-  Workspace* workspace = nullptr;
-  AgentRunner* agents = nullptr;
-  Clock* clock = nullptr;
-};
-
 struct RunSummary {
   int completed = 0, failed = 0, blocked = 0, waiting = 0, cancelled = 0, ready = 0, running = 0;
   std::vector<std::pair<std::string, std::string>> failures;  // id, reason

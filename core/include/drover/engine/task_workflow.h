@@ -43,13 +43,17 @@ class TaskWorkflowEvents {
   virtual void released(const std::string& task_id, int64_t until_ms) = 0;
 };
 
-// Shared by every TaskWorkflow of one run.
-struct EngineContext {
+// What the engine runs against; all borrowed, all outliving the run.
+struct EnginePorts {
   const Config* config = nullptr;
   TaskStore* store = nullptr;
   Workspace* workspace = nullptr;
   AgentRunner* agents = nullptr;
   Clock* clock = nullptr;
+};
+
+// Shared by every TaskWorkflow of one run.
+struct EngineContext : EnginePorts {
   TaskWorkflowEvents* events = nullptr;
   std::string executor;
   std::string target_branch;
