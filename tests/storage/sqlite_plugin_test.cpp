@@ -64,7 +64,7 @@ TEST_F(SqlitePlugin, DefaultPathIsUnderTheProjectRoot) {
   EXPECT_TRUE(fs::exists(root_ + "/.drover/drover.db"));
   Json d = store.must(&V::describe, Json::object());
   EXPECT_EQ(d["backend"], "sqlite");
-  EXPECT_EQ(d["schema_version"], 1);
+  EXPECT_EQ(d["schema_version"], 2);
   EXPECT_EQ(d["location"], root_ + "/.drover/drover.db");
 }
 
@@ -101,8 +101,42 @@ TEST_F(SqlitePlugin, StoreUsesWalAndRecordsItsSchemaVersion) {
   StoreSession store(*plugin_, at("path: " + path + "\n"));
   ASSERT_TRUE(store.is_open()) << store.open_result().error;
   EXPECT_EQ(query_text(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "1");
-  EXPECT_EQ(query_text(path, "SELECT MAX(version) FROM schema_version"), "1");
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(query_text(path, "SELECT MAX(version) FROM schema_version"), "2");
+}
+
+// fixtures/schema1-prose-waits.sqlite was written by the schema-1 plugin (drover
+// 0.1): ready tasks t1-t5 released, then given the prose reasons the engine
+// wrote then; t6 failed. See fixtures/README.md.
+TEST_F(SqlitePlugin, SchemaOneStoreGetsTypedWaitsFromItsProseReasons) {
+  std::string path = root_ + "/old.db";
+  fs::copy_file(DROVER_STORAGE_FIXTURES_DIR "/schema1-prose-waits.sqlite", path);
+  ASSERT_EQ(query_text(path, "PRAGMA user_version"), "1");
+  StoreSession store(*plugin_, at("path: " + path + "\n"));
+  ASSERT_TRUE(store.is_open()) << store.open_result().error;
+  EXPECT_EQ(store.must(&V::describe, Json::object())["schema_version"], 2);
+  EXPECT_EQ(query_text(path, "SELECT group_concat(version) FROM schema_version"), "1,2");
+  auto wait_of = [&](const std::string& id) { return store.must(&V::get_task, {{"id", id}})["wait"]; };
+
+  Json quota = wait_of("t1");
+  EXPECT_EQ(quota["kind"], "quota");
+  EXPECT_EQ(quota["agent"], "claude");
+  EXPECT_EQ(quota["detail"], "5-hour limit reached, resets 3pm");
+  EXPECT_EQ(quota["paths"], Json::array());
+  EXPECT_EQ(quota["until_ms"], 1'700'000'001'000);
+  Json merge = wait_of("t2");
+  EXPECT_EQ(merge["kind"], "merge");
+  EXPECT_EQ(merge["detail"], "local changes to README.md would be overwritten");
+  EXPECT_EQ(wait_of("t3")["kind"], "backoff");
+  EXPECT_EQ(wait_of("t3")["detail"], "tests failed");
+  EXPECT_EQ(wait_of("t4")["kind"], "interrupted");
+  EXPECT_TRUE(wait_of("t5").is_null()) << "prose that is no wait stays prose";
+  EXPECT_TRUE(wait_of("t6").is_null()) << "only a ready task waits";
+  Json t1 = store.must(&V::get_task, {{"id", "t1"}});
+  EXPECT_EQ(t1["status_reason"], "agent 'claude' paused by a usage limit: 5-hour limit reached, resets 3pm")
+      << "the prose stays for readers of schema 1";
+  Json claimed = store.must(&V::claim_task, {{"executor", "x"}, {"lease_ms", 1000}, {"now_ms", 1'800'000'000'000}});
+  EXPECT_TRUE(claimed["wait"].is_null());
 }
 
 TEST_F(SqlitePlugin, NewerVersionInTheHistoryTableAloneIsAlsoRefused) {
@@ -112,7 +146,7 @@ TEST_F(SqlitePlugin, NewerVersionInTheHistoryTableAloneIsAlsoRefused) {
   StoreSession store(*plugin_, at("path: " + path + "\n"));
   EXPECT_EQ(store.open_result().status, DROVER_UNSUPPORTED);
   EXPECT_EQ(store.open_result().error,
-            "store " + path + " has schema version 3; this sqlite plugin supports up to 1: upgrade drover");
+            "store " + path + " has schema version 3; this sqlite plugin supports up to 2: upgrade drover");
 }
 
 TEST_F(SqlitePlugin, NotADatabaseFileIsAClearError) {

@@ -1,6 +1,9 @@
 #include "postgres_schema.hpp"
 
+#include <optional>
+
 #include "drover/plugin/sdk.hpp"
+#include "task_wait.h"
 
 namespace drover::postgres {
 
@@ -92,6 +95,26 @@ CREATE INDEX events_by_task ON events (task_id, id);
 INSERT INTO schema_version (version) VALUES (1);
 )sql";
 
+// Version 2: why a ready task waits (release_task's "wait"); kind '' = not waiting.
+const char* const kSchemaV2 = R"sql(
+ALTER TABLE tasks ADD COLUMN wait_kind text NOT NULL DEFAULT '',
+  ADD COLUMN wait_agent text NOT NULL DEFAULT '',
+  ADD COLUMN wait_detail text NOT NULL DEFAULT '',
+  ADD COLUMN wait_paths text NOT NULL DEFAULT '[]';
+INSERT INTO schema_version (version) VALUES (2);
+)sql";
+
+// Version 1 stores kept the wait of a ready task as prose in status_reason
+// ("agent 'x' paused by a usage limit: ..."): the typed wait is read from it.
+void convert_legacy_waits(SqlTransaction& tx) {
+  for (const SqlRow& row : tx.exec("SELECT id, status_reason FROM tasks WHERE status = 'ready' AND status_reason <> ''")) {
+    std::optional<storage::TaskWait> wait = storage::wait_from_legacy_reason(row.text(1));
+    if (!wait) continue;
+    tx.exec("UPDATE tasks SET wait_kind = $2, wait_agent = $3, wait_detail = $4, wait_paths = $5 WHERE id = $1",
+            {row.text(0), wait->kind, wait->agent, wait->detail, wait->paths_text()});
+  }
+}
+
 // Advisory lock class for schema creation; the second key is the schema's hash.
 constexpr int kMigrationLockClass = 0x44520001;
 
@@ -115,11 +138,12 @@ void create_or_upgrade(SqlSession& session, const std::string& schema) {
                                                "plugin supports up to version " + std::to_string(kSchemaVersion) +
                                                ". Upgrade drover to use this store.");
     }
-    if (version == 0) {
-      tx.exec("SET LOCAL search_path = " + quoted_identifier(schema));
-      tx.exec(kSchemaV1);
+    if (version < kSchemaVersion) tx.exec("SET LOCAL search_path = " + quoted_identifier(schema));
+    if (version < 1) tx.exec(kSchemaV1);
+    if (version < 2) {
+      tx.exec(kSchemaV2);
+      convert_legacy_waits(tx);
     }
-    // Future versions: if (version < 2) { ALTER ...; UPDATE schema_version ... } and so on.
   });
 }
 }  // namespace

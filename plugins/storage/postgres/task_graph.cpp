@@ -46,7 +46,8 @@ WITH targets AS (
     SELECT EXISTS (SELECT 1 FROM dependencies d JOIN tasks b ON b.id = d.blocker
                    WHERE d.task = tg.id AND b.status <> 'completed') AS any) incomplete
 )
-UPDATE tasks t SET status = d.status, status_reason = d.reason, updated_ms = $2
+UPDATE tasks t SET status = d.status, status_reason = d.reason, updated_ms = $2,
+  wait_kind = CASE WHEN d.status = 'ready' THEN t.wait_kind ELSE '' END
 FROM derived d
 WHERE t.id = d.id AND (t.status <> d.status OR t.status_reason <> d.reason)
   AND t.status IN ('ready', 'waiting', 'blocked')
@@ -64,7 +65,9 @@ void settle_status(SqlTransaction& tx, const std::vector<std::string>& ids, int6
 
 void set_status(SqlTransaction& tx, const std::string& id, const std::string& status, const std::string& reason,
                 int64_t now_ms) {
-  tx.exec("UPDATE tasks SET status = $2, status_reason = $3, updated_ms = $4 WHERE id = $1",
+  // Only a ready task waits: leaving ready drops the wait a release gave it.
+  tx.exec("UPDATE tasks SET status = $2, status_reason = $3, updated_ms = $4, "
+          "wait_kind = CASE WHEN $2 = 'ready' THEN wait_kind ELSE '' END WHERE id = $1",
           {id, status, reason, std::to_string(now_ms)});
 }
 

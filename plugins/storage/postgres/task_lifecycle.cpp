@@ -7,6 +7,7 @@
 #include "request.hpp"
 #include "task_graph.hpp"
 #include "task_record.hpp"
+#include "task_wait.h"
 
 namespace drover::postgres {
 
@@ -75,9 +76,9 @@ WITH expired AS MATERIALIZED (
   SELECT id, TRUE, lease_owner FROM expired WHERE NOT EXISTS (SELECT 1 FROM ready)
 )
 UPDATE tasks t SET status = 'running', status_reason = '', lease_owner = $5, lease_expires_ms = $6,
-  started_ms = $1, updated_ms = $1
+  started_ms = $1, updated_ms = $1, )sql") + kClearWait + R"sql(
 FROM pick WHERE t.id = pick.id
-RETURNING pick.reclaimed, pick.previous_owner, )sql") + kTaskSelect,
+RETURNING pick.reclaimed, pick.previous_owner, )sql" + kTaskSelect,
                               {num(now), epic, default_agent, excluded, executor, num(now + lease_ms)});
     if (claimed.empty()) return std::string("null");
     bool reclaimed = claimed[0].boolean(0);
@@ -116,6 +117,10 @@ std::string PostgresStore::release_task(std::string_view request) {
   std::optional<std::string> last_error = req.optional_string("last_error");
   if (last_error) check_text(req.operation(), "last_error", *last_error, kMaxDescriptionBytes);
   bool count_attempt = req.optional_boolean("count_attempt").value_or(false);
+  storage::TaskWait wait = storage::read_wait(req.operation(), req.value("wait")).value_or(storage::TaskWait{});
+  std::optional<std::string> reason = req.optional_string("status_reason");
+  if (reason) check_text(req.operation(), "status_reason", *reason, kMaxDescriptionBytes);
+  for (const std::string& path : wait.paths) check_text(req.operation(), "wait.paths", path, kMaxDescriptionBytes);
 
   return in_transaction([&](SqlTransaction& tx) {
     lock_graph(tx);
@@ -135,6 +140,12 @@ std::string PostgresStore::release_task(std::string_view request) {
       std::vector<std::string> changed;
       propagate(tx, id, true, now, changed);
     }
+    // After the status settled: a blocked task keeps the reason naming its blocker.
+    tx.exec(
+        "UPDATE tasks SET wait_kind = $2, wait_agent = $3, wait_detail = $4, wait_paths = $5, "
+        "status_reason = CASE WHEN $6::text IS NOT NULL AND status IN ('ready', 'waiting') THEN $6 "
+        "ELSE status_reason END WHERE id = $1",
+        {id, wait.kind, wait.agent, wait.detail, wait.paths_text(), reason});
     add_event(tx, id, "released", "task " + id + " released by executor '" + executor + "'",
               json{{"not_before_ms", not_before}, {"count_attempt", count_attempt}}, now);
     return load_task(tx, id)->dump();
@@ -163,8 +174,8 @@ std::string PostgresStore::complete_task(std::string_view request) {
                   "complete_task: task " + id + " was cancelled; reset it (mode reset) before completing it");
     }
     tx.exec(
-        "UPDATE tasks SET status = 'completed', status_reason = '', lease_owner = NULL, lease_expires_ms = 0, "
-        "result_summary = COALESCE($2, result_summary), merge_commit = COALESCE($3, merge_commit), "
+        std::string("UPDATE tasks SET status = 'completed', status_reason = '', lease_owner = NULL, lease_expires_ms = 0, ") +
+            kClearWait + ", result_summary = COALESCE($2, result_summary), merge_commit = COALESCE($3, merge_commit), "
         "completed_ms = $4, updated_ms = $4 WHERE id = $1",
         {id, summary, merge_commit, num(now)});
     std::vector<std::string> changed;
@@ -194,7 +205,7 @@ std::string PostgresStore::fail_task(std::string_view request) {
     }
     tx.exec(
         "UPDATE tasks SET status = 'failed', status_reason = $2, last_error = $2, lease_owner = NULL, "
-        "lease_expires_ms = 0, completed_ms = $3, updated_ms = $3 WHERE id = $1",
+        "lease_expires_ms = 0, completed_ms = $3, updated_ms = $3, " + std::string(kClearWait) + " WHERE id = $1",
         {id, error, num(now)});
     std::vector<std::string> changed;
     propagate(tx, id, false, now, changed);
@@ -240,7 +251,7 @@ std::string PostgresStore::reset_task(std::string_view request) {
       tx.exec(
           "UPDATE tasks SET status = 'waiting', status_reason = '', attempts = 0, generation = generation + 1, "
           "not_before_ms = 0, lease_owner = NULL, lease_expires_ms = 0, started_ms = 0, completed_ms = 0, "
-          "updated_ms = $2 WHERE id = $1",
+          "updated_ms = $2, " + std::string(kClearWait) + " WHERE id = $1",
           {id, num(now)});
       changed.push_back(id);
       // The task itself first (ready/waiting/blocked by its blockers), then the

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "drover/plugin/sdk.hpp"
+#include "task_wait.h"
 
 namespace drover::postgres {
 
@@ -27,10 +28,13 @@ const char* const kTaskSelect =
     "t.attempts, t.max_attempts, t.agent, t.timeout_ms, t.last_error, t.result_summary, t.session_id, "
     "t.tokens_in, t.tokens_out, t.cost_usd, t.merge_commit, t.generation, t.not_before_ms, t.lease_owner, "
     "t.lease_expires_ms, t.created_ms, t.updated_ms, t.started_ms, t.completed_ms, "
+    "t.wait_kind, t.wait_agent, t.wait_detail, t.wait_paths, "
     "ARRAY(SELECT d.blocker FROM dependencies d JOIN tasks b ON b.id = d.blocker WHERE d.task = t.id "
     "ORDER BY b.num, b.sequence), "
     "ARRAY(SELECT d.task FROM dependencies d JOIN tasks x ON x.id = d.task WHERE d.blocker = t.id "
     "ORDER BY x.num, x.sequence)";
+
+const char* const kClearWait = "wait_kind = '', wait_agent = '', wait_detail = '', wait_paths = '[]'";
 
 json task_from_row(const SqlRow& row, size_t first) {
   auto at = [first](size_t column) { return first + column; };
@@ -63,8 +67,10 @@ json task_from_row(const SqlRow& row, size_t first) {
   t["updated_ms"] = row.integer(at(25));
   t["started_ms"] = row.integer(at(26));
   t["completed_ms"] = row.integer(at(27));
-  t["blocked_by"] = parse_text_array(row.text(at(28)));
-  t["blocks"] = parse_text_array(row.text(at(29)));
+  t["wait"] = storage::wait_record(row.text(at(7)), row.text(at(28)), row.text(at(29)), row.text(at(30)),
+                                   row.text(at(31)), row.integer(at(21)));
+  t["blocked_by"] = parse_text_array(row.text(at(32)));
+  t["blocks"] = parse_text_array(row.text(at(33)));
   return t;
 }
 

@@ -36,6 +36,8 @@ void require_epic(SqlTransaction& tx, const Request& request, const std::string&
 // The select list of a task record over table alias t, and its reader (the
 // record starts at column `first`).
 extern const char* const kTaskSelect;
+// The assignments that drop a task's wait (claim, complete, fail, reset).
+extern const char* const kClearWait;
 json task_from_row(const SqlRow& row, size_t first = 0);
 
 // Tasks matching `where` (SQL over table alias t, parameters $1...), in list order:

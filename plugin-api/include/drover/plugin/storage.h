@@ -31,6 +31,12 @@
  *   "merge_commit": str,
  *   "generation": int,          incremented by reset/retry; part of the workflow id
  *   "not_before_ms": int,       not claimable before this time (backoff, quota pause)
+ *   "wait": null | {            why a ready task waits, as release_task was told (see
+ *     "kind": "backoff"|"quota"|"merge"|"interrupted",   there); null unless status is
+ *     "agent": str, "detail": str,                        "ready". Typed so nobody parses
+ *     "paths": [str],                                     status_reason back. paths: files
+ *     "until_ms": int           = not_before_ms           in the way (merge), else []
+ *   },
  *   "lease_owner": str|null, "lease_expires_ms": int,
  *   "created_ms": int, "updated_ms": int, "started_ms": int, "completed_ms": int,
  *   "blocked_by": [task ids],   direct blockers (explicit dependencies + implicit
@@ -123,9 +129,17 @@ typedef struct drover_storage_vtable_v1 {
    * executor holds. */
   drover_storage_op renew_leases;
   /* {"id", "executor", "now_ms", "not_before_ms"?: int, "last_error"?: str,
-   *  "count_attempt"?: bool}
+   *  "count_attempt"?: bool, "status_reason"?: str,
+   *  "wait"?: {"kind": "backoff"|"quota"|"merge"|"interrupted", "agent"?: str,
+   *            "detail"?: str, "paths"?: [str]}}
    * -> task: gives a running task back ("ready"), e.g. on drain, a quota pause or a
-   * retry backoff. DROVER_CONFLICT if the executor does not hold the lease. */
+   * retry backoff. DROVER_CONFLICT if the executor does not hold the lease.
+   * In the same transaction the task's wait becomes "wait" (none when absent) and
+   * status_reason becomes "status_reason" ("" when absent; a task that ends up
+   * blocked keeps the reason naming its blocker). Another kind, or a field of
+   * another type, is DROVER_INVALID_ARGUMENT naming it (e.g. "wait.kind"). The
+   * wait is dropped by claim_task, complete_task, fail_task, reset_task and
+   * whenever the task leaves "ready". */
   drover_storage_op release_task;
   /* {"id", "executor", "now_ms", "result_summary"?, "merge_commit"?}
    * -> {"task": task, "unblocked": [ids now ready]}. One transaction: the task

@@ -161,7 +161,7 @@ TEST_F(ServerTest, DescribeMasksPassword) {
   stores_.push_back(r.store);
   json d = call(r.store, vt().describe, json::object());
   EXPECT_EQ(d["backend"], "postgres");
-  EXPECT_EQ(d["schema_version"], 1);
+  EXPECT_EQ(d["schema_version"], 2);
   std::string location = d["location"];
   EXPECT_EQ(location.find("s3cret"), std::string::npos) << location;
   EXPECT_NE(location.find("****"), std::string::npos) << location;
@@ -221,6 +221,52 @@ TEST_F(ServerTest, RefusesSchemaWrittenByNewerDrover) {
   EXPECT_NE(r.error.find("99"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("Upgrade drover"), std::string::npos) << r.error;
   if (r.store != nullptr) vt().close(r.store);
+}
+
+// text as an SQL string literal.
+std::string sql_literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// A schema-1 store (drover 0.1) kept a ready task's wait as prose in status_reason.
+// Schema 2 only added the wait_* columns, so dropping them and the version row
+// gives back the schema-1 layout, filled here the way that release filled it.
+TEST_F(ServerTest, SchemaOneStoreGetsTypedWaitsFromItsProseReasons) {
+  drover_storage* store = open();
+  ASSERT_NE(store, nullptr);
+  const char* reasons[] = {"agent 'codex' paused by a usage limit: weekly cap", "awaiting_merge: README.md is dirty",
+                           "retrying after attempt 1 failed: boom", "interrupted; `drover resume` continues it",
+                           "running agent 'codex' (attempt 1)"};
+  for (const char* reason : reasons) {
+    std::string id = call(store, vt().create_task, {{"title", reason}, {"now_ms", 1000}})["id"];
+    admin_sql("UPDATE \"" + schema_ + "\".tasks SET status_reason = " + sql_literal(reason) +
+              ", not_before_ms = 5000 WHERE id = '" + id + "'");
+  }
+  std::string failed = call(store, vt().create_task, {{"title", "failed"}, {"now_ms", 1000}})["id"];
+  admin_sql("UPDATE \"" + schema_ + "\".tasks SET status = 'failed', status_reason = 'interrupted; no' WHERE id = '" +
+            failed + "'");
+  vt().close(store);
+  stores_.clear();
+  admin_sql("ALTER TABLE \"" + schema_ + "\".tasks DROP COLUMN wait_kind, DROP COLUMN wait_agent, "
+            "DROP COLUMN wait_detail, DROP COLUMN wait_paths; DELETE FROM \"" + schema_ +
+            "\".schema_version WHERE version = 2");
+  store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(call(store, vt().describe, json::object())["schema_version"], 2);
+  EXPECT_EQ(admin_sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM \"" + schema_ + "\".schema_version"),
+            "1,2");
+  auto wait_of = [&](const std::string& id) { return call(store, vt().get_task, {{"id", id}})["wait"]; };
+  json quota = wait_of("t1");
+  EXPECT_EQ(quota, json({{"kind", "quota"}, {"agent", "codex"}, {"detail", "weekly cap"}, {"paths", json::array()},
+                         {"until_ms", 5000}}));
+  EXPECT_EQ(wait_of("t2")["kind"], "merge");
+  EXPECT_EQ(wait_of("t2")["detail"], "README.md is dirty");
+  EXPECT_EQ(wait_of("t3")["kind"], "backoff");
+  EXPECT_EQ(wait_of("t4")["kind"], "interrupted");
+  EXPECT_TRUE(wait_of("t5").is_null());
+  EXPECT_TRUE(wait_of(failed).is_null()) << "only a ready task waits";
 }
 
 TEST_F(ServerTest, ReconnectsAfterLosingTheConnection) {

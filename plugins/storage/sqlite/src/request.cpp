@@ -121,6 +121,11 @@ std::optional<nlohmann::json> Request::value(const char* key) const {
   return *it;
 }
 
+const nlohmann::json* Request::value_ptr(const char* key) const {
+  auto it = json_.find(key);
+  return it == json_.end() ? nullptr : &*it;
+}
+
 int64_t Request::now_ms() const {
   if (has("now_ms")) return integer("now_ms");
   using namespace std::chrono;

@@ -34,6 +34,8 @@ class Request {
   std::vector<std::string> strings(const char* key) const;  // absent -> empty
   // Any JSON value, absent -> nullopt.
   std::optional<nlohmann::json> value(const char* key) const;
+  // Any JSON value, absent -> nullptr.
+  const nlohmann::json* value_ptr(const char* key) const;
   // The host's clock; falls back to the system clock when the host omits it.
   int64_t now_ms() const;
 

@@ -4,9 +4,13 @@
 #include "schema.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "drover/plugin/sdk.hpp"
+#include "task_wait.h"
 
 namespace drover::sqlite_storage {
 
@@ -15,7 +19,26 @@ namespace {
 struct Migration {
   int64_t version;
   const char* sql;
+  // Runs after sql, in the same transaction, for what SQL alone cannot say.
+  void (*convert)(Database& db) = nullptr;
 };
+
+// Version 2 turns the prose that version 1 stores kept in status_reason for a
+// ready task ("agent 'x' paused by a usage limit: ...") into the typed wait.
+void convert_legacy_waits(Database& db) {
+  std::vector<std::pair<std::string, std::string>> reasons;
+  Query q = db.query("SELECT id, status_reason FROM tasks WHERE status = 'ready' AND status_reason <> ''");
+  while (q.next()) reasons.emplace_back(q.text(0), q.text(1));
+  for (const auto& [id, reason] : reasons) {
+    std::optional<drover::storage::TaskWait> wait = drover::storage::wait_from_legacy_reason(reason);
+    if (!wait) continue;
+    std::string paths = wait->paths_text();
+    db.query("UPDATE tasks SET wait_kind = ?2, wait_agent = ?3, wait_detail = ?4, wait_paths = ?5 WHERE id = ?1",
+             std::string_view(id), std::string_view(wait->kind), std::string_view(wait->agent),
+             std::string_view(wait->detail), std::string_view(paths))
+        .run();
+  }
+}
 
 constexpr Migration kMigrations[] = {
     {1, R"sql(
@@ -119,6 +142,14 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_task ON events (task_id, id);
 )sql"},
+    {2, R"sql(
+-- Why a ready task waits (release_task's "wait"); kind '' = not waiting.
+ALTER TABLE tasks ADD COLUMN wait_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN wait_agent TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN wait_detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN wait_paths TEXT NOT NULL DEFAULT '[]';  -- JSON array of strings
+)sql",
+     convert_legacy_waits},
 };
 
 int64_t stored_version(Database& db) {
@@ -156,6 +187,7 @@ int64_t create_or_migrate(Database& db, int64_t now_ms) {
     for (const Migration& m : kMigrations) {
       if (m.version <= version) continue;
       db.exec(m.sql);
+      if (m.convert != nullptr) m.convert(db);
       db.query("INSERT INTO schema_version (version, applied_ms) VALUES (?1, ?2)", m.version, now_ms).run();
       version = m.version;
     }

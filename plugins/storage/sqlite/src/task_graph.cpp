@@ -39,7 +39,10 @@ std::pair<std::string, std::string> SqliteStore::derive_pending_status(const std
 
 void SqliteStore::set_status(const std::string& id, const std::string& status, const std::string& reason,
                              int64_t now_ms) {
-  db_.query("UPDATE tasks SET status = ?2, status_reason = ?3, updated_ms = ?4 WHERE id = ?1", std::string_view(id),
+  // Only a ready task waits: leaving ready drops the wait a release gave it.
+  db_.query("UPDATE tasks SET status = ?2, status_reason = ?3, updated_ms = ?4, "
+            "wait_kind = CASE WHEN ?2 = 'ready' THEN wait_kind ELSE '' END WHERE id = ?1",
+            std::string_view(id),
             std::string_view(status), std::string_view(reason), now_ms)
       .run();
 }

@@ -4,6 +4,7 @@
 #include "request.h"
 #include "sqlite_store.h"
 #include "task_record.h"
+#include "task_wait.h"
 
 namespace drover::sqlite_storage {
 
@@ -68,7 +69,7 @@ std::string SqliteStore::claim_task(std::string_view request) {
     std::optional<std::string> previous_owner;
     if (reclaimed) previous_owner = load_state(id)->lease_owner;
     db_.query("UPDATE tasks SET status = 'running', status_reason = '', lease_owner = ?2, lease_expires_ms = ?3, "
-              "started_ms = ?4, updated_ms = ?4 WHERE id = ?1",
+              "started_ms = ?4, updated_ms = ?4, " DROVER_CLEAR_WAIT " WHERE id = ?1",
               std::string_view(id), std::string_view(executor), now + lease_ms, now)
         .run();
     if (reclaimed) {
@@ -108,6 +109,11 @@ std::string SqliteStore::release_task(std::string_view request) {
   std::optional<std::string> last_error = req.optional_string("last_error");
   bool count_attempt = req.boolean_or("count_attempt", false);
   if (last_error) check_length(req, "last_error", *last_error, kMaxDescriptionBytes);
+  drover::storage::TaskWait wait =
+      drover::storage::read_wait(req.operation(), req.value_ptr("wait")).value_or(drover::storage::TaskWait{});
+  std::optional<std::string> reason = req.optional_string("status_reason");
+  if (reason) check_length(req, "status_reason", *reason, kMaxDescriptionBytes);
+  std::string wait_paths = wait.paths_text();
 
   std::lock_guard lock(mutex_);
   return db_.write([&] {
@@ -131,6 +137,14 @@ std::string SqliteStore::release_task(std::string_view request) {
       std::vector<std::string> changed;
       propagate(id, true, now, changed);
     }
+    // After the status settled: a blocked task keeps the reason naming its blocker.
+    Query why = db_.query(
+        "UPDATE tasks SET wait_kind = ?2, wait_agent = ?3, wait_detail = ?4, wait_paths = ?5, "
+        "status_reason = CASE WHEN ?6 IS NOT NULL AND status IN ('ready', 'waiting') THEN ?6 ELSE status_reason END "
+        "WHERE id = ?1");
+    why.bind(1, std::string_view(id)).bind(2, std::string_view(wait.kind)).bind(3, std::string_view(wait.agent));
+    why.bind(4, std::string_view(wait.detail)).bind(5, std::string_view(wait_paths)).bind_optional(6, reason);
+    why.run();
     add_event(id, "released", "task " + id + " released by executor '" + executor + "'",
               {{"not_before_ms", not_before}, {"count_attempt", count_attempt}}, now);
     return load_task(id)->dump();
@@ -158,7 +172,7 @@ std::string SqliteStore::complete_task(std::string_view request) {
                                        " was cancelled; reset it (mode reset) before completing it");
     }
     db_.query("UPDATE tasks SET status = 'completed', status_reason = '', lease_owner = NULL, lease_expires_ms = 0, "
-              "result_summary = COALESCE(?2, result_summary), merge_commit = COALESCE(?3, merge_commit), "
+              DROVER_CLEAR_WAIT ", result_summary = COALESCE(?2, result_summary), merge_commit = COALESCE(?3, merge_commit), "
               "completed_ms = ?4, updated_ms = ?4 WHERE id = ?1")
         .bind(1, std::string_view(id))
         .bind_optional(2, summary)
@@ -194,7 +208,7 @@ std::string SqliteStore::fail_task(std::string_view request) {
                                        "; only a task that has not finished can fail (reset it first)");
     }
     db_.query("UPDATE tasks SET status = 'failed', status_reason = ?2, last_error = ?2, lease_owner = NULL, "
-              "lease_expires_ms = 0, completed_ms = ?3, updated_ms = ?3 WHERE id = ?1",
+              "lease_expires_ms = 0, completed_ms = ?3, updated_ms = ?3, " DROVER_CLEAR_WAIT " WHERE id = ?1",
               std::string_view(id), std::string_view(error), now)
         .run();
     std::vector<std::string> changed;
@@ -243,7 +257,7 @@ std::string SqliteStore::reset_task(std::string_view request) {
       }
       db_.query("UPDATE tasks SET status = 'waiting', status_reason = '', attempts = 0, generation = generation + 1, "
                 "not_before_ms = 0, lease_owner = NULL, lease_expires_ms = 0, started_ms = 0, completed_ms = 0, "
-                "updated_ms = ?2 WHERE id = ?1",
+                "updated_ms = ?2, " DROVER_CLEAR_WAIT " WHERE id = ?1",
                 std::string_view(id), now)
           .run();
       changed.push_back(id);

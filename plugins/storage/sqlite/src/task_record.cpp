@@ -1,5 +1,7 @@
 #include "task_record.h"
 
+#include "task_wait.h"
+
 namespace drover::sqlite_storage {
 
 namespace {
@@ -47,6 +49,8 @@ nlohmann::json task_from_row(Database& db, const Query& row) {
   t["updated_ms"] = row.integer(25);
   t["started_ms"] = row.integer(26);
   t["completed_ms"] = row.integer(27);
+  t["wait"] = drover::storage::wait_record(row.text(7), row.text(28), row.text(29), row.text(30), row.text(31),
+                                           row.integer(21));
   t["blocked_by"] = id_list(db,
                             "SELECT b.id FROM dependencies d JOIN tasks b ON b.id = d.blocker_id "
                             "WHERE d.task_id = ?1 ORDER BY b.num, b.sequence",
