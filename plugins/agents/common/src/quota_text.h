@@ -3,8 +3,8 @@
 // "429 Too Many Requests", "You've hit your usage limit ... try again in 2 hours
 // 5 minutes", "resets at 2026-11-26T10:00:00Z", "resets 3pm"), so these helpers
 // look for the few shapes seen in the wild. Header-only.
-#ifndef DROVER_PLUGINS_AGENTS_COMMON_QUOTA_TEXT_H
-#define DROVER_PLUGINS_AGENTS_COMMON_QUOTA_TEXT_H
+#ifndef DROVER_AGENTS_COMMON_QUOTA_TEXT_H
+#define DROVER_AGENTS_COMMON_QUOTA_TEXT_H
 
 #include <chrono>
 #include <cctype>

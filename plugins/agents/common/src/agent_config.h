@@ -2,8 +2,8 @@
 // be known; an unknown key is rejected naming the closest known one, so a typo
 // ("max_turn") fails at `drover check` instead of being silently ignored.
 // Header-only, shared by the agent plugins in this directory.
-#ifndef DROVER_PLUGINS_AGENTS_COMMON_AGENT_CONFIG_H
-#define DROVER_PLUGINS_AGENTS_COMMON_AGENT_CONFIG_H
+#ifndef DROVER_AGENTS_COMMON_AGENT_CONFIG_H
+#define DROVER_AGENTS_COMMON_AGENT_CONFIG_H
 
 #include <yaml-cpp/yaml.h>
 

@@ -8,8 +8,8 @@
 //     environment variables the agent CLI needs (API keys); the host adds them
 //     to its allow-list, so secrets travel by name only.
 //   run_finish request "cancelled": bool  the host stopped the run on purpose.
-#ifndef DROVER_PLUGINS_AGENTS_COMMON_AGENT_PROTOCOL_H
-#define DROVER_PLUGINS_AGENTS_COMMON_AGENT_PROTOCOL_H
+#ifndef DROVER_AGENTS_COMMON_AGENT_PROTOCOL_H
+#define DROVER_AGENTS_COMMON_AGENT_PROTOCOL_H
 
 #include <cstdint>
 #include <deque>

@@ -10,8 +10,8 @@
 //   permission_denials not empty                        -> blocked, naming the tools
 //   otherwise                                           -> success
 // Without a result event: timeout if the host timed it out, else crashed.
-#ifndef DROVER_PLUGINS_AGENTS_COMMON_CLAUDE_STREAM_H
-#define DROVER_PLUGINS_AGENTS_COMMON_CLAUDE_STREAM_H
+#ifndef DROVER_AGENTS_COMMON_CLAUDE_STREAM_H
+#define DROVER_AGENTS_COMMON_CLAUDE_STREAM_H
 
 #include <string>
 #include <string_view>
