@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace drover::agents {
 namespace {
 
@@ -42,7 +44,41 @@ TEST(QuotaText, ClockTimeIsTheNextOccurrence) {
   auto at2 = quota_reset_ms("resets at 14:30", kNow);
   ASSERT_TRUE(at2);
   EXPECT_GT(*at2, kNow);
-  EXPECT_EQ((*at2 / 60000) % 30, 0);
+  // A minute-rounded time means the end of that minute, plus a margin.
+  EXPECT_EQ(((*at2 - 5000) / 60000) % 60, 31);
+}
+
+// Local Unix milliseconds of today's hh:mm:ss, whatever the machine's zone.
+int64_t local_today(int hour, int minute, int second) {
+  std::time_t t = static_cast<std::time_t>(kNow / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  tm.tm_isdst = -1;
+  return static_cast<int64_t>(std::mktime(&tm)) * 1000;
+}
+
+TEST(QuotaText, ARoundedClockTimeReachedEarlyIsNotTomorrow) {
+  // Codex printed "11:08 PM" for a reset at 23:08:50; Drover came back at
+  // 23:08:00 and saw the same message. That is seconds away, not a day.
+  const int64_t now = local_today(23, 8, 0);
+  auto at = quota_reset_ms("You've hit your usage limit. Upgrade to Pro or try again at 11:08 PM.", now);
+  ASSERT_TRUE(at);
+  EXPECT_GT(*at, local_today(23, 8, 59));
+  EXPECT_LT(*at, now + 2 * 60000);
+}
+
+TEST(QuotaText, AClockTimeJustPassedStaysInThePast) {
+  const int64_t now = local_today(23, 20, 0);
+  auto at = quota_reset_ms("try again at 11:08 PM.", now);
+  ASSERT_TRUE(at);
+  EXPECT_LE(*at, now) << "the engine backs off from a passed time; it does not wait a day";
+  // Long gone: the next day's.
+  auto tomorrow = quota_reset_ms("try again at 9:00 AM.", local_today(23, 20, 0));
+  ASSERT_TRUE(tomorrow);
+  EXPECT_GT(*tomorrow, now);
 }
 
 }  // namespace

@@ -129,6 +129,41 @@ TEST_F(TaskWorkflowTest, AQuotaWithoutResetTimeBacksOff) {
   EXPECT_LE(wait, config.backoff_initial.count());
 }
 
+TEST_F(TaskWorkflowTest, RateLimitsInARowPauseLongerEachTimeUpToTheCap) {
+  // No reset time, five times in a row (issue 14: 10 relaunches in 75 s, for ever).
+  Task t = store.add("Task");
+  std::vector<ScriptedAttempt> limits(5, ScriptedAttempt{AttemptOutcome::kQuota, "429 Too Many Requests"});
+  agents.script(t.id, limits);
+  config.backoff_initial = std::chrono::seconds(30);
+  config.backoff_max = std::chrono::minutes(4);
+  auto ctx = context("exec-a");
+  std::vector<int64_t> pauses;
+  for (int i = 0; i < 5; ++i) {
+    const int64_t start = clock.now_ms();
+    ASSERT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+    pauses.push_back(store.task(t.id).not_before_ms - start);
+    clock.advance(pauses.back());
+  }
+  for (size_t i = 1; i < pauses.size(); ++i) {
+    const int64_t nominal = std::min<int64_t>(30'000LL << i, 240'000);
+    EXPECT_GE(pauses[i], nominal / 2) << "pause " << i + 1;
+    EXPECT_LE(pauses[i], nominal) << "pause " << i + 1;
+  }
+  EXPECT_GE(pauses[3], pauses[0] * 2) << "the pauses grow";
+  EXPECT_NE(store.task(t.id).status_reason.find("(limit 5 in a row)"), std::string::npos) << store.task(t.id).status_reason;
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(store.task(t.id).attempts, 1) << "no limit used an attempt";
+}
+
+TEST_F(TaskWorkflowTest, AResetTimeThatHasPassedBacksOffInsteadOfRelaunchingAtOnce) {
+  Task t = store.add("Task");
+  agents.script(t.id, {ScriptedAttempt{AttemptOutcome::kQuota, "try again at 11:08 PM", clock.now_ms() - 30'000}});
+  auto ctx = context("exec-a");
+  const int64_t start = clock.now_ms();
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+  EXPECT_GE(store.task(t.id).not_before_ms - start, config.backoff_initial.count() / 2);
+}
+
 TEST_F(TaskWorkflowTest, FailuresBackOffThenFailTheTaskAndBlockDependents) {
   Task t = store.add("Task");
   Task d1 = store.add("After", {t.id});

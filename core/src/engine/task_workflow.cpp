@@ -201,6 +201,7 @@ TaskOutcome TaskWorkflow::run() {
   std::string session_id = task_.session_id;
   std::string last_error, previous_failure;
   int round = 1;  // the worktree round: a merge conflict starts the next one
+  int quota_in_a_row = 0;  // usage/rate limits since the agent last ran to an end
   int attempt = 0;
 
   while (true) {
@@ -237,10 +238,17 @@ TaskOutcome TaskWorkflow::run() {
       } else {
         const AgentStep r = agent_step(ar.value());
         if (r.session_id) session_id = *r.session_id;
+        if (r.outcome != AttemptOutcome::kQuota) quota_in_a_row = 0;
         if (r.outcome == AttemptOutcome::kQuota) {
+          // Without a reset time in the future (none given, or the one given
+          // has passed and the limit is still there), the pause grows with each
+          // limit in a row, from backoff_initial up to backoff_max: never a
+          // relaunch storm, never a day's wait for a rounded clock time.
+          ++quota_in_a_row;
           auto p = ctx.step("pause#" + a, [&]() -> Result<json> {
             int64_t until = r.reset_at_ms.value_or(0);
-            if (until <= now()) until = now() + backoff_delay(attempt, cfg.backoff_initial, cfg.backoff_max, seed).count();
+            if (until <= now())
+              until = now() + backoff_delay(quota_in_a_row, cfg.backoff_initial, cfg.backoff_max, seed).count();
             return timer_record(until);
           });
           if (!p.ok()) return TaskOutcome::kAbandoned;
@@ -254,7 +262,8 @@ TaskOutcome TaskWorkflow::run() {
             event("quota_pause", "agent '" + agent + "' hit a usage limit; paused for " + in_duration(until - now()),
                   json{{"agent", agent}, {"until_ms", until}});
             return release(until, WaitReason::quota(agent, r.reason),
-                           "agent '" + agent + "' paused by a usage limit: " + r.reason);
+                           "agent '" + agent + "' paused by a usage limit: " + r.reason +
+                               (quota_in_a_row > 1 ? " (limit " + std::to_string(quota_in_a_row) + " in a row)" : ""));
           }
           continue;
         }

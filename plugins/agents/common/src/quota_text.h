@@ -118,6 +118,9 @@ inline std::optional<int64_t> parse_iso8601_ms(std::string_view s) {
 }
 
 // "3pm", "3:30 pm", "14:00" -> the next such time of day (local time) after now.
+// Added to a minute-rounded clock time, past the end of its minute.
+constexpr int64_t kClockResetMarginMs = 5000;
+
 inline std::optional<int64_t> parse_clock_time_ms(std::string_view s, int64_t now) {
   std::size_t i = 0;
   while (i < s.size() && s[i] == ' ') ++i;
@@ -150,8 +153,14 @@ inline std::optional<int64_t> parse_clock_time_ms(std::string_view s, int64_t no
   tm.tm_min = minute;
   tm.tm_sec = 0;
   tm.tm_isdst = -1;
-  int64_t at = static_cast<int64_t>(std::mktime(&tm)) * 1000;
-  if (at <= now) at += 86400000;
+  // Agents print the reset rounded down to the minute (Codex: "11:08 PM" for
+  // 23:08:50): the limit ends somewhere in that minute, so read it as the
+  // minute's end plus a margin.
+  int64_t at = static_cast<int64_t>(std::mktime(&tm)) * 1000 + 60000 + kClockResetMarginMs;
+  // A time that passed within the hour is the same limit seen again (or a
+  // late message), not tomorrow's: it is returned as it is, and the engine
+  // backs off by a growing step. Only a time long gone means tomorrow.
+  if (at <= now - 3600000) at += 86400000;
   return at;
 }
 
