@@ -1,8 +1,10 @@
-// Opening a store, describe(), and the plugin's entry point.
-#include "postgres_store.hpp"
+// Opening a store, describe(), the transactions StateStore runs in, and the
+// plugin's entry point.
+#include "postgres_store.h"
 
-#include "postgres_schema.hpp"
-#include "request.hpp"
+#include "postgres_schema.h"
+#include "postgres_tables.h"
+#include "request.h"
 
 namespace drover::postgres {
 
@@ -26,11 +28,29 @@ PostgresStore::PostgresStore(std::string_view config_yaml, std::string_view /*co
 }
 
 std::string PostgresStore::describe(std::string_view request) {
-  Request req("describe", request);
-  return json{{"backend", "postgres"},
-              {"schema_version", kSchemaVersion},
-              {"location", config_.masked_url() + " schema " + config_.schema}}
+  drover::storage::Request req("describe", request);
+  return nlohmann::json{{"backend", "postgres"},
+                        {"schema_version", kSchemaVersion},
+                        {"location", config_.masked_url() + " schema " + config_.schema}}
       .dump();
+}
+
+std::string PostgresStore::write(const Body& body) {
+  std::string out;
+  session_->transact([&](SqlTransaction& tx) {
+    PostgresTables tables(tx);
+    out = body(tables);
+  });
+  return out;
+}
+
+std::string PostgresStore::read(const Body& body) {
+  std::string out;
+  session_->read([&](SqlTransaction& tx) {
+    PostgresTables tables(tx);
+    out = body(tables);
+  });
+  return out;
 }
 
 }  // namespace drover::postgres
