@@ -1,7 +1,7 @@
 // StateStore: the operations of drover/plugin/storage.h, written once over
 // StoreTables (store_tables.h). A backend derives from it, says how to run a
-// write transaction and a read, implements the tables in its SQL dialect and
-// describe(); every request check, status rule, lease rule, event and record
+// write transaction and a read and what describe() reports, and implements
+// the tables in its SQL dialect; every request check, status rule, lease rule, event and record
 // comes from here, so the backends cannot drift apart.
 //
 // The operations are split by topic: task_operations.cpp (epics, creating
@@ -26,6 +26,7 @@
 #ifndef DROVER_STORAGE_COMMON_STATE_STORE_H
 #define DROVER_STORAGE_COMMON_STATE_STORE_H
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -36,8 +37,16 @@
 
 namespace drover::storage {
 
+// What describe() reports about an open store.
+struct StoreIdentity {
+  std::string backend;
+  int64_t schema_version = 0;
+  std::string location;  // never with a password
+};
+
 class StateStore : public drover::sdk::Storage {
  public:
+  std::string describe(std::string_view request) final;
   std::string create_epic(std::string_view request) final;
   std::string list_epics(std::string_view request) final;
   std::string create_task(std::string_view request) final;
@@ -60,6 +69,8 @@ class StateStore : public drover::sdk::Storage {
   std::string summary(std::string_view request) final;
 
  protected:
+  virtual StoreIdentity identity() const = 0;
+
   using Body = std::function<std::string(StoreTables&)>;
   // Runs body in one write transaction and returns its text; a body that
   // throws writes nothing. A backend may run body again (a retried transaction).

@@ -28,15 +28,19 @@ int64_t lease_ms(const Request& req) {
   return ms;
 }
 
-// The ids among `ids` whose status is now `status`, in numeric id order.
-std::vector<std::string> now_in(StoreTables& tables, const std::vector<std::string>& ids, const char* status) {
+// After id completed or failed: re-derives its dependents and returns those
+// now in `status` (unblocked: ready; blocked), in the order they changed.
+std::vector<std::string> settle_dependents(StoreTables& tables, const std::string& id, int64_t now_ms,
+                                           const char* status) {
+  std::vector<std::string> changed;
+  propagate(tables, id, false, now_ms, changed);
   std::vector<std::string> out;
-  if (ids.empty()) return out;
-  for (const TaskState& s : tables.task_states(ids)) {
+  if (changed.empty()) return out;
+  for (const TaskState& s : tables.task_states(changed)) {
     if (s.status == status) out.push_back(s.id);
   }
   std::sort(out.begin(), out.end(), [&](const std::string& a, const std::string& b) {
-    return std::find(ids.begin(), ids.end(), a) < std::find(ids.begin(), ids.end(), b);
+    return std::find(changed.begin(), changed.end(), a) < std::find(changed.begin(), changed.end(), b);
   });
   return out;
 }
@@ -121,9 +125,7 @@ std::string StateStore::complete_task(std::string_view request) {
       return nlohmann::json{{"task", *tables.task(id)}, {"unblocked", nlohmann::json::array()}}.dump();
     }
     tables.complete(id, summary, merge_commit, now);
-    std::vector<std::string> changed;
-    propagate(tables, id, false, now, changed);
-    std::vector<std::string> unblocked = now_in(tables, changed, "ready");
+    std::vector<std::string> unblocked = settle_dependents(tables, id, now, "ready");
     add_event(tables, id, completed_event(id, executor, unblocked), now);
     return nlohmann::json{{"task", *tables.task(id)}, {"unblocked", unblocked}}.dump();
   });
@@ -141,9 +143,7 @@ std::string StateStore::fail_task(std::string_view request) {
     TaskState state = require_task(tables, req, id);
     check_fail(state, executor);
     tables.fail(id, error, now);
-    std::vector<std::string> changed;
-    propagate(tables, id, false, now, changed);
-    std::vector<std::string> blocked = now_in(tables, changed, "blocked");
+    std::vector<std::string> blocked = settle_dependents(tables, id, now, "blocked");
     add_event(tables, id, failed_event(error, executor, blocked), now);
     return nlohmann::json{{"task", *tables.task(id)}, {"blocked", blocked}}.dump();
   });

@@ -1,4 +1,4 @@
-// Durable workflows and their step checkpoints, the event log, and summary().
+// Durable workflows and their step checkpoints, the event log, summary() and describe().
 #include "records.h"
 #include "request.h"
 #include "state_store.h"
@@ -9,6 +9,13 @@ namespace drover::storage {
 namespace {
 using drover::sdk::Error;
 }  // namespace
+
+std::string StateStore::describe(std::string_view request) {
+  Request req("describe", request);
+  StoreIdentity id = identity();
+  return nlohmann::json{{"backend", id.backend}, {"schema_version", id.schema_version}, {"location", id.location}}
+      .dump();
+}
 
 std::string StateStore::start_workflow(std::string_view request) {
   Request req("start_workflow", request);

@@ -90,6 +90,7 @@ RETURNING t.id, pick.reclaimed, pick.previous_owner
 )sql";
 }  // namespace
 
+// A per-schema advisory lock: executors on other connections take turns.
 void PostgresTables::lock_graph() {
   tx_.exec("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", {num(kGraphLockClass)});
 }

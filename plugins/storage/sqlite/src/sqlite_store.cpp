@@ -1,10 +1,9 @@
-// Opening a store, describe(), and the transactions StateStore runs in.
+// Opening a store, what describe() reports, and the transactions StateStore runs in.
 #include "sqlite_store.h"
 
 #include <chrono>
 #include <filesystem>
 
-#include "request.h"
 #include "schema.h"
 #include "sqlite_tables.h"
 #include "store_config.h"
@@ -40,11 +39,7 @@ SqliteStore::SqliteStore(std::string_view config_yaml, std::string_view context_
   schema_version_ = create_or_migrate(db_, system_now_ms());
 }
 
-std::string SqliteStore::describe(std::string_view request) {
-  drover::storage::Request req("describe", request);
-  nlohmann::json out = {{"backend", "sqlite"}, {"schema_version", schema_version_}, {"location", db_.path()}};
-  return out.dump();
-}
+drover::storage::StoreIdentity SqliteStore::identity() const { return {"sqlite", schema_version_, db_.path()}; }
 
 std::string SqliteStore::write(const Body& body) {
   std::lock_guard lock(mutex_);

@@ -2,10 +2,6 @@
 // SQLite database file. The operations and their rules are StateStore's
 // (plugins/storage/common); this class opens the file, runs transactions and
 // hands StateStore the SQLite tables (sqlite_tables.h).
-//
-// One connection per open store, guarded by a mutex, so a store handle may be
-// shared by the threads of a process; several processes share the file
-// through SQLite's locking (WAL, every write transaction BEGIN IMMEDIATE).
 #ifndef DROVER_STORAGE_SQLITE_SQLITE_STORE_H
 #define DROVER_STORAGE_SQLITE_SQLITE_STORE_H
 
@@ -21,16 +17,17 @@ namespace drover::sqlite_storage {
 
 class SqliteStore final : public drover::storage::StateStore {
  public:
-  static void check_config(std::string_view yaml);
   SqliteStore(std::string_view config_yaml, std::string_view context_json);
-
-  std::string describe(std::string_view request) override;
-
- protected:
-  std::string write(const Body& body) override;
-  std::string read(const Body& body) override;
+  static void check_config(std::string_view yaml);
 
  private:
+  drover::storage::StoreIdentity identity() const override;
+  std::string write(const Body& body) override;  // BEGIN IMMEDIATE: writers take turns on the file
+  std::string read(const Body& body) override;
+
+  // One connection per open store, guarded by the mutex, so a store handle may
+  // be shared by the threads of a process; several processes share the file
+  // through SQLite's locking (WAL, every write transaction BEGIN IMMEDIATE).
   std::mutex mutex_;
   Database db_;
   int64_t schema_version_ = 0;

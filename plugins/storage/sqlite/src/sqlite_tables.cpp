@@ -5,6 +5,9 @@
 
 namespace drover::sqlite_storage {
 
+// The primitives speak in the shared rule types (store_tables.h).
+using namespace drover::storage;  // NOLINT(google-build-using-namespace)
+
 namespace {
 // A row of a stepped Query, for the record builders of records.h.
 class QueryCells final : public drover::storage::RowCells {
@@ -55,6 +58,9 @@ std::vector<std::string> SqliteTables::texts(Query q) {
   while (q.next()) out.push_back(q.text(0));
   return out;
 }
+
+// BEGIN IMMEDIATE already serializes every writer of the file.
+void SqliteTables::lock_graph() {}
 
 int64_t SqliteTables::next_counter(const char* name) {
   Query q = db_.query("UPDATE counters SET value = value + 1 WHERE name = ?1 RETURNING value", std::string_view(name));
