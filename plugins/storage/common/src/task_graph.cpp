@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace drover::storage {
 
@@ -24,13 +25,16 @@ void propagate(StoreTables& tables, const std::string& start, bool include_start
       before[task.id] = {task.status, task.status_reason};
       changes.push_back({task.id, to});
     }
-    std::sort(changes.begin(), changes.end(), [&](const StatusChange& a, const StatusChange& b) {
-      return std::find(frontier.begin(), frontier.end(), a.id) < std::find(frontier.begin(), frontier.end(), b.id);
-    });
+    // In frontier order (numeric ids), whatever order the states came in.
+    std::map<std::string, size_t> position;
+    for (size_t i = 0; i < frontier.size(); ++i) position.emplace(frontier[i], i);
+    std::sort(changes.begin(), changes.end(),
+              [&](const StatusChange& a, const StatusChange& b) { return position[a.id] < position[b.id]; });
     std::vector<std::string> moved = changes.empty() ? std::vector<std::string>{}
                                                      : tables.set_pending_statuses(changes, now_ms);
+    std::set<std::string> applied(moved.begin(), moved.end());
     for (const StatusChange& change : changes) {
-      if (std::find(moved.begin(), moved.end(), change.id) == moved.end()) continue;
+      if (!applied.count(change.id)) continue;
       if (initial.emplace(change.id, before[change.id]).second) touched.push_back(change.id);
       latest[change.id] = change.to;
     }

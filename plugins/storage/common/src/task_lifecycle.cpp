@@ -1,7 +1,7 @@
 // The lifecycle of a task: claiming under a lease, renewing and releasing it,
 // completing (unblocking dependents), failing (blocking them), and
 // retry/reset/cancel. Each operation is one write transaction.
-#include <algorithm>
+#include <set>
 
 #include "request.h"
 #include "state_store.h"
@@ -13,7 +13,9 @@ namespace drover::storage {
 namespace {
 using drover::sdk::Error;
 
-TaskState require_task(StoreTables& tables, const Request& req, const std::string& id) {
+// Every lifecycle change: the graph lock first, then the task's row, locked.
+TaskState lock_task(StoreTables& tables, const Request& req, const std::string& id) {
+  tables.lock_graph();
   std::optional<TaskState> state = tables.task_state(id, true);
   if (!state) {
     throw Error(DROVER_NOT_FOUND,
@@ -34,15 +36,22 @@ std::vector<std::string> settle_dependents(StoreTables& tables, const std::strin
                                            const char* status) {
   std::vector<std::string> changed;
   propagate(tables, id, false, now_ms, changed);
-  std::vector<std::string> out;
-  if (changed.empty()) return out;
-  for (const TaskState& s : tables.task_states(changed)) {
-    if (s.status == status) out.push_back(s.id);
+  std::set<std::string> now_in_status;
+  if (!changed.empty()) {
+    for (const TaskState& s : tables.task_states(changed)) {
+      if (s.status == status) now_in_status.insert(s.id);
+    }
   }
-  std::sort(out.begin(), out.end(), [&](const std::string& a, const std::string& b) {
-    return std::find(changed.begin(), changed.end(), a) < std::find(changed.begin(), changed.end(), b);
-  });
+  std::vector<std::string> out;
+  for (const std::string& id : changed) {
+    if (now_in_status.count(id)) out.push_back(id);
+  }
   return out;
+}
+
+// The answer of complete/fail/reset: the task and the ids that moved (key).
+std::string task_and(StoreTables& tables, const std::string& id, const char* key, const std::vector<std::string>& ids) {
+  return nlohmann::json{{"task", *tables.task(id)}, {key, ids}}.dump();
 }
 }  // namespace
 
@@ -90,8 +99,7 @@ std::string StateStore::release_task(std::string_view request) {
   std::optional<std::string> reason = req.optional_text("status_reason", kMaxTextBytes);
 
   return write([&](StoreTables& tables) {
-    tables.lock_graph();
-    TaskState state = require_task(tables, req, release.id);
+    TaskState state = lock_task(tables, req, release.id);
     check_release(state, executor);
     tables.release(release);
     // A task cancelled while it ran stays cancelled; a running one goes back
@@ -119,15 +127,14 @@ std::string StateStore::complete_task(std::string_view request) {
   std::optional<std::string> merge_commit = req.optional_text("merge_commit", kMaxNameBytes);
 
   return write([&](StoreTables& tables) {
-    tables.lock_graph();
-    TaskState state = require_task(tables, req, id);
+    TaskState state = lock_task(tables, req, id);
     if (!check_complete(state, executor)) {
-      return nlohmann::json{{"task", *tables.task(id)}, {"unblocked", nlohmann::json::array()}}.dump();
+      return task_and(tables, id, "unblocked", {});
     }
     tables.complete(id, summary, merge_commit, now);
     std::vector<std::string> unblocked = settle_dependents(tables, id, now, "ready");
     add_event(tables, id, completed_event(id, executor, unblocked), now);
-    return nlohmann::json{{"task", *tables.task(id)}, {"unblocked", unblocked}}.dump();
+    return task_and(tables, id, "unblocked", unblocked);
   });
 }
 
@@ -139,13 +146,12 @@ std::string StateStore::fail_task(std::string_view request) {
   int64_t now = req.now_ms();
 
   return write([&](StoreTables& tables) {
-    tables.lock_graph();
-    TaskState state = require_task(tables, req, id);
+    TaskState state = lock_task(tables, req, id);
     check_fail(state, executor);
     tables.fail(id, error, now);
     std::vector<std::string> blocked = settle_dependents(tables, id, now, "blocked");
     add_event(tables, id, failed_event(error, executor, blocked), now);
-    return nlohmann::json{{"task", *tables.task(id)}, {"blocked", blocked}}.dump();
+    return task_and(tables, id, "blocked", blocked);
   });
 }
 
@@ -159,8 +165,7 @@ std::string StateStore::reset_task(std::string_view request) {
   }
 
   return write([&](StoreTables& tables) {
-    tables.lock_graph();
-    TaskState state = require_task(tables, req, id);
+    TaskState state = lock_task(tables, req, id);
     check_reset(mode, state);
     std::vector<std::string> changed;
     if (mode == "cancel") {
@@ -179,7 +184,7 @@ std::string StateStore::reset_task(std::string_view request) {
       propagate(tables, id, false, now, changed);
     }
     add_event(tables, id, reset_event(id, mode, changed), now);
-    return nlohmann::json{{"task", *tables.task(id)}, {"changed", changed}}.dump();
+    return task_and(tables, id, "changed", changed);
   });
 }
 
