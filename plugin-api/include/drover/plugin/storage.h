@@ -59,7 +59,9 @@
  *   - dependency cycles are refused (DROVER_CONFLICT) with the cycle in the
  *     message, e.g. "dependency cycle: t1 -> t3 -> t1";
  *   - text fields are UTF-8; invalid UTF-8 or a title over 1,000 bytes or a
- *     description over 1 MiB is refused with DROVER_INVALID_ARGUMENT.
+ *     description over 1 MiB is refused with DROVER_INVALID_ARGUMENT. (The
+ *     bundled plugins apply one rule to every text they keep: no NUL, names,
+ *     ids and titles up to 1,000 bytes, longer text up to 1 MiB.)
  */
 #ifndef DROVER_PLUGIN_STORAGE_H
 #define DROVER_PLUGIN_STORAGE_H

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "drover/plugin/sdk.hpp"
+#include "text_rules.h"
 
 namespace drover::storage {
 
@@ -13,10 +14,11 @@ constexpr const char* kWaitKinds[] = {"backoff", "quota", "merge", "interrupted"
   throw drover::sdk::Error(DROVER_INVALID_ARGUMENT, std::string(operation) + ": field 'wait" + what);
 }
 
-std::string optional_text(std::string_view operation, const nlohmann::json& wait, const char* key) {
+std::string optional_text(std::string_view operation, const nlohmann::json& wait, const char* key, size_t max_bytes) {
   auto it = wait.find(key);
   if (it == wait.end() || it->is_null()) return "";
   if (!it->is_string()) invalid(operation, std::string(".") + key + "' must be a string");
+  check_text(operation, std::string("wait.") + key, it->get_ref<const std::string&>(), max_bytes);
   return it->get<std::string>();
 }
 
@@ -46,14 +48,15 @@ std::optional<TaskWait> read_wait(std::string_view operation, const nlohmann::js
   if (std::find(std::begin(kWaitKinds), std::end(kWaitKinds), wait.kind) == std::end(kWaitKinds)) {
     invalid(operation, ".kind' is '" + wait.kind + "'; use backoff, quota, merge or interrupted");
   }
-  wait.agent = optional_text(operation, *value, "agent");
-  wait.detail = optional_text(operation, *value, "detail");
+  wait.agent = optional_text(operation, *value, "agent", kMaxNameBytes);
+  wait.detail = optional_text(operation, *value, "detail", kMaxTextBytes);
   auto paths = value->find("paths");
   if (paths != value->end() && !paths->is_null()) {
     if (!paths->is_array()) invalid(operation, ".paths' must be an array of strings");
     for (const nlohmann::json& path : *paths) {
       if (!path.is_string()) invalid(operation, ".paths' must be an array of strings");
       wait.paths.push_back(path.get<std::string>());
+      check_text(operation, "wait.paths", wait.paths.back(), kMaxTextBytes);
     }
   }
   return wait;

@@ -4,7 +4,8 @@
 // Every statement is prepared once and bound with parameters; no SQL text is
 // ever assembled from request data. Not thread-safe by itself: SqliteStore
 // serialises access with a mutex.
-#pragma once
+#ifndef DROVER_STORAGE_SQLITE_DATABASE_H
+#define DROVER_STORAGE_SQLITE_DATABASE_H
 
 #include <sqlite3.h>
 
@@ -129,3 +130,5 @@ class Database {
 };
 
 }  // namespace drover::sqlite_storage
+
+#endif

@@ -148,6 +148,8 @@ ALTER TABLE tasks ADD COLUMN wait_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN wait_agent TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN wait_detail TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN wait_paths TEXT NOT NULL DEFAULT '[]';  -- JSON array of strings
+-- Nothing reads whether an edge was implicit (sub-task order) or explicit.
+ALTER TABLE dependencies DROP COLUMN implicit;
 )sql",
      convert_legacy_waits},
 };

@@ -1,5 +1,6 @@
 // The store's SQL schema and its migrations.
-#pragma once
+#ifndef DROVER_STORAGE_SQLITE_SCHEMA_H
+#define DROVER_STORAGE_SQLITE_SCHEMA_H
 
 #include <cstdint>
 
@@ -16,3 +17,5 @@ constexpr int64_t kSchemaVersion = 2;
 int64_t create_or_migrate(Database& db, int64_t now_ms);
 
 }  // namespace drover::sqlite_storage
+
+#endif

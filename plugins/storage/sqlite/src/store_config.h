@@ -1,7 +1,8 @@
 // The sqlite plugin's configuration (its subtree of drover.yaml):
 //
 //   path: .drover/drover.db   # the database file; relative to the project root
-#pragma once
+#ifndef DROVER_STORAGE_SQLITE_STORE_CONFIG_H
+#define DROVER_STORAGE_SQLITE_STORE_CONFIG_H
 
 #include <string>
 #include <string_view>
@@ -20,3 +21,5 @@ StoreConfig parse_config(std::string_view yaml);
 std::string resolve_store_path(const StoreConfig& config, std::string_view context_json);
 
 }  // namespace drover::sqlite_storage
+
+#endif

@@ -1,10 +1,10 @@
 // Creating and versioning the plugin's tables inside its own PostgreSQL schema.
-#ifndef DROVER_PLUGINS_STORAGE_POSTGRES_POSTGRES_SCHEMA_HPP
-#define DROVER_PLUGINS_STORAGE_POSTGRES_POSTGRES_SCHEMA_HPP
+#ifndef DROVER_STORAGE_POSTGRES_POSTGRES_SCHEMA_H
+#define DROVER_STORAGE_POSTGRES_POSTGRES_SCHEMA_H
 
 #include <string>
 
-#include "sql_session.hpp"
+#include "sql_session.h"
 
 namespace drover::postgres {
 

@@ -2,8 +2,8 @@
 // statements returning text cells, run inside one transaction that is retried
 // when the connection drops. Only sql_session.cpp includes libpqxx, which keeps
 // the slow-to-compile headers in one translation unit.
-#ifndef DROVER_PLUGINS_STORAGE_POSTGRES_SQL_SESSION_HPP
-#define DROVER_PLUGINS_STORAGE_POSTGRES_SQL_SESSION_HPP
+#ifndef DROVER_STORAGE_POSTGRES_SQL_SESSION_H
+#define DROVER_STORAGE_POSTGRES_SQL_SESSION_H
 
 #include <cstdint>
 #include <functional>

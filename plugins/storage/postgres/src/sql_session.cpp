@@ -1,5 +1,5 @@
 // The only translation unit that includes libpqxx (6.4 API).
-#include "sql_session.hpp"
+#include "sql_session.h"
 
 #include <chrono>
 #include <map>

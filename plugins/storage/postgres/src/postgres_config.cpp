@@ -1,4 +1,4 @@
-#include "postgres_config.hpp"
+#include "postgres_config.h"
 
 #include <libpq-fe.h>
 #include <yaml-cpp/yaml.h>

@@ -1,8 +1,9 @@
-// Opening a store, describe(), and the plugin's entry point.
-#include "postgres_store.hpp"
+// Opening a store, what describe() reports, the transactions StateStore runs in, and the
+// plugin's entry point.
+#include "postgres_store.h"
 
-#include "postgres_schema.hpp"
-#include "request.hpp"
+#include "postgres_schema.h"
+#include "postgres_tables.h"
 
 namespace drover::postgres {
 
@@ -25,12 +26,21 @@ PostgresStore::PostgresStore(std::string_view config_yaml, std::string_view /*co
   migrate_schema(*session_, config_.schema);
 }
 
-std::string PostgresStore::describe(std::string_view request) {
-  Request req("describe", request);
-  return json{{"backend", "postgres"},
-              {"schema_version", kSchemaVersion},
-              {"location", config_.masked_url() + " schema " + config_.schema}}
-      .dump();
+drover::storage::StoreIdentity PostgresStore::identity() const {
+  return {"postgres", kSchemaVersion, config_.masked_url() + " schema " + config_.schema};
+}
+
+std::string PostgresStore::write(const Body& body) { return run(&SqlSession::transact, body); }
+
+std::string PostgresStore::read(const Body& body) { return run(&SqlSession::read, body); }
+
+std::string PostgresStore::run(void (SqlSession::*in)(const std::function<void(SqlTransaction&)>&), const Body& body) {
+  std::string out;
+  (session_.get()->*in)([&](SqlTransaction& tx) {
+    PostgresTables tables(tx);
+    out = body(tables);
+  });
+  return out;
 }
 
 }  // namespace drover::postgres

@@ -5,8 +5,8 @@
 //   connect_timeout: 10                                # seconds, per connection attempt
 //
 // The url may also be a libpq "key=value" connection string.
-#ifndef DROVER_PLUGINS_STORAGE_POSTGRES_POSTGRES_CONFIG_HPP
-#define DROVER_PLUGINS_STORAGE_POSTGRES_POSTGRES_CONFIG_HPP
+#ifndef DROVER_STORAGE_POSTGRES_POSTGRES_CONFIG_H
+#define DROVER_STORAGE_POSTGRES_POSTGRES_CONFIG_H
 
 #include <string>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "postgres_schema.hpp"
+#include "postgres_schema.h"
 
 #include <optional>
 

@@ -1,0 +1,31 @@
+#include "task_events.h"
+
+namespace drover::storage {
+
+TaskEvent created_event(const std::string& id) { return {"created", "task " + id + " created", nullptr}; }
+
+TaskEvent reclaimed_event(const std::string& previous_owner, const std::string& executor) {
+  return {"reclaimed", "expired lease of executor '" + previous_owner + "' reclaimed by '" + executor + "'",
+          {{"previous_owner", previous_owner}, {"executor", executor}}};
+}
+
+TaskEvent released_event(const std::string& id, const std::string& executor, int64_t not_before_ms, bool count_attempt,
+                         const std::string& wait_kind) {
+  nlohmann::json data = {{"not_before_ms", not_before_ms}, {"count_attempt", count_attempt}};
+  if (!wait_kind.empty()) data["wait"] = wait_kind;
+  return {"released", "task " + id + " released by executor '" + executor + "'", std::move(data)};
+}
+
+TaskEvent completed_event(const std::string& id, const std::string& executor, const std::vector<std::string>& unblocked) {
+  return {"completed", "task " + id + " completed by executor '" + executor + "'", {{"unblocked", unblocked}}};
+}
+
+TaskEvent failed_event(const std::string& error, const std::string& executor, const std::vector<std::string>& blocked) {
+  return {"failed", error, {{"blocked", blocked}, {"executor", executor}}};
+}
+
+TaskEvent reset_event(const std::string& id, const std::string& mode, const std::vector<std::string>& changed) {
+  return {mode == "cancel" ? "cancelled" : mode, "task " + id + ": " + mode, {{"changed", changed}}};
+}
+
+}  // namespace drover::storage

@@ -1,0 +1,30 @@
+// The events the store appends itself, one per lifecycle change: their kinds,
+// messages and data. (append_event adds the host's own.)
+#ifndef DROVER_STORAGE_COMMON_TASK_EVENTS_H
+#define DROVER_STORAGE_COMMON_TASK_EVENTS_H
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace drover::storage {
+
+struct TaskEvent {
+  std::string kind;
+  std::string message;
+  nlohmann::json data;  // null = none
+};
+
+TaskEvent created_event(const std::string& id);
+TaskEvent reclaimed_event(const std::string& previous_owner, const std::string& executor);
+TaskEvent released_event(const std::string& id, const std::string& executor, int64_t not_before_ms, bool count_attempt,
+                         const std::string& wait_kind);
+TaskEvent completed_event(const std::string& id, const std::string& executor, const std::vector<std::string>& unblocked);
+TaskEvent failed_event(const std::string& error, const std::string& executor, const std::vector<std::string>& blocked);
+// mode: retry, reset or cancel (kind "cancelled").
+TaskEvent reset_event(const std::string& id, const std::string& mode, const std::vector<std::string>& changed);
+
+}  // namespace drover::storage
+
+#endif
