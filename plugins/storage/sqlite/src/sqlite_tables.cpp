@@ -202,15 +202,13 @@ std::vector<BlockerState> SqliteTables::blockers(const std::vector<std::string>&
 }
 
 std::vector<std::string> SqliteTables::set_pending_statuses(const std::vector<StatusChange>& changes, int64_t now_ms) {
+  // BEGIN IMMEDIATE: no other connection claimed one of these tasks since the
+  // caller read them, so every change applies (and no status re-check, which
+  // would cost a statement journal per row, is needed).
   std::vector<std::string> changed;
   for (const StatusChange& c : changes) {
-    // Only a ready task waits: leaving ready drops the wait a release gave it.
-    Query q = db_.query("UPDATE tasks SET status = ?2, status_reason = ?3, updated_ms = ?4, "
-                        "wait_kind = CASE WHEN ?2 = 'ready' THEN wait_kind ELSE '' END "
-                        "WHERE id = ?1 AND status IN ('ready', 'waiting', 'blocked') RETURNING id",
-                        std::string_view(c.id), std::string_view(c.to.status), std::string_view(c.to.reason), now_ms);
-    if (q.next()) changed.push_back(c.id);
-    q.run();
+    set_status(c.id, c.to.status, c.to.reason, now_ms);
+    changed.push_back(c.id);
   }
   return changed;
 }
