@@ -84,6 +84,10 @@ struct BrokenPlugin {
     test_host_api()->buffer_append(out, to_str("{\"outcome\": \"great\"}"));
     return DROVER_OK;
   }
+  static drover_status finish_with_nul(drover_agent_run*, drover_str, drover_buffer* out, drover_error*) {
+    test_host_api()->buffer_append(out, to_str(R"({"outcome": "success", "summary": "done\u0000 here", "reason": "\u0000"})"));
+    return DROVER_OK;
+  }
   static void end(drover_agent_run* run) { delete reinterpret_cast<int*>(run); }
 
   static drover_agent_vtable_v1 vtable(decltype(drover_agent_vtable_v1::build_command) build,
@@ -132,6 +136,15 @@ TEST(AgentAttempt, PluginErrorsBecomeCrashesWithTheirMessage) {
   r = run_with(BrokenPlugin::vtable(&BrokenPlugin::echo_command, &BrokenPlugin::finish_unknown));
   EXPECT_EQ(r.outcome, "crashed");
   EXPECT_NE(r.reason.find("\"great\""), std::string::npos) << r.reason;
+}
+
+TEST(AgentAttempt, NulCharactersInTheAgentsTextAreDropped) {
+  // The store refuses NUL; an agent printing one must not make its task
+  // impossible to complete.
+  AgentAttemptResult r = run_with(BrokenPlugin::vtable(&BrokenPlugin::echo_command, &BrokenPlugin::finish_with_nul));
+  EXPECT_EQ(r.outcome, "success");
+  EXPECT_EQ(r.summary, "done here");
+  EXPECT_EQ(r.reason, "");
 }
 
 TEST(AgentAttempt, NullAgentIsAnError) {

@@ -10,6 +10,7 @@
 //       (cancel / second Ctrl-C), not by a timeout.
 #include "drover/agent/agent_attempt.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -104,6 +105,14 @@ std::optional<T> optional_field(const json& j, const char* key) {
     if (j[key].is_string()) return j[key].get<std::string>();
   }
   return std::nullopt;
+}
+
+// An agent's text goes into the store, which refuses NUL characters (they
+// end C strings in SQL drivers): an agent that prints one must not make its
+// task impossible to complete.
+std::string without_nul(std::string text) {
+  text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
+  return text;
 }
 
 // Owns the plugin's parser state for one run.
@@ -219,8 +228,8 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
     return r;
   }
   r.outcome = *parsed;
-  r.reason = optional_field<std::string>(j, "reason").value_or("");
-  r.summary = optional_field<std::string>(j, "summary").value_or("");
+  r.reason = without_nul(optional_field<std::string>(j, "reason").value_or(""));
+  r.summary = without_nul(optional_field<std::string>(j, "summary").value_or(""));
   r.session_id = optional_field<std::string>(j, "session_id");
   if (r.session_id && r.session_id->empty()) r.session_id.reset();
   r.turns = optional_field<int64_t>(j, "turns");
