@@ -61,6 +61,21 @@ TEST_F(VcsWorktree, PrepareRecreatesAWorktreeWhoseDirectoryVanished) {
   EXPECT_EQ(read_file(wt("t1") / "a.txt"), "a\n");
 }
 
+TEST_F(VcsWorktree, AWorktreeEntryLeftHalfPrunedDoesNotBlockNewWorktrees) {
+  // Seen in the chaos test: a kill in the middle of pruning t12's entry left
+  // .git/worktrees/t12 without its gitdir file, and every later worktree
+  // creation failed with "reference is already checked out".
+  vcs_->prepare("t12");
+  const fs::path entry = repo_ / ".git" / "worktrees" / "t12";
+  ASSERT_TRUE(fs::exists(entry / "gitdir"));
+  fs::remove_all(wt("t12"));
+  fs::remove(entry / "gitdir");
+  json p = vcs_->prepare("t13");
+  EXPECT_EQ(p["created"], true);
+  EXPECT_EQ(git(wt("t13"), {"symbolic-ref", "HEAD"}), "refs/heads/drover/t13");
+  EXPECT_FALSE(fs::exists(entry)) << "the broken entry is gone";
+}
+
 TEST_F(VcsWorktree, PrepareFromMissingTargetBranchIsAClearError) {
   auto r = vcs_->call(&V::prepare_worktree, {{"task_id", "t1"}, {"target_branch", "nope"}});
   EXPECT_EQ(r.status, DROVER_NOT_FOUND);

@@ -238,6 +238,26 @@ void remove_trash(const std::string& worktree_dir) {
   }
 }
 
+// Removes worktree entries (.git/worktrees/<name>) that lost their gitdir
+// file: a prune killed half-way leaves them. Git itself treats them as
+// prunable, and they hold no work (the files live in the worktree directory,
+// which is not touched). They must go before git_worktree_add: libgit2 1.5
+// reports "reference is already checked out" for every new worktree while one
+// of them cannot be opened. An entry with a "locked" file is left alone: git
+// itself is creating it (`git worktree add` locks it until gitdir is written).
+// Call with the worktrees lock held.
+void remove_broken_worktree_entries(const std::string& common_dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(common_dir + "worktrees", ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code st;
+    if (!it->is_directory(st) || fs::exists(it->path() / "gitdir", st) || fs::exists(it->path() / "locked", st)) continue;
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+    sdk::log(DROVER_LOG_WARN, "removed the broken worktree entry " + it->path().string() +
+                                  (rm ? " (failed: " + rm.message() + ")" : std::string(" (no gitdir file; an interrupted prune)")));
+  }
+}
+
 // Records that a worktree's checkout finished (see prepare_worktree).
 void mark_worktree_complete(const std::string& marker) {
   std::ofstream out(marker, std::ios::trunc);
@@ -360,6 +380,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   fs::create_directories(worktree_dir_, ec);
   if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree directory " + worktree_dir_ + ": " + ec.message());
   RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
+  remove_broken_worktree_entries(common_dir_);
   git_worktree_add_options opts;
   git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
   opts.ref = branch_ref.get();
