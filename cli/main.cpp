@@ -8,13 +8,14 @@
 #include <iostream>
 
 #include "cli_support.h"
+#include "command_words.h"
 #include "drover/version.h"
 
 int main(int argc, char** argv) {
   using namespace drover::cli;
   CLI::App app{"drover: drives a software project to completion with parallel AI coding agents"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", drover::version_string());
+  app.set_version_flag("-V,--version", drover::version_string());
   GlobalOptions g;
   app.add_option("--config", g.config_path, "path to drover.yaml (default: $DROVER_CONFIG, else found upwards)");
   auto set_level = [](const std::string& level) {
@@ -34,6 +35,21 @@ int main(int argc, char** argv) {
   add_transfer_commands(app, g);
   add_dep_commands(app, g);
 
+  auto* help_words = new std::vector<std::string>();
+  auto* help = app.add_subcommand("help", "Show the help of drover or of a command (drover help worktree prune)");
+  help->add_option("command", *help_words, "a command and its subcommands");
+  help->callback([&app, help_words] {
+    std::vector<std::string> path;
+    CLI::App* command = command_of(app, *help_words, path);
+    if (path.size() < help_words->size()) {
+      auto error = command_word_error(app, *help_words);
+      fail(kExitUsage, error ? *error : "unknown command '" + (*help_words)[path.size()] + "'");
+    }
+    std::cout << command->help();
+  });
+
+  const std::vector<std::string> args(argv + 1, argv + argc);
+
   auto logger = spdlog::stderr_color_mt("drover");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%^drover: %l:%$ %v");
@@ -46,10 +62,22 @@ int main(int argc, char** argv) {
     }
     spdlog::set_level(l);
   }
+  // A missing or misspelt command is answered with the list or a suggestion.
+  if (auto error = command_word_error(app, args)) {
+    std::cerr << "drover: " << *error << (error->back() == '\n' ? "" : "\n");
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;  // --help, --version
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    std::vector<std::string> path;
+    command_of(app, args, path);
+    std::string where = "drover";
+    for (const auto& w : path) where += " " + w;
+    std::cerr << "drover: " << e.what() << " (`" << where << " --help` shows its usage)\n";
+    return kExitUsage;
   } catch (const CommandError& e) {
     if (!e.message.empty()) std::cerr << "drover: " << e.message << "\n";
     return e.exit_code;

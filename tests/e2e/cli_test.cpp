@@ -126,6 +126,44 @@ TEST(Cli, JsonOutputsParse) {
   EXPECT_NE(version.out.find("plugin ABI 1.0"), std::string::npos) << version.out;
 }
 
+TEST(Cli, MissingAndMisspeltCommandsGetTheListOrASuggestion) {
+  E2EProject p;
+  auto bare = p.drover({});
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_NE(bare.err.find("drover: `drover` needs a command:"), std::string::npos) << bare.err;
+  EXPECT_NE(bare.err.find("  status "), std::string::npos) << bare.err;
+  auto worktree = p.drover({"worktree"});
+  EXPECT_EQ(worktree.exit_code, 2);
+  EXPECT_NE(worktree.err.find("`drover worktree` needs a command:"), std::string::npos) << worktree.err;
+  EXPECT_NE(worktree.err.find("  prune "), std::string::npos) << worktree.err;
+  auto typo = p.drover({"stauts"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("drover: unknown command 'stauts' for `drover`; did you mean 'status'?"), std::string::npos)
+      << typo.err;
+  auto sub_typo = p.drover({"--config", p.repo() + "/drover.yaml", "worktree", "prnue"});
+  EXPECT_NE(sub_typo.err.find("did you mean 'prune'?"), std::string::npos) << sub_typo.err;
+  auto extra = p.drover({"status", "--bogus"});
+  EXPECT_EQ(extra.exit_code, 2);
+  EXPECT_EQ(extra.err.rfind("drover: ", 0), 0u) << "usage errors carry the drover: prefix: " << extra.err;
+  EXPECT_NE(extra.err.find("`drover status --help`"), std::string::npos) << extra.err;
+}
+
+TEST(Cli, HelpAndVersionTheUsualWays) {
+  E2EProject p;
+  auto help_run = p.drover({"help", "run"});
+  EXPECT_EQ(help_run.exit_code, 0) << help_run.err;
+  EXPECT_NE(help_run.out.find("--workers"), std::string::npos) << help_run.out;
+  auto help_prune = p.drover({"help", "worktree", "prune"});
+  EXPECT_EQ(help_prune.exit_code, 0) << help_prune.err;
+  EXPECT_NE(help_prune.out.find("--force"), std::string::npos) << help_prune.out;
+  auto help_typo = p.drover({"help", "rnu"});
+  EXPECT_EQ(help_typo.exit_code, 2);
+  EXPECT_NE(help_typo.err.find("did you mean 'run'?"), std::string::npos) << help_typo.err;
+  auto version = p.drover({"-V"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("plugin ABI 1.0"), std::string::npos) << version.out;
+}
+
 TEST(Cli, TheReadmeDemoRunsToTheEnd) {
   auto r = run_command({"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/demo.sh"}, DROVER_SOURCE_DIR,
                        {{"DROVER_BIN", DROVER_BINARY}, {"NO_COLOR", "1"}, {"DROVER_DEMO_CLEANUP", "1"}});

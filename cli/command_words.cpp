@@ -1,0 +1,104 @@
+#include "command_words.h"
+
+#include <algorithm>
+
+#include "drover/config/config.h"
+
+namespace drover::cli {
+namespace {
+
+std::vector<std::string> subcommand_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  return names;
+}
+
+// The option of `command` (or of its parents) that `word` names, if any.
+const CLI::Option* option_named(const CLI::App& command, const std::string& word) {
+  const std::string name = word.substr(0, word.find('='));
+  for (const CLI::App* c = &command; c != nullptr; c = c->get_parent())
+    for (const CLI::Option* o : c->get_options())
+      if (o->check_name(name)) return o;
+  return nullptr;
+}
+
+std::string path_text(const std::vector<std::string>& path) {
+  std::string out = "drover";
+  for (const auto& w : path) out += " " + w;
+  return out;
+}
+
+}  // namespace
+
+CLI::App* command_of(CLI::App& app, const std::vector<std::string>& args, std::vector<std::string>& path) {
+  CLI::App* command = &app;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--") break;
+    if (word.size() > 1 && word[0] == '-') {
+      // Skip an option's value given as the next word ("--config x").
+      const CLI::Option* o = option_named(*command, word);
+      if (o != nullptr && o->get_type_size() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
+        ++i;
+      continue;
+    }
+    CLI::App* sub = nullptr;
+    try {
+      sub = command->get_subcommand(word);
+    } catch (const CLI::OptionNotFound&) {
+      break;
+    }
+    command = sub;
+    path.push_back(word);
+  }
+  return command;
+}
+
+std::string subcommand_list(const CLI::App& command) {
+  std::string out;
+  size_t width = 0;
+  for (const auto& n : subcommand_names(command)) width = std::max(width, n.size());
+  for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; })) {
+    std::string name = sub->get_name();
+    out += "  " + name + std::string(width - name.size() + 2, ' ') + sub->get_description() + "\n";
+  }
+  return out;
+}
+
+std::optional<std::string> command_word_error(CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> path;
+  CLI::App* command = command_of(app, args, path);
+  if (command->get_subcommands([](const CLI::App*) { return true; }).empty()) return std::nullopt;
+  // The first word after the command path that is not an option.
+  std::optional<std::string> next;
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--") break;
+    if (word.size() > 1 && word[0] == '-') {
+      const CLI::Option* o = option_named(*command, word);
+      if (o != nullptr && o->get_type_size() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
+        ++i;
+      continue;
+    }
+    if (seen.size() < path.size()) {
+      seen.push_back(word);
+      continue;
+    }
+    next = word;
+    break;
+  }
+  const std::string where = path_text(path);
+  if (next) {
+    std::string hint = closest_match(*next, subcommand_names(*command));
+    return "unknown command '" + *next + "' for `" + where + "`" +
+           (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " (`" + where + " --help` lists them)";
+  }
+  for (const auto& a : args)
+    if (a == "-h" || a == "--help" || a == "-V" || a == "--version") return std::nullopt;
+  if (command->get_require_subcommand_min() == 0) return std::nullopt;
+  return "`" + where + "` needs a command:\n" + subcommand_list(*command);
+}
+
+}  // namespace drover::cli
