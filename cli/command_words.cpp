@@ -101,4 +101,22 @@ std::optional<std::string> command_word_error(CLI::App& app, const std::vector<s
   return "`" + where + "` needs a command:\n" + subcommand_list(*command);
 }
 
+std::optional<std::string> unknown_option_error(CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> path;
+  CLI::App* command = command_of(app, args, path);
+  for (const auto& word : args) {
+    if (word == "--") break;
+    if (word.rfind("--", 0) != 0 || word.size() < 3 || option_named(*command, word) != nullptr) continue;
+    std::vector<std::string> names;
+    for (const CLI::App* c = command; c != nullptr; c = c->get_parent())
+      for (const CLI::Option* o : c->get_options())
+        for (const auto& n : o->get_lnames()) names.push_back("--" + n);
+    const std::string name = word.substr(0, word.find('='));
+    std::string hint = closest_match(name, names);
+    return "unknown option '" + name + "' for `" + path_text(path) + "`" +
+           (hint.empty() ? "" : "; did you mean '" + hint + "'?");
+  }
+  return std::nullopt;
+}
+
 }  // namespace drover::cli

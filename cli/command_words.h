@@ -21,6 +21,11 @@ CLI::App* command_of(CLI::App& app, const std::vector<std::string>& args, std::v
 // a subcommand and none was given, the list of its subcommands.
 std::optional<std::string> command_word_error(CLI::App& app, const std::vector<std::string>& args);
 
+// For a command line CLI11 refused: the first "--word" that is no option of
+// the command it ran into, with the closest option name ("unknown option
+// '--prioity' for `drover add`; did you mean '--priority'?"), or nullopt.
+std::optional<std::string> unknown_option_error(CLI::App& app, const std::vector<std::string>& args);
+
 // The subcommands of a command, one per line with their descriptions.
 std::string subcommand_list(const CLI::App& command);
 

@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
     command_of(app, args, path);
     std::string where = "drover";
     for (const auto& w : path) where += " " + w;
-    std::cerr << "drover: " << e.what() << " (`" << where << " --help` shows its usage)\n";
+    auto unknown = unknown_option_error(app, args);
+    std::cerr << "drover: " << (unknown ? *unknown : std::string(e.what())) << " (`" << where
+              << " --help` shows its usage)\n";
     return kExitUsage;
   } catch (const CommandError& e) {
     if (!e.message.empty()) std::cerr << "drover: " << e.message << "\n";

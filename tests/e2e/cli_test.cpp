@@ -146,6 +146,12 @@ TEST(Cli, MissingAndMisspeltCommandsGetTheListOrASuggestion) {
   EXPECT_EQ(extra.exit_code, 2);
   EXPECT_EQ(extra.err.rfind("drover: ", 0), 0u) << "usage errors carry the drover: prefix: " << extra.err;
   EXPECT_NE(extra.err.find("`drover status --help`"), std::string::npos) << extra.err;
+  auto option_typo = p.drover({"add", "x", "--prioity", "high"});
+  EXPECT_EQ(option_typo.exit_code, 2);
+  EXPECT_NE(option_typo.err.find("drover: unknown option '--prioity' for `drover add`; did you mean '--priority'?"),
+            std::string::npos)
+      << option_typo.err;
+  EXPECT_EQ(p.status_json()["summary"]["total"], 0) << "the refused add created nothing";
 }
 
 TEST(Cli, HelpAndVersionTheUsualWays) {
