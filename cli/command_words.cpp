@@ -29,27 +29,40 @@ std::string path_text(const std::vector<std::string>& path) {
   return out;
 }
 
-}  // namespace
-
-CLI::App* command_of(CLI::App& app, const std::vector<std::string>& args, std::vector<std::string>& path) {
+// The words of args that are neither options nor option values, in order.
+// Options are looked up in the command the words so far lead to, so that a
+// value ("--config x") is not taken for a command.
+std::vector<std::string> plain_words(CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> words;
   CLI::App* command = &app;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& word = args[i];
     if (word == "--") break;
     if (word.size() > 1 && word[0] == '-') {
-      // Skip an option's value given as the next word ("--config x").
       const CLI::Option* o = option_named(*command, word);
       if (o != nullptr && o->get_type_size() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
         ++i;
       continue;
     }
-    CLI::App* sub = nullptr;
+    words.push_back(word);
     try {
-      sub = command->get_subcommand(word);
+      command = command->get_subcommand(word);
+    } catch (const CLI::OptionNotFound&) {
+    }
+  }
+  return words;
+}
+
+}  // namespace
+
+CLI::App* command_of(CLI::App& app, const std::vector<std::string>& args, std::vector<std::string>& path) {
+  CLI::App* command = &app;
+  for (const auto& word : plain_words(app, args)) {
+    try {
+      command = command->get_subcommand(word);
     } catch (const CLI::OptionNotFound&) {
       break;
     }
-    command = sub;
     path.push_back(word);
   }
   return command;
@@ -70,25 +83,10 @@ std::optional<std::string> command_word_error(CLI::App& app, const std::vector<s
   std::vector<std::string> path;
   CLI::App* command = command_of(app, args, path);
   if (command->get_subcommands([](const CLI::App*) { return true; }).empty()) return std::nullopt;
-  // The first word after the command path that is not an option.
+  // The first plain word after the command path.
+  const std::vector<std::string> words = plain_words(app, args);
   std::optional<std::string> next;
-  std::vector<std::string> seen;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& word = args[i];
-    if (word == "--") break;
-    if (word.size() > 1 && word[0] == '-') {
-      const CLI::Option* o = option_named(*command, word);
-      if (o != nullptr && o->get_type_size() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
-        ++i;
-      continue;
-    }
-    if (seen.size() < path.size()) {
-      seen.push_back(word);
-      continue;
-    }
-    next = word;
-    break;
-  }
+  if (words.size() > path.size()) next = words[path.size()];
   const std::string where = path_text(path);
   if (next) {
     std::string hint = closest_match(*next, subcommand_names(*command));
