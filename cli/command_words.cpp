@@ -23,12 +23,6 @@ const CLI::Option* option_named(const CLI::App& command, const std::string& word
   return nullptr;
 }
 
-std::string path_text(const std::vector<std::string>& path) {
-  std::string out = "drover";
-  for (const auto& w : path) out += " " + w;
-  return out;
-}
-
 // The words of args that are neither options nor option values, in order.
 // Options are looked up in the command the words so far lead to, so that a
 // value ("--config x") is not taken for a command.
@@ -54,6 +48,12 @@ std::vector<std::string> plain_words(CLI::App& app, const std::vector<std::strin
 }
 
 }  // namespace
+
+std::string command_text(const std::vector<std::string>& path) {
+  std::string out = "drover";
+  for (const auto& w : path) out += " " + w;
+  return out;
+}
 
 CLI::App* command_of(CLI::App& app, const std::vector<std::string>& args, std::vector<std::string>& path) {
   CLI::App* command = &app;
@@ -87,7 +87,7 @@ std::optional<std::string> command_word_error(CLI::App& app, const std::vector<s
   const std::vector<std::string> words = plain_words(app, args);
   std::optional<std::string> next;
   if (words.size() > path.size()) next = words[path.size()];
-  const std::string where = path_text(path);
+  const std::string where = command_text(path);
   if (next) {
     std::string hint = closest_match(*next, subcommand_names(*command));
     return "unknown command '" + *next + "' for `" + where + "`" +
@@ -111,7 +111,7 @@ std::optional<std::string> unknown_option_error(CLI::App& app, const std::vector
         for (const auto& n : o->get_lnames()) names.push_back("--" + n);
     const std::string name = word.substr(0, word.find('='));
     std::string hint = closest_match(name, names);
-    return "unknown option '" + name + "' for `" + path_text(path) + "`" +
+    return "unknown option '" + name + "' for `" + command_text(path) + "`" +
            (hint.empty() ? "" : "; did you mean '" + hint + "'?");
   }
   return std::nullopt;

@@ -16,6 +16,9 @@ namespace drover::cli {
 // skipped. Returns the (sub)command they lead to.
 CLI::App* command_of(CLI::App& app, const std::vector<std::string>& args, std::vector<std::string>& path);
 
+// "drover worktree prune" for the path {"worktree", "prune"}.
+std::string command_text(const std::vector<std::string>& path);
+
 // A usage error about the command words, or nullopt when they are fine:
 // "unknown command 'stauts'; did you mean 'status'?" or, when a command needs
 // a subcommand and none was given, the list of its subcommands.

@@ -74,10 +74,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::vector<std::string> path;
     command_of(app, args, path);
-    std::string where = "drover";
-    for (const auto& w : path) where += " " + w;
     auto unknown = unknown_option_error(app, args);
-    std::cerr << "drover: " << (unknown ? *unknown : std::string(e.what())) << " (`" << where
+    std::cerr << "drover: " << (unknown ? *unknown : std::string(e.what())) << " (`" << command_text(path)
               << " --help` shows its usage)\n";
     return kExitUsage;
   } catch (const CommandError& e) {

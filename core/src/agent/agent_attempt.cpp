@@ -19,6 +19,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
+#include "common/json_fields.h"
 #include "drover/plugin_host/abi_objects.h"
 
 namespace drover {
@@ -91,20 +92,6 @@ Result<AgentCommand> parse_command(const std::string& text) {
   c.prompt_on_stdin = in == "prompt";
   if (j.contains("cwd") && j["cwd"].is_string()) c.cwd = j["cwd"].get<std::string>();
   return c;
-}
-
-template <class T>
-std::optional<T> optional_field(const json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
-  if constexpr (std::is_same_v<T, double>) {
-    if (j[key].is_number()) return j[key].get<double>();
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    if (j[key].is_number_integer()) return j[key].get<int64_t>();
-    if (j[key].is_number()) return static_cast<int64_t>(j[key].get<double>());
-  } else {
-    if (j[key].is_string()) return j[key].get<std::string>();
-  }
-  return std::nullopt;
 }
 
 // An agent's text goes into the store, which refuses NUL characters (they

@@ -60,8 +60,10 @@ bool local_executor_is_dead(const std::string& executor_id) {
   return !start.empty() && start != parts[2];  // the pid was reused by another process
 }
 
-RunLoop::RunLoop(EnginePorts ports, RunOptions options) : ports_(ports), opts_(std::move(options)) {
-  if (opts_.workers <= 0) opts_.workers = ports_.config->workers;
+RunLoop::RunLoop(EnginePorts ports, RunOptions options) : opts_(std::move(options)) {
+  static_cast<EnginePorts&>(engine_) = ports;
+  engine_.events = this;
+  if (opts_.workers <= 0) opts_.workers = engine_.config->workers;
 }
 
 RunLoop::~RunLoop() {
@@ -85,7 +87,7 @@ void RunLoop::request_stop() {
   draining_ = true;
   if (!engine_.stopping.exchange(true)) {
     print("stopping: terminating running agents; `drover resume` continues later");
-    ports_.agents->terminate_all();
+    engine_.agents->terminate_all();
   }
   cv_.notify_all();
 }
@@ -154,7 +156,7 @@ void RunLoop::join_finished_threads(std::unique_lock<std::mutex>& lock) {
 void RunLoop::heartbeat_loop() {
   // Leases are renewed every third of their duration; cancellations are
   // looked for every half second so `drover cancel` stops an agent promptly.
-  const auto lease = ports_.config->lease_duration;
+  const auto lease = engine_.config->lease_duration;
   const auto renew_every = std::max(std::chrono::milliseconds(200), lease / 3);
   const auto tick = std::min(renew_every, std::chrono::milliseconds(500));
   auto next_renew = std::chrono::steady_clock::now() + renew_every;
@@ -165,26 +167,26 @@ void RunLoop::heartbeat_loop() {
     lock.unlock();
     if (std::chrono::steady_clock::now() >= next_renew) {
       next_renew = std::chrono::steady_clock::now() + renew_every;
-      auto r = ports_.store->renew_leases(engine_.executor, lease.count(), ports_.clock->now_ms());
+      auto r = engine_.store->renew_leases(engine_.executor, lease.count(), engine_.clock->now_ms());
       if (!r.ok()) print("warning: could not renew leases: " + r.status().message());
     }
-    std::vector<std::string> running = ports_.agents->running_tasks();
+    std::vector<std::string> running = engine_.agents->running_tasks();
     if (!running.empty()) {
-      auto cancelled = ports_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kCancelled}, running});
+      auto cancelled = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kCancelled}, running});
       if (cancelled.ok())
-        for (const auto& t : cancelled.value()) ports_.agents->cancel(t.id);
+        for (const auto& t : cancelled.value()) engine_.agents->cancel(t.id);
     }
     lock.lock();
   }
 }
 
 void RunLoop::reclaim_dead_local_executors() {
-  auto running = ports_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}});
+  auto running = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}});
   if (!running.ok()) return;
   for (const auto& t : running.value()) {
     const std::string owner = t.lease_owner.value_or("");
     if (owner.empty() || owner == engine_.executor || !local_executor_is_dead(owner)) continue;
-    auto r = ports_.store->take_back(t.id, owner, ports_.clock->now_ms());
+    auto r = engine_.store->take_back(t.id, owner, engine_.clock->now_ms());
     if (r.ok()) print(t.id + ": taken back from a dead run (" + owner + ")");
   }
 }
@@ -196,8 +198,8 @@ void RunLoop::release_stranded() {
     ids = stranded_;
   }
   for (const auto& id : ids) {
-    const int64_t now = ports_.clock->now_ms();
-    auto r = ports_.store->release_task(ReleaseRequest{id, engine_.executor, now, now,
+    const int64_t now = engine_.clock->now_ms();
+    auto r = engine_.store->release_task(ReleaseRequest{id, engine_.executor, now, now,
                                                        WaitReason::interrupted("given back after a store error"),
                                                        "interrupted; `drover resume` continues it"});
     // Given back, or no longer ours (released, completed or reclaimed meanwhile).
@@ -213,9 +215,9 @@ void RunLoop::restore_agent_pauses() {
   // A quota pause is recorded on the task that hit it (released with a typed
   // wait naming the agent); a new run reads it back so the agent's other tasks
   // also wait, instead of each hitting the limit again.
-  auto ready = ports_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kReady}, {}});
+  auto ready = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kReady}, {}});
   if (!ready.ok()) return;
-  const int64_t now = ports_.clock->now_ms();
+  const int64_t now = engine_.clock->now_ms();
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& t : ready.value()) {
     if (t.wait.kind != WaitKind::kQuota || t.wait.agent.empty() || t.wait.until_ms <= now) continue;
@@ -228,13 +230,13 @@ void RunLoop::sweep_finished_worktrees() {
   // worktree behind, and a completed task is never replayed: remove those
   // here, for every round of the task. The VCS plugin refuses to remove
   // anything not merged into the target.
-  auto wts = ports_.workspace->list(engine_.target_branch);
+  auto wts = engine_.workspace->list(engine_.target_branch);
   if (!wts.ok()) return;
   for (const auto& w : wts.value()) {
     if (!w.key || !w.merged || w.dirty) continue;
-    auto t = ports_.store->get_task(w.key->task);
+    auto t = engine_.store->get_task(w.key->task);
     if (!t.ok() || t.value().status != TaskStatus::kCompleted) continue;
-    auto r = ports_.workspace->remove(w.name, engine_.target_branch, false);
+    auto r = engine_.workspace->remove(w.name, engine_.target_branch, false);
     if (r.ok() && r.value().removed) print(w.name + ": removed its finished worktree left by an interrupted run");
   }
 }
@@ -243,7 +245,7 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
   anything_left = false;
   TaskFilter filter{std::nullopt, {TaskStatus::kReady, TaskStatus::kRunning}, {}};
   if (!opts_.epic.empty()) filter.epic = opts_.epic;
-  auto tasks = ports_.store->list_tasks(filter);
+  auto tasks = engine_.store->list_tasks(filter);
   if (!tasks.ok()) {
     anything_left = true;
     return now + 1000;
@@ -253,7 +255,7 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
     anything_left = true;
     if (t.status == TaskStatus::kReady) {
       int64_t nb = t.not_before_ms;
-      auto p = agent_paused_until_.find(t.agent_or(ports_.config->default_agent));
+      auto p = agent_paused_until_.find(t.agent_or(engine_.config->default_agent));
       if (p != agent_paused_until_.end() && p->second > now) nb = std::max(nb, p->second);
       wake = std::min(wake, std::max(nb, now + 20));
     } else if (t.lease_owner.value_or("") != engine_.executor) {
@@ -266,15 +268,13 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
 }
 
 Result<RunSummary> RunLoop::run() {
-  Clock& clock = *ports_.clock;
-  const Config& config = *ports_.config;
+  Clock& clock = *engine_.clock;
+  const Config& config = *engine_.config;
   const int64_t started = clock.now_ms();
-  static_cast<EnginePorts&>(engine_) = ports_;
-  engine_.events = this;
   engine_.executor = opts_.executor.empty() ? make_executor_id() : opts_.executor;
   engine_.target_branch = config.target_branch;
   if (engine_.target_branch.empty()) {
-    auto info = ports_.workspace->repo_info();
+    auto info = engine_.workspace->repo_info();
     if (!info.ok()) return info.status();
     if (!info.value().head_branch)
       return Status::InvalidConfig("no target_branch in " + config.path + " and HEAD is detached; set target_branch");
@@ -299,7 +299,7 @@ Result<RunSummary> RunLoop::run() {
     while (running_ < opts_.workers && !draining_) {
       if (config.budget_usd) {
         lock.unlock();
-        auto s = ports_.store->summary(std::nullopt);
+        auto s = engine_.store->summary(std::nullopt);
         lock.lock();
         if (s.ok() && s.value().cost_usd >= *config.budget_usd) {
           char spent[64];
@@ -316,7 +316,7 @@ Result<RunSummary> RunLoop::run() {
                        config.default_agent};
       if (!opts_.epic.empty()) req.epic = opts_.epic;
       lock.unlock();
-      auto claimed = ports_.store->claim_task(req);
+      auto claimed = engine_.store->claim_task(req);
       lock.lock();
       if (!claimed.ok()) {
         print("warning: claiming work failed: " + claimed.status().message());
@@ -365,7 +365,7 @@ Result<RunSummary> RunLoop::run() {
 
   TaskFilter filter;
   if (!opts_.epic.empty()) filter.epic = opts_.epic;
-  auto all = ports_.store->list_tasks(filter);
+  auto all = engine_.store->list_tasks(filter);
   if (!all.ok()) return all.status();
   for (const auto& t : all.value()) {
     switch (t.status) {
@@ -384,7 +384,7 @@ Result<RunSummary> RunLoop::run() {
       case TaskStatus::kRunning: ++summary.running; break;
     }
   }
-  auto s = ports_.store->summary(filter.epic);
+  auto s = engine_.store->summary(filter.epic);
   if (s.ok()) summary.cost_usd = s.value().cost_usd;
   summary.duration_ms = clock.now_ms() - started;
   {

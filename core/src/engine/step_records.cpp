@@ -1,31 +1,11 @@
 #include "step_records.h"
 
+#include "common/json_fields.h"
+
 namespace drover {
 namespace {
 
 using json = nlohmann::json;
-
-template <class T>
-std::optional<T> optional(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return std::nullopt;
-  try {
-    return j[key].get<T>();
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
-}
-
-template <class T>
-T value(const json& j, const char* key, T fallback) {
-  return optional<T>(j, key).value_or(std::move(fallback));
-}
-
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return out;
-  for (const auto& v : j[key]) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
-  return out;
-}
 
 }  // namespace
 
@@ -44,13 +24,13 @@ json record(const AgentAttemptResult& a) {
 
 AgentStep agent_step(const json& j) {
   AgentStep s;
-  s.outcome = parse_attempt_outcome(value<std::string>(j, "outcome", "")).value_or(AttemptOutcome::kCrashed);
-  s.reason = value<std::string>(j, "reason", "");
-  s.summary = value<std::string>(j, "summary", "");
-  s.log_file = value<std::string>(j, "log_file", "");
-  s.session_id = optional<std::string>(j, "session_id");
-  s.reset_at_ms = optional<int64_t>(j, "reset_at_ms");
-  s.duration_ms = value<int64_t>(j, "duration_ms", 0);
+  s.outcome = parse_attempt_outcome(field_or<std::string>(j, "outcome", "")).value_or(AttemptOutcome::kCrashed);
+  s.reason = field_or<std::string>(j, "reason", "");
+  s.summary = field_or<std::string>(j, "summary", "");
+  s.log_file = field_or<std::string>(j, "log_file", "");
+  s.session_id = optional_field<std::string>(j, "session_id");
+  s.reset_at_ms = optional_field<int64_t>(j, "reset_at_ms");
+  s.duration_ms = field_or<int64_t>(j, "duration_ms", 0);
   return s;
 }
 
@@ -59,8 +39,8 @@ json record(const PreparedWorktree& w) {
 }
 
 PreparedWorktree prepared_worktree(const json& j) {
-  return PreparedWorktree{value<std::string>(j, "path", ""), value<std::string>(j, "branch", ""),
-                          value<std::string>(j, "base_commit", ""), value<bool>(j, "created", false)};
+  return PreparedWorktree{field_or<std::string>(j, "path", ""), field_or<std::string>(j, "branch", ""),
+                          field_or<std::string>(j, "base_commit", ""), field_or<bool>(j, "created", false)};
 }
 
 json record(const VerifyResult& v, const std::string& log_file) {
@@ -69,9 +49,9 @@ json record(const VerifyResult& v, const std::string& log_file) {
 
 VerifyResult verify_step(const json& j) {
   VerifyResult v;
-  v.passed = value<bool>(j, "passed", false);
-  v.why = value<std::string>(j, "why", "");
-  v.output = value<std::string>(j, "output", "");
+  v.passed = field_or<bool>(j, "passed", false);
+  v.why = field_or<std::string>(j, "why", "");
+  v.output = field_or<std::string>(j, "output", "");
   return v;
 }
 
@@ -80,7 +60,7 @@ json record(const CommitResult& c) {
 }
 
 CommitResult commit_step(const json& j) {
-  return CommitResult{optional<std::string>(j, "commit"), value<bool>(j, "changed", false), value<int>(j, "files", 0)};
+  return CommitResult{optional_field<std::string>(j, "commit"), field_or<bool>(j, "changed", false), field_or<int>(j, "files", 0)};
 }
 
 json record(const MergeResult& m) {
@@ -89,9 +69,9 @@ json record(const MergeResult& m) {
 
 MergeResult merge_step(const json& j) {
   MergeResult m;
-  m.kind = parse_merge_kind(value<std::string>(j, "result", "")).value_or(MergeKind::kMerged);
-  m.commit = optional<std::string>(j, "commit");
-  m.paths = strings(j, "paths");
+  m.kind = parse_merge_kind(field_or<std::string>(j, "result", "")).value_or(MergeKind::kMerged);
+  m.commit = optional_field<std::string>(j, "commit");
+  m.paths = string_list(j, "paths");
   return m;
 }
 
@@ -100,12 +80,12 @@ json record(const Completion& c) { return json{{"task", to_json(c.task)}, {"unbl
 Completion completion_step(const json& j) {
   Completion c;
   if (j.is_object() && j.contains("task")) c.task = task_from_json(j["task"]);
-  c.unblocked = strings(j, "unblocked");
+  c.unblocked = string_list(j, "unblocked");
   return c;
 }
 
 json timer_record(int64_t until_ms) { return json{{"until_ms", until_ms}}; }
 
-int64_t timer_step(const json& j) { return value<int64_t>(j, "until_ms", 0); }
+int64_t timer_step(const json& j) { return field_or<int64_t>(j, "until_ms", 0); }
 
 }  // namespace drover

@@ -383,8 +383,9 @@ TaskOutcome TaskWorkflow::run() {
         // plugin still refuses to remove anything not merged.
         json removed = json::array();
         for (int r = round; r >= 1; --r) {
-          auto rm = e_.workspace->remove(WorktreeKey{tid, r}.str(), e_.target_branch, false);
-          removed.push_back(json{{"key", WorktreeKey{tid, r}.str()},
+          const std::string name = WorktreeKey{tid, r}.str();
+          auto rm = e_.workspace->remove(name, e_.target_branch, false);
+          removed.push_back(json{{"key", name},
                                  {"removed", rm.ok() && rm.value().removed},
                                  {"error", rm.ok() ? "" : rm.status().message()}});
         }

@@ -1,5 +1,6 @@
 #include "drover/model/task.h"
 
+#include "common/json_fields.h"
 #include "drover/common/enum_names.h"
 
 namespace drover {
@@ -25,45 +26,6 @@ constexpr EnumNames<WaitKind, 5> kWaitNames{{
     {WaitKind::kInterrupted, "interrupted"},
 }};
 
-template <class T>
-T field(const json& j, const char* key, T fallback) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if constexpr (std::is_same_v<T, std::string>) {
-    return it->is_string() ? it->template get<std::string>() : fallback;
-  } else if constexpr (std::is_same_v<T, double>) {
-    return it->is_number() ? it->template get<double>() : fallback;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return it->is_boolean() ? it->template get<bool>() : fallback;
-  } else {
-    return it->is_number() ? static_cast<T>(it->template get<double>()) : fallback;
-  }
-}
-
-// Integers round-trip exactly (a double would lose precision past 2^53).
-int64_t integer(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) return 0;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number()) return static_cast<int64_t>(it->get<double>());
-  return 0;
-}
-
-std::optional<std::string> optional_string(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) return out;
-  for (const auto& v : *it)
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 json or_null(const std::optional<std::string>& v) { return v ? json(*v) : json(); }
 
 }  // namespace
@@ -88,13 +50,13 @@ json to_json(const WaitReason& wait) {
 WaitReason wait_from_json(const json& j, int64_t not_before_ms) {
   WaitReason w;
   if (!j.is_object()) return w;
-  auto kind = parse_wait_kind(field<std::string>(j, "kind", ""));
+  auto kind = parse_wait_kind(field_or<std::string>(j, "kind", ""));
   if (!kind || *kind == WaitKind::kNone) return w;
   w.kind = *kind;
-  w.agent = field<std::string>(j, "agent", "");
-  w.detail = field<std::string>(j, "detail", "");
-  w.paths = strings(j, "paths");
-  w.until_ms = j.contains("until_ms") ? integer(j, "until_ms") : not_before_ms;
+  w.agent = field_or<std::string>(j, "agent", "");
+  w.detail = field_or<std::string>(j, "detail", "");
+  w.paths = string_list(j, "paths");
+  w.until_ms = field_or<int64_t>(j, "until_ms", not_before_ms);
   return w;
 }
 
@@ -135,38 +97,38 @@ json to_json(const Task& t) {
 Task task_from_json(const json& j) {
   Task t;
   if (!j.is_object()) return t;
-  t.id = field<std::string>(j, "id", "");
-  t.title = field<std::string>(j, "title", "");
-  t.description = field<std::string>(j, "description", "");
-  t.epic = optional_string(j, "epic");
-  t.parent = optional_string(j, "parent");
-  t.sequence = field<int>(j, "sequence", 0);
-  t.priority = field<int>(j, "priority", 1);
-  t.status = parse_task_status(field<std::string>(j, "status", "")).value_or(TaskStatus::kReady);
-  t.status_reason = field<std::string>(j, "status_reason", "");
-  t.attempts = field<int>(j, "attempts", 0);
-  t.max_attempts = field<int>(j, "max_attempts", 0);
-  t.agent = optional_string(j, "agent");
-  t.timeout_ms = integer(j, "timeout_ms");
-  t.last_error = field<std::string>(j, "last_error", "");
-  t.result_summary = field<std::string>(j, "result_summary", "");
-  t.session_id = field<std::string>(j, "session_id", "");
-  t.tokens_in = integer(j, "tokens_in");
-  t.tokens_out = integer(j, "tokens_out");
-  t.cost_usd = field<double>(j, "cost_usd", 0.0);
-  t.merge_commit = field<std::string>(j, "merge_commit", "");
-  t.generation = integer(j, "generation");
-  t.not_before_ms = integer(j, "not_before_ms");
-  t.lease_owner = optional_string(j, "lease_owner");
-  t.lease_expires_ms = integer(j, "lease_expires_ms");
-  t.created_ms = integer(j, "created_ms");
-  t.updated_ms = integer(j, "updated_ms");
-  t.started_ms = integer(j, "started_ms");
-  t.completed_ms = integer(j, "completed_ms");
-  t.blocked_by = strings(j, "blocked_by");
-  t.blocks = strings(j, "blocks");
+  t.id = field_or<std::string>(j, "id", "");
+  t.title = field_or<std::string>(j, "title", "");
+  t.description = field_or<std::string>(j, "description", "");
+  t.epic = optional_field<std::string>(j, "epic");
+  t.parent = optional_field<std::string>(j, "parent");
+  t.sequence = field_or<int>(j, "sequence", 0);
+  t.priority = field_or<int>(j, "priority", 1);
+  t.status = parse_task_status(field_or<std::string>(j, "status", "")).value_or(TaskStatus::kReady);
+  t.status_reason = field_or<std::string>(j, "status_reason", "");
+  t.attempts = field_or<int>(j, "attempts", 0);
+  t.max_attempts = field_or<int>(j, "max_attempts", 0);
+  t.agent = optional_field<std::string>(j, "agent");
+  t.timeout_ms = field_or<int64_t>(j, "timeout_ms", 0);
+  t.last_error = field_or<std::string>(j, "last_error", "");
+  t.result_summary = field_or<std::string>(j, "result_summary", "");
+  t.session_id = field_or<std::string>(j, "session_id", "");
+  t.tokens_in = field_or<int64_t>(j, "tokens_in", 0);
+  t.tokens_out = field_or<int64_t>(j, "tokens_out", 0);
+  t.cost_usd = field_or<double>(j, "cost_usd", 0.0);
+  t.merge_commit = field_or<std::string>(j, "merge_commit", "");
+  t.generation = field_or<int64_t>(j, "generation", 0);
+  t.not_before_ms = field_or<int64_t>(j, "not_before_ms", 0);
+  t.lease_owner = optional_field<std::string>(j, "lease_owner");
+  t.lease_expires_ms = field_or<int64_t>(j, "lease_expires_ms", 0);
+  t.created_ms = field_or<int64_t>(j, "created_ms", 0);
+  t.updated_ms = field_or<int64_t>(j, "updated_ms", 0);
+  t.started_ms = field_or<int64_t>(j, "started_ms", 0);
+  t.completed_ms = field_or<int64_t>(j, "completed_ms", 0);
+  t.blocked_by = string_list(j, "blocked_by");
+  t.blocks = string_list(j, "blocks");
   if (auto it = j.find("wait"); it != j.end()) t.wait = wait_from_json(*it, t.not_before_ms);
-  t.reclaimed = field<bool>(j, "reclaimed", false);
+  t.reclaimed = field_or<bool>(j, "reclaimed", false);
   return t;
 }
 
@@ -181,10 +143,10 @@ json to_json(const Epic& e) {
 Epic epic_from_json(const json& j) {
   Epic e;
   if (!j.is_object()) return e;
-  e.id = field<std::string>(j, "id", "");
-  e.title = field<std::string>(j, "title", "");
-  e.description = field<std::string>(j, "description", "");
-  e.created_ms = integer(j, "created_ms");
+  e.id = field_or<std::string>(j, "id", "");
+  e.title = field_or<std::string>(j, "title", "");
+  e.description = field_or<std::string>(j, "description", "");
+  e.created_ms = field_or<int64_t>(j, "created_ms", 0);
   if (auto it = j.find("counts"); it != j.end() && it->is_object())
     for (const auto& [k, v] : it->items())
       if (v.is_number()) e.counts[k] = v.get<int>();
@@ -203,12 +165,12 @@ json to_json(const TaskEvent& e) {
 TaskEvent event_from_json(const json& j) {
   TaskEvent e;
   if (!j.is_object()) return e;
-  e.id = integer(j, "id");
-  e.task_id = optional_string(j, "task_id");
-  e.kind = field<std::string>(j, "kind", "");
-  e.message = field<std::string>(j, "message", "");
+  e.id = field_or<int64_t>(j, "id", 0);
+  e.task_id = optional_field<std::string>(j, "task_id");
+  e.kind = field_or<std::string>(j, "kind", "");
+  e.message = field_or<std::string>(j, "message", "");
   if (auto it = j.find("data"); it != j.end()) e.data = *it;
-  e.created_ms = integer(j, "created_ms");
+  e.created_ms = field_or<int64_t>(j, "created_ms", 0);
   return e;
 }
 

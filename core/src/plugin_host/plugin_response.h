@@ -6,10 +6,9 @@
 #define DROVER_PLUGIN_HOST_PLUGIN_RESPONSE_H
 
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
-#include <vector>
 
+#include "common/json_fields.h"
 #include "drover/status.h"
 
 namespace drover {
@@ -22,19 +21,6 @@ Result<T> read_response(Result<nlohmann::json> r, const char* plugin_kind, F&& c
   } catch (const nlohmann::json::exception& e) {
     return Status::Error(std::string("the ") + plugin_kind + " plugin returned a response of the wrong shape: " + e.what());
   }
-}
-
-inline std::optional<std::string> optional_string(const nlohmann::json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return std::nullopt;
-  return j[key].get<std::string>();
-}
-
-// The strings of an array field (other elements as their JSON text).
-inline std::vector<std::string> string_list(const nlohmann::json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return out;
-  for (const auto& v : j[key]) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
-  return out;
 }
 
 }  // namespace drover

@@ -17,6 +17,16 @@ Result<T> read_storage(Result<json> r, F&& convert) {
 
 Task as_task(const json& j) { return task_from_json(j); }
 
+// Converts a response that is an array of records, one by one.
+template <class T>
+auto each(T (*convert)(const json&)) {
+  return [convert](const json& j) {
+    std::vector<T> out;
+    for (const auto& e : j) out.push_back(convert(e));
+    return out;
+  };
+}
+
 template <class T>
 void put(json& j, const char* key, const std::optional<T>& v) {
   if (v) j[key] = *v;
@@ -58,11 +68,8 @@ Result<Epic> PluginTaskStore::create_epic(const std::string& title, const std::s
 }
 
 Result<std::vector<Epic>> PluginTaskStore::list_epics() {
-  return read_storage<std::vector<Epic>>(client_->call(&Storage::list_epics, "list_epics", json::object()), [](const json& j) {
-    std::vector<Epic> out;
-    for (const auto& e : j) out.push_back(epic_from_json(e));
-    return out;
-  });
+  return read_storage<std::vector<Epic>>(client_->call(&Storage::list_epics, "list_epics", json::object()),
+                                         each(epic_from_json));
 }
 
 Result<Task> PluginTaskStore::create_task(const NewTask& t, int64_t now_ms) {
@@ -90,11 +97,7 @@ Result<std::vector<Task>> PluginTaskStore::list_tasks(const TaskFilter& filter) 
     req["status"] = s;
   }
   if (!filter.ids.empty()) req["ids"] = filter.ids;
-  return read_storage<std::vector<Task>>(client_->call(&Storage::list_tasks, "list_tasks", req), [](const json& j) {
-    std::vector<Task> out;
-    for (const auto& t : j) out.push_back(task_from_json(t));
-    return out;
-  });
+  return read_storage<std::vector<Task>>(client_->call(&Storage::list_tasks, "list_tasks", req), each(task_from_json));
 }
 
 Result<Task> PluginTaskStore::add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {
@@ -221,11 +224,8 @@ Result<std::vector<TaskEvent>> PluginTaskStore::list_events(const EventFilter& f
   put(req, "task_id", f.task_id);
   put(req, "after_id", f.after_id);
   put(req, "limit", f.limit);
-  return read_storage<std::vector<TaskEvent>>(client_->call(&Storage::list_events, "list_events", req), [](const json& j) {
-    std::vector<TaskEvent> out;
-    for (const auto& e : j) out.push_back(event_from_json(e));
-    return out;
-  });
+  return read_storage<std::vector<TaskEvent>>(client_->call(&Storage::list_events, "list_events", req),
+                                              each(event_from_json));
 }
 
 Result<StoreSummary> PluginTaskStore::summary(const std::optional<std::string>& epic) {

@@ -24,7 +24,7 @@ Result<std::unique_ptr<PluginWorkspace>> PluginWorkspace::open(const LoadedPlugi
 
 Result<RepoInfo> PluginWorkspace::repo_info() {
   return read_vcs<RepoInfo>(client_->call(&Vcs::repo_info, "repo_info", json::object()), [](const json& j) {
-    return RepoInfo{j.value("root", ""), optional_string(j, "head_branch"), j.value("head_commit", "")};
+    return RepoInfo{j.value("root", ""), optional_field<std::string>(j, "head_branch"), j.value("head_commit", "")};
   });
 }
 
@@ -41,7 +41,7 @@ Result<CommitResult> PluginWorkspace::commit(const WorktreeKey& key, const Commi
   if (!c.author_name.empty()) req["author_name"] = c.author_name;
   if (!c.author_email.empty()) req["author_email"] = c.author_email;
   return read_vcs<CommitResult>(client_->call(&Vcs::commit, "commit", req), [](const json& j) {
-    return CommitResult{optional_string(j, "commit"), j.value("changed", false), j.value("files", 0)};
+    return CommitResult{optional_field<std::string>(j, "commit"), j.value("changed", false), j.value("files", 0)};
   });
 }
 
@@ -53,7 +53,7 @@ Result<MergeResult> PluginWorkspace::merge(const WorktreeKey& key, const std::st
     const std::string text = j.value("result", "");
     auto kind = parse_merge_kind(text);
     if (!kind) return Status::Error("the VCS plugin's merge returned an unknown result \"" + text + "\"");
-    return MergeResult{*kind, optional_string(j, "commit"), string_list(j, "paths")};
+    return MergeResult{*kind, optional_field<std::string>(j, "commit"), string_list(j, "paths")};
   });
 }
 

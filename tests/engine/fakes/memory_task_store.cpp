@@ -57,13 +57,14 @@ bool MemoryTaskStore::waits_for(const std::string& from, const std::string& to) 
   return false;
 }
 
-void MemoryTaskStore::add_event_locked(const std::string& task_id, const std::string& kind, const std::string& message,
-                                       int64_t now) {
+void MemoryTaskStore::add_event_locked(std::optional<std::string> task_id, const std::string& kind,
+                                       const std::string& message, nlohmann::json data, int64_t now) {
   TaskEvent e;
   e.id = static_cast<int64_t>(events_.size()) + 1;
-  e.task_id = task_id;
+  e.task_id = std::move(task_id);
   e.kind = kind;
   e.message = message;
+  e.data = std::move(data);
   e.created_ms = now;
   events_.push_back(std::move(e));
 }
@@ -236,7 +237,7 @@ Result<std::optional<Task>> MemoryTaskStore::claim_task(const ClaimRequest& c) {
   best->lease_owner = c.executor;
   best->lease_expires_ms = c.now_ms + c.lease_ms;
   best->started_ms = best->updated_ms = c.now_ms;
-  if (reclaim) add_event_locked(best->id, "reclaimed", "expired lease of '" + previous + "' reclaimed", c.now_ms);
+  if (reclaim) add_event_locked(best->id, "reclaimed", "expired lease of '" + previous + "' reclaimed", nullptr, c.now_ms);
   Task out = *best;
   out.reclaimed = reclaim;
   return std::optional<Task>(out);
@@ -299,7 +300,7 @@ Result<Completion> MemoryTaskStore::complete_task(const CompleteRequest& c) {
   t->status_reason.clear();
   t->wait = WaitReason{};
   t->completed_ms = t->updated_ms = c.now_ms;
-  add_event_locked(c.id, "completed", "completed", c.now_ms);
+  add_event_locked(c.id, "completed", "completed", nullptr, c.now_ms);
   Completion out{*t, {}};
   for (Task* d : dependents(c.id)) {
     if (d->status == TaskStatus::kWaiting && blockers_done(*d)) {
@@ -322,7 +323,7 @@ Result<Failure> MemoryTaskStore::fail_task(const FailRequest& f) {
   t->last_error = f.error;
   t->wait = WaitReason{};
   t->updated_ms = f.now_ms;
-  add_event_locked(f.id, "failed", f.error, f.now_ms);
+  add_event_locked(f.id, "failed", f.error, nullptr, f.now_ms);
   Failure out{*t, {}};
   std::vector<std::string> stack{f.id};
   while (!stack.empty()) {
@@ -431,14 +432,7 @@ Result<StepRecord> MemoryTaskStore::record_step(const std::string& workflow_id, 
 Status MemoryTaskStore::append_event(const NewEvent& e) {
   DROVER_RETURN_IF_ERROR(check("append_event"));
   std::lock_guard<std::mutex> lock(mu_);
-  TaskEvent ev;
-  ev.id = static_cast<int64_t>(events_.size()) + 1;
-  ev.task_id = e.task_id;
-  ev.kind = e.kind;
-  ev.message = e.message;
-  ev.data = e.data;
-  ev.created_ms = e.now_ms;
-  events_.push_back(std::move(ev));
+  add_event_locked(e.task_id, e.kind, e.message, e.data, e.now_ms);
   return Status::Ok();
 }
 

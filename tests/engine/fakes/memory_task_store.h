@@ -77,7 +77,8 @@ class MemoryTaskStore final : public TaskStore {
   bool blockers_done(const Task& t);
   std::vector<Task*> dependents(const std::string& id);
   bool waits_for(const std::string& from, const std::string& to);
-  void add_event_locked(const std::string& task_id, const std::string& kind, const std::string& message, int64_t now);
+  void add_event_locked(std::optional<std::string> task_id, const std::string& kind, const std::string& message,
+                        nlohmann::json data, int64_t now);
   Result<Task> release_locked(const std::string& id, const std::string& executor, int64_t now, int64_t not_before,
                               const WaitReason& wait, const std::string& reason);
 

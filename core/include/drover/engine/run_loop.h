@@ -78,9 +78,8 @@ class RunLoop final : private TaskWorkflowEvents {
   int64_t next_wakeup(int64_t now, bool& anything_left);
   void print(const std::string& line);
 
-  EnginePorts ports_;
   RunOptions opts_;
-  EngineContext engine_;
+  EngineContext engine_;  // the ports, and what the run's workflows share
 
   std::mutex mu_;
   std::condition_variable cv_;
