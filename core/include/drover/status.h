@@ -20,6 +20,7 @@ enum class StatusCode {
   kUnavailable,
   kUnsupported,
   kInvalidConfig,
+  kCorrupt,  // stored data is damaged: stop, write nothing more, tell the user how to recover
 };
 
 class [[nodiscard]] Status {
@@ -34,6 +35,7 @@ class [[nodiscard]] Status {
   static Status Conflict(std::string m) { return Status(StatusCode::kConflict, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(StatusCode::kUnavailable, std::move(m)); }
   static Status InvalidConfig(std::string m) { return Status(StatusCode::kInvalidConfig, std::move(m)); }
+  static Status Corrupt(std::string m) { return Status(StatusCode::kCorrupt, std::move(m)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -49,6 +49,7 @@ Status status_from_abi(drover_status code, const std::string& message) {
     case DROVER_UNAVAILABLE: return Status::Unavailable(m);
     case DROVER_UNSUPPORTED: return Status(StatusCode::kUnsupported, m);
     case DROVER_INVALID_CONFIG: return Status::InvalidConfig(m);
+    case DROVER_DATA_CORRUPT: return Status::Corrupt(m);
     default: return Status::Error(m);
   }
 }

@@ -50,7 +50,9 @@ enum {
   DROVER_CONFLICT = 4,        /* the state changed underneath (e.g. lease lost, cycle) */
   DROVER_UNAVAILABLE = 5,     /* a backend cannot be reached; retrying may help */
   DROVER_UNSUPPORTED = 6,     /* the operation or a schema version is not supported */
-  DROVER_INVALID_CONFIG = 7   /* the plugin's configuration is wrong */
+  DROVER_INVALID_CONFIG = 7,  /* the plugin's configuration is wrong */
+  DROVER_DATA_CORRUPT = 8     /* stored data is damaged; the plugin writes nothing more and the host stops
+                                 (an older host reads an unknown code as DROVER_ERROR) */
 };
 
 typedef uint32_t drover_plugin_kind;
