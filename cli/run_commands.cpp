@@ -1,5 +1,7 @@
 // drover run / drover resume.
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -105,6 +107,19 @@ class ProgressLine {
   std::thread ticker_;
 };
 
+// The second signal promises an exit within 2 s whatever the store or the
+// disk is doing: if the orderly stop has not finished by then, the process
+// ends here. That is no worse than a kill: every finished step is recorded,
+// and the next run takes this run's tasks back at once.
+void exit_soon(std::chrono::milliseconds after) {
+  std::thread([after] {
+    std::this_thread::sleep_for(after);
+    std::cout.flush();
+    std::fputs("drover: stopped without waiting any longer; `drover resume` continues\n", stderr);
+    std::_Exit(kExitRunIncomplete);
+  }).detach();
+}
+
 int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   auto project = open_project(g);
   // Every plugin's own config is checked before anything starts, so a typo in
@@ -121,8 +136,14 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   SystemClock clock;
   RunLoop loop(EnginePorts{&project->config(), &store, &workspace, &agents, &clock}, opts);
   SignalWatcher signals([&](int count) {
-    if (count == 1) loop.request_drain();
-    else loop.request_stop();
+    if (count == 1) {
+      loop.request_drain();
+    } else if (count == 2) {
+      loop.request_stop();
+      exit_soon(std::chrono::milliseconds(1500));
+    } else {
+      exit_soon(std::chrono::milliseconds(0));
+    }
   });
   int workers = a.workers > 0 ? a.workers : project->config().workers;
   opts.print(std::string(resume ? "resuming" : "running") + " with up to " + std::to_string(workers) + " worker" +

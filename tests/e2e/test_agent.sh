@@ -17,6 +17,8 @@ dir=${E2E_DIR:?}
 title=$(head -n 1 "$prompt_file")
 echo "start $task $(date +%s%N)" >> "$dir/trace"
 trap 'echo "end $task $(date +%s%N)" >> "$dir/trace"' EXIT
+# Stopped (cancel, a fenced lease, Ctrl-C): exit so the EXIT trap records the end.
+trap 'exit 143' TERM INT
 
 case "$title" in
   *"[slow]"*) sleep 60 ;;

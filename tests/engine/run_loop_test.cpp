@@ -1,6 +1,6 @@
 // RunLoop against the fakes: scheduling, the workers cap, drain and stop,
 // cancel, quota pauses across runs, the sweep of finished worktrees, and a
-// task given back after the store failed.
+// store error waited out.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -156,19 +156,21 @@ TEST_F(RunLoopTest, TheSweepKeepsUnmergedWork) {
   EXPECT_TRUE(workspace.exists("t1")) << "a branch with unmerged commits is never removed";
 }
 
-TEST_F(RunLoopTest, ATaskAbandonedAfterAStoreErrorIsGivenBackAndFinished) {
+TEST_F(RunLoopTest, AStoreThatCannotCompleteForAMomentIsWaitedOut) {
   Task t = store.add("T");
-  std::atomic<int> failures{1};
+  std::atomic<int> failures{3};
   store.fault = [&](const std::string& op) {
     if (op == "complete_task" && failures.fetch_sub(1) > 0) return Status::Unavailable("cannot reach the store");
     return Status::Ok();
   };
   RunSummary s = run_loop(1);
   EXPECT_TRUE(s.all_completed());
-  EXPECT_EQ(s.outcomes[TaskOutcome::kAbandoned], 1);
+  EXPECT_EQ(s.outcomes[TaskOutcome::kAbandoned], 0);
   EXPECT_EQ(s.outcomes[TaskOutcome::kCompleted], 1);
   EXPECT_EQ(agents.runs(t.id), 1) << "the finished agent step was not repeated";
   EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
+  EXPECT_EQ(events.count_lines("store unreachable"), 1);
+  EXPECT_EQ(events.count_lines("store reachable again"), 1);
 }
 
 TEST_F(RunLoopTest, ABackoffTakesNoRealTime) {

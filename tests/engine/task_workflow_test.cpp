@@ -2,6 +2,9 @@
 // replay after a crash at every step boundary.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "engine_fixture.h"
 
 namespace drover::testing {
@@ -281,15 +284,29 @@ TEST_F(TaskWorkflowTest, ALostLeaseStopsTheCompletion) {
   EXPECT_EQ(events.count_lines("could not complete"), 1);
 }
 
-TEST_F(TaskWorkflowTest, AStoreThatCannotReleaseLeavesTheTaskAbandoned) {
+TEST_F(TaskWorkflowTest, AStoreThatCannotReleaseIsWaitedOutUntilTheLeaseIsFenced) {
   Task t = store.add("Task");
   agents.script(t.id, {{AttemptOutcome::kFailure, "no"}});
-  store.fault = [](const std::string& op) {
-    return op == "release_task" ? Status::Unavailable("cannot reach the store") : Status::Ok();
+  std::atomic<int> tries{0};
+  store.fault = [&](const std::string& op) {
+    if (op != "release_task") return Status::Ok();
+    ++tries;
+    return Status::Unavailable("cannot reach the store");
   };
+  LeaseBook leases(config.lease_duration);
   auto ctx = context("exec-a");
+  ctx->leases = &leases;
+  leases.claimed(t.id, clock.now_ms());
+  std::thread fence([&] {
+    while (tries.load() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    clock.advance(25'000);  // past lease - margin: the run loop's watch would fence it now
+    EXPECT_EQ(leases.fence_due(clock.now_ms()), std::vector<std::string>{t.id});
+  });
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kAbandoned);
-  EXPECT_EQ(events.count_lines("could not release: cannot reach the store"), 1);
+  fence.join();
+  EXPECT_GE(tries.load(), 3) << "the release was retried while the lease held";
+  EXPECT_EQ(events.count_lines("left for the next claim"), 0);
+  EXPECT_EQ(events.count_lines("could not release"), 1);
 }
 
 }  // namespace

@@ -51,6 +51,11 @@ void ProcessAgentRunner::cancel(const std::string& task_id) {
   if (auto it = runs_.find(task_id); it != runs_.end()) runner_.cancel(it->second);
 }
 
+void ProcessAgentRunner::cancel_within(const std::string& task_id, std::chrono::milliseconds kill_after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = runs_.find(task_id); it != runs_.end()) runner_.cancel(it->second, kill_after);
+}
+
 std::vector<std::string> ProcessAgentRunner::running_tasks() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
@@ -58,6 +63,8 @@ std::vector<std::string> ProcessAgentRunner::running_tasks() {
   return out;
 }
 
-void ProcessAgentRunner::terminate_all() { runner_.terminate_all(); }
+// The second Ctrl-C: SIGTERM, and SIGKILL a second later at most, so the run
+// can keep its promise to exit within 2 s.
+void ProcessAgentRunner::terminate_all() { runner_.terminate_all(std::chrono::seconds(1)); }
 
 }  // namespace drover

@@ -60,16 +60,23 @@ bool local_executor_is_dead(const std::string& executor_id) {
   return !start.empty() && start != parts[2];  // the pid was reused by another process
 }
 
-RunLoop::RunLoop(EnginePorts ports, RunOptions options) : opts_(std::move(options)) {
+RunLoop::RunLoop(EnginePorts ports, RunOptions options)
+    : opts_(std::move(options)),
+      health_([this](const std::string& line) { print(line); }),
+      leases_(ports.config->lease_duration) {
   static_cast<EnginePorts&>(engine_) = ports;
   engine_.events = this;
+  engine_.health = &health_;
+  engine_.leases = &leases_;
+  engine_.drain_store_wait_ms = opts_.drain_store_wait_ms;
   if (opts_.workers <= 0) opts_.workers = engine_.config->workers;
 }
 
 RunLoop::~RunLoop() {
   done_ = true;
   cv_.notify_all();
-  if (heartbeat_.joinable()) heartbeat_.join();
+  if (lease_keeper_.joinable()) lease_keeper_.join();
+  if (fence_watch_.joinable()) fence_watch_.join();
   for (auto& [id, t] : threads_)
     if (t.joinable()) t.join();
 }
@@ -79,12 +86,14 @@ void RunLoop::print(const std::string& line) {
 }
 
 void RunLoop::request_drain() {
+  engine_.draining = true;
   if (!draining_.exchange(true)) print("draining: no new tasks start; running agents finish (Ctrl-C again to stop them)");
   cv_.notify_all();
 }
 
 void RunLoop::request_stop() {
   draining_ = true;
+  engine_.draining = true;
   if (!engine_.stopping.exchange(true)) {
     print("stopping: terminating running agents; `drover resume` continues later");
     engine_.agents->terminate_all();
@@ -129,7 +138,9 @@ void RunLoop::worker(uint64_t thread_id, Task task) {
     print(id + ": internal error: " + e.what() + " (the task is left for resume)");
   }
   slot_free(id);
+  leases_.dropped(id);
   std::lock_guard<std::mutex> lock(mu_);
+  live_.erase(id);
   ++outcomes_[outcome];
   // Abandoned while the run goes on (the store failed a release or a
   // completion): the task may still carry our lease, which the heartbeat would
@@ -153,26 +164,33 @@ void RunLoop::join_finished_threads(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
-void RunLoop::heartbeat_loop() {
-  // Leases are renewed every third of their duration; cancellations are
-  // looked for every half second so `drover cancel` stops an agent promptly.
-  const auto lease = engine_.config->lease_duration;
-  const auto renew_every = std::max(std::chrono::milliseconds(200), lease / 3);
-  const auto tick = std::min(renew_every, std::chrono::milliseconds(500));
-  auto next_renew = std::chrono::steady_clock::now() + renew_every;
+void RunLoop::lease_keeper_loop() {
+  // Leases are renewed every third of their duration, and every second (at
+  // most every sixth of it) while renewals fail; cancellations are looked for
+  // every half second so `drover cancel` stops an agent promptly. The
+  // schedule is in the engine's clock, the one leases are written in.
+  const int64_t lease = leases_.lease().count();
+  const int64_t renew_every = std::max<int64_t>(200, lease / 3);
+  const int64_t retry_every = std::min<int64_t>(1000, std::max<int64_t>(100, lease / 6));
+  int64_t next_renew = engine_.clock->now_ms() + renew_every;
+  int64_t next_cancel_look = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!done_) {
-    cv_.wait_for(lock, tick, [&] { return done_.load(); });
+    cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return done_.load(); });
     if (done_) break;
     lock.unlock();
-    if (std::chrono::steady_clock::now() >= next_renew) {
-      next_renew = std::chrono::steady_clock::now() + renew_every;
-      auto r = engine_.store->renew_leases(engine_.executor, lease.count(), engine_.clock->now_ms());
-      if (!r.ok()) print("warning: could not renew leases: " + r.status().message());
+    const int64_t now = engine_.clock->now_ms();
+    if (now >= next_renew) {
+      auto r = engine_.store->renew_leases(engine_.executor, lease, now);
+      health_.saw(r.status());
+      if (r.ok()) leases_.renewed(now);
+      next_renew = now + (r.ok() ? renew_every : retry_every);
     }
     std::vector<std::string> running = engine_.agents->running_tasks();
-    if (!running.empty()) {
+    if (!running.empty() && now >= next_cancel_look && !health_.down()) {
+      next_cancel_look = now + 500;
       auto cancelled = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kCancelled}, running});
+      health_.saw(cancelled.status());
       if (cancelled.ok())
         for (const auto& t : cancelled.value()) engine_.agents->cancel(t.id);
     }
@@ -180,13 +198,34 @@ void RunLoop::heartbeat_loop() {
   }
 }
 
+void RunLoop::fence_watch_loop() {
+  // No store call here: this thread must see a lease running out while every
+  // other thread may be waiting for an unreachable store.
+  const auto kill_after = std::min(std::chrono::milliseconds(5000), leases_.margin() / 2);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!done_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return done_.load(); });
+    if (done_) break;
+    lock.unlock();
+    for (const auto& id : leases_.fence_due(engine_.clock->now_ms())) {
+      print(id + ": its lease could not be renewed (" +
+            (health_.down() ? std::string("store unreachable") : std::string("renewals failing")) +
+            "); stopping its agent before the lease expires — the task goes on when it is claimed again");
+      engine_.agents->cancel_within(id, kill_after);
+    }
+    lock.lock();
+  }
+}
+
 void RunLoop::reclaim_dead_local_executors() {
   auto running = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}});
+  health_.saw(running.status());
   if (!running.ok()) return;
   for (const auto& t : running.value()) {
     const std::string owner = t.lease_owner.value_or("");
     if (owner.empty() || owner == engine_.executor || !local_executor_is_dead(owner)) continue;
     auto r = engine_.store->take_back(t.id, owner, engine_.clock->now_ms());
+    health_.saw(r.status());
     if (r.ok()) print(t.id + ": taken back from a dead run (" + owner + ")");
   }
 }
@@ -195,13 +234,18 @@ void RunLoop::release_stranded() {
   std::set<std::string> ids;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ids = stranded_;
+    // A task whose workflow still runs (fenced, finishing a step) is given
+    // back once that workflow has ended.
+    for (const auto& id : stranded_)
+      if (!live_.count(id)) ids.insert(id);
   }
   for (const auto& id : ids) {
     const int64_t now = engine_.clock->now_ms();
     auto r = engine_.store->release_task(ReleaseRequest{id, engine_.executor, now, now,
                                                        WaitReason::interrupted("given back after a store error"),
                                                        "interrupted; `drover resume` continues it"});
+    health_.saw(r.status());
+    if (store_unreachable(r.status())) return;  // try again when the store answers
     // Given back, or no longer ours (released, completed or reclaimed meanwhile).
     const bool settled = r.ok() || r.status().code() == StatusCode::kConflict || r.status().code() == StatusCode::kNotFound;
     if (!settled) continue;
@@ -246,6 +290,7 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
   TaskFilter filter{std::nullopt, {TaskStatus::kReady, TaskStatus::kRunning}, {}};
   if (!opts_.epic.empty()) filter.epic = opts_.epic;
   auto tasks = engine_.store->list_tasks(filter);
+  health_.saw(tasks.status());
   if (!tasks.ok()) {
     anything_left = true;
     return now + 1000;
@@ -284,7 +329,8 @@ Result<RunSummary> RunLoop::run() {
   reclaim_dead_local_executors();
   sweep_finished_worktrees();
   restore_agent_pauses();
-  heartbeat_ = std::thread([this] { heartbeat_loop(); });
+  lease_keeper_ = std::thread([this] { lease_keeper_loop(); });
+  fence_watch_ = std::thread([this] { fence_watch_loop(); });
 
   RunSummary summary;
   std::unique_lock<std::mutex> lock(mu_);
@@ -312,19 +358,39 @@ Result<RunSummary> RunLoop::run() {
         }
       }
       const int64_t now = clock.now_ms();
+      if (now < claim_retry_at_) break;
       ClaimRequest req{engine_.executor, config.lease_duration.count(), now, std::nullopt, paused_agents(now),
                        config.default_agent};
       if (!opts_.epic.empty()) req.epic = opts_.epic;
       lock.unlock();
       auto claimed = engine_.store->claim_task(req);
+      health_.saw(claimed.status());
       lock.lock();
       if (!claimed.ok()) {
-        print("warning: claiming work failed: " + claimed.status().message());
+        // Unreachable: StoreHealth has said so once. Anything else is said
+        // once per message. Either way the next claim waits, growing to 5 s.
+        if (!store_unreachable(claimed.status()) && claimed.status().message() != last_claim_error_) {
+          last_claim_error_ = claimed.status().message();
+          print("warning: claiming work failed: " + last_claim_error_ + " (retrying)");
+        }
+        claim_retry_at_ = now + std::min<int64_t>(5000, int64_t{200} << std::min(claim_failures_++, 5));
         break;
       }
+      claim_failures_ = 0;
+      last_claim_error_.clear();
       if (!claimed.value()) break;
-      ++running_;
       Task task = std::move(*claimed.value());
+      if (live_.count(task.id)) {
+        // Its lease expired while this run's own workflow for it is still
+        // ending (fenced): never run a task twice at once. It is given back
+        // once that workflow has ended.
+        stranded_.insert(task.id);
+        continue;
+      }
+      stranded_.erase(task.id);
+      leases_.claimed(task.id, now);
+      live_.insert(task.id);
+      ++running_;
       slot_holders_.insert(task.id);
       const uint64_t thread_id = next_thread_++;
       threads_.emplace(thread_id, std::thread([this, thread_id, t = std::move(task)]() mutable { worker(thread_id, std::move(t)); }));
@@ -347,19 +413,28 @@ Result<RunSummary> RunLoop::run() {
     }
     earliest_release_ = std::numeric_limits<int64_t>::max();
     if (!anything_left && running_ == 0 && stranded_.empty()) break;
+    if (claim_retry_at_ > clock.now_ms()) wake = std::min(wake, claim_retry_at_);
     if (running_ < opts_.workers || draining_) {
-      clock.wait_until(lock, cv_, wake, running_ == 0 && finished_threads_.empty());
+      clock.wait_until(lock, cv_, wake, running_ == 0 && finished_threads_.empty() && live_.empty());
     } else {
       cv_.wait(lock, [&] { return running_ < opts_.workers || draining_.load(); });
     }
   }
   lock.unlock();
-  done_ = true;
-  cv_.notify_all();
-  if (heartbeat_.joinable()) heartbeat_.join();
   for (auto& [id, t] : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+  done_ = true;
+  cv_.notify_all();
+  if (lease_keeper_.joinable()) lease_keeper_.join();
+  if (fence_watch_.joinable()) fence_watch_.join();
+  if (health_.down()) {
+    // Exiting now matters more than waiting for the store: the tasks still
+    // leased to this run are taken back by the next run on this machine at
+    // once, or by anyone when their lease expires.
+    print("the store is unreachable: tasks this run still holds are taken back by the next `drover resume`");
+    return Status::Unavailable("cannot reach the store to summarise the run; `drover status` shows it once the store answers");
+  }
   release_stranded();
   sweep_finished_worktrees();
 

@@ -40,6 +40,35 @@ std::string in_duration(int64_t ms) { return format_duration(std::chrono::millis
 
 }  // namespace
 
+TaskWorkflow::TaskWorkflow(EngineContext& engine, Task task)
+    : e_(engine),
+      task_(std::move(task)),
+      store_(*engine.store, engine.health,
+             PatientTaskStore::Rules{
+                 [this] {
+                   // A drained run waits a little for an unreachable store, then
+                   // lets the workflow go (the step runs again on resume), so
+                   // it exits soon after its last agent ended.
+                   return e_.stopping.load() || (e_.draining.load() && e_.health &&
+                                                 e_.health->down_for_ms() > e_.drain_store_wait_ms);
+                 },
+                 [this] { return fenced(); }}) {}
+
+std::optional<std::string> TaskWorkflow::fenced() const {
+  if (e_.leases == nullptr || !e_.leases->fenced(id())) return std::nullopt;
+  return "the lease on task " + id() + " could not be renewed in time, so this run stopped working on it";
+}
+
+bool TaskWorkflow::lost(const WorkflowContext& ctx) {
+  std::string why;
+  if (auto f = fenced()) why = *f + " before the lease expired; the next claim continues it";
+  else if (ctx.broken()) why = ctx.broken_why() + "; the next claim runs that step again";
+  else return false;
+  if (!lost_reported_) report("left for the next claim: " + why);
+  lost_reported_ = true;
+  return true;
+}
+
 std::string TaskWorkflow::workflow_id(const Task& task) {
   return "task/" + task.id + "/" + std::to_string(task.generation);
 }
@@ -56,17 +85,17 @@ void TaskWorkflow::report(const std::string& message) {
 
 void TaskWorkflow::event(const std::string& kind, const std::string& message, const json& data) {
   // The event log is history, not state: a store hiccup here must not stop the task.
-  (void)e_.store->append_event(NewEvent{id(), kind, message, data, now()});
+  (void)store_.append_event(NewEvent{id(), kind, message, data, now()});
 }
 
 void TaskWorkflow::update(const TaskUpdate& fields) {
-  auto r = e_.store->update_task(id(), fields, now());
+  auto r = store_.update_task(id(), fields, now());
   if (r.ok()) task_ = std::move(r.value());
 }
 
 TaskOutcome TaskWorkflow::release(int64_t not_before_ms, WaitReason wait, const std::string& reason) {
   ReleaseRequest req{id(), e_.executor, now(), not_before_ms, std::move(wait), reason};
-  auto r = e_.store->release_task(req);
+  auto r = store_.release_task(req);
   if (!r.ok()) {
     report("could not release: " + r.status().message());
     return TaskOutcome::kAbandoned;
@@ -77,7 +106,7 @@ TaskOutcome TaskWorkflow::release(int64_t not_before_ms, WaitReason wait, const 
 }
 
 TaskOutcome TaskWorkflow::fail(const std::string& error) {
-  auto r = e_.store->fail_task(FailRequest{id(), e_.executor, now(), error});
+  auto r = store_.fail_task(FailRequest{id(), e_.executor, now(), error});
   if (!r.ok()) {
     report("could not record the failure: " + r.status().message());
     return TaskOutcome::kAbandoned;
@@ -88,7 +117,7 @@ TaskOutcome TaskWorkflow::fail(const std::string& error) {
 }
 
 bool TaskWorkflow::cancelled_by_user() {
-  auto fresh = e_.store->get_task(id());
+  auto fresh = store_.get_task(id());
   return fresh.ok() && fresh.value().status == TaskStatus::kCancelled;
 }
 
@@ -111,13 +140,13 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   in.guidelines = cfg.prompt_guidelines;
   in.previous_failure = previous_failure;
   if (task_.epic) {
-    auto epics = e_.store->list_epics();
+    auto epics = store_.list_epics();
     if (epics.ok())
       for (const auto& epic : epics.value())
         if (epic.id == *task_.epic) in.epic_title = epic.title;
   }
   for (const auto& b : task_.blocked_by) {
-    auto t = e_.store->get_task(b);
+    auto t = store_.get_task(b);
     if (t.ok() && t.value().status == TaskStatus::kCompleted) in.completed_blockers.push_back(std::move(t.value()));
   }
 
@@ -146,6 +175,7 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   report("started: " + task_.title + " (agent " + name + ", attempt " + std::to_string(attempt) + ")");
 
   auto res = e_.agents->run_agent(name, req);
+  if (auto f = fenced()) return not_now(*f);
   if (!res.ok()) return res.status();
   const AgentAttemptResult& a = res.value();
   if (e_.stopping.load()) return not_now("stopped by a signal before the agent finished");
@@ -177,6 +207,7 @@ Result<json> TaskWorkflow::run_verify(const std::string& worktree, int attempt) 
   req.log_file = e_.config->drover_dir() + "/logs/" + id() + "/" + std::to_string(attempt) + ".verify.log";
   report("verifying: " + join(v.command, " "));
   VerifyResult r = e_.agents->run_verify(req);
+  if (auto f = fenced()) return not_now(*f);
   if (r.interrupted || e_.stopping.load()) return not_now("stopped by a signal during verify");
   return record(r, req.log_file);
 }
@@ -184,7 +215,11 @@ Result<json> TaskWorkflow::run_verify(const std::string& worktree, int attempt) 
 TaskOutcome TaskWorkflow::run() {
   const std::string tid = id();
   const std::string wf_id = workflow_id(task_);
-  auto started = WorkflowContext::start(*e_.store, wf_id, "task", json{{"task_id", tid}}, e_.executor, e_.clock);
+  auto started = WorkflowContext::start(store_, wf_id, "task", json{{"task_id", tid}}, e_.executor, e_.clock);
+  if (!started.ok() && (fenced() || store_unreachable(started.status()))) {
+    report("left for the next claim: cannot start its workflow: " + started.status().message());
+    return TaskOutcome::kAbandoned;
+  }
   if (!started.ok()) {
     report("cannot start its workflow: " + started.status().message());
     return release(now() + 5000, WaitReason::backoff(started.status().message()),
@@ -217,6 +252,7 @@ TaskOutcome TaskWorkflow::run() {
       if (!w.ok()) return w.status();
       return record(w.value());
     });
+    if (lost(ctx)) return TaskOutcome::kAbandoned;
     if (!wt.ok()) {
       last_error = "could not prepare the worktree: " + wt.status().message();
       previous_failure.clear();
@@ -226,6 +262,7 @@ TaskOutcome TaskWorkflow::run() {
     const std::string worktree = wt.ok() ? prepared_worktree(wt.value()).path : "";
     if (!attempt_failed) {
       auto ar = ctx.step("agent#" + a, [&] { return run_agent(attempt, worktree, previous_failure, session_id); });
+      if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (is_not_now(ar)) {
         // Stopped by a signal: give the task back so any executor resumes it at once.
         release(now(), interrupted, interrupted_reason);
@@ -251,7 +288,7 @@ TaskOutcome TaskWorkflow::run() {
               until = now() + backoff_delay(quota_in_a_row, cfg.backoff_initial, cfg.backoff_max, seed).count();
             return timer_record(until);
           });
-          if (!p.ok()) return TaskOutcome::kAbandoned;
+          if (lost(ctx) || !p.ok()) return TaskOutcome::kAbandoned;
           --attempt;  // a quota pause does not burn an attempt
           const int64_t until = timer_step(p.value());
           const std::string agent = agent_name();
@@ -289,6 +326,7 @@ TaskOutcome TaskWorkflow::run() {
 
     if (!attempt_failed && cfg.verify) {
       auto v = ctx.step("verify#" + a, [&] { return run_verify(worktree, attempt); });
+      if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (is_not_now(v)) {
         release(now(), interrupted, interrupted_reason);
         return TaskOutcome::kAbandoned;
@@ -311,6 +349,7 @@ TaskOutcome TaskWorkflow::run() {
         if (!r.ok()) return r.status();
         return record(r.value());
       });
+      if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (!c.ok()) {
         last_error = "commit failed: " + c.status().message();
         previous_failure.clear();
@@ -328,6 +367,7 @@ TaskOutcome TaskWorkflow::run() {
           }
           return record(r.value());
         });
+        if (lost(ctx)) return TaskOutcome::kAbandoned;
         if (is_not_now(m)) {
           bool first_time;
           {
@@ -365,10 +405,11 @@ TaskOutcome TaskWorkflow::run() {
       auto done = ctx.step("complete", [&]() -> Result<json> {
         CompleteRequest req{tid, e_.executor, now(), merge_commit, task_.result_summary};
         if (merge_commit.empty() && req.result_summary.empty()) req.result_summary = "no changes";
-        auto r = e_.store->complete_task(req);
+        auto r = store_.complete_task(req);
         if (!r.ok()) return r.status();
         return record(r.value());
       });
+      if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (!done.ok()) {
         report("could not complete: " + done.status().message());
         return TaskOutcome::kAbandoned;
@@ -403,7 +444,7 @@ TaskOutcome TaskWorkflow::run() {
     auto b = ctx.step("backoff#" + a, [&]() -> Result<json> {
       return timer_record(now() + backoff_delay(attempt, cfg.backoff_initial, cfg.backoff_max, seed).count());
     });
-    if (!b.ok()) return TaskOutcome::kAbandoned;
+    if (lost(ctx) || !b.ok()) return TaskOutcome::kAbandoned;
     const int64_t until = timer_step(b.value());
     if (now() < until) {
       report("attempt " + a + " failed: " + last_error + "; retrying in " + in_duration(until - now()));

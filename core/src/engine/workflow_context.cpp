@@ -31,6 +31,7 @@ Result<WorkflowContext> WorkflowContext::start(TaskStore& store, const std::stri
 }
 
 Result<json> WorkflowContext::step(const std::string& name, const std::function<Result<json>()>& fn) {
+  if (broken_) return Status::Unavailable("step '" + name + "' of workflow " + id_ + " not run: " + broken_why_);
   const size_t number = next_++;
   if (number < recorded_.size()) {
     const StepRecord& rec = recorded_[number];
@@ -58,7 +59,13 @@ Result<json> WorkflowContext::step(const std::string& name, const std::function<
     step.error = r.status().message();
   }
   auto rec = store_->record_step(id_, step, clock_->now_ms());
-  if (!rec.ok()) return rec.status().WithContext("recording step '" + name + "' of workflow " + id_);
+  if (!rec.ok()) {
+    // The step's outcome is not durable, so no later step may run: this
+    // execution ends here and whoever claims the task next runs it again.
+    broken_ = true;
+    broken_why_ = "recording step '" + name + "' failed: " + rec.status().message();
+    return Status::Unavailable(broken_why_ + " (workflow " + id_ + ")");
+  }
   recorded_.push_back(rec.value());
   // If someone else recorded this step first, their outcome wins.
   return outcome_of(rec.value());

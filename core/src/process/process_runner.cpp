@@ -627,22 +627,24 @@ Result<ProcessResult> ProcessRunner::run(ProcessSpec spec, LineHandler on_line) 
   return result.get();
 }
 
-void ProcessRunner::cancel(RunId id) {
+void ProcessRunner::cancel(RunId id, std::optional<std::chrono::milliseconds> kill_after) {
   Impl* impl = impl_.get();
-  asio::post(impl->io, [impl, id] {
+  asio::post(impl->io, [impl, id, kill_after] {
     auto it = impl->runs.find(id);
     if (it == impl->runs.end() || it->second->exited) return;
     it->second->result.cancelled = true;
+    if (kill_after) it->second->kill_grace = std::min(it->second->kill_grace, *kill_after);
     impl->terminate(it->second);
   });
 }
 
-void ProcessRunner::terminate_all() {
+void ProcessRunner::terminate_all(std::optional<std::chrono::milliseconds> kill_after) {
   Impl* impl = impl_.get();
-  asio::post(impl->io, [impl] {
+  asio::post(impl->io, [impl, kill_after] {
     for (auto& [id, run] : impl->runs) {
       if (run->exited) continue;
       run->result.cancelled = true;
+      if (kill_after) run->kill_grace = std::min(run->kill_grace, *kill_after);
       impl->terminate(run);
     }
   });

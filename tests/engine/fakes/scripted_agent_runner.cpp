@@ -1,5 +1,6 @@
 #include "scripted_agent_runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace drover::testing {
@@ -31,12 +32,32 @@ bool ScriptedAgentRunner::wait_running(const std::string& task_id) {
   return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return running_.count(task_id) > 0; });
 }
 
+void ScriptedAgentRunner::finish(const std::string& task_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_.insert(task_id);
+  cv_.notify_all();
+}
+
+bool ScriptedAgentRunner::was_cancelled(const std::string& task_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ever_cancelled_.count(task_id) > 0;
+}
+
+int ScriptedAgentRunner::most_at_once(const std::string& task_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = most_at_once_.find(task_id);
+  return it == most_at_once_.end() ? 0 : it->second;
+}
+
 Result<AgentAttemptResult> ScriptedAgentRunner::run_agent(const std::string&, const AgentAttemptRequest& request) {
   if (before) before(request);
   ScriptedAttempt a;
+  bool stopped = false;
   {
     std::unique_lock<std::mutex> lock(mu_);
     requests_[request.task_id].push_back(request);
+    const int now_running = ++at_once_[request.task_id];
+    most_at_once_[request.task_id] = std::max(most_at_once_[request.task_id], now_running);
     auto& queue = scripts_[request.task_id];
     if (!queue.empty()) {
       a = queue.front();
@@ -45,14 +66,20 @@ Result<AgentAttemptResult> ScriptedAgentRunner::run_agent(const std::string&, co
     if (a.hold) {
       running_.insert(request.task_id);
       cv_.notify_all();
-      cv_.wait(lock, [&] { return terminated_ || cancelled_.count(request.task_id) > 0; });
+      cv_.wait(lock, [&] {
+        return terminated_ || finished_.count(request.task_id) > 0 ||
+               (!a.ignore_cancel && cancelled_.count(request.task_id) > 0);
+      });
+      stopped = !finished_.count(request.task_id);
       running_.erase(request.task_id);
       cancelled_.erase(request.task_id);
+      finished_.erase(request.task_id);
     }
+    --at_once_[request.task_id];
   }
   AgentAttemptResult r;
   r.log_file = request.log_file;
-  if (a.hold) {
+  if (stopped) {
     r.outcome = AttemptOutcome::kCrashed;
     r.reason = "stopped";
     r.cancelled = true;
@@ -84,7 +111,12 @@ VerifyResult ScriptedAgentRunner::run_verify(const VerifyRequest& request) {
 void ScriptedAgentRunner::cancel(const std::string& task_id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (running_.count(task_id)) cancelled_.insert(task_id);
+  ever_cancelled_.insert(task_id);
   cv_.notify_all();
+}
+
+void ScriptedAgentRunner::cancel_within(const std::string& task_id, std::chrono::milliseconds /*kill_after*/) {
+  cancel(task_id);
 }
 
 std::vector<std::string> ScriptedAgentRunner::running_tasks() {

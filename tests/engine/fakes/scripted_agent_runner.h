@@ -29,12 +29,22 @@ struct ScriptedAttempt {
     return a;
   }
 
+  // An attempt that runs until finish(), ignoring cancel (an agent slow to
+  // die); then it ends with `outcome`.
+  static ScriptedAttempt until_finished() {
+    ScriptedAttempt a;
+    a.hold = true;
+    a.ignore_cancel = true;
+    return a;
+  }
+
   AttemptOutcome outcome = AttemptOutcome::kSuccess;
   std::string reason;
   std::optional<int64_t> reset_at_ms;
   std::optional<std::string> session_id;
   double cost_usd = 0;
   bool hold = false;  // runs until cancel() or terminate_all()
+  bool ignore_cancel = false;  // with hold: runs until finish()
 };
 
 class ScriptedAgentRunner final : public AgentRunner {
@@ -49,10 +59,17 @@ class ScriptedAgentRunner final : public AgentRunner {
   std::vector<AgentAttemptRequest> requests(const std::string& task_id) const;
   // Blocks until the task's agent is running (holding), up to 5 s.
   bool wait_running(const std::string& task_id);
+  // Ends the task's holding attempt as scripted (cancelled or not).
+  void finish(const std::string& task_id);
+  // Whether cancel()/cancel_within() was called for the task's agent.
+  bool was_cancelled(const std::string& task_id) const;
+  // The most attempts of the task that ever ran at the same time.
+  int most_at_once(const std::string& task_id) const;
 
   Result<AgentAttemptResult> run_agent(const std::string& agent_name, const AgentAttemptRequest& request) override;
   VerifyResult run_verify(const VerifyRequest& request) override;
   void cancel(const std::string& task_id) override;
+  void cancel_within(const std::string& task_id, std::chrono::milliseconds kill_after) override;
   std::vector<std::string> running_tasks() override;
   void terminate_all() override;
 
@@ -64,6 +81,9 @@ class ScriptedAgentRunner final : public AgentRunner {
   std::map<std::string, std::vector<AgentAttemptRequest>> requests_;
   std::set<std::string> running_;
   std::set<std::string> cancelled_;
+  std::set<std::string> finished_;
+  std::set<std::string> ever_cancelled_;
+  std::map<std::string, int> at_once_, most_at_once_;
   bool terminated_ = false;
 };
 

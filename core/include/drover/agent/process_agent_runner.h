@@ -26,6 +26,7 @@ class ProcessAgentRunner final : public AgentRunner {
   Result<AgentAttemptResult> run_agent(const std::string& agent_name, const AgentAttemptRequest& request) override;
   VerifyResult run_verify(const VerifyRequest& request) override;
   void cancel(const std::string& task_id) override;
+  void cancel_within(const std::string& task_id, std::chrono::milliseconds kill_after) override;
   std::vector<std::string> running_tasks() override;
   void terminate_all() override;
 

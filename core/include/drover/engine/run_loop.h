@@ -5,6 +5,14 @@
 // task wakes the loop at once, and the tasks it unblocked are claimed in the
 // same pass.
 //
+// A store outage is a pause: every store call reports to one StoreHealth
+// (one line when the store goes away, one when it is back), workflows wait it
+// out (PatientTaskStore), and the loop retries its claims with backoff. A
+// lease that cannot be renewed is fenced before it expires (LeaseBook): the
+// task's agent is stopped and its workflow ends, so nobody — not even this run
+// — works on a task twice at once. A task whose workflow has not ended yet is
+// never claimed again by the same run.
+//
 // Threads, not one Asio loop: a workflow is straight-line code that blocks on
 // its store, its VCS and its agent in turn, and the store and VCS plugins are
 // synchronous C calls. Child processes, their timeouts and signals do run on
@@ -33,6 +41,9 @@ struct RunOptions {
   std::string epic;           // "" = all epics
   std::function<void(const std::string& line)> print;  // progress lines
   std::string executor;       // "" = make_executor_id()
+  // Once drained, how long a workflow waits for an unreachable store before
+  // it lets go (the run then exits; resume runs the step again).
+  int64_t drain_store_wait_ms = 5000;
 };
 
 struct RunSummary {
@@ -69,7 +80,8 @@ class RunLoop final : private TaskWorkflowEvents {
 
   void worker(uint64_t thread_id, Task task);
   void join_finished_threads(std::unique_lock<std::mutex>& lock);
-  void heartbeat_loop();
+  void lease_keeper_loop();  // renews leases, looks for cancellations
+  void fence_watch_loop();   // fences leases that could not be renewed
   void reclaim_dead_local_executors();
   void release_stranded();
   void sweep_finished_worktrees();
@@ -92,9 +104,15 @@ class RunLoop final : private TaskWorkflowEvents {
   std::map<std::string, int64_t> agent_paused_until_;   // agent -> ms
   std::set<std::string> stranded_;       // abandoned while holding our lease: give back
   std::map<TaskOutcome, int> outcomes_;
+  std::set<std::string> live_;           // tasks whose workflow thread has not ended
+  int64_t claim_retry_at_ = 0;           // after a failed claim: not before then
+  int claim_failures_ = 0;               // in a row
+  std::string last_claim_error_;         // printed once until it changes
+  StoreHealth health_;
+  LeaseBook leases_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> done_{false};
-  std::thread heartbeat_;
+  std::thread lease_keeper_, fence_watch_;
 };
 
 // "<hostname>/<pid>/<process start time>": lets a later run on the same machine

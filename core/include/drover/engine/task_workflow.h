@@ -18,6 +18,9 @@
 #include <string>
 
 #include "drover/config/config.h"
+#include "drover/engine/lease_book.h"
+#include "drover/engine/patient_task_store.h"
+#include "drover/engine/store_health.h"
 #include "drover/engine/workflow_context.h"
 #include "drover/model/task.h"
 #include "drover/model/worktree_key.h"
@@ -58,6 +61,10 @@ struct EngineContext : EnginePorts {
   std::string executor;
   std::string target_branch;
   std::atomic<bool> stopping{false};     // second Ctrl-C: agents are being terminated
+  std::atomic<bool> draining{false};     // first Ctrl-C: no new work; a store outage is not waited out for long
+  int64_t drain_store_wait_ms = 5000;    // how long, once draining (real time)
+  StoreHealth* health = nullptr;         // told every store call's result (null: nobody listens)
+  LeaseBook* leases = nullptr;           // the run's leases and fences (null: never fenced)
   std::mutex merge_mu;                   // merges into the target are serialized
   std::set<std::string> awaiting_merge;  // tasks already reported as waiting (guarded by merge_mu)
 };
@@ -67,13 +74,13 @@ enum class TaskOutcome {
   kCompleted,  // merged and completed
   kFailed,     // failed for good (after max attempts, blocked, or cancelled)
   kYielded,    // released with a not-before time; someone will pick it up again
-  kAbandoned,  // stopped (signal), lost its lease, or the store failed; the task
-               // may still carry this executor's lease
+  kAbandoned,  // stopped (signal), fenced (its lease could not be renewed), or
+               // the store failed; the task may still carry this executor's lease
 };
 
 class TaskWorkflow {
  public:
-  TaskWorkflow(EngineContext& engine, Task task) : e_(engine), task_(std::move(task)) {}
+  TaskWorkflow(EngineContext& engine, Task task);
   TaskOutcome run();
 
   // The workflow id of a task's current generation: "task/<id>/<generation>".
@@ -94,9 +101,18 @@ class TaskWorkflow {
   TaskOutcome release(int64_t not_before_ms, WaitReason wait, const std::string& reason);
   TaskOutcome fail(const std::string& error);
   bool cancelled_by_user();
+  // The reason this execution may not touch the store or the task any more
+  // (its lease is fenced), if it may not.
+  std::optional<std::string> fenced() const;
+  // True when this execution has to end here: its lease is fenced or a step
+  // could not be recorded. Reports why, once.
+  bool lost(const WorkflowContext& ctx);
 
   EngineContext& e_;
   Task task_;
+  // The store as the workflow uses it: waits out an outage, refuses once fenced.
+  PatientTaskStore store_;
+  bool lost_reported_ = false;
 };
 
 }  // namespace drover

@@ -47,6 +47,12 @@ class WorkflowContext {
   // recorded, so the step runs again next time.
   Result<json> step(const std::string& name, const std::function<Result<json>()>& fn);
 
+  // True once a step's outcome could not be recorded: every later step()
+  // fails at once without running (kUnavailable), since this execution can no
+  // longer be replayed faithfully. The caller abandons the execution.
+  bool broken() const { return broken_; }
+  const std::string& broken_why() const { return broken_why_; }
+
   // Marks the workflow finished.
   Status finish(const std::string& status, const json& output);
 
@@ -59,6 +65,8 @@ class WorkflowContext {
   std::string loaded_status_;
   std::vector<StepRecord> recorded_;  // steps in order
   size_t next_ = 0;
+  bool broken_ = false;
+  std::string broken_why_;
 };
 
 }  // namespace drover

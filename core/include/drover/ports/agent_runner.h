@@ -40,6 +40,9 @@ class AgentRunner {
   virtual VerifyResult run_verify(const VerifyRequest& request) = 0;
   // Stops the task's running agent, if any (`drover cancel`).
   virtual void cancel(const std::string& task_id) = 0;
+  // The same, killing the agent's processes at most kill_after after asking
+  // them to end (a fenced task: its lease is about to expire).
+  virtual void cancel_within(const std::string& task_id, std::chrono::milliseconds kill_after) = 0;
   // The tasks whose agent runs right now.
   virtual std::vector<std::string> running_tasks() = 0;
   // Stops every running process (second Ctrl-C).

@@ -86,10 +86,12 @@ class ProcessRunner {
   // Starts and waits: convenience for callers that own a thread anyway.
   Result<ProcessResult> run(ProcessSpec spec, LineHandler on_line);
 
-  // Terminates one run's process group (SIGTERM, then SIGKILL after its grace).
-  void cancel(RunId id);
-  // Terminates every running process group (second Ctrl-C).
-  void terminate_all();
+  // Terminates one run's process group (SIGTERM, then SIGKILL after its grace,
+  // or after kill_after when that is given and shorter).
+  void cancel(RunId id, std::optional<std::chrono::milliseconds> kill_after = std::nullopt);
+  // Terminates every running process group (second Ctrl-C), killing it after
+  // kill_after when that is given and shorter than its grace.
+  void terminate_all(std::optional<std::chrono::milliseconds> kill_after = std::nullopt);
   // Number of children currently running.
   std::size_t running() const;
 

@@ -1,0 +1,40 @@
+// StoreHealth: whether the run reaches its store, said once per change. Every
+// store call of a run passes its result here; the first "unreachable" prints
+// one line, the first answer after it prints one more, and nothing in between:
+// an outage is a pause the user is told about, not a page of warnings.
+#ifndef DROVER_ENGINE_STORE_HEALTH_H
+#define DROVER_ENGINE_STORE_HEALTH_H
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "drover/status.h"
+
+namespace drover {
+
+// kUnavailable: the store cannot be reached or cannot write now (server down,
+// disk full, locked); retrying may help. Anything else is an answer.
+bool store_unreachable(const Status& status);
+
+class StoreHealth {
+ public:
+  explicit StoreHealth(std::function<void(const std::string&)> print);
+  // Records a call's result (an answer, or the store being unreachable).
+  void saw(const Status& status);
+  bool down() const;
+  // How long (real time) the store has been unreachable (0 while it answers).
+  int64_t down_for_ms() const;
+
+ private:
+  std::function<void(const std::string&)> print_;
+  mutable std::mutex mu_;
+  bool down_ = false;
+  std::chrono::steady_clock::time_point down_since_;
+};
+
+}  // namespace drover
+
+#endif

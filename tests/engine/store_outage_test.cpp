@@ -1,0 +1,152 @@
+// A store that goes away mid-run: the run pauses and carries on by itself
+// (one line when the store goes, one when it is back), agents keep running
+// while their leases hold, a lease that cannot be renewed is fenced before
+// it expires (its agent stopped, nothing of the task done twice at once),
+// and a drained or stopped run exits whatever the store does.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "engine_fixture.h"
+
+namespace drover::testing {
+namespace {
+
+class StoreOutageTest : public EngineTest {
+ protected:
+  StoreOutageTest() {
+    store.fault = [this](const std::string& op) {
+      if (down.load() || (renewals_down.load() && op == "renew_leases"))
+        return Status::Unavailable("cannot reach PostgreSQL at db (connection refused)");
+      return Status::Ok();
+    };
+  }
+  // Waits (real time) until pred holds, up to 5 s.
+  static bool eventually(const std::function<bool()>& pred) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+  std::atomic<bool> down{false};
+  std::atomic<bool> renewals_down{false};
+};
+
+TEST_F(StoreOutageTest, AnOutageShorterThanTheLeaseIsAPauseAndNothingRunsTwice) {
+  Task t = store.add("T");
+  Task u = store.add("U", {t.id});
+  agents.script(t.id, {ScriptedAttempt::until_finished()});
+  RunSummary s = run_loop(2, [&](RunLoop&) {
+    ASSERT_TRUE(agents.wait_running(t.id));
+    down = true;
+    agents.finish(t.id);  // the agent ends while the store is away
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    down = false;
+  });
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(s.completed, 2);
+  EXPECT_EQ(agents.runs(t.id), 1) << "the agent's finished work was kept through the outage";
+  EXPECT_EQ(agents.runs(u.id), 1);
+  EXPECT_FALSE(agents.was_cancelled(t.id)) << "a running agent keeps running while its lease holds";
+  EXPECT_EQ(workspace.target_history(), (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_EQ(events.count_lines("store unreachable"), 1) << "said once, not per call";
+  EXPECT_EQ(events.count_lines("store reachable again"), 1);
+  EXPECT_EQ(s.outcomes[TaskOutcome::kAbandoned], 0);
+}
+
+TEST_F(StoreOutageTest, ALeaseThatCannotBeRenewedIsFencedBeforeItExpires) {
+  Task t = store.add("T");
+  agents.script(t.id, {ScriptedAttempt::holding()});
+  RunSummary s = run_loop(1, [&](RunLoop&) {
+    ASSERT_TRUE(agents.wait_running(t.id));
+    down = true;
+    // Two thirds of the 30 s lease pass without a renewal: the margin is reached.
+    clock.advance(19'000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_FALSE(agents.was_cancelled(t.id)) << "not fenced before the margin";
+    clock.advance(1'500);
+    EXPECT_TRUE(eventually([&] { return agents.was_cancelled(t.id); })) << "fenced at lease - margin";
+    EXPECT_TRUE(eventually([&] { return events.count_lines("left for the next claim") == 1; }));
+    down = false;
+  });
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(agents.runs(t.id), 2) << "the stopped attempt runs again, once";
+  EXPECT_EQ(agents.most_at_once(t.id), 1);
+  const Task done = store.task(t.id);
+  EXPECT_EQ(done.status, TaskStatus::kCompleted);
+  EXPECT_EQ(done.attempts, 1) << "a fenced attempt is not a failed attempt";
+  EXPECT_EQ(done.last_error, "") << "nothing was written for the fenced attempt";
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
+}
+
+TEST_F(StoreOutageTest, ARunNeverTakesATaskBackFromItsOwnWorkflow) {
+  // Renewals fail while everything else works; the lease expires while the
+  // fenced agent is slow to die. The run may claim the expired task, but it
+  // must not start it again until its own workflow for it has ended.
+  Task t = store.add("T");
+  agents.script(t.id, {ScriptedAttempt::until_finished()});
+  RunSummary s = run_loop(2, [&](RunLoop&) {
+    ASSERT_TRUE(agents.wait_running(t.id));
+    renewals_down = true;
+    clock.advance(31'000);  // past the lease
+    EXPECT_TRUE(eventually([&] { return agents.was_cancelled(t.id); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the loop claims meanwhile
+    EXPECT_EQ(agents.runs(t.id), 1) << "no second agent while the first one's workflow lives";
+    renewals_down = false;
+    agents.finish(t.id);
+  });
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(agents.most_at_once(t.id), 1);
+  EXPECT_EQ(agents.runs(t.id), 2);
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"}) << "merged once";
+}
+
+TEST_F(StoreOutageTest, ADrainedRunExitsSoonAfterItsLastAgentWhileTheStoreIsDown) {
+  Task t = store.add("T");
+  agents.script(t.id, {ScriptedAttempt::until_finished()});
+  std::chrono::steady_clock::time_point agent_ended;
+  RunOptions opts;
+  opts.workers = 1;
+  opts.executor = "drained";
+  opts.drain_store_wait_ms = 300;
+  opts.print = [this](const std::string& line) {
+    std::lock_guard<std::mutex> lock(events.mu);
+    events.lines.push_back(line);
+  };
+  RunLoop loop(ports(), opts);
+  std::thread helper([&] {
+    ASSERT_TRUE(agents.wait_running(t.id));
+    down = true;
+    loop.request_drain();
+    agent_ended = std::chrono::steady_clock::now();
+    agents.finish(t.id);
+  });
+  auto r = loop.run();
+  const auto exited = std::chrono::steady_clock::now();
+  helper.join();
+  EXPECT_FALSE(r.ok()) << "no summary without a store";
+  EXPECT_LT(exited - agent_ended, std::chrono::seconds(3));
+  EXPECT_EQ(events.count_lines("store unreachable"), 1);
+  down = false;
+  EXPECT_EQ(store.task(t.id).status, TaskStatus::kRunning) << "left for the next run to take back";
+}
+
+TEST_F(StoreOutageTest, FailingClaimsBackOffAndAreSaidOnce) {
+  store.add("T");
+  down = true;
+  RunSummary s = run_loop(1, [&](RunLoop&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    down = false;
+  });
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(events.count_lines("store unreachable"), 1);
+  EXPECT_EQ(events.count_lines("claiming work failed"), 0);
+}
+
+}  // namespace
+}  // namespace drover::testing
