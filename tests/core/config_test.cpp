@@ -85,6 +85,10 @@ TEST(Config, WrongTypesSayWhatWasExpected) {
             "drover.yaml:1:20: verify.command: expected a list of strings, e.g. [\"ctest\", \"--output-on-failure\"]");
   EXPECT_EQ(parse_error("storage: sqlite\n").message(), "drover.yaml:1:10: storage: expected a mapping (key: value lines)");
 }
+  EXPECT_EQ(parse_error("tasks:\n  timeout: 3000000h\n").message(),
+            "drover.yaml:2:12: tasks.timeout: '3000000h' is too long; a duration may be at most 365d (8760h)");
+  EXPECT_EQ(parse_error("lease: { duration: 99999999999999999999 }\n").message(),
+            "drover.yaml:1:20: lease.duration: '99999999999999999999' is too long; a duration may be at most 365d (8760h)");
 
 TEST(Config, MissingPluginIsNamed) {
   EXPECT_EQ(parse_error("storage:\n  config: {}\n").message(),

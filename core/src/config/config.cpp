@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -76,7 +77,7 @@ class Reader {
       size_t used = 0;
       std::string s = n.as<std::string>();
       double v = std::stod(s, &used);
-      if (used != s.size()) throw std::invalid_argument(s);
+      if (used != s.size() || !std::isfinite(v)) throw std::invalid_argument(s);
       return v;
     } catch (const std::exception&) {
       fail(n, key, "expected a number, got '" + n.as<std::string>() + "'");
