@@ -36,6 +36,66 @@ TEST(Cli, AddRefusesBadInputAndWritesNothing) {
 
 TEST(Cli, InitOutsideAGitRepositoryIsAClearError) {
   auto dir = std::filesystem::temp_directory_path() / ("drover-nogit-" + std::to_string(std::random_device{}()));
+// A NUL byte in an imported title was accepted and every attempt then failed
+// at commit. NUL and control characters other than newline and tab are
+// refused by every writer, with exit 2, and nothing is written.
+TEST(Cli, ControlCharactersInTaskTextAreRefusedAndWriteNothing) {
+  E2EProject p;
+  std::string t1 = p.add({"First"});
+  auto no_raw_control = [](const CommandResult& r) {
+    EXPECT_EQ(r.err.find_first_of(std::string("\x1b\a\r\0", 4)), std::string::npos) << "printed raw: " << r.err;
+  };
+  auto esc = p.drover({"add", "before\x1b[2Jafter"});
+  expect_usage_error(esc, "title contains the control character \\e at byte 6; remove it");
+  no_raw_control(esc);
+  expect_usage_error(p.drover({"add", "Bell", "-d", "ring\a"}), "description contains the control character \\x07");
+  expect_usage_error(p.drover({"add", "Blocked", "--blocked-by", t1 + "\r"}), "blocked-by id contains the control character \\r");
+  expect_usage_error(p.drover({"epic", "add", "Epic\r"}), "title contains the control character \\r");
+  auto dep = p.drover({"dep", "add", t1, "t9\x1b[2J"});
+  EXPECT_EQ(dep.exit_code, 2) << dep.err;
+  no_raw_control(dep);
+
+  const std::string plan = p.dir() + "/plan.jsonl";
+  std::ofstream(plan) << "{\"type\": \"task\", \"id\": \"a\", \"title\": \"fine\"}\n"
+                         "{\"type\": \"task\", \"id\": \"b\", \"title\": \"before\\u0000after\"}\n";
+  auto imp = p.drover({"import", plan});
+  expect_usage_error(imp, plan + ":2: task 'b': title contains a NUL byte at byte 6; remove it");
+  EXPECT_NE(imp.err.find("nothing was imported"), std::string::npos) << imp.err;
+  EXPECT_EQ(p.task_states().size(), 1u) << "a refused write must write nothing";
+  EXPECT_EQ(p.drover({"epic", "list", "--json"}).out.find("Epic"), std::string::npos);
+  EXPECT_EQ(p.add({"Two\tcolumns", "-d", "line 1\nline 2"}), "t2") << "newline and tab stay allowed";
+}
+
+// Titles with ESC[2J, BEL and CR were printed raw by `run` and `status
+// --tree`. A store written before they were refused can still hold them;
+// every human output escapes them, JSON keeps the text as it is.
+TEST(Cli, ControlCharactersArePrintedEscaped) {
+  E2EProject p;
+  std::string id = p.add({"Title [blocked]"});
+  std::string e = p.drover({"epic", "add", "Epic"}).out;
+  const std::string db = p.repo() + "/.drover/drover.db";
+  auto sql = run_command({"sqlite3", db,
+                          "UPDATE tasks SET title = 'A' || char(27) || '[2J' || char(7) || 'B' || char(13) || 'C [blocked]';"
+                          "UPDATE epics SET title = 'E' || char(27) || ']0;pwned' || char(7);"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  const std::string shown = "A\\e[2J\\x07B\\rC [blocked]";
+  auto no_raw_control = [](const CommandResult& r) {
+    EXPECT_EQ(r.out.find_first_of("\x1b\a\r"), std::string::npos) << "printed raw: " << r.out;
+  };
+  auto run = p.drover({"run"});
+  EXPECT_NE(run.out.find(id + ": started: " + shown), std::string::npos) << run.out;
+  no_raw_control(run);
+  for (std::vector<std::string> args : {std::vector<std::string>{"status", "--tree"}, {"info", id}, {"epic", "list"}}) {
+    auto r = p.drover(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    no_raw_control(r);
+    if (args[0] != "epic") EXPECT_NE(r.out.find(shown), std::string::npos) << r.out;
+    else EXPECT_NE(r.out.find("E\\e]0;pwned\\x07"), std::string::npos) << r.out;
+  }
+  auto j = p.drover({"status", "--json"});
+  EXPECT_NE(j.out.find("A\\u001b[2J\\u0007B\\rC"), std::string::npos) << "JSON is escaped by the JSON writer: " << j.out;
+}
+
   std::filesystem::create_directories(dir);
   auto r = run_command({DROVER_BINARY, "init"}, dir.string());
   EXPECT_EQ(r.exit_code, 2);
