@@ -2,7 +2,9 @@
 // nothing, machine-readable --json, `config check`, and the README demo.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "e2e_project.h"
 
@@ -34,8 +36,6 @@ TEST(Cli, AddRefusesBadInputAndWritesNothing) {
   EXPECT_NE(no_args.err.find("title is required"), std::string::npos) << no_args.err;
 }
 
-TEST(Cli, InitOutsideAGitRepositoryIsAClearError) {
-  auto dir = std::filesystem::temp_directory_path() / ("drover-nogit-" + std::to_string(std::random_device{}()));
 // A NUL byte in an imported title was accepted and every attempt then failed
 // at commit. NUL and control characters other than newline and tab are
 // refused by every writer, with exit 2, and nothing is written.
@@ -96,6 +96,8 @@ TEST(Cli, ControlCharactersArePrintedEscaped) {
   EXPECT_NE(j.out.find("A\\u001b[2J\\u0007B\\rC"), std::string::npos) << "JSON is escaped by the JSON writer: " << j.out;
 }
 
+TEST(Cli, InitOutsideAGitRepositoryIsAClearError) {
+  auto dir = std::filesystem::temp_directory_path() / ("drover-nogit-" + std::to_string(std::random_device{}()));
   std::filesystem::create_directories(dir);
   auto r = run_command({DROVER_BINARY, "init"}, dir.string());
   EXPECT_EQ(r.exit_code, 2);
@@ -150,6 +152,43 @@ TEST(Cli, ConfigCheckNamesEachProblem) {
   auto unknown = p.drover({"run"});
   EXPECT_EQ(unknown.exit_code, 2) << "a run with a broken config is a usage error";
   EXPECT_NE(unknown.err.find("drover.yaml:2:1: vsc: unknown key; did you mean 'vcs'?"), std::string::npos) << unknown.err;
+}
+
+// `worktree_dir: ..` and `/` passed config check; the run renamed the user's
+// sibling directories (one a separate git repository) to .interrupted-*, and
+// with `/` the agent ran in /t1. Every command refuses them before running.
+TEST(Cli, WorktreeDirOutsideWhatDroverOwnsIsRefused) {
+  E2EProject p;
+  std::string id = p.add({"Work"});
+  const std::string sibling = p.dir() + "/" + id;  // a repository next to the project, named like the task
+  std::filesystem::create_directories(sibling);
+  run_command({"git", "init", "-q", sibling});
+  std::ofstream(sibling + "/mine.txt") << "mine\n";
+  std::string config;
+  {
+    std::ifstream in(p.repo() + "/drover.yaml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    config = ss.str();
+  }
+  for (const std::string& value : {std::string(".."), std::string("/"), std::string(".")}) {
+    std::string text = config;
+    text.replace(text.find("vcs: { plugin: git }"), 20, "vcs: { plugin: git, config: { worktree_dir: " + value + " } }");
+    std::ofstream(p.repo() + "/drover.yaml") << text;
+    const int line = static_cast<int>(std::count(text.begin(), text.begin() + text.find("worktree_dir"), '\n')) + 1;
+    const std::string where = "drover.yaml:" + std::to_string(line) + ":45: vcs.config.worktree_dir: '" + value + "'";
+    for (std::vector<std::string> args : {std::vector<std::string>{"config", "check"}, {"run"}, {"status"}}) {
+      auto r = p.drover(args);
+      EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.out << r.err;
+      EXPECT_NE(r.err.find(where), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("name a new or empty directory for task worktrees"), std::string::npos) << r.err;
+    }
+  }
+  EXPECT_TRUE(std::filesystem::exists(sibling + "/mine.txt"));
+  EXPECT_TRUE(std::filesystem::is_directory(sibling + "/.git"));
+  EXPECT_FALSE(std::filesystem::exists("/" + id));
+  for (const auto& e : std::filesystem::directory_iterator(p.dir()))
+    EXPECT_EQ(e.path().filename().string().rfind(".interrupted-", 0), std::string::npos) << e.path();
 }
 
 TEST(Cli, JsonOutputsParse) {
