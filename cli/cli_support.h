@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "drover/common/control_chars.h"  // escape_control_chars for user and agent text in human output
 #include "drover/project.h"
 #include "drover/status.h"
 

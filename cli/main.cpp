@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
               << " --help` shows its usage)\n";
     return kExitUsage;
   } catch (const CommandError& e) {
-    if (!e.message.empty()) std::cerr << "drover: " << e.message << "\n";
+    if (!e.message.empty()) std::cerr << "drover: " << drover::escape_control_chars(e.message, "\n") << "\n";
     return e.exit_code;
   } catch (const std::exception& e) {
     std::cerr << "drover: internal error: " << e.what() << "\n";

@@ -50,7 +50,7 @@ class ProgressLine {
   void print(const std::string& line) {
     std::lock_guard<std::mutex> lock(mu_);
     if (live_) std::cout << "\r\033[K";
-    std::cout << paint(clock_prefix(), "2") << " " << line << "\n";
+    std::cout << paint(clock_prefix(), "2") << " " << escape_control_chars(line) << "\n";
     if (live_) std::cout << status_;
     std::cout << std::flush;
   }
@@ -165,9 +165,9 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
     std::snprintf(buf, sizeof buf, "%.4f", s.cost_usd);
     std::cout << "  agent cost: $" << buf << "\n";
   }
-  for (const auto& [id, why] : s.failures) std::cout << "  " << paint("failed", "31") << " " << id << ": " << why << "\n";
-  for (const auto& [id, why] : s.blocked_tasks) std::cout << "  " << paint("blocked", "33") << " " << id << ": " << why << "\n";
-  if (!s.stop_reason.empty()) std::cout << "  " << s.stop_reason << "\n";
+  for (const auto& [id, why] : s.failures) std::cout << "  " << paint("failed", "31") << " " << id << ": " << escape_control_chars(why) << "\n";
+  for (const auto& [id, why] : s.blocked_tasks) std::cout << "  " << paint("blocked", "33") << " " << id << ": " << escape_control_chars(why) << "\n";
+  if (!s.stop_reason.empty()) std::cout << "  " << escape_control_chars(s.stop_reason) << "\n";
   if (s.interrupted) std::cout << "  interrupted: run `drover resume` to continue\n";
   return s.all_completed() ? kExitOk : kExitRunIncomplete;
 }

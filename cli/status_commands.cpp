@@ -75,19 +75,20 @@ std::string render_status(const StatusView& st, bool tree) {
   const int64_t now = wall_ms();
   for (const auto& t : st.tasks) {
     if (t.status != TaskStatus::kRunning) continue;
-    o << "  " << paint("running", "36") << " " << t.id << " " << t.title << "  (agent " << t.agent.value_or("default")
+    o << "  " << paint("running", "36") << " " << t.id << " " << escape_control_chars(t.title) << "  (agent "
+      << escape_control_chars(t.agent.value_or("default"))
       << ", attempt " << t.attempts << ", "
       << format_duration(std::chrono::milliseconds(now - (t.started_ms > 0 ? t.started_ms : now))) << ", worker "
       << t.lease_owner.value_or("") << ")\n";
   }
   for (const auto& t : st.tasks) {
-    if (t.status == TaskStatus::kFailed) o << "  " << paint("failed", "31") << " " << t.id << ": " << t.last_error << "\n";
-    if (t.status == TaskStatus::kBlocked) o << "  " << paint("blocked", "33") << " " << t.id << ": " << t.status_reason << "\n";
+    if (t.status == TaskStatus::kFailed) o << "  " << paint("failed", "31") << " " << t.id << ": " << escape_control_chars(t.last_error) << "\n";
+    if (t.status == TaskStatus::kBlocked) o << "  " << paint("blocked", "33") << " " << t.id << ": " << escape_control_chars(t.status_reason) << "\n";
     // A ready task with a reason is waiting for something: a merge the user's
     // checkout is in the way of, a retry backoff, an agent's usage limit.
     if (t.status == TaskStatus::kReady && !t.status_reason.empty()) {
       const bool merge = t.wait.kind == WaitKind::kMerge;
-      o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.id << ": " << t.status_reason;
+      o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.id << ": " << escape_control_chars(t.status_reason);
       if (!merge && t.not_before_ms > now)
         o << " (again in " << format_duration(std::chrono::milliseconds(t.not_before_ms - now)) << ")";
       o << "\n";
@@ -98,7 +99,7 @@ std::string render_status(const StatusView& st, bool tree) {
     o << "\n";
     for (const auto& t : st.tasks) {
       if (t.parent) continue;
-      o << "  " << t.id << "  [" << status_color(std::string(to_string(t.status))) << "] " << t.title;
+      o << "  " << t.id << "  [" << status_color(std::string(to_string(t.status))) << "] " << escape_control_chars(t.title);
       if (!t.blocked_by.empty()) {
         std::string b;
         for (const auto& x : t.blocked_by) b += (b.empty() ? "" : ",") + x;
@@ -107,7 +108,7 @@ std::string render_status(const StatusView& st, bool tree) {
       o << "\n";
       for (const auto& c : st.tasks) {
         if (c.parent && *c.parent == t.id)
-          o << "    " << c.id << "  [" << status_color(std::string(to_string(c.status))) << "] " << c.title << "\n";
+          o << "    " << c.id << "  [" << status_color(std::string(to_string(c.status))) << "] " << escape_control_chars(c.title) << "\n";
       }
     }
   }
@@ -172,14 +173,14 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
       return;
     }
     auto field = [](const char* k, const std::string& v) {
-      if (!v.empty()) std::cout << "  " << k << ": " << v << "\n";
+      if (!v.empty()) std::cout << "  " << k << ": " << escape_control_chars(v) << "\n";
     };
     auto ids = [](const std::vector<std::string>& a) {
       std::string s;
       for (const auto& x : a) s += (s.empty() ? "" : ", ") + x;
       return s;
     };
-    std::cout << t.id << "  " << t.title << "\n";
+    std::cout << t.id << "  " << escape_control_chars(t.title) << "\n";
     field("status", status_color(std::string(to_string(t.status))));
     field("reason", t.status_reason);
     field("epic", t.epic.value_or(""));
@@ -201,10 +202,10 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     if (diff)
       field("diff", std::to_string(diff->files) + " files, +" + std::to_string(diff->insertions) + " -" +
                         std::to_string(diff->deletions));
-    if (!t.description.empty()) std::cout << "  description:\n    " << t.description << "\n";
+    if (!t.description.empty()) std::cout << "  description:\n    " << escape_control_chars(t.description, "\n\t") << "\n";
     std::cout << "  history:\n";
     for (const auto& e : events) {
-      std::cout << "    " << format_time(e.created_ms) << "  " << e.kind << "  " << e.message << "\n";
+      std::cout << "    " << format_time(e.created_ms) << "  " << e.kind << "  " << escape_control_chars(e.message) << "\n";
       if (e.kind == "attempt_started" && e.data.is_object() && e.data.contains("log_file") && e.data["log_file"].is_string())
         std::cout << "      log: " << e.data["log_file"].get<std::string>() << "\n";
     }

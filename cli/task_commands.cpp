@@ -124,7 +124,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
         total += n;
         if (status == "completed") done += n;
       }
-      std::cout << e.id << "  " << e.title << "  " << done << "/" << total << " completed\n";
+      std::cout << e.id << "  " << escape_control_chars(e.title) << "  " << done << "/" << total << " completed\n";
     }
   });
 

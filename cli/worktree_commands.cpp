@@ -44,7 +44,7 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
     for (const auto& w : wts) {
       std::cout << w.name << "  " << task_status(*project, w) << "  " << (w.merged ? "merged" : "unmerged")
                 << (w.dirty ? ", uncommitted changes" : "") << "  " << (w.size_bytes / 1024) << " KiB  "
-                << (w.path.empty() ? "(branch " + w.branch + " only, no worktree)" : w.path) << "\n";
+                << escape_control_chars(w.path.empty() ? "(branch " + w.branch + " only, no worktree)" : w.path) << "\n";
     }
   });
 
@@ -66,7 +66,7 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
       }
       auto r = workspace.remove(w.name, target, *force);
       if (!r.ok()) {
-        std::cout << w.name << ": kept (" << r.status().message() << ")\n";
+        std::cout << w.name << ": kept (" << escape_control_chars(r.status().message()) << ")\n";
         ++kept;
         continue;
       }
@@ -75,7 +75,7 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
         std::cout << w.name << ": removed";
         if (!r.value().discarded.empty()) {
           std::cout << "; discarded:";
-          for (const auto& d : r.value().discarded) std::cout << " " << d;
+          for (const auto& d : r.value().discarded) std::cout << " " << escape_control_chars(d);
         }
         std::cout << "\n";
       } else {

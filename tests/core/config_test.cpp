@@ -1,6 +1,10 @@
 // drover.yaml: every error names file:line:column, the key and what was expected.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <random>
+
 #include "drover/config/config.h"
 
 namespace drover {
@@ -81,9 +85,51 @@ TEST(Config, WrongTypesSayWhatWasExpected) {
   EXPECT_EQ(parse_error("workers: 0\n").message(), "drover.yaml:1:10: workers: expected a number from 1 to 256");
   EXPECT_EQ(parse_error("tasks: { timeout: soon }\n").message(),
             "drover.yaml:1:19: tasks.timeout: 'soon' is not a duration; write it like 500ms, 10s, 30m or 2h");
+  EXPECT_EQ(parse_error("tasks:\n  timeout: 3000000h\n").message(),
+            "drover.yaml:2:12: tasks.timeout: '3000000h' is too long; a duration may be at most 365d (8760h)");
+  EXPECT_EQ(parse_error("lease: { duration: 99999999999999999999 }\n").message(),
+            "drover.yaml:1:20: lease.duration: '99999999999999999999' is too long; a duration may be at most 365d (8760h)");
   EXPECT_EQ(parse_error("verify: { command: make }\n").message(),
             "drover.yaml:1:20: verify.command: expected a list of strings, e.g. [\"ctest\", \"--output-on-failure\"]");
   EXPECT_EQ(parse_error("storage: sqlite\n").message(), "drover.yaml:1:10: storage: expected a mapping (key: value lines)");
+}
+
+// `worktree_dir: ..` passed config check and the run renamed the user's
+// sibling directories (one a git repository) to .interrupted-*; with `/` the
+// agent ran in /t1. Task worktrees go in a directory Drover owns.
+TEST(Config, WorktreeDirMustBeADirectoryDroverOwns) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::canonical(fs::temp_directory_path()) / ("drover-config-" + std::to_string(std::random_device{}()));
+  const fs::path root = base / "proj";
+  fs::create_directories(root / ".drover" / "worktrees" / "t1");  // worktrees of an earlier version, unmarked
+  fs::create_directories(root / "src");
+  std::ofstream(root / "src" / "main.c") << "int main() {}\n";
+  fs::create_directories(base / "sibling" / ".git");
+  fs::create_directories(base / "empty");
+  fs::create_directories(base / "marked" / "t1");
+  std::ofstream(base / "marked" / ".drover-worktrees") << "";
+  std::ofstream(base / "file") << "";
+  auto check = [&](const std::string& value) {
+    auto r = parse_config("vcs:\n  plugin: git\n  config:\n    worktree_dir: " + value + "\n", "drover.yaml", root.string());
+    return r.ok() ? std::string("OK") : r.status().message();
+  };
+  const std::string fix = "; name a new or empty directory for task worktrees, or leave the default .drover/worktrees";
+  const std::string at = "drover.yaml:4:19: vcs.config.worktree_dir: ";
+  EXPECT_EQ(check("/"), at + "'/' is the filesystem root" + fix);
+  EXPECT_EQ(check("."), at + "'.' (" + root.string() + ") is the project root" + fix);
+  EXPECT_EQ(check(".."), at + "'..' (" + base.string() + ") contains the project" + fix);
+  EXPECT_EQ(check("../.."), at + "'../..' (" + base.parent_path().string() + ") contains the project" + fix);
+  EXPECT_EQ(check("src"), at + "'src' (" + (root / "src").string() +
+                              ") already holds files Drover did not create (it has no .drover-worktrees file)" + fix);
+  EXPECT_EQ(check("../sibling"), at + "'../sibling' (" + (base / "sibling").string() +
+                                     ") already holds files Drover did not create (it has no .drover-worktrees file)" + fix);
+  EXPECT_EQ(check((base / "file").string()), at + "'" + (base / "file").string() + "' exists and is not a directory" + fix);
+  EXPECT_EQ(check(".drover/worktrees"), "OK");
+  EXPECT_EQ(check("../empty"), "OK");
+  EXPECT_EQ(check("../marked"), "OK");
+  EXPECT_EQ(check("../new/trees"), "OK");
+  EXPECT_EQ(check((base / "empty").string()), "OK");
+  fs::remove_all(base);
 }
 
 TEST(Config, MissingPluginIsNamed) {

@@ -39,8 +39,25 @@ TEST(Duration, ParsesAndFormats) {
   EXPECT_FALSE(parse_duration("soon").ok());
   EXPECT_FALSE(parse_duration("10x").ok());
   EXPECT_FALSE(parse_duration("").ok());
+  EXPECT_EQ(parse_duration("2d").value(), milliseconds(2 * 86400000LL));
   EXPECT_EQ(format_duration(milliseconds(850)), "850ms");
   EXPECT_EQ(format_duration(milliseconds(200000)), "3m20s");
+}
+
+// 3000000h once parsed, then overflowed a clock's nanoseconds: every attempt
+// was stopped "after 1 ms". Durations past a year, and values that would
+// overflow while being added up, are refused.
+TEST(Duration, RefusesWhatWouldOverflow) {
+  EXPECT_EQ(parse_duration("365d").value(), kMaxDuration);
+  EXPECT_EQ(parse_duration("8760h").value(), kMaxDuration);
+  for (const char* text : {"3000000h", "365d1ms", "999999999999d", "9999999999999999999h", "99999999999999999999",
+                           "31536001", "8000h8000h"}) {
+    auto d = parse_duration(text);
+    ASSERT_FALSE(d.ok()) << text;
+    EXPECT_NE(d.status().message().find("is too long; a duration may be at most 365d"), std::string::npos)
+        << d.status().message();
+  }
+  EXPECT_EQ(parse_duration("0000000000000000010s").value(), milliseconds(10000));
 }
 
 TEST(Priority, NamesAndNumbers) {

@@ -208,6 +208,23 @@ TEST(PlanValidation, InvalidUtf8IsRefused) {
   EXPECT_TRUE(problems(read_yaml_plan("tasks:\n  - {key: a, title: \"caf\xC3\xA9 \xE2\x9C\x93\"}\n")).empty());
 }
 
+// {"title":"before\u0000after"} was imported, and every attempt then failed
+// at commit. NUL and control characters other than newline and tab are
+// refused in titles, descriptions and keys, each at its line.
+TEST(PlanValidation, NulAndControlCharactersAreRefused) {
+  auto got = problems(read_jsonl_plan("{\"type\": \"task\", \"id\": \"a\", \"title\": \"before\\u0000after\"}\n"
+                                      "{\"type\": \"task\", \"id\": \"b\", \"title\": \"B\", \"description\": \"x\\u001b[2J\"}\n"
+                                      "{\"type\": \"task\", \"id\": \"c\\u0007\", \"title\": \"C\"}\n"
+                                      "{\"type\": \"epic\", \"id\": \"e\", \"title\": \"E\\r\"}\n"
+                                      "{\"type\": \"task\", \"id\": \"d\", \"title\": \"D\", \"description\": \"two\\nlines\\tand a tab\"}\n"));
+  ASSERT_EQ(got.size(), 4u) << joined(got);
+  EXPECT_NE(got[0].find("1: task 'a': title contains a NUL byte at byte 6; remove it"), std::string::npos) << got[0];
+  EXPECT_NE(got[1].find("2: task 'b': description contains the control character \\e at byte 1"), std::string::npos)
+      << got[1];
+  EXPECT_NE(got[2].find("3: a task: key contains the control character \\x07"), std::string::npos) << got[2];
+  EXPECT_NE(got[3].find("4: epic 'e': title contains the control character \\r"), std::string::npos) << got[3];
+}
+
 TEST(PlanValidation, CycleIsReportedAtABlockedByEntry) {
   auto got = problems(read_yaml_plan("tasks:\n  - key: a\n    title: A\n    blocked_by: [c]\n"
                                      "  - {key: b, title: B, blocked_by: [a]}\n  - {key: c, title: C, blocked_by: [b]}\n"));

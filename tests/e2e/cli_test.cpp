@@ -2,7 +2,9 @@
 // nothing, machine-readable --json, `config check`, and the README demo.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "e2e_project.h"
 
@@ -32,6 +34,66 @@ TEST(Cli, AddRefusesBadInputAndWritesNothing) {
   auto no_args = p.drover({"add"});
   EXPECT_EQ(no_args.exit_code, 2);
   EXPECT_NE(no_args.err.find("title is required"), std::string::npos) << no_args.err;
+}
+
+// A NUL byte in an imported title was accepted and every attempt then failed
+// at commit. NUL and control characters other than newline and tab are
+// refused by every writer, with exit 2, and nothing is written.
+TEST(Cli, ControlCharactersInTaskTextAreRefusedAndWriteNothing) {
+  E2EProject p;
+  std::string t1 = p.add({"First"});
+  auto no_raw_control = [](const CommandResult& r) {
+    EXPECT_EQ(r.err.find_first_of(std::string("\x1b\a\r\0", 4)), std::string::npos) << "printed raw: " << r.err;
+  };
+  auto esc = p.drover({"add", "before\x1b[2Jafter"});
+  expect_usage_error(esc, "title contains the control character \\e at byte 6; remove it");
+  no_raw_control(esc);
+  expect_usage_error(p.drover({"add", "Bell", "-d", "ring\a"}), "description contains the control character \\x07");
+  expect_usage_error(p.drover({"add", "Blocked", "--blocked-by", t1 + "\r"}), "blocked-by id contains the control character \\r");
+  expect_usage_error(p.drover({"epic", "add", "Epic\r"}), "title contains the control character \\r");
+  auto dep = p.drover({"dep", "add", t1, "t9\x1b[2J"});
+  EXPECT_EQ(dep.exit_code, 2) << dep.err;
+  no_raw_control(dep);
+
+  const std::string plan = p.dir() + "/plan.jsonl";
+  std::ofstream(plan) << "{\"type\": \"task\", \"id\": \"a\", \"title\": \"fine\"}\n"
+                         "{\"type\": \"task\", \"id\": \"b\", \"title\": \"before\\u0000after\"}\n";
+  auto imp = p.drover({"import", plan});
+  expect_usage_error(imp, plan + ":2: task 'b': title contains a NUL byte at byte 6; remove it");
+  EXPECT_NE(imp.err.find("nothing was imported"), std::string::npos) << imp.err;
+  EXPECT_EQ(p.task_states().size(), 1u) << "a refused write must write nothing";
+  EXPECT_EQ(p.drover({"epic", "list", "--json"}).out.find("Epic"), std::string::npos);
+  EXPECT_EQ(p.add({"Two\tcolumns", "-d", "line 1\nline 2"}), "t2") << "newline and tab stay allowed";
+}
+
+// Titles with ESC[2J, BEL and CR were printed raw by `run` and `status
+// --tree`. A store written before they were refused can still hold them;
+// every human output escapes them, JSON keeps the text as it is.
+TEST(Cli, ControlCharactersArePrintedEscaped) {
+  E2EProject p;
+  std::string id = p.add({"Title [blocked]"});
+  std::string e = p.drover({"epic", "add", "Epic"}).out;
+  const std::string db = p.repo() + "/.drover/drover.db";
+  auto sql = run_command({"sqlite3", db,
+                          "UPDATE tasks SET title = 'A' || char(27) || '[2J' || char(7) || 'B' || char(13) || 'C [blocked]';"
+                          "UPDATE epics SET title = 'E' || char(27) || ']0;pwned' || char(7);"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  const std::string shown = "A\\e[2J\\x07B\\rC [blocked]";
+  auto no_raw_control = [](const CommandResult& r) {
+    EXPECT_EQ(r.out.find_first_of("\x1b\a\r"), std::string::npos) << "printed raw: " << r.out;
+  };
+  auto run = p.drover({"run"});
+  EXPECT_NE(run.out.find(id + ": started: " + shown), std::string::npos) << run.out;
+  no_raw_control(run);
+  for (std::vector<std::string> args : {std::vector<std::string>{"status", "--tree"}, {"info", id}, {"epic", "list"}}) {
+    auto r = p.drover(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    no_raw_control(r);
+    if (args[0] != "epic") EXPECT_NE(r.out.find(shown), std::string::npos) << r.out;
+    else EXPECT_NE(r.out.find("E\\e]0;pwned\\x07"), std::string::npos) << r.out;
+  }
+  auto j = p.drover({"status", "--json"});
+  EXPECT_NE(j.out.find("A\\u001b[2J\\u0007B\\rC"), std::string::npos) << "JSON is escaped by the JSON writer: " << j.out;
 }
 
 TEST(Cli, InitOutsideAGitRepositoryIsAClearError) {
@@ -90,6 +152,43 @@ TEST(Cli, ConfigCheckNamesEachProblem) {
   auto unknown = p.drover({"run"});
   EXPECT_EQ(unknown.exit_code, 2) << "a run with a broken config is a usage error";
   EXPECT_NE(unknown.err.find("drover.yaml:2:1: vsc: unknown key; did you mean 'vcs'?"), std::string::npos) << unknown.err;
+}
+
+// `worktree_dir: ..` and `/` passed config check; the run renamed the user's
+// sibling directories (one a separate git repository) to .interrupted-*, and
+// with `/` the agent ran in /t1. Every command refuses them before running.
+TEST(Cli, WorktreeDirOutsideWhatDroverOwnsIsRefused) {
+  E2EProject p;
+  std::string id = p.add({"Work"});
+  const std::string sibling = p.dir() + "/" + id;  // a repository next to the project, named like the task
+  std::filesystem::create_directories(sibling);
+  run_command({"git", "init", "-q", sibling});
+  std::ofstream(sibling + "/mine.txt") << "mine\n";
+  std::string config;
+  {
+    std::ifstream in(p.repo() + "/drover.yaml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    config = ss.str();
+  }
+  for (const std::string& value : {std::string(".."), std::string("/"), std::string(".")}) {
+    std::string text = config;
+    text.replace(text.find("vcs: { plugin: git }"), 20, "vcs: { plugin: git, config: { worktree_dir: " + value + " } }");
+    std::ofstream(p.repo() + "/drover.yaml") << text;
+    const int line = static_cast<int>(std::count(text.begin(), text.begin() + text.find("worktree_dir"), '\n')) + 1;
+    const std::string where = "drover.yaml:" + std::to_string(line) + ":45: vcs.config.worktree_dir: '" + value + "'";
+    for (std::vector<std::string> args : {std::vector<std::string>{"config", "check"}, {"run"}, {"status"}}) {
+      auto r = p.drover(args);
+      EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.out << r.err;
+      EXPECT_NE(r.err.find(where), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("name a new or empty directory for task worktrees"), std::string::npos) << r.err;
+    }
+  }
+  EXPECT_TRUE(std::filesystem::exists(sibling + "/mine.txt"));
+  EXPECT_TRUE(std::filesystem::is_directory(sibling + "/.git"));
+  EXPECT_FALSE(std::filesystem::exists("/" + id));
+  for (const auto& e : std::filesystem::directory_iterator(p.dir()))
+    EXPECT_EQ(e.path().filename().string().rfind(".interrupted-", 0), std::string::npos) << e.path();
 }
 
 TEST(Cli, JsonOutputsParse) {

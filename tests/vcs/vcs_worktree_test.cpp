@@ -76,6 +76,61 @@ TEST_F(VcsWorktree, AWorktreeEntryLeftHalfPrunedDoesNotBlockNewWorktrees) {
   EXPECT_FALSE(fs::exists(entry)) << "the broken entry is gone";
 }
 
+// With `worktree_dir: ..` a run renamed the user's sibling directories (one a
+// git repository) to .interrupted-*. Drover renames and deletes only what it
+// created: a directory at a task's path that is not Drover's checkout is left
+// alone and named in the error.
+TEST_F(VcsWorktree, PrepareNeverMovesADirectoryDroverDidNotCreate) {
+  vcs_->prepare("t1");
+  EXPECT_TRUE(fs::exists(wt("t1").parent_path() / DROVER_WORKTREE_DIR_MARKER)) << "the worktree dir is marked as Drover's";
+  init_repo(wt("t2"));  // the user's own repository where a task's worktree would go
+  auto r = vcs_->call(&V::prepare_worktree, {{"task_id", "t2"}, {"target_branch", "main"}});
+  EXPECT_EQ(r.status, DROVER_CONFLICT) << r.output;
+  EXPECT_NE(r.error.find(wt("t2").string() + " exists but is not a worktree Drover created for task 't2'"),
+            std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("move it away and retry"), std::string::npos) << r.error;
+  EXPECT_TRUE(fs::exists(wt("t2") / "README.md"));
+  EXPECT_TRUE(fs::is_directory(wt("t2") / ".git"));
+  for (const auto& e : fs::directory_iterator(wt("t1").parent_path()))
+    EXPECT_EQ(e.path().filename().string().rfind(".interrupted-", 0), std::string::npos) << e.path();
+  auto rm = vcs_->call(&V::remove_worktree, {{"task_id", "t2"}, {"force", true}});
+  EXPECT_FALSE(rm.ok() && json::parse(rm.output)["removed"] == true) << rm.output;
+  EXPECT_TRUE(fs::exists(wt("t2") / "README.md")) << "remove_worktree leaves the user's directory alone too";
+}
+
+// A checkout git made for the task whose registration a kill interrupted is
+// Drover's own: it is set aside (never deleted) and the worktree recreated.
+TEST_F(VcsWorktree, PrepareSetsAsideItsOwnInterruptedCheckout) {
+  vcs_->prepare("t1");
+  fs::remove_all(repo_ / ".git" / "worktrees" / "t1");  // git's entry never written
+  json p = vcs_->prepare("t1");
+  EXPECT_EQ(p["created"], true);
+  int aside = 0;
+  for (const auto& e : fs::directory_iterator(wt("t1").parent_path()))
+    aside += e.path().filename().string().rfind(".interrupted-t1-", 0) == 0;
+  EXPECT_EQ(aside, 1);
+}
+
+// A worktree_dir that already holds someone's files is refused before
+// anything in it is created, renamed or deleted.
+TEST(VcsWorktreeDir, ADirectoryHoldingTheUsersFilesIsRefused) {
+  TempDir tmp;
+  init_repo(tmp.path() / "repo");
+  write_file(tmp.path() / "other" / "t1" / "notes.txt", "mine\n");
+  VcsClient vcs(tmp.path() / "repo", "worktree_dir: ../other\n");
+  auto r = vcs.call(&drover_vcs_vtable_v1::prepare_worktree, {{"task_id", "t1"}, {"target_branch", "main"}});
+  EXPECT_EQ(r.status, DROVER_CONFLICT);
+  EXPECT_NE(r.error.find("the worktree directory " + (tmp.path() / "other").string() +
+                         " holds files Drover did not create"), std::string::npos) << r.error;
+  EXPECT_EQ(read_file(tmp.path() / "other" / "t1" / "notes.txt"), "mine\n");
+  EXPECT_FALSE(fs::exists(tmp.path() / "other" / DROVER_WORKTREE_DIR_MARKER));
+  // An empty directory elsewhere is Drover's once it is used.
+  fs::create_directories(tmp.path() / "trees");
+  VcsClient ok(tmp.path() / "repo", "worktree_dir: ../trees\n");
+  EXPECT_EQ(ok.prepare("t1")["created"], true);
+  EXPECT_TRUE(fs::exists(tmp.path() / "trees" / DROVER_WORKTREE_DIR_MARKER));
+}
+
 TEST_F(VcsWorktree, PrepareFromMissingTargetBranchIsAClearError) {
   auto r = vcs_->call(&V::prepare_worktree, {{"task_id", "t1"}, {"target_branch", "nope"}});
   EXPECT_EQ(r.status, DROVER_NOT_FOUND);
@@ -103,6 +158,36 @@ TEST_F(VcsWorktree, CommitStagesNewModifiedAndDeletedFilesRespectingGitignore) {
             "A\tnew/file.txt\nM\tsrc/file0.txt\nD\tsrc/file1.txt");
   EXPECT_EQ(git(wt("t1"), {"status", "--porcelain"}), "");
   EXPECT_EQ(git(repo_, {"log", "-1", "--format=%an <%ae>", sha}), "Repo User <user@example.com>");
+}
+
+// An agent that created a git repository inside its worktree failed the task
+// at commit ("invalid path: 'nested/'") after it ran. Its files are committed
+// as plain files, without its .git; later changes there are committed too.
+TEST_F(VcsWorktree, CommitTakesANestedRepositoryAsPlainFiles) {
+  vcs_->prepare("t1");
+  init_repo(wt("t1") / "nested", "main", 1);
+  write_file(wt("t1") / "nested" / "notes.txt", "one\n");
+  write_file(wt("t1") / "nested" / "deeper" / "inner" / "x.txt", "x\n");
+  git(wt("t1") / "nested" / "deeper" / "inner", {"init", "-q"});
+  write_file(wt("t1") / "top.txt", "top\n");
+  json c = vcs_->commit("t1", "work with a nested repository");
+  EXPECT_EQ(c["changed"], true);
+  std::string files = git(wt("t1"), {"ls-tree", "-r", "--name-only", "HEAD"});
+  for (const char* f : {"top.txt", "nested/README.md", "nested/src/file0.txt", "nested/notes.txt", "nested/deeper/inner/x.txt"})
+    EXPECT_NE(files.find(f), std::string::npos) << f << " missing from:\n" << files;
+  EXPECT_EQ(files.find(".git/"), std::string::npos) << files;
+  EXPECT_EQ(git(wt("t1"), {"ls-tree", "HEAD", "nested"}).substr(0, 6), "040000") << "a tree, not a gitlink";
+
+  write_file(wt("t1") / "nested" / "notes.txt", "two\n");
+  fs::remove(wt("t1") / "nested" / "README.md");
+  EXPECT_EQ(vcs_->commit("t1", "more")["changed"], true);
+  EXPECT_EQ(git(wt("t1"), {"show", "HEAD:nested/notes.txt"}), "two");
+  EXPECT_EQ(git(wt("t1"), {"ls-tree", "-r", "--name-only", "HEAD"}).find("nested/README.md"), std::string::npos);
+  EXPECT_EQ(vcs_->commit("t1", "nothing new")["changed"], false);
+  EXPECT_EQ(vcs_->merge("t1")["result"], "merged");
+  EXPECT_EQ(git(repo_, {"show", "main:nested/notes.txt"}), "two");
+  auto removed = vcs_->call(&V::remove_worktree, {{"task_id", "t1"}});
+  EXPECT_TRUE(removed.ok()) << "(informational) removing the merged worktree: " << removed.error;
 }
 
 TEST_F(VcsWorktree, CommitWithoutChangesReportsUnchanged) {

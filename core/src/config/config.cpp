@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "drover/common/duration.h"
+#include "worktree_dir_rule.h"
 
 namespace drover {
 namespace {
@@ -76,7 +78,7 @@ class Reader {
       size_t used = 0;
       std::string s = n.as<std::string>();
       double v = std::stod(s, &used);
-      if (used != s.size()) throw std::invalid_argument(s);
+      if (used != s.size() || !std::isfinite(v)) throw std::invalid_argument(s);
       return v;
     } catch (const std::exception&) {
       fail(n, key, "expected a number, got '" + n.as<std::string>() + "'");
@@ -130,7 +132,14 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   if (auto n = root["workers"]) c.workers = static_cast<int>(r.integer(n, "workers", 1, 256));
   if (auto n = root["target_branch"]; n && !n.IsNull()) c.target_branch = r.str(n, "target_branch");
   if (auto n = root["storage"]) c.storage = r.plugin_choice(n, "storage");
-  if (auto n = root["vcs"]) c.vcs = r.plugin_choice(n, "vcs");
+  if (auto n = root["vcs"]) {
+    c.vcs = r.plugin_choice(n, "vcs");
+    const YAML::Node plugin_config = n["config"];
+    if (const YAML::Node w = plugin_config.IsMap() ? plugin_config["worktree_dir"] : YAML::Node(); w && w.IsScalar()) {
+      std::string problem = worktree_dir_problem(w.as<std::string>(), c.project_root);
+      if (!problem.empty()) r.fail(w, "vcs.config.worktree_dir", problem);
+    }
+  }
   if (auto n = root["agents"]) {
     r.require_map(n, "agents");
     for (auto it = n.begin(); it != n.end(); ++it) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "drover/config/config.h"
+#include "drover/model/task_text.h"
 #include "drover/plan/plan_graph.h"
 
 namespace drover::plan {
@@ -74,6 +75,7 @@ class Validator {
         add(line, std::string(what) + " has an empty key; give every record a unique key");
         return;
       }
+      if (Status st = check_task_text("key", key); !st.ok()) add(line, std::string(what) + ": " + st.message());
       auto [it, fresh] = first_line_.emplace(key, line);
       if (!fresh) {
         add(line, "key '" + key + "' is used again (first at line " + std::to_string(it->second) +
@@ -101,6 +103,8 @@ class Validator {
       add(line, what + " has a description over 1 MiB; shorten it or point to a file in the repository");
     if (!valid_utf8(title) || !valid_utf8(description))
       add(line, what + " has text that is not valid UTF-8; save the file as UTF-8");
+    for (Status st : {check_task_text("title", title), check_task_text("description", description)})
+      if (!st.ok()) add(line, what + ": " + st.message());
   }
 
   void check_references(const PlanTask& t) {

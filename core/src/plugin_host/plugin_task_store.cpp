@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "drover/model/task_text.h"
 #include "plugin_response.h"
 
 namespace drover {
@@ -62,6 +63,8 @@ Result<StoreDescription> PluginTaskStore::describe() {
 }
 
 Result<Epic> PluginTaskStore::create_epic(const std::string& title, const std::string& description, int64_t now_ms) {
+  if (Status st = check_task_text("title", title); !st.ok()) return st;
+  if (Status st = check_task_text("description", description); !st.ok()) return st;
   return read_storage<Epic>(client_->call(&Storage::create_epic, "create_epic",
                                  json{{"title", title}, {"description", description}, {"now_ms", now_ms}}),
                    epic_from_json);
@@ -73,6 +76,7 @@ Result<std::vector<Epic>> PluginTaskStore::list_epics() {
 }
 
 Result<Task> PluginTaskStore::create_task(const NewTask& t, int64_t now_ms) {
+  if (Status st = check_new_task(t); !st.ok()) return st;
   json req{{"title", t.title}, {"description", t.description}, {"now_ms", now_ms}};
   put(req, "epic", t.epic);
   put(req, "parent", t.parent);
@@ -101,6 +105,8 @@ Result<std::vector<Task>> PluginTaskStore::list_tasks(const TaskFilter& filter) 
 }
 
 Result<Task> PluginTaskStore::add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {
+  if (Status st = check_task_text("task id", task); !st.ok()) return st;
+  if (Status st = check_task_text("blocker id", blocker); !st.ok()) return st;
   return read_storage<Task>(client_->call(&Storage::add_dependency, "add_dependency",
                                 json{{"task", task}, {"blocker", blocker}, {"now_ms", now_ms}}),
                    as_task);

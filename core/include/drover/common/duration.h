@@ -8,7 +8,13 @@
 
 namespace drover {
 
-// Parses "500ms", "10s", "30m", "2h", "1h30m" or a bare number of seconds.
+// The longest duration accepted: a year. Every duration Drover reads stays
+// below it, so adding one to a clock's time point (nanoseconds since boot or
+// the epoch) cannot overflow.
+constexpr std::chrono::milliseconds kMaxDuration{365LL * 24 * 3600 * 1000};
+
+// Parses "500ms", "10s", "30m", "2h", "1h30m", "2d" or a bare number of seconds.
+// Refuses anything longer than kMaxDuration.
 Result<std::chrono::milliseconds> parse_duration(const std::string& text);
 
 // Formats as the shortest of "850ms", "12s", "3m20s", "1h05m".

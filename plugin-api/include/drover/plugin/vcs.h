@@ -21,6 +21,13 @@ extern "C" {
 
 typedef struct drover_vcs drover_vcs;
 
+/* The file a VCS plugin writes into the directory of task worktrees when it
+ * creates that directory (or adopts an empty one). It marks the directory as
+ * Drover's: the host refuses a configured worktree directory that already
+ * holds files without it, and a plugin renames or deletes nothing in a
+ * directory that lacks it. */
+#define DROVER_WORKTREE_DIR_MARKER ".drover-worktrees"
+
 typedef drover_status (*drover_vcs_op)(drover_vcs* vcs, drover_str request, drover_buffer* response,
                                        drover_error* error);
 

@@ -13,11 +13,13 @@
 #include <set>
 #include <sstream>
 
+#include "nested_repos.h"
 #include "repo_lock.h"
 #include "stale_locks.h"
 #include "repo_queries.h"
 #include "request_json.h"
 #include "task_id.h"
+#include "worktree_dir.h"
 
 namespace drover::vcs_git {
 
@@ -170,6 +172,7 @@ GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
   fs::path wt = config_.worktree_dir;
   if (wt.is_relative()) wt = root_path / wt;
   worktree_dir_ = strip_trailing_slash(wt.lexically_normal().string());
+  drover_dir_ = optional_string("open (context)", ctx, "drover_dir").value_or("");
   exclude_worktree_dir(root_, common_dir_, worktree_dir_);
 }
 
@@ -230,6 +233,7 @@ namespace {
 // including any a killed process did not get to delete. They are no longer
 // worktrees: git's admin data for them is gone.
 void remove_trash(const std::string& worktree_dir) {
+  if (!is_claimed_worktree_dir(worktree_dir)) return;
   std::error_code ec;
   for (fs::directory_iterator it(worktree_dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().filename().string().rfind(".removing-", 0) != 0) continue;
@@ -282,6 +286,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
                                            "; create it or configure another target branch");
   const std::string path = worktree_path(task_id);
   const std::string branch = branch_name(task_id);
+  claim_worktree_dir(worktree_dir_, drover_dir_);
 
   // Reuse a worktree left by an earlier attempt (the step is at-least-once).
   std::error_code ec;
@@ -332,7 +337,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   if (fs::exists(fs::symlink_status(path, ec))) {
     if (fs::is_directory(fs::symlink_status(path, ec)) && fs::is_empty(path, ec)) {
       fs::remove(path, ec);
-    } else if (fs::is_directory(fs::symlink_status(path, ec))) {
+    } else if (fs::is_directory(fs::symlink_status(path, ec)) && is_checkout_of(path, admin_dir(task_id))) {
       // Left by a worktree creation that was interrupted before git registered
       // it (so no agent ever worked in it). Set it aside rather than delete it.
       const std::string aside = worktree_dir_ + "/.interrupted-" + task_id + "-" +
@@ -344,8 +349,8 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
                                               "); move it away and retry");
       sdk::log(DROVER_LOG_WARN, path + " was not a registered worktree (an interrupted creation); moved it to " + aside);
     } else {
-      throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " exists but is not the worktree of task " +
-                                            quote_text(task_id) + "; move it away and retry");
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " exists but is not a worktree Drover created for task " +
+                                            quote_text(task_id) + "; Drover leaves it alone: move it away and retry");
     }
   }
 
@@ -377,8 +382,6 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
     check(rc, "vcs git: cannot look up branch " + branch);
   }
 
-  fs::create_directories(worktree_dir_, ec);
-  if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree directory " + worktree_dir_ + ": " + ec.message());
   RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
   remove_broken_worktree_entries(common_dir_);
   git_worktree_add_options opts;
@@ -434,10 +437,12 @@ std::string GitVcs::commit(std::string_view request) {
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the index of task " + quote_text(task_id) +
                                           " has unresolved conflicts; resolve them in " + worktree_path(task_id) +
                                           " before committing");
-  check(git_index_add_all(index.get(), nullptr, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr),
+  std::vector<std::string> nested = find_nested_repositories(wt.get(), index.get());
+  check(git_index_add_all(index.get(), nullptr, GIT_INDEX_ADD_DEFAULT, skip_nested_repositories, &nested),
         "vcs git: cannot stage the changes of task " + quote_text(task_id));
-  check(git_index_update_all(index.get(), nullptr, nullptr, nullptr),
+  check(git_index_update_all(index.get(), nullptr, skip_nested_repositories, &nested),
         "vcs git: cannot stage the deletions of task " + quote_text(task_id));
+  stage_nested_repository_files(wt.get(), index.get(), nested);
   check(git_index_write(index.get()), "vcs git: cannot write the index of task " + quote_text(task_id));
   git_oid tree_oid;
   check(git_index_write_tree(&tree_oid, index.get()), "vcs git: cannot write the tree of task " + quote_text(task_id));
@@ -537,6 +542,9 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   const std::string trash = worktree_dir_ + "/.removing-" + task_id + "-" +
                             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   if (fs::exists(fs::symlink_status(path, ec))) {
+    if (!is_checkout_of(path, admin_dir(task_id)))
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " is not a worktree Drover created for task " +
+                                            quote_text(task_id) + "; Drover leaves it alone: move it away and retry");
     fs::rename(path, trash, ec);
     if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + path + ": " + ec.message());
   }

@@ -67,6 +67,7 @@ class GitVcs : public sdk::Vcs {
   std::string root_;          // the main worktree, no trailing slash
   std::string common_dir_;    // the common git dir, with trailing slash
   std::string worktree_dir_;  // absolute, no trailing slash
+  std::string drover_dir_;    // the host's .drover dir ("" when not given)
 };
 
 // Throws DROVER_INVALID_ARGUMENT unless name is a valid local branch name.
