@@ -142,6 +142,7 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   spec.inactivity_timeout = request.inactivity_timeout;
   spec.kill_grace = request.kill_grace;
   spec.log_path = request.log_file;
+  spec.log_max_bytes = request.log_max_bytes;
   spec.process_file = request.process_file;
   // Agents print whole JSON events per line; give large ones (a long final
   // message, a big tool result) room before they are cut into pieces.
