@@ -37,7 +37,7 @@ Result<std::unique_ptr<CappedLog>> CappedLog::open(const std::string& path, uint
   int dir_err = slash == std::string::npos || slash == 0
                     ? 0
                     : drover::sdk::create_private_directories(path.substr(0, slash));
-  int fd = drover::sdk::open_private_file(path, O_WRONLY);
+  int fd = drover::sdk::open_private_file(path, O_RDWR);  // cut() reads the tail back
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0) {
     int err = errno;

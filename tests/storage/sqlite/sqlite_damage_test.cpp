@@ -138,13 +138,18 @@ TEST_F(SqliteDamage, ReadOnlyOpenReadsWhatItCanAndWritesNothing) {
     StoreSession store(*plugin_, at(/*read_only=*/true));
     ASSERT_TRUE(store.is_open()) << store.open_result().error;
     // A sorted list is read whole before its first row, so one damaged page
-    // can cut it short; a lookup of a record on an intact page still works.
+    // can cut it short; lookups of records on intact pages still work.
     CallResult tasks = store.call(&V::list_tasks, Json::object());
     ASSERT_TRUE(tasks.ok()) << tasks.error;
     EXPECT_LT(Json::parse(tasks.output).size(), 300u) << "the damaged pages held some of the tasks";
-    CallResult first = store.call(&V::get_task, {{"id", "t1"}});
-    ASSERT_TRUE(first.ok()) << first.error;
-    EXPECT_EQ(Json::parse(first.output)["title"], "task 0");
+    int readable = 0;
+    for (int i = 1; i <= 300; ++i) {
+      CallResult task = store.call(&V::get_task, {{"id", "t" + std::to_string(i)}});
+      EXPECT_NE(task.status, DROVER_DATA_CORRUPT) << "a read-only open reads on: " << task.error;
+      readable += task.ok() ? 1 : 0;
+    }
+    EXPECT_GT(readable, 0);
+    EXPECT_LT(readable, 300);
     EXPECT_TRUE(store.call(&V::list_epics, Json::object()).ok());
   }
   EXPECT_EQ(file_bytes(path_), before);
