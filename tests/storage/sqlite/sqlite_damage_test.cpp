@@ -130,6 +130,15 @@ TEST_F(SqliteDamage, DamageAStatementMeetsLatchesEveryLaterCall) {
   expect_corrupt_message(again.open_result());
 }
 
+TEST_F(SqliteDamage, AWalLeftBesideTheFileMeansItWasNotClosedCleanly) {
+  fill_store();
+  damage(/*keep_mtime=*/true);  // the mark still matches the file...
+  std::ofstream(path_ + "-wal").close();  // ...but a process left its WAL behind
+  StoreSession store(*plugin_, at());
+  EXPECT_FALSE(store.is_open()) << "checked at open, before any write";
+  expect_corrupt_message(store.open_result());
+}
+
 TEST_F(SqliteDamage, ReadOnlyOpenReadsWhatItCanAndWritesNothing) {
   fill_store();
   damage(/*keep_mtime=*/false);

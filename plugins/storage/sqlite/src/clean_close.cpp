@@ -21,6 +21,8 @@ std::optional<std::string> fingerprint(const std::string& path) {
   out << st.st_dev << ' ' << st.st_ino << ' ' << st.st_size << ' ' << st.st_mtim.tv_sec << ' ' << st.st_mtim.tv_nsec;
   return out.str();
 }
+
+bool has_wal(const std::string& db_path) { return ::access((db_path + "-wal").c_str(), F_OK) == 0; }
 }  // namespace
 
 std::string clean_close_mark_path(const std::string& db_path) { return db_path + "-closed"; }
@@ -33,11 +35,13 @@ bool take_clean_close_mark(const std::string& db_path) {
   in.close();
   std::remove(mark.c_str());
   std::optional<std::string> now = fingerprint(db_path);
-  return have && now && *now == recorded;
+  // A WAL left beside the file means some process did not close it cleanly
+  // after the mark was written (the mark only fingerprints the file itself).
+  return have && now && *now == recorded && !has_wal(db_path);
 }
 
 void leave_clean_close_mark(const std::string& db_path) {
-  if (::access((db_path + "-wal").c_str(), F_OK) == 0) return;
+  if (has_wal(db_path)) return;
   std::optional<std::string> now = fingerprint(db_path);
   if (!now) return;
   drover::sdk::write_private_file(clean_close_mark_path(db_path), *now + "\n");

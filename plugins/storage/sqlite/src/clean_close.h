@@ -5,7 +5,8 @@
 // they were after the last connection closed and SQLite checkpointed and
 // removed the WAL. Opening read-write takes that mark away; closing puts it back
 // only when nothing is left in a WAL (this connection was the last) and the
-// store was not found damaged. So the mark is missing after a crash, while
+// store was not found damaged, and a WAL beside the file at open counts as
+// unclean too. So the mark is missing after a crash, while
 // another process has the store open, or after a failed checkpoint, and it no
 // longer matches when anything else wrote the file (a copy, a restore, `dd`).
 // In all those cases the store runs PRAGMA quick_check before it is used.
@@ -24,7 +25,8 @@ namespace drover::sqlite_storage {
 // The mark's path for the database at db_path.
 std::string clean_close_mark_path(const std::string& db_path);
 
-// True iff the mark exists and matches the database file as it is now.
+// True iff the mark exists, matches the database file as it is now, and no
+// WAL file is beside it.
 // Removes the mark either way: from here on the store is in use.
 bool take_clean_close_mark(const std::string& db_path);
 
