@@ -13,6 +13,7 @@ void fail(int exit_code, const std::string& message) { throw CommandError{exit_c
 
 void check(const Status& st, const std::string& context) {
   if (st.ok()) return;
+  if (st.code() == StatusCode::kCorrupt) fail(kExitUsage, st.message());  // already says where and what to do
   fail(kExitUsage, context.empty() ? st.message() : context + ": " + st.message());
 }
 
@@ -30,7 +31,9 @@ void check_plugin_configs(Project& p) {
   fail(kExitUsage, all);
 }
 
-TaskStore& open_store(Project& p) { return *unwrap(p.store(), "opening the task store"); }
+TaskStore& open_store(Project& p, Project::StoreAccess access) {
+  return *unwrap(p.store(access), "opening the task store");
+}
 
 Workspace& open_workspace(Project& p) { return *unwrap(p.workspace(), "opening the repository"); }
 

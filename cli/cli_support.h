@@ -28,7 +28,9 @@ struct CommandError {
 };
 
 [[noreturn]] void fail(int exit_code, const std::string& message);
-// Fails with exit code 2 unless st is OK.
+// Fails with exit code 2 unless st is OK. This is where every error a command
+// meets becomes its exit code, a damaged store (StatusCode::kCorrupt) included:
+// its message, naming the file and how to recover, is printed unchanged.
 void check(const Status& st, const std::string& context = "");
 template <class T>
 T unwrap(Result<T> r, const std::string& context = "") {
@@ -40,7 +42,7 @@ std::unique_ptr<Project> open_project(const GlobalOptions& g);
 // Loads every configured plugin and asks it to check its config; fails with
 // exit code 2 listing every problem, one per line.
 void check_plugin_configs(Project& p);
-TaskStore& open_store(Project& p);
+TaskStore& open_store(Project& p, Project::StoreAccess access = Project::StoreAccess::kReadWrite);
 Workspace& open_workspace(Project& p);
 // The target branch: drover.yaml's target_branch, else the checked-out branch.
 std::string target_branch(Project& p);

@@ -1,10 +1,12 @@
 // drover init: sets up a repository for Drover.
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "cli_support.h"
+#include "drover/plugin/private_files.hpp"
 
 namespace drover::cli {
 namespace fs = std::filesystem;
@@ -89,7 +91,12 @@ void add_init_command(CLI::App& app, GlobalOptions& g) {
       if (!out) fail(kExitUsage, "cannot write " + config.string());
       wrote = true;
     }
-    fs::create_directories(root / ".drover" / "logs");
+    // .drover/ holds agent output and prompts: only its owner may enter it,
+    // whatever the umask, also when an older drover created it 0755.
+    const fs::path drover_dir = root / ".drover";
+    if (int err = sdk::create_private_directories((drover_dir / "logs").string()); err != 0)
+      fail(kExitUsage, "cannot create " + (drover_dir / "logs").string() + ": " + std::strerror(err) + "; check the permissions of " + root.string());
+    fs::permissions(drover_dir, fs::perms::owner_all, fs::perm_options::replace);
     exclude_drover_dir(root);
     auto project = unwrap(Project::load(config.string()));
     auto store = project->store();

@@ -132,7 +132,8 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   opts.print = [&](const std::string& line) { progress.print(line); };
   TaskStore& store = open_store(*project);
   Workspace& workspace = open_workspace(*project);
-  ProcessAgentRunner agents([&project](const std::string& name) { return project->agent(name); });
+  ProcessAgentRunner agents([&project](const std::string& name) { return project->agent(name); },
+                            project->config().log_max_bytes);
   SystemClock clock;
   RunLoop loop(EnginePorts{&project->config(), &store, &workspace, &agents, &clock}, opts);
   SignalWatcher signals([&](int count) {

@@ -18,6 +18,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Copies what the log holds beyond where `in` stands to stdout, in fixed-size
+// chunks: memory stays constant however large the log or its lines are.
+void copy_new_output(std::ifstream& in) {
+  char buffer[64 * 1024];
+  in.clear();
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) std::cout.write(buffer, in.gcount());
+  std::cout << std::flush;
+}
+
 const TaskStatus kStates[] = {TaskStatus::kCompleted, TaskStatus::kRunning, TaskStatus::kReady,   TaskStatus::kWaiting,
                               TaskStatus::kBlocked,   TaskStatus::kFailed,  TaskStatus::kCancelled};
 
@@ -230,18 +239,22 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     fs::path file = fs::path(project->config().drover_dir()) / "logs" / la->id / (std::to_string(attempt) + ".log");
     std::ifstream in(file, std::ios::binary);
     if (!in) fail(kExitUsage, "no log for task " + la->id + " attempt " + std::to_string(attempt) + " (" + file.string() + ")");
-    std::string line;
     while (true) {
-      while (std::getline(in, line)) std::cout << line << "\n";
-      std::cout << std::flush;
+      copy_new_output(in);
       if (!la->follow) break;
       Task cur = unwrap(store.get_task(la->id));
       if (cur.status != TaskStatus::kRunning || cur.attempts != attempt) {
-        in.clear();
-        while (std::getline(in, line)) std::cout << line << "\n";
+        copy_new_output(in);
         break;
       }
+      // A capped log is cut back while the agent writes (logs.max_size): carry on from its new end.
       in.clear();
+      std::error_code ec;
+      const auto size = fs::file_size(file, ec);
+      if (!ec && in.tellg() > static_cast<std::streamoff>(size)) {
+        std::cerr << "drover: " << file.string() << " was cut to logs.max_size; following from its new end\n";
+        in.seekg(0, std::ios::end);
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
   });

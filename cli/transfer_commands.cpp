@@ -94,7 +94,8 @@ void run_import(const GlobalOptions& g, const ImportOptions& o) {
 void run_export(const GlobalOptions& g, const ExportOptions& o) {
   const plan::PlanFormat format = unwrap(plan::parse_plan_format(o.format), "--format");
   auto project = open_project(g);
-  TaskStore& store = open_store(*project);
+  // Read-only: export is how users save what a damaged store still holds.
+  TaskStore& store = open_store(*project, Project::StoreAccess::kReadOnly);
   std::vector<Epic> epics = unwrap(store.list_epics());
   std::vector<Task> tasks = unwrap(store.list_tasks(TaskFilter{}));
   const std::string text = plan::write_plan(plan::plan_from_records(epics, tasks), format);

@@ -10,9 +10,10 @@ namespace {
 // no such task (or the name is not one Drover gives a worktree).
 std::string task_status(Project& p, const WorktreeInfo& w) {
   if (!w.key) return "orphan";
-  auto store = p.store();
-  if (!store.ok()) return "orphan";
-  auto task = store.value()->get_task(w.key->task);
+  // A store that cannot answer (unreachable, damaged) stops the command: taking
+  // every worktree for an orphan would let prune delete work.
+  auto task = open_store(p).get_task(w.key->task);
+  if (!task.ok() && task.status().code() != StatusCode::kNotFound) check(task.status());
   return task.ok() ? std::string(to_string(task.value().status)) : "orphan";
 }
 

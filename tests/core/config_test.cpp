@@ -132,6 +132,18 @@ TEST(Config, WorktreeDirMustBeADirectoryDroverOwns) {
   fs::remove_all(base);
 }
 
+TEST(Config, LogsMaxSizeIsASize) {
+  EXPECT_EQ(parse_config("", "drover.yaml", "/repo").value().log_max_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(parse_config("logs: { max_size: 512KiB }\n", "drover.yaml", "/repo").value().log_max_bytes, 512u << 10);
+  EXPECT_EQ(parse_config("logs: { max_size: 2GB }\n", "drover.yaml", "/repo").value().log_max_bytes, 2000000000u);
+  EXPECT_EQ(parse_config("logs: { max_size: 0 }\n", "drover.yaml", "/repo").value().log_max_bytes, 0u);
+  EXPECT_EQ(parse_error("logs: { max_size: big }\n").message(),
+            "drover.yaml:1:19: logs.max_size: 'big' is not a size; write it like 4096, 512KiB, 64MiB or 1GB");
+  EXPECT_EQ(parse_error("logs: { max_size: 100 }\n").message(),
+            "drover.yaml:1:19: logs.max_size: must be 0 (no cap) or at least 4KiB");
+  EXPECT_NE(parse_error("logs: { max_size: 99999999999TiB }\n").message().find("too large"), std::string::npos);
+}
+
 TEST(Config, MissingPluginIsNamed) {
   EXPECT_EQ(parse_error("storage:\n  config: {}\n").message(),
             "drover.yaml:2:3: storage.plugin: missing; name the plugin to use");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -370,6 +371,70 @@ TEST(ProcessRunner, LogFileGetsBothStreamsAndParentDirectoriesAreCreated) {
   EXPECT_EQ(read_file(log), "out1\nerr1\nout2\n");
   ASSERT_TRUE(runner.run(spec, {}).ok());  // appends
   EXPECT_EQ(read_file(log), "out1\nerr1\nout2\nout1\nerr1\nout2\n");
+}
+
+// What a child writes: numbered lines, so any byte's place in the output is known.
+std::string numbered_lines(int count) {
+  std::string out;
+  char line[32];
+  for (int i = 0; i < count; ++i) out.append(line, static_cast<size_t>(std::snprintf(line, sizeof line, "line %07d\n", i)));
+  return out;
+}
+
+TEST(ProcessRunner, LogOverItsCapKeepsTheHeadAndTheTailAndSaysWhatWasCut) {
+  TempDir dir;
+  fs::path log = dir.path() / "capped.log";
+  const int count = 300000;  // 3.9 MB through a 256 KiB cap, several cuts on the way
+  const std::string output = numbered_lines(count);
+  ProcessSpec spec = python("import sys\nfor i in range(" + std::to_string(count) +
+                            "):\n  sys.stdout.write('line %07d\\n' % i)\n");
+  spec.log_path = log.string();
+  spec.log_max_bytes = 256 << 10;
+  ProcessRunner runner;
+  auto r = runner.run(std::move(spec), {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->exit_code, 0);
+
+  const std::string text = read_file(log);
+  EXPECT_LE(text.size(), 256u << 10);
+  const std::string::size_type at = text.find("\n[drover: ");
+  ASSERT_NE(at, std::string::npos) << "the log must say where it was cut";
+  unsigned long long cut = 0, head = 0, tail = 0;
+  ASSERT_EQ(std::sscanf(text.c_str() + at, "\n[drover: %llu bytes of output were cut here; logs.max_size keeps the first "
+                                           "%llu and the last %llu bytes]", &cut, &head, &tail), 3)
+      << text.substr(at, 200);
+  EXPECT_EQ(head, at);
+  EXPECT_EQ(head + cut + tail, output.size());
+  EXPECT_EQ(text.substr(0, head), output.substr(0, head));
+  EXPECT_EQ(text.substr(text.size() - tail), output.substr(output.size() - tail)) << "the tail is the last output";
+  const std::string::size_type line_end = text.find('\n', at + 1);
+  EXPECT_EQ(line_end + 1, text.size() - tail) << "one line between head and tail";
+}
+
+TEST(ProcessRunner, LogUnderItsCapIsWhole) {
+  TempDir dir;
+  fs::path log = dir.path() / "small.log";
+  ProcessSpec spec = python("import sys\nfor i in range(100):\n  sys.stdout.write('line %07d\\n' % i)\n");
+  spec.log_path = log.string();
+  spec.log_max_bytes = 4096;
+  ProcessRunner runner;
+  ASSERT_TRUE(runner.run(std::move(spec), {}).ok());
+  EXPECT_EQ(read_file(log), numbered_lines(100));
+}
+
+TEST(ProcessRunner, LogAndItsNewDirectoriesArePrivateWhateverTheUmask) {
+  TempDir dir;
+  fs::path log = dir.path() / "logs" / "t1" / "1.log";
+  ProcessSpec spec = python("print('secret')");
+  spec.log_path = log.string();
+  mode_t old = ::umask(0);
+  ProcessRunner runner;
+  auto r = runner.run(std::move(spec), {});
+  ::umask(old);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(fs::status(log).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(log.parent_path()).permissions(), fs::perms::owner_all);
+  EXPECT_EQ(fs::status(dir.path() / "logs").permissions(), fs::perms::owner_all);
 }
 
 TEST(ProcessRunner, SpawnFailuresNameTheProgramAndReason) {

@@ -27,9 +27,15 @@ class Project {
   Config& mutable_config() { return config_; }
   PluginHost& host() { return host_; }
 
-  // Opened on first use and kept: the storage plugin as a TaskStore, the VCS
-  // plugin as a Workspace, an agent plugin instance by its drover.yaml name.
-  Result<TaskStore*> store();
+  // How the store is opened. kReadOnly (drover export) passes "read_only" in
+  // the open context: nothing is written and a damaged store yields what can
+  // still be read.
+  enum class StoreAccess { kReadWrite, kReadOnly };
+
+  // Opened on first use and kept: the storage plugin as a TaskStore (access
+  // applies to that first use), the VCS plugin as a Workspace, an agent plugin
+  // instance by its drover.yaml name.
+  Result<TaskStore*> store(StoreAccess access = StoreAccess::kReadWrite);
   Result<Workspace*> workspace();
   Result<AgentClient*> agent(const std::string& name);
 

@@ -11,6 +11,7 @@
 #include "drover/agent/agent_attempt.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -20,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json_fields.h"
+#include "drover/plugin/private_files.hpp"
 #include "drover/plugin_host/abi_objects.h"
 
 namespace drover {
@@ -43,15 +45,11 @@ std::string where(const AgentAttemptRequest& request) {
 
 Status write_prompt_file(const AgentAttemptRequest& request) {
   if (request.prompt_file.empty()) return Status::Ok();
-  std::error_code ec;
   std::filesystem::path path(request.prompt_file);
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(request.prompt.data(), static_cast<std::streamsize>(request.prompt.size()));
-  out.close();
-  if (!out) {
-    return Status::Unavailable("cannot write the prompt file '" + request.prompt_file + "'" +
-                               (ec ? ": " + ec.message() : std::string()) + "; check the directory's permissions");
+  if (path.has_parent_path()) sdk::create_private_directories(path.parent_path().string());
+  if (int err = sdk::write_private_file(request.prompt_file, request.prompt); err != 0) {
+    return Status::Unavailable("cannot write the prompt file '" + request.prompt_file + "': " + std::strerror(err) +
+                               "; check the directory's permissions");
   }
   return Status::Ok();
 }
@@ -142,6 +140,7 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   spec.inactivity_timeout = request.inactivity_timeout;
   spec.kill_grace = request.kill_grace;
   spec.log_path = request.log_file;
+  spec.log_max_bytes = request.log_max_bytes;
   spec.process_file = request.process_file;
   // Agents print whole JSON events per line; give large ones (a long final
   // message, a big tool result) room before they are cut into pieces.

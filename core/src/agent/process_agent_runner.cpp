@@ -8,7 +8,9 @@ Result<AgentAttemptResult> ProcessAgentRunner::run_agent(const std::string& agen
                                                          const AgentAttemptRequest& request) {
   auto agent = agents_(agent_name);
   if (!agent.ok()) return agent.status();
-  auto result = run_agent_attempt(agent.value()->vtable(), agent.value()->handle(), request, runner_,
+  AgentAttemptRequest capped = request;
+  capped.log_max_bytes = log_max_bytes_;
+  auto result = run_agent_attempt(agent.value()->vtable(), agent.value()->handle(), capped, runner_,
                                   [&](ProcessRunner::RunId id) {
                                     std::lock_guard<std::mutex> lock(mu_);
                                     runs_[request.task_id] = id;
@@ -25,6 +27,7 @@ VerifyResult ProcessAgentRunner::run_verify(const VerifyRequest& request) {
   spec.cwd = request.worktree;
   spec.timeout = request.timeout;
   spec.log_path = request.log_file;
+  spec.log_max_bytes = log_max_bytes_;
   std::deque<std::string> tail;
   std::mutex mu;
   auto r = runner_.run(spec, [&](int, std::string_view line) {

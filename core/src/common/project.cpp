@@ -14,12 +14,14 @@ json Project::plugin_context() const {
   return json{{"project_root", config_.project_root}, {"drover_dir", config_.drover_dir()}};
 }
 
-Result<TaskStore*> Project::store() {
+Result<TaskStore*> Project::store(StoreAccess access) {
   std::lock_guard<std::mutex> lock(mu_);
   if (store_) return store_.get();
   auto p = host_.load(DROVER_KIND_STORAGE, config_.storage.plugin);
   if (!p.ok()) return p.status().WithContext(config_.storage.where + ": storage.plugin");
-  auto s = PluginTaskStore::open(*p.value(), config_.storage.config_yaml, plugin_context());
+  json context = plugin_context();
+  if (access == StoreAccess::kReadOnly) context["read_only"] = true;
+  auto s = PluginTaskStore::open(*p.value(), config_.storage.config_yaml, context);
   if (!s.ok()) return s.status();
   store_ = std::move(s.value());
   return store_.get();

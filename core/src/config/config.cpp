@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "drover/common/byte_size.h"
 #include "drover/common/duration.h"
 #include "worktree_dir_rule.h"
 
@@ -92,6 +93,13 @@ class Reader {
     return d.value();
   }
 
+  uint64_t byte_size(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n, key, "expected a size like 64MiB");
+    auto size = parse_byte_size(n.as<std::string>());
+    if (!size.ok()) fail(n, key, size.status().message());
+    return size.value();
+  }
+
   std::vector<std::string> string_list(const YAML::Node& n, const std::string& key) const {
     if (!n.IsSequence()) fail(n, key, "expected a list of strings, e.g. [\"ctest\", \"--output-on-failure\"]");
     std::vector<std::string> out;
@@ -128,7 +136,7 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   if (root.IsNull()) return;  // an empty file means all defaults
   r.require_map(root, "(top level)");
   r.check_keys(root, "", {"workers", "target_branch", "default_agent", "storage", "vcs", "agents", "tasks", "verify",
-                          "plugin_dirs", "prompt", "budget_usd", "author", "lease"});
+                          "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs"});
   if (auto n = root["workers"]) c.workers = static_cast<int>(r.integer(n, "workers", 1, 256));
   if (auto n = root["target_branch"]; n && !n.IsNull()) c.target_branch = r.str(n, "target_branch");
   if (auto n = root["storage"]) c.storage = r.plugin_choice(n, "storage");
@@ -177,6 +185,16 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
     r.check_keys(l, "lease.", {"duration"});
     if (auto n = l["duration"]) c.lease_duration = r.duration(n, "lease.duration");
     if (c.lease_duration < std::chrono::seconds(1)) r.fail(l["duration"], "lease.duration", "must be at least 1s");
+  }
+  if (auto l = root["logs"]) {
+    r.require_map(l, "logs");
+    r.check_keys(l, "logs.", {"max_size"});
+    if (auto n = l["max_size"]) {
+      c.log_max_bytes = r.byte_size(n, "logs.max_size");
+      if (c.log_max_bytes != 0 && c.log_max_bytes < 4096) {
+        r.fail(n, "logs.max_size", "must be 0 (no cap) or at least 4KiB");
+      }
+    }
   }
   if (auto v = root["verify"]; v && !v.IsNull()) {
     r.require_map(v, "verify");

@@ -1,5 +1,7 @@
 #include "drover/process/leftover_process.h"
 
+#include "drover/plugin/private_files.hpp"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,9 +29,8 @@ std::string process_start_time(pid_t pid) {
 }
 
 void write_process_file(const std::string& path, pid_t pid) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  std::ofstream(path, std::ios::trunc) << pid << " " << process_start_time(pid) << "\n";
+  sdk::create_private_directories(std::filesystem::path(path).parent_path().string());
+  sdk::write_private_file(path, std::to_string(pid) + " " + process_start_time(pid) + "\n");
 }
 
 bool stop_leftover_process_group(const std::string& path, int grace_ms) {

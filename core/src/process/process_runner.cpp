@@ -47,6 +47,7 @@
 #include "drover/process/process_runner.h"
 
 #include "drover/process/leftover_process.h"
+#include "capped_log.h"
 
 namespace drover {
 namespace {
@@ -118,19 +119,6 @@ Result<std::string> resolve_program(const ProcessSpec& spec) {
                           "); install it or configure its full path");
 }
 
-// Opens (creating parent directories) the log file in append mode.
-Result<int> open_log(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return Status::Unavailable("cannot open log file '" + path + "': " + errno_text(errno) +
-                               (ec ? " (creating its directory failed: " + ec.message() + ")" : ""));
-  }
-  return fd;
-}
-
 struct Pipe {
   int read = -1;
   int write = -1;
@@ -191,7 +179,7 @@ struct ChildRun : std::enable_shared_from_this<ChildRun> {
   std::promise<ProcessResult> done;
   std::string stdin_data;
   bool has_stdin = false;
-  int log_fd = -1;
+  std::unique_ptr<CappedLog> log;
   bool log_failed = false;
 
   Stream out, err;
@@ -337,8 +325,8 @@ struct ProcessRunner::Impl {
   }
 
   void emit(ChildRun& run, ChildRun::Stream& s, const std::string& text, bool line_complete) {
-    if (run.log_fd >= 0 && !run.log_failed) {
-      if (!write_all(run.log_fd, text.data(), text.size()) || (line_complete && !write_all(run.log_fd, "\n", 1))) {
+    if (run.log && !run.log_failed) {
+      if (!run.log->append(text.data(), text.size()) || (line_complete && !run.log->append("\n", 1))) {
         run.log_failed = true;
         spdlog::warn("process {}: writing its log failed ({}); further output is not logged", run.pid,
                      errno_text(errno));
@@ -352,19 +340,6 @@ struct ProcessRunner::Impl {
     } catch (...) {
       spdlog::error("process {}: output handler threw an unknown exception", run.pid);
     }
-  }
-
-  static bool write_all(int fd, const char* p, std::size_t n) {
-    while (n > 0) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return false;
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-    return true;
   }
 
   void wait_exit_pidfd(const std::shared_ptr<ChildRun>& run) {
@@ -455,8 +430,10 @@ struct ProcessRunner::Impl {
     int status = 0;
     while (::waitpid(run->pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (run->log_fd >= 0) ::close(run->log_fd);
-    run->log_fd = -1;
+    if (run->log && !run->log->close() && !run->log_failed) {
+      spdlog::warn("process {}: cutting its log to logs.max_size failed ({})", run->pid, errno_text(errno));
+    }
+    run->log.reset();
     runs.erase(run->id);
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -514,15 +491,13 @@ Result<ProcessRunner::RunId> ProcessRunner::start(ProcessSpec spec, LineHandler 
   Result<std::string> path = resolve_program(spec);
   if (!path.ok()) return path.status();
 
-  int log_fd = -1;
+  std::unique_ptr<CappedLog> log;
   if (!spec.log_path.empty()) {
-    Result<int> fd = open_log(spec.log_path);
-    if (!fd.ok()) return fd.status().WithContext("cannot start '" + program + "'");
-    log_fd = *fd;
+    auto opened = CappedLog::open(spec.log_path, spec.log_max_bytes);
+    if (!opened.ok()) return opened.status().WithContext("cannot start '" + program + "'");
+    log = std::move(opened.value());
   }
-  auto close_log = [&] {
-    if (log_fd >= 0) ::close(log_fd);
-  };
+  auto close_log = [&] { log.reset(); };
 
   Pipe out, err, in;
   Status st = make_pipe(out);
@@ -590,7 +565,7 @@ Result<ProcessRunner::RunId> ProcessRunner::start(ProcessSpec spec, LineHandler 
   run->max_line_bytes = std::max<std::size_t>(spec.max_line_bytes, 1);
   run->on_line = std::move(on_line);
   run->done = std::move(done);
-  run->log_fd = log_fd;
+  run->log = std::move(log);
   run->started = run->last_output = Clock::now();
   if (spec.stdin_data) run->stdin_data = std::move(*spec.stdin_data);
   impl_->count.fetch_add(1);

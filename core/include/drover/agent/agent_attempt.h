@@ -30,6 +30,7 @@ struct AgentAttemptRequest {
   std::string worktree;     // the agent's working directory unless the plugin says otherwise
   std::string session_id;   // the previous attempt's session, for resume; empty = none
   std::string log_file;     // stdout and stderr of the agent are appended here
+  uint64_t log_max_bytes = 0;  // logs.max_size: the log's cap (ProcessSpec::log_max_bytes); 0 = none
   std::string process_file; // "<pid> <start time>" while the agent runs (see leftover_process.h)
   std::chrono::milliseconds timeout{0};             // wall clock; 0 = none
   std::chrono::milliseconds inactivity_timeout{0};  // no output for this long; 0 = none

@@ -6,6 +6,7 @@
 #ifndef DROVER_AGENT_PROCESS_AGENT_RUNNER_H
 #define DROVER_AGENT_PROCESS_AGENT_RUNNER_H
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -19,9 +20,11 @@ namespace drover {
 
 class ProcessAgentRunner final : public AgentRunner {
  public:
-  // agents resolves an agent name from drover.yaml to its plugin instance.
+  // agents resolves an agent name from drover.yaml to its plugin instance;
+  // log_max_bytes (logs.max_size) caps every agent and verify log, 0 = none.
   using AgentLookup = std::function<Result<AgentClient*>(const std::string& name)>;
-  explicit ProcessAgentRunner(AgentLookup agents) : agents_(std::move(agents)) {}
+  explicit ProcessAgentRunner(AgentLookup agents, uint64_t log_max_bytes = 0)
+      : agents_(std::move(agents)), log_max_bytes_(log_max_bytes) {}
 
   Result<AgentAttemptResult> run_agent(const std::string& agent_name, const AgentAttemptRequest& request) override;
   VerifyResult run_verify(const VerifyRequest& request) override;
@@ -32,6 +35,7 @@ class ProcessAgentRunner final : public AgentRunner {
 
  private:
   AgentLookup agents_;
+  uint64_t log_max_bytes_;
   ProcessRunner runner_;
   std::mutex mu_;
   std::map<std::string, ProcessRunner::RunId> runs_;  // task id -> its agent's run

@@ -6,6 +6,7 @@
 #define DROVER_CONFIG_CONFIG_H
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,10 @@ struct Config {
   std::chrono::milliseconds backoff_initial{10 * 1000};
   std::chrono::milliseconds backoff_max{10 * 60 * 1000};
   std::chrono::milliseconds lease_duration{30 * 1000};
+  // logs.max_size: the cap of one attempt's log (agent or verify); 0 = none.
+  // 64 MiB holds hours of an agent's JSON events (a long session writes a few
+  // MiB), while a runaway agent cannot fill the disk: head and tail are kept.
+  uint64_t log_max_bytes = uint64_t{64} << 20;
   std::optional<VerifyConfig> verify;
   std::vector<std::string> plugin_dirs;  // absolute
   std::string prompt_guidelines;

@@ -22,6 +22,9 @@
 //     polling when the kernel has none); SIGPIPE is blocked on the loop thread
 //     only. Nobody else in the process may reap these children (do not set
 //     SIGCHLD to SIG_IGN, do not call waitpid(-1)).
+//   - The log keeps at most log_max_bytes: the first and the last half, with a
+//     line between them saying how many bytes were cut, in constant memory (the
+//     file may reach 1.5 x the cap while the child runs; see capped_log.h).
 //   - LineHandler runs on the loop thread: keep it short, and never destroy the
 //     runner from inside it.
 #ifndef DROVER_PROCESS_PROCESS_RUNNER_H
@@ -50,7 +53,8 @@ struct ProcessSpec {
   std::chrono::milliseconds timeout{0};       // 0 = none
   std::chrono::milliseconds inactivity_timeout{0};  // no output for this long = killed; 0 = none
   std::chrono::milliseconds kill_grace{5000}; // SIGTERM -> SIGKILL delay
-  std::string log_path;                       // both streams appended here if non-empty
+  std::string log_path;                       // both streams appended here if non-empty (created 0600)
+  std::uint64_t log_max_bytes = 0;            // cap of the log (head + tail kept, the cut said); 0 = none
   std::size_t max_line_bytes = 1 << 20;       // longer lines are delivered in pieces
   std::string process_file;                   // if set: holds "<pid> <start time>" while the child
                                               // runs (see leftover_process.h)

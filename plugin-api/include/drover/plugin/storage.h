@@ -84,9 +84,16 @@ typedef struct drover_storage_vtable_v1 {
   drover_status (*check_config)(drover_str config_yaml, drover_error* error);
 
   /* Opens (creating and migrating the schema as needed) the store.
-   * context is JSON: {"project_root": str, "drover_dir": str}; relative paths in
-   * the config are resolved against project_root. A store written by a newer
-   * schema is refused with DROVER_UNSUPPORTED and a message naming the versions. */
+   * context is JSON: {"project_root": str, "drover_dir": str, "read_only"?: bool};
+   * relative paths in the config are resolved against project_root. A store
+   * written by a newer schema is refused with DROVER_UNSUPPORTED and a message
+   * naming the versions.
+   * Damaged data: a plugin that finds its stored data damaged (at open or in any
+   * later call) fails that call and every later one with DROVER_DATA_CORRUPT and
+   * a message naming the store and how to recover, and writes nothing more.
+   * read_only (drover export) asks for an open that creates, migrates and writes
+   * nothing and, on damaged data, returns what can still be read (best effort)
+   * instead of failing; a plugin without such a mode may ignore the key. */
   drover_status (*open)(drover_str config_yaml, drover_str context, drover_storage** out,
                         drover_error* error);
   void (*close)(drover_storage* store);

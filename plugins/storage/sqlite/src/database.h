@@ -1,6 +1,14 @@
 // A single SQLite connection with cached prepared statements and transactions
 // that retry when another process holds the write lock.
 //
+// Damage: when SQLite reports SQLITE_CORRUPT or SQLITE_NOTADB from any
+// statement, or PRAGMA quick_check at open finds a problem (it runs when the
+// file was not closed cleanly, see clean_close.h), the connection latches: that
+// call and every later transaction fail with DROVER_DATA_CORRUPT naming the file,
+// nothing more is written, and closing skips the checkpoint so not even the WAL
+// reaches the damaged file. A read-only connection (drover export) instead reads
+// what it can: a scan that reaches a damaged page ends there with a warning.
+//
 // Every statement is prepared once and bound with parameters; no SQL text is
 // ever assembled from request data. Not thread-safe by itself: SqliteStore
 // serialises access with a mutex.
@@ -29,9 +37,11 @@ struct BusyError {
 using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string_view>;
 
 // A cached prepared statement in use; resets itself when it goes out of scope.
+class Database;
+
 class Query {
  public:
-  Query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Query(Database& db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
   Query(Query&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
@@ -53,14 +63,21 @@ class Query {
   std::optional<std::string> optional_text(int column) const;
 
  private:
-  sqlite3* db_;
+  Database& db_;
   sqlite3_stmt* stmt_;
+};
+
+enum class OpenMode {
+  kReadWrite,  // creates the file (0600) and its directory (0700) if missing
+  kReadOnly,   // writes nothing; reads what it can of a damaged file
 };
 
 class Database {
  public:
-  // Opens (creating) the file and applies the connection pragmas.
-  explicit Database(const std::string& path);
+  // Opens the file, checks it if it was not closed cleanly, and applies the
+  // connection pragmas. Throws drover::sdk::Error (DROVER_DATA_CORRUPT for a
+  // damaged file).
+  Database(const std::string& path, OpenMode mode);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
   ~Database();
@@ -92,23 +109,30 @@ class Database {
   // Runs statements without parameters (schema scripts, pragmas).
   void exec(const char* sql);
 
-  // Throws BusyError or drover::sdk::Error for an SQLite result code.
-  [[noreturn]] void fail(int code, std::string_view what) const;
+  // Throws BusyError or drover::sdk::Error for an SQLite result code; a
+  // damaged file latches the connection (see above).
+  [[noreturn]] void fail(int code, std::string_view what);
+
+  // True iff a read-only scan should end quietly at a damaged page (code is
+  // SQLITE_CORRUPT or SQLITE_NOTADB and the connection is read-only); warns.
+  bool skip_damage(int code, std::string_view sql);
 
  private:
+  friend class Query;
   template <class Fn>
   auto transact(const char* begin, Fn& fn) {
     for (int attempt = 1;; ++attempt) {
+      refuse_if_damaged();
       try {
         exec(begin);
         try {
           if constexpr (std::is_void_v<decltype(fn())>) {
             fn();
-            exec("COMMIT");
+            commit();
             return;
           } else {
             auto result = fn();
-            exec("COMMIT");
+            commit();
             return result;
           }
         } catch (...) {
@@ -121,11 +145,18 @@ class Database {
     }
   }
   void configure_connection();
+  void check_integrity();
+  void refuse_if_damaged() const;
+  void commit();
+  void close_connection() noexcept;
   void rollback() noexcept;
   void backoff_or_give_up(int attempt, const BusyError& busy);
 
   std::string path_;
+  OpenMode mode_;
   sqlite3* db_ = nullptr;
+  std::string damage_;  // why the file is damaged; empty while it is not
+  bool warned_damage_ = false;
   std::map<const char*, sqlite3_stmt*> statements_;
 };
 

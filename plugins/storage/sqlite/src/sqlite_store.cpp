@@ -2,7 +2,6 @@
 #include "sqlite_store.h"
 
 #include <chrono>
-#include <filesystem>
 
 #include "schema.h"
 #include "sqlite_tables.h"
@@ -16,26 +15,16 @@ int64_t system_now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Parses the config and prepares the directory that will hold the file.
-std::string prepare_store_path(std::string_view config_yaml, std::string_view context_json) {
-  std::string path = resolve_store_path(parse_config(config_yaml), context_json);
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      throw drover::sdk::Error(DROVER_UNAVAILABLE, "cannot create directory " + parent.string() +
-                                                       " for the sqlite store: " + ec.message());
-    }
-  }
-  return path;
+Database open_database(std::string_view config_yaml, std::string_view context_json) {
+  StoreLocation where = resolve_store(parse_config(config_yaml), context_json);
+  return Database(where.path, where.read_only ? OpenMode::kReadOnly : OpenMode::kReadWrite);
 }
 }  // namespace
 
 void SqliteStore::check_config(std::string_view yaml) { parse_config(yaml); }
 
 SqliteStore::SqliteStore(std::string_view config_yaml, std::string_view context_json)
-    : db_(prepare_store_path(config_yaml, context_json)) {
+    : db_(open_database(config_yaml, context_json)) {
   schema_version_ = create_or_migrate(db_, system_now_ms());
 }
 

@@ -39,20 +39,21 @@ StoreConfig parse_config(std::string_view yaml) {
   return config;
 }
 
-std::string resolve_store_path(const StoreConfig& config, std::string_view context_json) {
-  std::filesystem::path path(config.path);
-  if (path.is_relative()) {
-    std::string root;
-    if (!context_json.empty()) {
-      nlohmann::json context = nlohmann::json::parse(context_json, nullptr, false);
-      if (context.is_discarded() || !context.is_object()) {
-        throw drover::sdk::Error(DROVER_INVALID_ARGUMENT, "sqlite storage: open context is not a JSON object");
-      }
-      if (auto it = context.find("project_root"); it != context.end() && it->is_string()) root = it->get<std::string>();
+StoreLocation resolve_store(const StoreConfig& config, std::string_view context_json) {
+  StoreLocation location;
+  std::string root;
+  if (!context_json.empty()) {
+    nlohmann::json context = nlohmann::json::parse(context_json, nullptr, false);
+    if (context.is_discarded() || !context.is_object()) {
+      throw drover::sdk::Error(DROVER_INVALID_ARGUMENT, "sqlite storage: open context is not a JSON object");
     }
-    if (!root.empty()) path = std::filesystem::path(root) / path;
+    if (auto it = context.find("project_root"); it != context.end() && it->is_string()) root = it->get<std::string>();
+    if (auto it = context.find("read_only"); it != context.end() && it->is_boolean()) location.read_only = it->get<bool>();
   }
-  return path.lexically_normal().string();
+  std::filesystem::path path(config.path);
+  if (path.is_relative() && !root.empty()) path = std::filesystem::path(root) / path;
+  location.path = path.lexically_normal().string();
+  return location;
 }
 
 }  // namespace drover::sqlite_storage

@@ -17,8 +17,12 @@ struct StoreConfig {
 // DROVER_INVALID_CONFIG naming the offending key.
 StoreConfig parse_config(std::string_view yaml);
 
-// The database file: config.path resolved against context's project_root.
-std::string resolve_store_path(const StoreConfig& config, std::string_view context_json);
+// Where and how to open the store, from the config and the open context.
+struct StoreLocation {
+  std::string path;        // config.path resolved against the context's project_root
+  bool read_only = false;  // the context's "read_only" (drover export)
+};
+StoreLocation resolve_store(const StoreConfig& config, std::string_view context_json);
 
 }  // namespace drover::sqlite_storage
 
