@@ -19,7 +19,17 @@ namespace {
 struct RunArgs {
   int workers = 0;
   std::string epic;
+  std::string on_disk_full = "wait";
 };
+
+// The filesystems a run writes to: the repository with the user's checkout,
+// .drover (the SQLite store, logs, prompts) and the task worktrees.
+FilesystemSpace disk_space_of(const Config& c) {
+  std::string worktrees = c.worktree_dir.empty() ? c.drover_dir() + "/worktrees" : c.worktree_dir;
+  if (!worktrees.empty() && worktrees[0] != '/') worktrees = c.project_root + "/" + worktrees;
+  return FilesystemSpace({{c.project_root, "repository"}, {c.drover_dir(), "store and logs"}, {worktrees, "worktrees"}},
+                         c.disk_min_free);
+}
 
 std::string clock_prefix() {
   std::string t = format_time(wall_ms());
@@ -128,6 +138,7 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   RunOptions opts;
   opts.workers = a.workers;
   opts.epic = a.epic;
+  opts.on_disk_full = a.on_disk_full == "stop" ? OnDiskFull::kStop : OnDiskFull::kWait;
   ProgressLine progress(*project, a.epic);
   opts.print = [&](const std::string& line) { progress.print(line); };
   TaskStore& store = open_store(*project);
@@ -135,7 +146,8 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   ProcessAgentRunner agents([&project](const std::string& name) { return project->agent(name); },
                             project->config().log_max_bytes);
   SystemClock clock;
-  RunLoop loop(EnginePorts{&project->config(), &store, &workspace, &agents, &clock}, opts);
+  FilesystemSpace disk = disk_space_of(project->config());
+  RunLoop loop(EnginePorts{&project->config(), &store, &workspace, &agents, &clock, &disk}, opts);
   SignalWatcher signals([&](int count) {
     if (count == 1) {
       loop.request_drain();
@@ -184,6 +196,9 @@ void add_run_commands(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("-w,--workers", args->workers, "agents at once (default: workers in drover.yaml)")
         ->check(CLI::Range(1, 256));
     cmd->add_option("--epic", args->epic, "only tasks of this epic");
+    cmd->add_option("--on-disk-full", args->on_disk_full,
+                    "when a disk it writes to is full: wait (default; no new work until there is space) or stop")
+        ->check(CLI::IsMember({"wait", "stop"}));
     cmd->callback([&g, args, resume] {
       int code = run(g, *args, resume);
       if (code != kExitOk) throw CommandError{code, ""};

@@ -13,6 +13,7 @@
 #include "drover/engine/run_loop.h"
 #include "drover/engine/task_workflow.h"
 #include "fakes/fake_clock.h"
+#include "fakes/fake_disk_space.h"
 #include "fakes/fake_workspace.h"
 #include "fakes/memory_task_store.h"
 #include "fakes/scripted_agent_runner.h"
@@ -76,7 +77,7 @@ class EngineTest : public ::testing::Test {
     return c;
   }
 
-  EnginePorts ports() { return EnginePorts{&config, &store, &workspace, &agents, &clock}; }
+  EnginePorts ports() { return EnginePorts{&config, &store, &workspace, &agents, &clock, &disk}; }
 
   // Claims the next task for `executor` (nullopt: nothing claimable now).
   std::optional<Task> claim(const std::string& executor) {
@@ -119,6 +120,7 @@ class EngineTest : public ::testing::Test {
   FakeWorkspace workspace;
   ScriptedAgentRunner agents;
   FakeClock clock;
+  FakeDiskSpace disk;
   RecordingEvents events;
   std::atomic<RunLoop*> current_loop{nullptr};  // while run_loop() runs
 

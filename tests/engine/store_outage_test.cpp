@@ -148,5 +148,41 @@ TEST_F(StoreOutageTest, FailingClaimsBackOffAndAreSaidOnce) {
   EXPECT_EQ(events.count_lines("claiming work failed"), 0);
 }
 
+TEST_F(StoreOutageTest, ADamagedStoreStopsTheRunAtOnce) {
+  Task t = store.add("T");
+  Task u = store.add("U");
+  agents.script(t.id, {ScriptedAttempt::holding()});
+  std::atomic<bool> damaged{false};
+  store.fault = [&](const std::string& op) {
+    if (damaged.load() && op != "renew_leases")
+      return Status::Corrupt("sqlite store /p/.drover/drover.db is damaged; restore a backup");
+    return Status::Ok();
+  };
+  RunOptions opts;
+  opts.workers = 1;
+  opts.executor = "damaged";
+  opts.print = [this](const std::string& line) {
+    std::lock_guard<std::mutex> lock(events.mu);
+    events.lines.push_back(line);
+  };
+  agents.before = [&](const AgentAttemptRequest& r) {
+    if (r.task_id == u.id) ADD_FAILURE() << "no agent starts once the store is damaged";
+  };
+  RunLoop loop(ports(), opts);
+  std::thread helper([&] {
+    ASSERT_TRUE(agents.wait_running(t.id));
+    damaged = true;
+    // The next store call of the run finds it (the cancellation look, a claim).
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto r = loop.run();
+  helper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorrupt);
+  EXPECT_EQ(agents.runs(u.id), 0);
+  EXPECT_EQ(events.count_lines("store damaged"), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace drover::testing

@@ -136,7 +136,7 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   if (root.IsNull()) return;  // an empty file means all defaults
   r.require_map(root, "(top level)");
   r.check_keys(root, "", {"workers", "target_branch", "default_agent", "storage", "vcs", "agents", "tasks", "verify",
-                          "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs"});
+                          "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs", "disk"});
   if (auto n = root["workers"]) c.workers = static_cast<int>(r.integer(n, "workers", 1, 256));
   if (auto n = root["target_branch"]; n && !n.IsNull()) c.target_branch = r.str(n, "target_branch");
   if (auto n = root["storage"]) c.storage = r.plugin_choice(n, "storage");
@@ -144,6 +144,7 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
     c.vcs = r.plugin_choice(n, "vcs");
     const YAML::Node plugin_config = n["config"];
     if (const YAML::Node w = plugin_config.IsMap() ? plugin_config["worktree_dir"] : YAML::Node(); w && w.IsScalar()) {
+      c.worktree_dir = w.as<std::string>();
       std::string problem = worktree_dir_problem(w.as<std::string>(), c.project_root);
       if (!problem.empty()) r.fail(w, "vcs.config.worktree_dir", problem);
     }
@@ -195,6 +196,11 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
         r.fail(n, "logs.max_size", "must be 0 (no cap) or at least 4KiB");
       }
     }
+  }
+  if (auto d = root["disk"]) {
+    r.require_map(d, "disk");
+    r.check_keys(d, "disk.", {"min_free"});
+    if (auto n = d["min_free"]) c.disk_min_free = r.byte_size(n, "disk.min_free");
   }
   if (auto v = root["verify"]; v && !v.IsNull()) {
     r.require_map(v, "verify");

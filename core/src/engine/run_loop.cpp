@@ -186,6 +186,8 @@ void RunLoop::lease_keeper_loop() {
       if (r.ok()) leases_.renewed(now);
       next_renew = now + (r.ok() ? renew_every : retry_every);
     }
+    // A damaged store (seen by any thread's call) stops the run.
+    if (health_.corrupt() && !engine_.stopping.load()) request_stop();
     std::vector<std::string> running = engine_.agents->running_tasks();
     if (!running.empty() && now >= next_cancel_look && !health_.down()) {
       next_cancel_look = now + 500;
@@ -285,6 +287,35 @@ void RunLoop::sweep_finished_worktrees() {
   }
 }
 
+bool RunLoop::disk_full(RunSummary& summary) {
+  if (engine_.disk == nullptr) return false;
+  const int64_t now = engine_.clock->now_ms();
+  if (now < next_disk_look_) return disk_full_;
+  next_disk_look_ = now + 1000;
+  auto full = engine_.disk->full();
+  if (!full) {
+    if (disk_full_) print("disk space available again; carrying on");
+    disk_full_ = false;
+    return false;
+  }
+  if (!disk_full_) {
+    last_disk_line_ = now;
+    if (opts_.on_disk_full == OnDiskFull::kStop) {
+      summary.stop_reason = "disk full: " + *full + "; stopped (--on-disk-full stop): free space, then `drover resume`";
+      print(summary.stop_reason);
+      draining_ = true;
+      engine_.draining = true;
+    } else {
+      print("disk full: " + *full + "; no new work starts until there is space (free some, or lower disk.min_free)");
+    }
+  } else if (now - last_disk_line_ >= 60 * 1000) {
+    last_disk_line_ = now;
+    print("still waiting for disk space: " + *full);
+  }
+  disk_full_ = true;
+  return true;
+}
+
 int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
   anything_left = false;
   TaskFilter filter{std::nullopt, {TaskStatus::kReady, TaskStatus::kRunning}, {}};
@@ -341,8 +372,9 @@ Result<RunSummary> RunLoop::run() {
       release_stranded();
       lock.lock();
     }
-    // Claim as many as there are free workers.
-    while (running_ < opts_.workers && !draining_) {
+    // Claim as many as there are free workers (none while a disk is full).
+    const bool no_space = !draining_ && running_ < opts_.workers && disk_full(summary);
+    while (running_ < opts_.workers && !draining_ && !no_space) {
       if (config.budget_usd) {
         lock.unlock();
         auto s = engine_.store->summary(std::nullopt);
@@ -395,6 +427,8 @@ Result<RunSummary> RunLoop::run() {
       const uint64_t thread_id = next_thread_++;
       threads_.emplace(thread_id, std::thread([this, thread_id, t = std::move(task)]() mutable { worker(thread_id, std::move(t)); }));
     }
+    // A damaged store: stop everything now, nothing more can be recorded.
+    if (health_.corrupt() && !engine_.stopping.load()) request_stop();
     if (draining_ && running_ == 0) {
       summary.interrupted = summary.stop_reason.empty();
       break;
@@ -414,6 +448,7 @@ Result<RunSummary> RunLoop::run() {
     earliest_release_ = std::numeric_limits<int64_t>::max();
     if (!anything_left && running_ == 0 && stranded_.empty()) break;
     if (claim_retry_at_ > clock.now_ms()) wake = std::min(wake, claim_retry_at_);
+    if (disk_full_) wake = std::min(wake, next_disk_look_);
     if (running_ < opts_.workers || draining_) {
       clock.wait_until(lock, cv_, wake, running_ == 0 && finished_threads_.empty() && live_.empty());
     } else {
@@ -428,6 +463,7 @@ Result<RunSummary> RunLoop::run() {
   cv_.notify_all();
   if (lease_keeper_.joinable()) lease_keeper_.join();
   if (fence_watch_.joinable()) fence_watch_.join();
+  if (auto damaged = health_.corrupt()) return *damaged;
   if (health_.down()) {
     // Exiting now matters more than waiting for the store: the tasks still
     // leased to this run are taken back by the next run on this machine at

@@ -20,7 +20,11 @@ void StoreHealth::saw(const Status& status) {
   std::string line;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (store_unreachable(status)) {
+    if (status.code() == StatusCode::kCorrupt) {
+      if (corrupt_) return;
+      corrupt_ = status;
+      line = "store damaged: " + status.message() + " — stopping: nothing more is written to it";
+    } else if (store_unreachable(status)) {
       if (down_) return;
       down_ = true;
       down_since_ = std::chrono::steady_clock::now();
@@ -34,6 +38,11 @@ void StoreHealth::saw(const Status& status) {
     }
   }
   if (print_) print_(line);
+}
+
+std::optional<Status> StoreHealth::corrupt() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return corrupt_;
 }
 
 bool StoreHealth::down() const {

@@ -69,6 +69,23 @@ bool TaskWorkflow::lost(const WorkflowContext& ctx) {
   return true;
 }
 
+std::optional<std::string> TaskWorkflow::disk_full() const {
+  if (e_.disk == nullptr) return std::nullopt;
+  auto f = e_.disk->full();
+  if (!f) return std::nullopt;
+  return "disk full: " + *f;
+}
+
+bool TaskWorkflow::is_disk_full(const Result<json>& r) {
+  return is_not_now(r) && r.status().message().rfind("disk full: ", 0) == 0;
+}
+
+TaskOutcome TaskWorkflow::wait_for_disk(const std::string& why) {
+  // The run loop starts nothing while the disk is full and says so once; the
+  // task is claimable again as soon as there is space.
+  return release(now() + 5000, WaitReason::backoff(why), "waiting for disk space (" + why + ")");
+}
+
 std::string TaskWorkflow::workflow_id(const Task& task) {
   return "task/" + task.id + "/" + std::to_string(task.generation);
 }
@@ -179,6 +196,9 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   if (!res.ok()) return res.status();
   const AgentAttemptResult& a = res.value();
   if (e_.stopping.load()) return not_now("stopped by a signal before the agent finished");
+  // An agent that failed while the disk is full most likely failed for that.
+  if (a.outcome != AttemptOutcome::kSuccess && a.outcome != AttemptOutcome::kQuota)
+    if (auto f = disk_full()) return not_now(*f);
 
   TaskUpdate fields;
   fields.tokens_in = task_.tokens_in + a.tokens_in.value_or(0);
@@ -249,10 +269,13 @@ TaskOutcome TaskWorkflow::run() {
 
     auto wt = ctx.step("worktree#" + a, [&]() -> Result<json> {
       auto w = e_.workspace->prepare(key, e_.target_branch);
+      if (!w.ok())
+        if (auto f = disk_full()) return not_now(*f);
       if (!w.ok()) return w.status();
       return record(w.value());
     });
     if (lost(ctx)) return TaskOutcome::kAbandoned;
+    if (is_disk_full(wt)) return wait_for_disk(wt.status().message());
     if (!wt.ok()) {
       last_error = "could not prepare the worktree: " + wt.status().message();
       previous_failure.clear();
@@ -263,6 +286,7 @@ TaskOutcome TaskWorkflow::run() {
     if (!attempt_failed) {
       auto ar = ctx.step("agent#" + a, [&] { return run_agent(attempt, worktree, previous_failure, session_id); });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
+      if (is_disk_full(ar)) return wait_for_disk(ar.status().message());
       if (is_not_now(ar)) {
         // Stopped by a signal: give the task back so any executor resumes it at once.
         release(now(), interrupted, interrupted_reason);
@@ -346,10 +370,13 @@ TaskOutcome TaskWorkflow::run() {
     if (!attempt_failed) {
       auto c = ctx.step("commit#" + a, [&]() -> Result<json> {
         auto r = e_.workspace->commit(key, CommitRequest{commit_message(attempt), cfg.author_name, cfg.author_email});
+        if (!r.ok())
+          if (auto f = disk_full()) return not_now(*f);
         if (!r.ok()) return r.status();
         return record(r.value());
       });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
+      if (is_disk_full(c)) return wait_for_disk(c.status().message());
       if (!c.ok()) {
         last_error = "commit failed: " + c.status().message();
         previous_failure.clear();
@@ -360,6 +387,8 @@ TaskOutcome TaskWorkflow::run() {
           std::lock_guard<std::mutex> lock(e_.merge_mu);
           auto r = e_.workspace->merge(key, e_.target_branch,
                                        "Merge task " + tid + ": " + task_.title + "\n\nDrover-Task: " + tid + "\n");
+          if (!r.ok())
+            if (auto f = disk_full()) return not_now(*f);
           if (!r.ok()) return r.status();
           if (r.value().kind == MergeKind::kLocalChanges) {
             in_the_way = r.value().paths;
@@ -368,6 +397,7 @@ TaskOutcome TaskWorkflow::run() {
           return record(r.value());
         });
         if (lost(ctx)) return TaskOutcome::kAbandoned;
+        if (is_disk_full(m)) return wait_for_disk(m.status().message());
         if (is_not_now(m)) {
           bool first_time;
           {

@@ -46,6 +46,10 @@ struct Config {
   // 64 MiB holds hours of an agent's JSON events (a long session writes a few
   // MiB), while a runaway agent cannot fill the disk: head and tail are kept.
   uint64_t log_max_bytes = uint64_t{64} << 20;
+  // disk.min_free: below this many free bytes on a filesystem Drover writes
+  // to, it starts no new work (a full disk is waited out, not failed on).
+  uint64_t disk_min_free = uint64_t{64} << 20;
+  std::string worktree_dir;  // vcs.config.worktree_dir as written ("" = the plugin's default)
   std::optional<VerifyConfig> verify;
   std::vector<std::string> plugin_dirs;  // absolute
   std::string prompt_guidelines;

@@ -36,6 +36,12 @@
 
 namespace drover {
 
+// What a run does when a disk it writes to is full (--on-disk-full).
+enum class OnDiskFull {
+  kWait,  // start no new work, say so once (and once a minute), carry on when there is space
+  kStop,  // drain: running agents finish, then the run exits (not all completed: exit 1)
+};
+
 struct RunOptions {
   int workers = 0;            // 0 = from config
   std::string epic;           // "" = all epics
@@ -44,6 +50,7 @@ struct RunOptions {
   // Once drained, how long a workflow waits for an unreachable store before
   // it lets go (the run then exits; resume runs the step again).
   int64_t drain_store_wait_ms = 5000;
+  OnDiskFull on_disk_full = OnDiskFull::kWait;
 };
 
 struct RunSummary {
@@ -87,6 +94,9 @@ class RunLoop final : private TaskWorkflowEvents {
   void sweep_finished_worktrees();
   void restore_agent_pauses();
   std::vector<std::string> paused_agents(int64_t now);
+  // True while a disk Drover writes to is full (looked at once a second);
+  // says so once, then at most once a minute; under kStop it drains the run.
+  bool disk_full(RunSummary& summary);
   int64_t next_wakeup(int64_t now, bool& anything_left);
   void print(const std::string& line);
 
@@ -108,6 +118,8 @@ class RunLoop final : private TaskWorkflowEvents {
   int64_t claim_retry_at_ = 0;           // after a failed claim: not before then
   int claim_failures_ = 0;               // in a row
   std::string last_claim_error_;         // printed once until it changes
+  bool disk_full_ = false;
+  int64_t next_disk_look_ = 0, last_disk_line_ = 0;
   StoreHealth health_;
   LeaseBook leases_;
   std::atomic<bool> draining_{false};

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "drover/status.h"
@@ -25,6 +26,9 @@ class StoreHealth {
   // Records a call's result (an answer, or the store being unreachable).
   void saw(const Status& status);
   bool down() const;
+  // The store reported its data damaged (StatusCode::kCorrupt): the run stops.
+  // Said once; the message is kept for the run's exit.
+  std::optional<Status> corrupt() const;
   // How long (real time) the store has been unreachable (0 while it answers).
   int64_t down_for_ms() const;
 
@@ -32,6 +36,7 @@ class StoreHealth {
   std::function<void(const std::string&)> print_;
   mutable std::mutex mu_;
   bool down_ = false;
+  std::optional<Status> corrupt_;
   std::chrono::steady_clock::time_point down_since_;
 };
 

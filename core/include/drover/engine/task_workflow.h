@@ -26,6 +26,7 @@
 #include "drover/model/worktree_key.h"
 #include "drover/ports/agent_runner.h"
 #include "drover/ports/clock.h"
+#include "drover/ports/disk_space.h"
 #include "drover/ports/task_store.h"
 #include "drover/ports/workspace.h"
 
@@ -53,6 +54,7 @@ struct EnginePorts {
   Workspace* workspace = nullptr;
   AgentRunner* agents = nullptr;
   Clock* clock = nullptr;
+  DiskSpace* disk = nullptr;  // null: never full
 };
 
 // Shared by every TaskWorkflow of one run.
@@ -107,6 +109,12 @@ class TaskWorkflow {
   // True when this execution has to end here: its lease is fenced or a step
   // could not be recorded. Reports why, once.
   bool lost(const WorkflowContext& ctx);
+  // "disk full: <what>" when a filesystem Drover writes to is full: a step
+  // that failed then is not recorded and runs again once there is space.
+  std::optional<std::string> disk_full() const;
+  static bool is_disk_full(const Result<nlohmann::json>& r);
+  // Gives the task back until there is space; no attempt is used.
+  TaskOutcome wait_for_disk(const std::string& why);
 
   EngineContext& e_;
   Task task_;

@@ -417,6 +417,19 @@ json result(const char* what, const std::optional<git_oid>& commit, const std::v
 
 }  // namespace
 
+void GitVcs::finish_interrupted_checkout(git_repository* repo, const std::string& target) const {
+  const std::string lock_path = RepoLock::merge_lock_path(common_dir_, target);
+  const std::string pending = pending_checkout_path(lock_path);
+  std::error_code ec;
+  if (!fs::exists(pending, ec)) return;
+  RepoLock lock(lock_path);
+  std::vector<std::string> stuck = finish_pending_checkout(repo, common_dir_, pending, "refs/heads/" + target);
+  if (!stuck.empty())
+    sdk::log(DROVER_LOG_WARN, "the update of the checkout of " + target + " in " + root_ +
+                                  " that a merge began is still not finished (" + std::to_string(stuck.size()) +
+                                  " paths); the next merge tries again");
+}
+
 std::string GitVcs::merge(std::string_view request) {
   const char* op = "merge";
   json req = parse_request(op, request);
@@ -518,15 +531,18 @@ std::string GitVcs::merge(std::string_view request) {
 
     json out = result("merged", built.commit);
     if (checkout) {
+      // Done: the record goes. Not done (a full disk): the record stays, and
+      // the next merge or worktree preparation finishes the update first.
       if (auto err = bring_checkout_along(checkout->repo.get(), tip, *built.commit, changed)) {
         std::string warning = "branch " + target + " moved to " + oid_hex(*built.commit) + " but the files checked out in " +
                               checkout->root + " could not all be updated (" + *err +
-                              "); run `git status` and `git checkout -- <path>` for the listed paths";
+                              "); drover finishes the update before its next merge or task";
         sdk::log(DROVER_LOG_WARN, warning);
         out["warning"] = warning;
         out["paths"] = changed;
+      } else {
+        std::remove(pending.c_str());
       }
-      std::remove(pending.c_str());
     }
     return out.dump();
   }

@@ -284,6 +284,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   if (!tip)
     throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root_ +
                                            "; create it or configure another target branch");
+  finish_interrupted_checkout(repo.get(), target);
   const std::string path = worktree_path(task_id);
   const std::string branch = branch_name(task_id);
   claim_worktree_dir(worktree_dir_, drover_dir_);

@@ -61,6 +61,10 @@ class GitVcs : public sdk::Vcs {
   std::string branch_name(const std::string& task_id) const { return config_.branch_prefix + task_id; }
   std::string admin_dir(const std::string& task_id) const { return common_dir_ + "worktrees/" + task_id; }
   void remember_target(const std::string& task_id, const std::string& target) const;
+  // Finishes an update of the user's checkout of `target` that a merge began
+  // and could not end (killed, or the disk was full), before anything else is
+  // done: the checkout then shows nothing the user did not do (git_merge.cpp).
+  void finish_interrupted_checkout(git_repository* repo, const std::string& target) const;
   std::optional<std::string> remembered_target(const std::string& task_id) const;
 
   GitConfig config_;
