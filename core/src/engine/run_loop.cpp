@@ -373,7 +373,7 @@ Result<RunSummary> RunLoop::run() {
       lock.lock();
     }
     // Claim as many as there are free workers (none while a disk is full).
-    const bool no_space = !draining_ && running_ < opts_.workers && disk_full(summary);
+    const bool no_space = !draining_ && disk_full(summary);
     while (running_ < opts_.workers && !draining_ && !no_space) {
       if (config.budget_usd) {
         lock.unlock();
@@ -452,7 +452,9 @@ Result<RunSummary> RunLoop::run() {
     if (running_ < opts_.workers || draining_) {
       clock.wait_until(lock, cv_, wake, running_ == 0 && finished_threads_.empty() && live_.empty());
     } else {
-      cv_.wait(lock, [&] { return running_ < opts_.workers || draining_.load(); });
+      // Every worker busy: wake when one is free, or after a second to look
+      // at the disk again (a full disk may have to drain the run).
+      clock.wait_until(lock, cv_, clock.now_ms() + 1000, false);
     }
   }
   lock.unlock();

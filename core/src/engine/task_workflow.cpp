@@ -69,11 +69,14 @@ bool TaskWorkflow::lost(const WorkflowContext& ctx) {
   return true;
 }
 
-std::optional<std::string> TaskWorkflow::disk_full() const {
-  if (e_.disk == nullptr) return std::nullopt;
-  auto f = e_.disk->full();
-  if (!f) return std::nullopt;
-  return "disk full: " + *f;
+std::optional<std::string> TaskWorkflow::disk_full(const std::string& error) const {
+  if (e_.disk != nullptr)
+    if (auto f = e_.disk->full()) return "disk full: " + *f;
+  // A write that failed for lack of space may have left more free than
+  // disk.min_free behind it (a blob or a file written whole or not at all).
+  for (const char* says : {"No space left on device", "database or disk is full", "disk quota exceeded"})
+    if (error.find(says) != std::string::npos) return "disk full: " + error.substr(0, 300);
+  return std::nullopt;
 }
 
 bool TaskWorkflow::is_disk_full(const Result<json>& r) {
@@ -198,7 +201,7 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   if (e_.stopping.load()) return not_now("stopped by a signal before the agent finished");
   // An agent that failed while the disk is full most likely failed for that.
   if (a.outcome != AttemptOutcome::kSuccess && a.outcome != AttemptOutcome::kQuota)
-    if (auto f = disk_full()) return not_now(*f);
+    if (auto f = disk_full(a.reason)) return not_now(*f);
 
   TaskUpdate fields;
   fields.tokens_in = task_.tokens_in + a.tokens_in.value_or(0);
@@ -270,7 +273,7 @@ TaskOutcome TaskWorkflow::run() {
     auto wt = ctx.step("worktree#" + a, [&]() -> Result<json> {
       auto w = e_.workspace->prepare(key, e_.target_branch);
       if (!w.ok())
-        if (auto f = disk_full()) return not_now(*f);
+        if (auto f = disk_full(w.status().message())) return not_now(*f);
       if (!w.ok()) return w.status();
       return record(w.value());
     });
@@ -371,7 +374,7 @@ TaskOutcome TaskWorkflow::run() {
       auto c = ctx.step("commit#" + a, [&]() -> Result<json> {
         auto r = e_.workspace->commit(key, CommitRequest{commit_message(attempt), cfg.author_name, cfg.author_email});
         if (!r.ok())
-          if (auto f = disk_full()) return not_now(*f);
+          if (auto f = disk_full(r.status().message())) return not_now(*f);
         if (!r.ok()) return r.status();
         return record(r.value());
       });
@@ -388,7 +391,7 @@ TaskOutcome TaskWorkflow::run() {
           auto r = e_.workspace->merge(key, e_.target_branch,
                                        "Merge task " + tid + ": " + task_.title + "\n\nDrover-Task: " + tid + "\n");
           if (!r.ok())
-            if (auto f = disk_full()) return not_now(*f);
+            if (auto f = disk_full(r.status().message())) return not_now(*f);
           if (!r.ok()) return r.status();
           if (r.value().kind == MergeKind::kLocalChanges) {
             in_the_way = r.value().paths;

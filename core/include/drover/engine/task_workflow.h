@@ -109,9 +109,10 @@ class TaskWorkflow {
   // True when this execution has to end here: its lease is fenced or a step
   // could not be recorded. Reports why, once.
   bool lost(const WorkflowContext& ctx);
-  // "disk full: <what>" when a filesystem Drover writes to is full: a step
-  // that failed then is not recorded and runs again once there is space.
-  std::optional<std::string> disk_full() const;
+  // "disk full: <what>" when a filesystem Drover writes to is full or the
+  // step's error says so: a step that failed then is not recorded and runs
+  // again once there is space.
+  std::optional<std::string> disk_full(const std::string& error) const;
   static bool is_disk_full(const Result<nlohmann::json>& r);
   // Gives the task back until there is space; no attempt is used.
   TaskOutcome wait_for_disk(const std::string& why);

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -339,11 +341,12 @@ std::optional<std::string> sync_index_with_files(git_repository* wrepo, const st
       git_blob* raw_blob = nullptr;
       if (git_blob_lookup(&raw_blob, wrepo, git_tree_entry_id(entry.get())) < 0) return last_git_error();
       std::unique_ptr<git_blob, void (*)(git_blob*)> blob(raw_blob, git_blob_free);
+      errno = 0;
       std::ofstream out(file, std::ios::binary | std::ios::trunc);
       out.write(static_cast<const char*>(git_blob_rawcontent(blob.get())),
                 static_cast<std::streamsize>(git_blob_rawsize(blob.get())));
       out.close();
-      if (!out) return "cannot rewrite " + file.string();
+      if (!out) return "cannot rewrite " + file.string() + (errno != 0 ? std::string(": ") + std::strerror(errno) : "");
       sdk::log(DROVER_LOG_WARN, "rewrote " + file.string() + ", left half-written by a drover process killed mid-checkout");
       on_disk_id = *git_tree_entry_id(entry.get());
     }
@@ -354,6 +357,15 @@ std::optional<std::string> sync_index_with_files(git_repository* wrepo, const st
   }
   if (changed && git_index_write(index.get()) < 0) return last_git_error();
   return std::nullopt;
+}
+
+// An update of the user's checkout that failed for lack of space is not the
+// user's changes in the way: it is reported as an error naming the cause (the
+// engine then waits for space), and the record is kept for the next try.
+void cannot_finish_for_lack_of_space(const std::string& error, const std::string& root) {
+  if (error.find("No space left on device") == std::string::npos) return;
+  throw sdk::Error(DROVER_ERROR, "vcs git: the update of the checkout in " + root +
+                                     " that an earlier merge began cannot be finished yet: " + error);
 }
 
 // Returns the paths still in the way when the interrupted checkout cannot be
@@ -393,12 +405,14 @@ std::vector<std::string> finish_pending_checkout(git_repository* repo, const std
       std::vector<std::string> remaining;
       if (auto err = sync_index_with_files(checkout->repo.get(), checkout->root, new_tree.get(), changed,
                                            marker_ec ? fs::file_time_type::max() : marker_time, remaining)) {
+        cannot_finish_for_lack_of_space(*err, checkout->root);
         sdk::log(DROVER_LOG_WARN, "could not finish updating the index of " + checkout->root +
                                       " after an interrupted merge: " + *err);
         return changed;  // keep the marker: the next merge tries again
       }
       if (!remaining.empty()) {
         if (auto err = bring_checkout_along(checkout->repo.get(), old_tip, new_tip, remaining)) {
+          cannot_finish_for_lack_of_space(*err, checkout->root);
           sdk::log(DROVER_LOG_WARN, "could not finish updating the checkout of " + target_ref_name + " in " +
                                         checkout->root + " after an interrupted merge: " + *err);
           return remaining;  // keep the marker: the next merge tries again
