@@ -123,7 +123,7 @@ TEST_F(PostgresOutageTest, ADrainWhileTheStoreIsDownExitsSoonAfterTheLastAgent) 
   ASSERT_TRUE(ea) << "the drained run exits\n" << a.output();
   const double secs = std::chrono::duration<double>(a.exited_at() - signalled).count();
   // The agents end about 1.3 s after the signal; the run then waits at most
-  // 5 s for the store before it lets go.
+  // 3 s for the store before it lets go.
   EXPECT_LT(secs, 10.0) << a.output();
   EXPECT_NE(*ea, 0) << "an interrupted run is not a success\n" << a.output();
   std::cerr << "[figures] SIGTERM while the store is down: exit " << *ea << " after " << secs << " s, " << a.lines()

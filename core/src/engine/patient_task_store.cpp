@@ -20,9 +20,17 @@ auto PatientTaskStore::patiently(Call call) -> decltype(call()) {
   for (int tries = 1;; ++tries) {
     if (rules_.refuse)
       if (auto why = rules_.refuse()) return Status::Unavailable(*why);
+    if (rules_.hold && rules_.hold()) {
+      // Fenced: wait, without touching the store, until the run knows
+      // whether the lease is still ours.
+      if (!wait_before_retry(1)) return Status::Unavailable("gave up waiting for the lease while the store was away");
+      --tries;
+      continue;
+    }
+    const auto started = std::chrono::steady_clock::now();
     auto r = call();
     const Status& s = status_of(r);
-    if (health_) health_->saw(s);
+    if (health_) health_->saw(s, started);
     if (!store_unreachable(s) || !wait_before_retry(tries)) return r;
   }
 }
@@ -33,7 +41,7 @@ bool PatientTaskStore::wait_before_retry(int tries) {
   const auto until = std::chrono::steady_clock::now() + delay;
   while (true) {
     if (rules_.stop_retrying && rules_.stop_retrying()) return false;
-    if (rules_.refuse && rules_.refuse()) return false;
+    if (rules_.refuse && rules_.refuse()) return true;  // the next try returns the reason
     const auto left = until - std::chrono::steady_clock::now();
     if (left <= std::chrono::steady_clock::duration::zero()) return true;
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));

@@ -181,9 +181,13 @@ void RunLoop::lease_keeper_loop() {
     lock.unlock();
     const int64_t now = engine_.clock->now_ms();
     if (now >= next_renew) {
+      const auto started = std::chrono::steady_clock::now();
       auto r = engine_.store->renew_leases(engine_.executor, lease, now);
-      health_.saw(r.status());
-      if (r.ok()) leases_.renewed(now);
+      health_.saw(r.status(), started);
+      if (r.ok()) {
+        leases_.renewed(now);
+        settle_fenced(now);
+      }
       next_renew = now + (r.ok() ? renew_every : retry_every);
     }
     // A damaged store (seen by any thread's call) stops the run.
@@ -200,6 +204,29 @@ void RunLoop::lease_keeper_loop() {
   }
 }
 
+void RunLoop::settle_fenced(int64_t renewed_at) {
+  // The renewal just sent revived every lease still recorded as ours: a
+  // fenced task the store shows as running under this run was taken by
+  // nobody meanwhile, and its workflow carries on; any other is lost.
+  std::vector<std::string> fenced = leases_.fenced_tasks();
+  if (fenced.empty()) return;
+  auto tasks = engine_.store->list_tasks(TaskFilter{std::nullopt, {}, fenced});
+  health_.saw(tasks.status());
+  if (!tasks.ok()) return;  // looked at again after the next renewal
+  std::set<std::string> ours;
+  for (const auto& t : tasks.value())
+    if (t.status == TaskStatus::kRunning && t.lease_owner.value_or("") == engine_.executor) ours.insert(t.id);
+  for (const auto& id : fenced) {
+    if (ours.count(id)) {
+      leases_.regained(id, renewed_at);
+      print(id + ": its lease is still this run's now that the store answers; carrying on");
+    } else {
+      leases_.lost(id);
+      print(id + ": another run took it over while this run could not renew its lease; leaving it to that run");
+    }
+  }
+}
+
 void RunLoop::fence_watch_loop() {
   // No store call here: this thread must see a lease running out while every
   // other thread may be waiting for an unreachable store.
@@ -212,7 +239,7 @@ void RunLoop::fence_watch_loop() {
     for (const auto& id : leases_.fence_due(engine_.clock->now_ms())) {
       print(id + ": its lease could not be renewed (" +
             (health_.down() ? std::string("store unreachable") : std::string("renewals failing")) +
-            "); stopping its agent before the lease expires — the task goes on when it is claimed again");
+            "); stopping its agent before the lease expires — it carries on when the store answers if nobody took it over");
       engine_.agents->cancel_within(id, kill_after);
     }
     lock.lock();
@@ -395,8 +422,9 @@ Result<RunSummary> RunLoop::run() {
                        config.default_agent};
       if (!opts_.epic.empty()) req.epic = opts_.epic;
       lock.unlock();
+      const auto call_started = std::chrono::steady_clock::now();
       auto claimed = engine_.store->claim_task(req);
-      health_.saw(claimed.status());
+      health_.saw(claimed.status(), call_started);
       lock.lock();
       if (!claimed.ok()) {
         // Unreachable: StoreHealth has said so once. Anything else is said

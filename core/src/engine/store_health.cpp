@@ -16,7 +16,7 @@ int64_t ms_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-void StoreHealth::saw(const Status& status) {
+void StoreHealth::saw(const Status& status, Instant started) {
   std::string line;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -25,12 +25,13 @@ void StoreHealth::saw(const Status& status) {
       corrupt_ = status;
       line = "store damaged: " + status.message() + " — stopping: nothing more is written to it";
     } else if (store_unreachable(status)) {
-      if (down_) return;
+      if (down_ || started < last_answer_) return;
       down_ = true;
       down_since_ = std::chrono::steady_clock::now();
       line = "store unreachable: " + status.message() +
              "; running agents go on, drover retries until it answers (Ctrl-C to stop)";
     } else {
+      last_answer_ = std::chrono::steady_clock::now();
       if (!down_) return;
       line = "store reachable again after " +
              format_duration(std::chrono::milliseconds(ms_since(down_since_))) + "; carrying on";

@@ -52,16 +52,21 @@ TaskWorkflow::TaskWorkflow(EngineContext& engine, Task task)
                    return e_.stopping.load() || (e_.draining.load() && e_.health &&
                                                  e_.health->down_for_ms() > e_.drain_store_wait_ms);
                  },
-                 [this] { return fenced(); }}) {}
+                 [this] { return fenced(); },
+                 [this] { return e_.leases != nullptr && e_.leases->state(id()) == LeaseBook::State::kFenced; }}) {}
 
 std::optional<std::string> TaskWorkflow::fenced() const {
-  if (e_.leases == nullptr || !e_.leases->fenced(id())) return std::nullopt;
-  return "the lease on task " + id() + " could not be renewed in time, so this run stopped working on it";
+  if (e_.leases == nullptr || e_.leases->state(id()) != LeaseBook::State::kLost) return std::nullopt;
+  return "another run took task " + id() + " over while this run could not renew its lease";
+}
+
+bool TaskWorkflow::stopped_by_fence(const AgentAttemptResult& a) const {
+  return a.cancelled && e_.leases != nullptr && e_.leases->ever_fenced(id());
 }
 
 bool TaskWorkflow::lost(const WorkflowContext& ctx) {
   std::string why;
-  if (auto f = fenced()) why = *f + " before the lease expired; the next claim continues it";
+  if (auto f = fenced()) why = *f + "; it carries on there";
   else if (ctx.broken()) why = ctx.broken_why() + "; the next claim runs that step again";
   else return false;
   if (!lost_reported_) report("left for the next claim: " + why);
@@ -197,6 +202,8 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
   auto res = e_.agents->run_agent(name, req);
   if (auto f = fenced()) return not_now(*f);
   if (!res.ok()) return res.status();
+  if (stopped_by_fence(res.value()))
+    return not_now("its agent was stopped when its lease could not be renewed");
   const AgentAttemptResult& a = res.value();
   if (e_.stopping.load()) return not_now("stopped by a signal before the agent finished");
   // An agent that failed while the disk is full most likely failed for that.

@@ -5,9 +5,11 @@
 // waited long enough). Every result goes to the run's StoreHealth, which tells
 // the user once when the store goes away and once when it is back.
 //
-// `refuse` fences the caller: while it returns a reason, no call reaches the
-// store at all (a workflow whose lease may have expired must not write to a
-// task another executor may own by now).
+// `hold` and `refuse` fence the caller. While `hold` is true no call reaches
+// the store: it waits (a workflow whose lease may have expired must not write
+// to a task another executor may own by now, until the run knows). Once
+// `refuse` returns a reason, every call fails at once with it (the task is
+// someone else's now).
 #ifndef DROVER_ENGINE_PATIENT_TASK_STORE_H
 #define DROVER_ENGINE_PATIENT_TASK_STORE_H
 
@@ -25,6 +27,7 @@ class PatientTaskStore final : public TaskStore {
   struct Rules {
     std::function<bool()> stop_retrying;               // null: retry until the store answers
     std::function<std::optional<std::string>()> refuse;  // null: never fenced
+    std::function<bool()> hold;                          // null: never held
   };
   PatientTaskStore(TaskStore& inner, StoreHealth* health, Rules rules)
       : inner_(inner), health_(health), rules_(std::move(rules)) {}

@@ -49,7 +49,7 @@ struct RunOptions {
   std::string executor;       // "" = make_executor_id()
   // Once drained, how long a workflow waits for an unreachable store before
   // it lets go (the run then exits; resume runs the step again).
-  int64_t drain_store_wait_ms = 5000;
+  int64_t drain_store_wait_ms = 3000;
   OnDiskFull on_disk_full = OnDiskFull::kWait;
 };
 
@@ -89,6 +89,7 @@ class RunLoop final : private TaskWorkflowEvents {
   void join_finished_threads(std::unique_lock<std::mutex>& lock);
   void lease_keeper_loop();  // renews leases, looks for cancellations
   void fence_watch_loop();   // fences leases that could not be renewed
+  void settle_fenced(int64_t renewed_at);  // after a renewal: regained or lost
   void reclaim_dead_local_executors();
   void release_stranded();
   void sweep_finished_worktrees();

@@ -23,8 +23,12 @@ bool store_unreachable(const Status& status);
 class StoreHealth {
  public:
   explicit StoreHealth(std::function<void(const std::string&)> print);
+  using Instant = std::chrono::steady_clock::time_point;
   // Records a call's result (an answer, or the store being unreachable).
-  void saw(const Status& status);
+  // `started`: when the call was made; a failure of a call made before the
+  // last answer arrived is old news (calls overlap across threads) and is
+  // not reported as a new outage.
+  void saw(const Status& status, Instant started = std::chrono::steady_clock::now());
   bool down() const;
   // The store reported its data damaged (StatusCode::kCorrupt): the run stops.
   // Said once; the message is kept for the run's exit.
@@ -38,6 +42,7 @@ class StoreHealth {
   bool down_ = false;
   std::optional<Status> corrupt_;
   std::chrono::steady_clock::time_point down_since_;
+  Instant last_answer_{};
 };
 
 }  // namespace drover

@@ -64,7 +64,7 @@ struct EngineContext : EnginePorts {
   std::string target_branch;
   std::atomic<bool> stopping{false};     // second Ctrl-C: agents are being terminated
   std::atomic<bool> draining{false};     // first Ctrl-C: no new work; a store outage is not waited out for long
-  int64_t drain_store_wait_ms = 5000;    // how long, once draining (real time)
+  int64_t drain_store_wait_ms = 3000;    // how long, once draining (real time)
   StoreHealth* health = nullptr;         // told every store call's result (null: nobody listens)
   LeaseBook* leases = nullptr;           // the run's leases and fences (null: never fenced)
   std::mutex merge_mu;                   // merges into the target are serialized
@@ -104,8 +104,10 @@ class TaskWorkflow {
   TaskOutcome fail(const std::string& error);
   bool cancelled_by_user();
   // The reason this execution may not touch the store or the task any more
-  // (its lease is fenced), if it may not.
+  // (its lease was lost to another run while fenced), if it may not.
   std::optional<std::string> fenced() const;
+  // The agent was stopped by the fence, not by anything of its own.
+  bool stopped_by_fence(const AgentAttemptResult& a) const;
   // True when this execution has to end here: its lease is fenced or a step
   // could not be recorded. Reports why, once.
   bool lost(const WorkflowContext& ctx);
