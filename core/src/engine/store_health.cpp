@@ -27,7 +27,7 @@ void StoreHealth::saw(const Status& status, Instant started) {
     } else if (store_unreachable(status)) {
       if (down_ || started < last_answer_) return;
       down_ = true;
-      down_since_ = std::chrono::steady_clock::now();
+      down_since_ = started;  // unreachable since the failed call began
       line = "store unreachable: " + status.message() +
              "; running agents go on, drover retries until it answers (Ctrl-C to stop)";
     } else {
