@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "engine_fixture.h"
@@ -31,6 +32,28 @@ class StoreOutageTest : public EngineTest {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return true;
+  }
+
+  // Lets simulated time pass (a second per step) until pred holds, up to 5 s
+  // of real time: renewals and fences run on their own threads' schedules.
+  bool as_time_passes(const std::function<bool()>& pred) {
+    return eventually([&] {
+      if (pred()) return true;
+      clock.advance(1'000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      return false;
+    });
+  }
+
+  // The task's agent finishes while the store is away, then `advance_ms`
+  // of the lease pass: the run fences the task (its finished step waits).
+  void finish_while_down_until_fenced(const std::string& id, int64_t advance_ms) {
+    ASSERT_TRUE(agents.wait_running(id));
+    down = true;
+    agents.finish(id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    clock.advance(advance_ms);
+    EXPECT_TRUE(eventually([&] { return events.count_lines("its lease could not be renewed") == 1; }));
   }
 
   std::atomic<bool> down{false};
@@ -72,7 +95,7 @@ TEST_F(StoreOutageTest, ALeaseThatCannotBeRenewedIsFencedBeforeItExpires) {
     clock.advance(1'500);
     EXPECT_TRUE(eventually([&] { return agents.was_cancelled(t.id); })) << "fenced at lease - margin";
     down = false;
-    clock.advance(2'000);  // the next renewal is due
+    EXPECT_TRUE(as_time_passes([&] { return store.task(t.id).status == TaskStatus::kCompleted; }));
   });
   EXPECT_EQ(events.count_lines("still this run's"), 1) << "nobody took it: regained";
   EXPECT_TRUE(s.all_completed());
@@ -99,8 +122,9 @@ TEST_F(StoreOutageTest, ARunNeverTakesATaskBackFromItsOwnWorkflow) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the loop claims meanwhile
     EXPECT_EQ(agents.runs(t.id), 1) << "no second agent while the first one's workflow lives";
     renewals_down = false;
-    clock.advance(2'000);  // the next renewal is due (it finds the lease still ours)
     agents.finish(t.id);
+    // Renewals find the lease still ours; the workflow goes on.
+    EXPECT_TRUE(as_time_passes([&] { return store.task(t.id).status == TaskStatus::kCompleted; }));
   });
   EXPECT_TRUE(s.all_completed());
   EXPECT_EQ(agents.most_at_once(t.id), 1);
@@ -114,15 +138,10 @@ TEST_F(StoreOutageTest, AnOutageLongerThanTheFenceKeepsAFinishedAgentsWork) {
   Task t = store.add("T");
   agents.script(t.id, {ScriptedAttempt::until_finished()});
   RunSummary s = run_loop(1, [&](RunLoop&) {
-    ASSERT_TRUE(agents.wait_running(t.id));
-    down = true;
-    agents.finish(t.id);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    clock.advance(25'000);  // past lease - margin
-    EXPECT_TRUE(eventually([&] { return events.count_lines("its lease could not be renewed") == 1; }));
+    finish_while_down_until_fenced(t.id, 25'000);  // past lease - margin
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     down = false;
-    clock.advance(2'000);  // the next renewal is due
+    EXPECT_TRUE(as_time_passes([&] { return store.task(t.id).status == TaskStatus::kCompleted; }));
   });
   EXPECT_TRUE(s.all_completed());
   EXPECT_EQ(agents.runs(t.id), 1) << "the finished agent's work was kept";
@@ -134,15 +153,10 @@ TEST_F(StoreOutageTest, AFencedTaskTakenOverByAnotherRunIsLeftToIt) {
   Task t = store.add("T");
   agents.script(t.id, {ScriptedAttempt::until_finished()});
   RunSummary s = run_loop(1, [&](RunLoop&) {
-    ASSERT_TRUE(agents.wait_running(t.id));
-    down = true;
-    agents.finish(t.id);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    clock.advance(31'000);  // past the lease: another executor claims it
-    EXPECT_TRUE(eventually([&] { return events.count_lines("its lease could not be renewed") == 1; }));
+    finish_while_down_until_fenced(t.id, 31'000);  // past the lease: another executor claims it
     store.steal_lease(t.id, "elsewhere", clock.now_ms() + 10 * 3600'000);
     down = false;
-    clock.advance(2'000);  // the next renewal is due
+    as_time_passes([&] { return events.count_lines("another run took it over") == 1; });
     EXPECT_TRUE(eventually([&] { return events.count_lines("another run took it over") == 1; }));
     // The other run finishes it.
     (void)store.complete_task(CompleteRequest{t.id, "elsewhere", clock.now_ms(), "", "done elsewhere"});

@@ -188,7 +188,9 @@ void RunLoop::lease_keeper_loop() {
         leases_.renewed(now);
         settle_fenced(now);
       }
-      next_renew = now + (r.ok() ? renew_every : retry_every);
+      // While a task is fenced, renew (and look at it) at the retry pace, so
+      // it is regained or let go soon after the store answers.
+      next_renew = now + (r.ok() && leases_.fenced_tasks().empty() ? renew_every : retry_every);
     }
     // A damaged store (seen by any thread's call) stops the run.
     if (health_.corrupt() && !engine_.stopping.load()) request_stop();
