@@ -17,26 +17,25 @@ const Status& status_of(const Result<T>& r) {
 
 template <class Call>
 auto PatientTaskStore::patiently(Call call) -> decltype(call()) {
-  for (int tries = 1;; ++tries) {
+  for (int failures = 0;;) {
     if (rules_.refuse)
       if (auto why = rules_.refuse()) return Status::Unavailable(*why);
     if (rules_.hold && rules_.hold()) {
       // Fenced: wait, without touching the store, until the run knows
       // whether the lease is still ours.
-      if (!wait_before_retry(1)) return Status::Unavailable("gave up waiting for the lease while the store was away");
-      --tries;
+      if (!wait_before_retry(0)) return Status::Unavailable("gave up waiting for the lease while the store was away");
       continue;
     }
     const auto started = std::chrono::steady_clock::now();
     auto r = call();
     const Status& s = status_of(r);
     if (health_) health_->saw(s, started);
-    if (!store_unreachable(s) || !wait_before_retry(tries)) return r;
+    if (!store_unreachable(s) || !wait_before_retry(++failures)) return r;
   }
 }
 
-bool PatientTaskStore::wait_before_retry(int tries) {
-  const auto delay = std::chrono::milliseconds(std::min<int64_t>(2000, int64_t{100} << std::min(tries - 1, 5)));
+bool PatientTaskStore::wait_before_retry(int failures) {
+  const auto delay = std::chrono::milliseconds(std::min<int64_t>(2000, int64_t{100} << std::clamp(failures - 1, 0, 5)));
   // Sliced, so a stop or a fence is seen within 50 ms.
   const auto until = std::chrono::steady_clock::now() + delay;
   while (true) {

@@ -63,6 +63,7 @@ bool local_executor_is_dead(const std::string& executor_id) {
 RunLoop::RunLoop(EnginePorts ports, RunOptions options)
     : opts_(std::move(options)),
       health_([this](const std::string& line) { print(line); }),
+      store_(*ports.store, &health_, PatientTaskStore::Rules{[] { return true; }, nullptr, nullptr}),
       leases_(ports.config->lease_duration) {
   static_cast<EnginePorts&>(engine_) = ports;
   engine_.events = this;
@@ -181,9 +182,7 @@ void RunLoop::lease_keeper_loop() {
     lock.unlock();
     const int64_t now = engine_.clock->now_ms();
     if (now >= next_renew) {
-      const auto started = std::chrono::steady_clock::now();
-      auto r = engine_.store->renew_leases(engine_.executor, lease, now);
-      health_.saw(r.status(), started);
+      auto r = store_.renew_leases(engine_.executor, lease, now);
       if (r.ok()) {
         leases_.renewed(now);
         settle_fenced(now);
@@ -197,8 +196,7 @@ void RunLoop::lease_keeper_loop() {
     std::vector<std::string> running = engine_.agents->running_tasks();
     if (!running.empty() && now >= next_cancel_look && !health_.down()) {
       next_cancel_look = now + 500;
-      auto cancelled = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kCancelled}, running});
-      health_.saw(cancelled.status());
+      auto cancelled = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kCancelled}, running});
       if (cancelled.ok())
         for (const auto& t : cancelled.value()) engine_.agents->cancel(t.id);
     }
@@ -212,8 +210,7 @@ void RunLoop::settle_fenced(int64_t renewed_at) {
   // nobody meanwhile, and its workflow carries on; any other is lost.
   std::vector<std::string> fenced = leases_.fenced_tasks();
   if (fenced.empty()) return;
-  auto tasks = engine_.store->list_tasks(TaskFilter{std::nullopt, {}, fenced});
-  health_.saw(tasks.status());
+  auto tasks = store_.list_tasks(TaskFilter{std::nullopt, {}, fenced});
   if (!tasks.ok()) return;  // looked at again after the next renewal
   std::set<std::string> ours;
   for (const auto& t : tasks.value())
@@ -249,14 +246,12 @@ void RunLoop::fence_watch_loop() {
 }
 
 void RunLoop::reclaim_dead_local_executors() {
-  auto running = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}});
-  health_.saw(running.status());
+  auto running = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}});
   if (!running.ok()) return;
   for (const auto& t : running.value()) {
     const std::string owner = t.lease_owner.value_or("");
     if (owner.empty() || owner == engine_.executor || !local_executor_is_dead(owner)) continue;
-    auto r = engine_.store->take_back(t.id, owner, engine_.clock->now_ms());
-    health_.saw(r.status());
+    auto r = store_.take_back(t.id, owner, engine_.clock->now_ms());
     if (r.ok()) print(t.id + ": taken back from a dead run (" + owner + ")");
   }
 }
@@ -272,10 +267,9 @@ void RunLoop::release_stranded() {
   }
   for (const auto& id : ids) {
     const int64_t now = engine_.clock->now_ms();
-    auto r = engine_.store->release_task(ReleaseRequest{id, engine_.executor, now, now,
+    auto r = store_.release_task(ReleaseRequest{id, engine_.executor, now, now,
                                                        WaitReason::interrupted("given back after a store error"),
                                                        "interrupted; `drover resume` continues it"});
-    health_.saw(r.status());
     if (store_unreachable(r.status())) return;  // try again when the store answers
     // Given back, or no longer ours (released, completed or reclaimed meanwhile).
     const bool settled = r.ok() || r.status().code() == StatusCode::kConflict || r.status().code() == StatusCode::kNotFound;
@@ -290,7 +284,7 @@ void RunLoop::restore_agent_pauses() {
   // A quota pause is recorded on the task that hit it (released with a typed
   // wait naming the agent); a new run reads it back so the agent's other tasks
   // also wait, instead of each hitting the limit again.
-  auto ready = engine_.store->list_tasks(TaskFilter{std::nullopt, {TaskStatus::kReady}, {}});
+  auto ready = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kReady}, {}});
   if (!ready.ok()) return;
   const int64_t now = engine_.clock->now_ms();
   std::lock_guard<std::mutex> lock(mu_);
@@ -309,7 +303,7 @@ void RunLoop::sweep_finished_worktrees() {
   if (!wts.ok()) return;
   for (const auto& w : wts.value()) {
     if (!w.key || !w.merged || w.dirty) continue;
-    auto t = engine_.store->get_task(w.key->task);
+    auto t = store_.get_task(w.key->task);
     if (!t.ok() || t.value().status != TaskStatus::kCompleted) continue;
     auto r = engine_.workspace->remove(w.name, engine_.target_branch, false);
     if (r.ok() && r.value().removed) print(w.name + ": removed its finished worktree left by an interrupted run");
@@ -349,8 +343,7 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
   anything_left = false;
   TaskFilter filter{std::nullopt, {TaskStatus::kReady, TaskStatus::kRunning}, {}};
   if (!opts_.epic.empty()) filter.epic = opts_.epic;
-  auto tasks = engine_.store->list_tasks(filter);
-  health_.saw(tasks.status());
+  auto tasks = store_.list_tasks(filter);
   if (!tasks.ok()) {
     anything_left = true;
     return now + 1000;
@@ -406,7 +399,7 @@ Result<RunSummary> RunLoop::run() {
     while (running_ < opts_.workers && !draining_ && !no_space) {
       if (config.budget_usd) {
         lock.unlock();
-        auto s = engine_.store->summary(std::nullopt);
+        auto s = store_.summary(std::nullopt);
         lock.lock();
         if (s.ok() && s.value().cost_usd >= *config.budget_usd) {
           char spent[64];
@@ -424,9 +417,7 @@ Result<RunSummary> RunLoop::run() {
                        config.default_agent};
       if (!opts_.epic.empty()) req.epic = opts_.epic;
       lock.unlock();
-      const auto call_started = std::chrono::steady_clock::now();
-      auto claimed = engine_.store->claim_task(req);
-      health_.saw(claimed.status(), call_started);
+      auto claimed = store_.claim_task(req);
       lock.lock();
       if (!claimed.ok()) {
         // Unreachable: StoreHealth has said so once. Anything else is said
@@ -508,7 +499,7 @@ Result<RunSummary> RunLoop::run() {
 
   TaskFilter filter;
   if (!opts_.epic.empty()) filter.epic = opts_.epic;
-  auto all = engine_.store->list_tasks(filter);
+  auto all = store_.list_tasks(filter);
   if (!all.ok()) return all.status();
   for (const auto& t : all.value()) {
     switch (t.status) {
@@ -527,7 +518,7 @@ Result<RunSummary> RunLoop::run() {
       case TaskStatus::kRunning: ++summary.running; break;
     }
   }
-  auto s = engine_.store->summary(filter.epic);
+  auto s = store_.summary(filter.epic);
   if (s.ok()) summary.cost_usd = s.value().cost_usd;
   summary.duration_ms = clock.now_ms() - started;
   {

@@ -84,6 +84,11 @@ std::optional<std::string> TaskWorkflow::disk_full(const std::string& error) con
   return std::nullopt;
 }
 
+Status TaskWorkflow::step_failure(const Status& error) const {
+  if (auto f = disk_full(error.message())) return not_now(*f);
+  return error;
+}
+
 bool TaskWorkflow::is_disk_full(const Result<json>& r) {
   return is_not_now(r) && r.status().message().rfind("disk full: ", 0) == 0;
 }
@@ -279,9 +284,7 @@ TaskOutcome TaskWorkflow::run() {
 
     auto wt = ctx.step("worktree#" + a, [&]() -> Result<json> {
       auto w = e_.workspace->prepare(key, e_.target_branch);
-      if (!w.ok())
-        if (auto f = disk_full(w.status().message())) return not_now(*f);
-      if (!w.ok()) return w.status();
+      if (!w.ok()) return step_failure(w.status());
       return record(w.value());
     });
     if (lost(ctx)) return TaskOutcome::kAbandoned;
@@ -380,9 +383,7 @@ TaskOutcome TaskWorkflow::run() {
     if (!attempt_failed) {
       auto c = ctx.step("commit#" + a, [&]() -> Result<json> {
         auto r = e_.workspace->commit(key, CommitRequest{commit_message(attempt), cfg.author_name, cfg.author_email});
-        if (!r.ok())
-          if (auto f = disk_full(r.status().message())) return not_now(*f);
-        if (!r.ok()) return r.status();
+        if (!r.ok()) return step_failure(r.status());
         return record(r.value());
       });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
@@ -397,9 +398,7 @@ TaskOutcome TaskWorkflow::run() {
           std::lock_guard<std::mutex> lock(e_.merge_mu);
           auto r = e_.workspace->merge(key, e_.target_branch,
                                        "Merge task " + tid + ": " + task_.title + "\n\nDrover-Task: " + tid + "\n");
-          if (!r.ok())
-            if (auto f = disk_full(r.status().message())) return not_now(*f);
-          if (!r.ok()) return r.status();
+          if (!r.ok()) return step_failure(r.status());
           if (r.value().kind == MergeKind::kLocalChanges) {
             in_the_way = r.value().paths;
             return not_now("local changes in the way of the merge: " + join(r.value().paths, ", "));

@@ -25,7 +25,7 @@ namespace drover {
 class PatientTaskStore final : public TaskStore {
  public:
   struct Rules {
-    std::function<bool()> stop_retrying;               // null: retry until the store answers
+    std::function<bool()> stop_retrying;               // null: retry until the store answers; always true: one try, reported
     std::function<std::optional<std::string>()> refuse;  // null: never fenced
     std::function<bool()> hold;                          // null: never held
   };
@@ -60,8 +60,9 @@ class PatientTaskStore final : public TaskStore {
  private:
   template <class Call>
   auto patiently(Call call) -> decltype(call());
-  // Sleeps before the next try; false when the caller has to give up instead.
-  bool wait_before_retry(int tries);
+  // Sleeps before the next try (100 ms after the first failure, doubling up
+  // to 2 s); false when the caller has to give up instead.
+  bool wait_before_retry(int failures);
 
   TaskStore& inner_;
   StoreHealth* health_;

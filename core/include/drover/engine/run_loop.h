@@ -122,6 +122,9 @@ class RunLoop final : private TaskWorkflowEvents {
   bool disk_full_ = false;
   int64_t next_disk_look_ = 0, last_disk_line_ = 0;
   StoreHealth health_;
+  // The loop's own store calls: tried once (the loop has its own retry pace),
+  // every result told to health_. Workflows wait outages out with their own.
+  PatientTaskStore store_;
   LeaseBook leases_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> done_{false};

@@ -115,6 +115,8 @@ class TaskWorkflow {
   // step's error says so: a step that failed then is not recorded and runs
   // again once there is space.
   std::optional<std::string> disk_full(const std::string& error) const;
+  // A side effect's error as its step returns it: "not now" while the disk is full.
+  Status step_failure(const Status& error) const;
   static bool is_disk_full(const Result<nlohmann::json>& r);
   // Gives the task back until there is space; no attempt is used.
   TaskOutcome wait_for_disk(const std::string& why);
