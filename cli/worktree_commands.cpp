@@ -20,7 +20,7 @@ std::string task_status(Project& p, const WorktreeInfo& w) {
 json worktree_json(const WorktreeInfo& w, const std::string& task_status) {
   return json{{"task_id", w.name},     {"path", w.path},   {"branch", w.branch},
               {"head", w.head},        {"merged", w.merged}, {"dirty", w.dirty},
-              {"size_bytes", w.size_bytes}, {"task_status", task_status}};
+              {"broken", w.broken},    {"size_bytes", w.size_bytes}, {"task_status", task_status}};
 }
 
 }  // namespace
@@ -44,7 +44,10 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
     if (wts.empty()) std::cout << "no task worktrees\n";
     for (const auto& w : wts) {
       std::cout << w.name << "  " << task_status(*project, w) << "  " << (w.merged ? "merged" : "unmerged")
-                << (w.dirty ? ", uncommitted changes" : "") << "  " << (w.size_bytes / 1024) << " KiB  "
+                << (w.broken ? ", damaged (its .git link is gone; its files are kept)"
+                             : w.dirty ? ", uncommitted changes" : "")
+                << "  " << (w.head.empty() ? std::string("-") : w.head.substr(0, 10)) << "  "
+                << (w.size_bytes / 1024) << " KiB  "
                 << escape_control_chars(w.path.empty() ? "(branch " + w.branch + " only, no worktree)" : w.path) << "\n";
     }
   });

@@ -64,11 +64,13 @@ RunLoop::RunLoop(EnginePorts ports, RunOptions options)
     : opts_(std::move(options)),
       health_([this](const std::string& line) { print(line); }),
       store_(*ports.store, &health_, PatientTaskStore::Rules{[] { return true; }, nullptr, nullptr}),
-      leases_(ports.config->lease_duration) {
+      leases_(ports.config->lease_duration),
+      outside_(opts_.watch_outside_writes) {
   static_cast<EnginePorts&>(engine_) = ports;
   engine_.events = this;
   engine_.health = &health_;
   engine_.leases = &leases_;
+  engine_.outside = &outside_;
   engine_.drain_store_wait_ms = opts_.drain_store_wait_ms;
   if (opts_.workers <= 0) opts_.workers = engine_.config->workers;
 }

@@ -159,8 +159,58 @@ std::string TaskWorkflow::commit_message(int attempt) const {
   return msg;
 }
 
-Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, const std::string& previous_failure,
-                                     const std::string& session_id) {
+std::optional<CheckoutState> TaskWorkflow::checkout_before() {
+  if (e_.outside == nullptr || !e_.outside->watching()) return std::nullopt;
+  auto s = e_.workspace->checkout_state(e_.target_branch);
+  if (s.ok()) return s.value();
+  if (s.status().code() == StatusCode::kUnsupported && e_.outside->stop_watching())
+    report("writes outside worktrees are not watched: " + s.status().message());
+  return std::nullopt;
+}
+
+std::string TaskWorkflow::outside_writes(const WorktreeKey& key, const std::optional<CheckoutState>& before) {
+  if (!before) return "";
+  // The target first: a commit the agent put on a checked-out target makes
+  // the checkout look changed until the target is put back.
+  std::vector<std::string> found;
+  if (!before->target_tip.empty()) {
+    std::lock_guard<std::mutex> lock(e_.merge_mu);  // no merge of ours moves the target meanwhile
+    auto moves = e_.workspace->target_moves(key, e_.target_branch, before->target_tip, true);
+    if (moves.ok()) {
+      std::vector<std::string> commits;
+      for (const auto& c : moves.value().commits)
+        if (c.by_task) commits.push_back(c.commit.substr(0, 10) + " \"" + c.summary + "\"");
+      if (!commits.empty()) {
+        std::string text = "the agent committed to " + e_.target_branch + " itself: " + join(commits, ", ");
+        if (moves.value().undone)
+          text += "; " + e_.target_branch + " was put back to " + before->target_tip.substr(0, 10) +
+                  " and the agent's commits are kept at " + moves.value().kept_at;
+        else
+          text += "; left as it is because other commits followed (look at `git log " + e_.target_branch + "`)";
+        found.push_back(text);
+      }
+    }
+  }
+  auto after = e_.workspace->checkout_state(e_.target_branch);
+  if (after.ok()) {
+    auto changes = checkout_changes(*before, after.value(), e_.target_branch);
+    if (!changes.empty()) {
+      e_.outside->blame(id(), changes);
+      std::vector<std::string> texts;
+      for (const auto& c : changes) texts.push_back(c.text());
+      found.push_back("the agent wrote outside its worktree: " + join(texts, ", ") + " in " +
+                      e_.config->project_root + " (left as they are: keep or undo them yourself; if you made these " +
+                      "changes, the agent is not to blame: `drover retry " + id() + "`)");
+    }
+  }
+  if (found.empty()) return "";
+  const std::string text = join(found, "; ");
+  event("outside_write", text, json{{"paths_and_commits", found}});
+  return text;
+}
+
+Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, const std::string& worktree,
+                                     const std::string& previous_failure, const std::string& session_id) {
   const Config& cfg = *e_.config;
   const std::string name = agent_name();
   if (name.empty()) return Status::InvalidConfig("no agent for task " + id() + ": set default_agent in drover.yaml");
@@ -204,12 +254,19 @@ Result<json> TaskWorkflow::run_agent(int attempt, const std::string& worktree, c
         json{{"attempt", attempt}, {"agent", name}, {"log_file", req.log_file}});
   report("started: " + task_.title + " (agent " + name + ", attempt " + std::to_string(attempt) + ")");
 
+  const std::optional<CheckoutState> before = checkout_before();
   auto res = e_.agents->run_agent(name, req);
   if (auto f = fenced()) return not_now(*f);
   if (!res.ok()) return res.status();
   if (stopped_by_fence(res.value()))
     return not_now("its agent was stopped when its lease could not be renewed");
-  const AgentAttemptResult& a = res.value();
+  AgentAttemptResult a = res.value();
+  if (std::string outside = outside_writes(key, before); !outside.empty()) {
+    // Whatever the agent reported, an attempt that wrote outside its box failed.
+    report(outside);
+    a.outcome = AttemptOutcome::kFailure;
+    a.reason = outside;
+  }
   if (e_.stopping.load()) return not_now("stopped by a signal before the agent finished");
   // An agent that failed while the disk is full most likely failed for that.
   if (a.outcome != AttemptOutcome::kSuccess && a.outcome != AttemptOutcome::kQuota)
@@ -297,7 +354,7 @@ TaskOutcome TaskWorkflow::run() {
 
     const std::string worktree = wt.ok() ? prepared_worktree(wt.value()).path : "";
     if (!attempt_failed) {
-      auto ar = ctx.step("agent#" + a, [&] { return run_agent(attempt, worktree, previous_failure, session_id); });
+      auto ar = ctx.step("agent#" + a, [&] { return run_agent(key, attempt, worktree, previous_failure, session_id); });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (is_disk_full(ar)) return wait_for_disk(ar.status().message());
       if (is_not_now(ar)) {
@@ -413,8 +470,15 @@ TaskOutcome TaskWorkflow::run() {
             std::lock_guard<std::mutex> lock(e_.merge_mu);
             first_time = e_.awaiting_merge.insert(tid).second;
           }
-          if (first_time)
+          std::vector<std::string> by_agents;  // files an agent wrote there, not the user
+          if (e_.outside != nullptr)
+            for (const auto& p : in_the_way)
+              if (auto writer = e_.outside->writer_of(p)) by_agents.push_back(p + " by task " + *writer + "'s agent");
+          if (first_time && by_agents.empty())
             report("awaiting merge: " + m.status().message() + " (commit or stash them; drover retries every second)");
+          else if (first_time)
+            report("awaiting merge: " + m.status().message() + " — written outside its worktree by an agent (" +
+                   join(by_agents, ", ") + "), not by you: undo or commit them; drover retries every second");
           return release(now() + 1000, WaitReason::merge(m.status().message(), in_the_way),
                          "awaiting_merge: " + m.status().message());
         }

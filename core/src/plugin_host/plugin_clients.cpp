@@ -79,6 +79,11 @@ VcsClient::~VcsClient() { plugin_->vtable<drover_vcs_vtable_v1>().close(handle_)
 
 Result<json> VcsClient::call(Op op, const char* op_name, const json& request) const {
   const auto& vt = plugin_->vtable<drover_vcs_vtable_v1>();
+  // An entry past the plugin's struct_size is one its ABI minor does not have.
+  const auto offset = static_cast<size_t>(reinterpret_cast<const char*>(&(vt.*op)) - reinterpret_cast<const char*>(&vt));
+  if (offset + sizeof(drover_vcs_op) > vt.struct_size)
+    return Status(StatusCode::kUnsupported, label(plugin_->info) + " does not implement " + op_name +
+                                                " (built for an older plugin ABI)");
   return invoke(plugin_->info, vt.*op, handle_, op_name, request);
 }
 

@@ -77,6 +77,7 @@ Result<std::vector<WorktreeInfo>> PluginWorkspace::list(const std::string& targe
           i.head = w.value("head", "");
           i.merged = w.value("merged", false);
           i.dirty = w.value("dirty", false);
+          i.broken = w.value("broken", false);
           i.size_bytes = w.value("size_bytes", int64_t{0});
           out.push_back(std::move(i));
         }
@@ -90,6 +91,39 @@ Result<DiffSummary> PluginWorkspace::diff_summary(const WorktreeKey& key, const 
       [](const json& j) {
         return DiffSummary{j.value("files", 0), j.value("insertions", 0), j.value("deletions", 0), string_list(j, "paths")};
       });
+}
+
+Result<CheckoutState> PluginWorkspace::checkout_state(const std::string& target_branch) {
+  return read_vcs<CheckoutState>(
+      client_->call(&Vcs::checkout_state, "checkout_state", json{{"target_branch", target_branch}}),
+      [](const json& j) {
+        CheckoutState s;
+        s.head_ref = optional_field<std::string>(j, "head_ref");
+        s.head_commit = optional_field<std::string>(j, "head_commit").value_or("");
+        s.target_tip = optional_field<std::string>(j, "target_tip").value_or("");
+        if (j.contains("entries") && j["entries"].is_object())
+          for (const auto& [path, sig] : j["entries"].items())
+            if (sig.is_string()) s.entries[path] = sig.get<std::string>();
+        return s;
+      });
+}
+
+Result<TargetMoves> PluginWorkspace::target_moves(const WorktreeKey& key, const std::string& target_branch,
+                                                  const std::string& since, bool undo) {
+  json req{{"task_id", key.str()}, {"target_branch", target_branch}, {"since", since}, {"undo", undo}};
+  return read_vcs<TargetMoves>(client_->call(&Vcs::target_moves, "target_moves", req), [](const json& j) {
+    TargetMoves m;
+    m.tip = optional_field<std::string>(j, "tip").value_or("");
+    m.rewound = j.value("rewound", false);
+    m.undone = j.value("undone", false);
+    m.kept_at = optional_field<std::string>(j, "kept_at").value_or("");
+    if (j.contains("commits") && j["commits"].is_array())
+      for (const auto& c : j["commits"])
+        if (c.is_object())
+          m.commits.push_back(TargetCommit{c.value("commit", ""), c.value("summary", ""), c.value("drover_merge", false),
+                                           c.value("by_task", false)});
+    return m;
+  });
 }
 
 }  // namespace drover

@@ -90,4 +90,51 @@ Result<std::vector<WorktreeInfo>> FakeWorkspace::list(const std::string&) {
 
 Result<DiffSummary> FakeWorkspace::diff_summary(const WorktreeKey&, const std::string&) { return DiffSummary{}; }
 
+void FakeWorkspace::write_checkout(const std::string& path, const std::string& signature) {
+  std::lock_guard<std::mutex> lock(mu_);
+  checkout_[path] = signature;
+}
+
+void FakeWorkspace::commit_on_target(const std::string& key, const std::string& commit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  agent_commits_.emplace_back(key, commit);
+}
+
+std::vector<std::string> FakeWorkspace::foreign_target_commits() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [key, commit] : agent_commits_) out.push_back(commit);
+  return out;
+}
+
+// The target's tip names every merge and agent commit so far: any move shows.
+Result<CheckoutState> FakeWorkspace::checkout_state(const std::string&) {
+  if (no_checkout_state) return Status(StatusCode::kUnsupported, "the fake VCS takes no checkout states");
+  std::lock_guard<std::mutex> lock(mu_);
+  CheckoutState s;
+  s.head_ref = "refs/heads/main";
+  s.target_tip = "tip-" + std::to_string(history_.size()) + "-" + std::to_string(agent_commits_.size());
+  s.head_commit = s.target_tip;
+  s.entries = checkout_;
+  return s;
+}
+
+Result<TargetMoves> FakeWorkspace::target_moves(const WorktreeKey& key, const std::string&, const std::string&,
+                                                bool undo) {
+  if (no_checkout_state) return Status(StatusCode::kUnsupported, "the fake VCS takes no target moves");
+  note("target_moves", key.str());
+  std::lock_guard<std::mutex> lock(mu_);
+  TargetMoves m;
+  for (const auto& [k, commit] : agent_commits_)
+    m.commits.push_back(TargetCommit{commit, "agent commit", false, k == key.str()});
+  bool only_this_task = !m.commits.empty();
+  for (const auto& c : m.commits) only_this_task = only_this_task && c.by_task;
+  if (undo && only_this_task) {
+    agent_commits_.clear();
+    m.undone = true;
+    m.kept_at = "refs/drover/archive/" + key.str() + "/target";
+  }
+  return m;
+}
+
 }  // namespace drover::testing

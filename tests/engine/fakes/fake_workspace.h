@@ -23,8 +23,16 @@ class FakeWorkspace final : public Workspace {
   std::map<std::string, int> local_changes;  // this many merges find the checkout in the way
   std::set<std::string> no_changes;          // commit finds nothing to commit
   std::set<std::string> prepare_fails;       // prepare fails for good
+  bool no_checkout_state = false;            // checkout_state/target_moves: kUnsupported
   // Called before each operation with its name and key; may throw Crash.
   std::function<void(const std::string& op, const std::string& key)> before;
+
+  // An agent's write into the user's checkout (path -> new signature).
+  void write_checkout(const std::string& path, const std::string& signature);
+  // An agent's commit on the target branch, made in key's worktree.
+  void commit_on_target(const std::string& key, const std::string& commit);
+  // Agent commits still on the target (not put back by target_moves(undo)).
+  std::vector<std::string> foreign_target_commits() const;
 
   // What happened.
   int count(const std::string& op, const std::string& key) const;
@@ -38,6 +46,9 @@ class FakeWorkspace final : public Workspace {
   Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) override;
   Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) override;
   Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<CheckoutState> checkout_state(const std::string& target_branch) override;
+  Result<TargetMoves> target_moves(const WorktreeKey& key, const std::string& target_branch, const std::string& since,
+                                   bool undo) override;
 
  private:
   struct Tree {
@@ -49,6 +60,8 @@ class FakeWorkspace final : public Workspace {
   mutable std::mutex mu_;
   std::map<std::string, Tree> trees_;
   std::vector<std::string> history_;
+  std::map<std::string, std::string> checkout_;                       // path -> signature
+  std::vector<std::pair<std::string, std::string>> agent_commits_;    // (key, commit) on the target
   std::map<std::pair<std::string, std::string>, int> counts_;
 };
 

@@ -51,6 +51,9 @@ struct RunOptions {
   // it lets go (the run then exits; resume runs the step again).
   int64_t drain_store_wait_ms = 3000;
   OnDiskFull on_disk_full = OnDiskFull::kWait;
+  // Compare the user's checkout and the target branch around each agent
+  // attempt (off where the sandbox already keeps agents out of them).
+  bool watch_outside_writes = true;
 };
 
 struct RunSummary {
@@ -126,6 +129,7 @@ class RunLoop final : private TaskWorkflowEvents {
   // every result told to health_. Workflows wait outages out with their own.
   PatientTaskStore store_;
   LeaseBook leases_;
+  OutsideWriteLedger outside_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> done_{false};
   std::thread lease_keeper_, fence_watch_;

@@ -19,6 +19,7 @@
 
 #include "drover/config/config.h"
 #include "drover/engine/lease_book.h"
+#include "drover/engine/outside_writes.h"
 #include "drover/engine/patient_task_store.h"
 #include "drover/engine/store_health.h"
 #include "drover/engine/workflow_context.h"
@@ -67,6 +68,7 @@ struct EngineContext : EnginePorts {
   int64_t drain_store_wait_ms = 3000;    // how long, once draining (real time)
   StoreHealth* health = nullptr;         // told every store call's result (null: nobody listens)
   LeaseBook* leases = nullptr;           // the run's leases and fences (null: never fenced)
+  OutsideWriteLedger* outside = nullptr; // watches writes outside worktrees (null: not watched)
   std::mutex merge_mu;                   // merges into the target are serialized
   std::set<std::string> awaiting_merge;  // tasks already reported as waiting (guarded by merge_mu)
 };
@@ -93,8 +95,14 @@ class TaskWorkflow {
   std::string agent_name() const;
   int max_attempts() const;
   int64_t now() const { return e_.clock->now_ms(); }
-  Result<nlohmann::json> run_agent(int attempt, const std::string& worktree, const std::string& previous_failure,
-                                   const std::string& session_id);
+  Result<nlohmann::json> run_agent(const WorktreeKey& key, int attempt, const std::string& worktree,
+                                   const std::string& previous_failure, const std::string& session_id);
+  // The user's checkout before an attempt, when writes outside are watched.
+  std::optional<CheckoutState> checkout_before();
+  // What the attempt's agent did outside its worktree ("" when nothing): files
+  // of the user's checkout, or commits on the target (put back when only the
+  // agent's own commits are there, kept under a private ref).
+  std::string outside_writes(const WorktreeKey& key, const std::optional<CheckoutState>& before);
   Result<nlohmann::json> run_verify(const std::string& worktree, int attempt);
   std::string commit_message(int attempt) const;
   void report(const std::string& message);

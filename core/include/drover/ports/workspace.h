@@ -7,6 +7,7 @@
 #define DROVER_PORTS_WORKSPACE_H
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,10 +69,34 @@ struct WorktreeInfo {
   std::optional<WorktreeKey> key;   // nullopt: not a name Drover formats
   std::string path;                 // "" when only the branch is left
   std::string branch;
-  std::string head;
-  bool merged = false;
-  bool dirty = false;
+  std::string head;                 // the worktree's own HEAD (the branch tip without a worktree)
+  bool merged = false;              // HEAD and the branch are both in the target
+  bool dirty = false;               // uncommitted changes (a damaged worktree's files count)
+  bool broken = false;              // its `.git` link is gone: git cannot read it any more
   int64_t size_bytes = 0;
+};
+
+// The user's checkout, as the VCS sees it (see checkout_state in vcs.h): two
+// states taken around an agent attempt differ where somebody wrote.
+struct CheckoutState {
+  std::optional<std::string> head_ref;  // "refs/heads/main"; nullopt when detached
+  std::string head_commit;
+  std::string target_tip;
+  std::map<std::string, std::string> entries;  // path -> opaque signature
+};
+
+// The target branch's first-parent commits since an attempt began.
+struct TargetCommit {
+  std::string commit, summary;
+  bool drover_merge = false;  // one of Drover's merges (any runner's)
+  bool by_task = false;       // made in the task's worktree
+};
+struct TargetMoves {
+  std::string tip;
+  bool rewound = false;               // the earlier tip is no longer on the branch
+  std::vector<TargetCommit> commits;  // newest first
+  bool undone = false;                // the target was put back (undo requested)
+  std::string kept_at;                // where the undone commits are kept
 };
 
 struct DiffSummary {
@@ -93,6 +118,12 @@ class Workspace {
   virtual Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) = 0;
   virtual Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) = 0;
   virtual Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) = 0;
+  // kUnsupported when the VCS cannot tell (the engine then goes without).
+  virtual Result<CheckoutState> checkout_state(const std::string& target_branch) = 0;
+  // The target's moves since `since`; with undo, moves made only by the key's
+  // agent are put back (their commits kept, see TargetMoves::kept_at).
+  virtual Result<TargetMoves> target_moves(const WorktreeKey& key, const std::string& target_branch,
+                                           const std::string& since, bool undo) = 0;
 };
 
 }  // namespace drover

@@ -21,7 +21,10 @@ extern "C" {
 #endif
 
 #define DROVER_PLUGIN_ABI_MAJOR 1
-#define DROVER_PLUGIN_ABI_MINOR 0
+/* Minor versions add only optional vtable entries at the end (see each kind's
+ * header); a host probes them against the plugin's struct_size.
+ *   1.1  vcs: checkout_state, target_moves */
+#define DROVER_PLUGIN_ABI_MINOR 1
 
 /* The name of the one exported symbol. The generation is part of the name so a
  * future incompatible ABI can coexist with this one. */

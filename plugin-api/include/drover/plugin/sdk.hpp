@@ -216,6 +216,14 @@ class Vcs {
   virtual std::string remove_worktree(std::string_view request) = 0;
   virtual std::string list_worktrees(std::string_view request) = 0;
   virtual std::string diff_summary(std::string_view request) = 0;
+  // ABI 1.1, optional: a plugin that does not override them answers "unsupported"
+  // and the host goes without the checks they serve.
+  virtual std::string checkout_state(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "checkout_state is not implemented by this VCS plugin");
+  }
+  virtual std::string target_moves(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "target_moves is not implemented by this VCS plugin");
+  }
 };
 
 namespace detail {
@@ -254,6 +262,8 @@ const drover_plugin_descriptor* vcs_descriptor(const drover_host_api* host, cons
       &vcs_op<&Vcs::remove_worktree>,
       &vcs_op<&Vcs::list_worktrees>,
       &vcs_op<&Vcs::diff_summary>,
+      &vcs_op<&Vcs::checkout_state>,
+      &vcs_op<&Vcs::target_moves>,
   };
   return make_descriptor(host, DROVER_KIND_VCS, name, version, schema, &vtable);
 }

@@ -77,7 +77,30 @@ typedef struct drover_vcs_vtable_v1 {
   /* {"task_id", "target_branch"} -> {"files": int, "insertions": int, "deletions": int,
    *   "paths": [str]} for the task branch against its merge base. */
   drover_vcs_op diff_summary;
+
+  /* ---- ABI 1.1: optional; the host checks struct_size before calling them. ---- */
+
+  /* {"target_branch"} -> {"head_ref": str|null (e.g. "refs/heads/main"; null when
+   *   detached), "head_commit": str|null, "target_tip": str|null,
+   *   "entries": {path: signature}}
+   * The user's checkout as `git status` sees it (staged, modified, deleted and
+   * untracked paths, not ignored ones), each with an opaque signature of its
+   * index entry and file that changes whenever either is written. Read-only.
+   * The host compares two of them taken around an agent attempt. */
+  drover_vcs_op checkout_state;
+
+  /* {"task_id", "target_branch", "since": commit, "undo"?: bool}
+   * -> {"tip": str|null, "rewound": bool, "commits": [{"commit", "summary",
+   *     "drover_merge": bool, "by_task": bool}], "undone": bool, "kept_at": str|null}
+   * The target's first-parent commits after `since`, newest first: Drover's own
+   * merges, and which were made in the task's worktree. With "undo", a target
+   * moved only by the task's own commits is put back to `since` (compare-and-
+   * swap) and its commits kept under the ref named by "kept_at". */
+  drover_vcs_op target_moves;
 } drover_vcs_vtable_v1;
+
+/* The size of the ABI 1.0 vcs vtable: the least a plugin may provide. */
+#define DROVER_VCS_VTABLE_V1_0_SIZE offsetof(drover_vcs_vtable_v1, checkout_state)
 
 #ifdef __cplusplus
 } /* extern "C" */

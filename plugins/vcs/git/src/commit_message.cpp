@@ -17,6 +17,17 @@ bool has_trailer(const char* message, std::string_view key, std::string_view val
   return found;
 }
 
+std::string trailer_value(const char* message, std::string_view key) {
+  if (message == nullptr) return "";
+  git_message_trailer_array arr{};
+  if (git_message_trailers(&arr, message) < 0) return "";
+  std::string value;
+  for (size_t i = 0; i < arr.count && value.empty(); ++i)
+    if (key == arr.trailers[i].key) value = arr.trailers[i].value;
+  git_message_trailer_array_free(&arr);
+  return value;
+}
+
 namespace {
 
 // True iff line looks like "Token: value" (the shape git recognises as a trailer).

@@ -12,6 +12,9 @@ namespace drover::vcs_git {
 // True iff the message's trailer block has `key: value` exactly.
 bool has_trailer(const char* message, std::string_view key, std::string_view value);
 
+// The value of the first `key: value` trailer, or "" when there is none.
+std::string trailer_value(const char* message, std::string_view key);
+
 // Returns the message with `key: value` added to its trailer block (a new block
 // after a blank line if the message has none). Unchanged if already present.
 std::string with_trailer(const std::string& message, std::string_view key, std::string_view value);

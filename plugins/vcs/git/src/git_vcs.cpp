@@ -49,6 +49,22 @@ bool has_any_commit(git_repository* repo) {
   return found;
 }
 
+// The commit a linked worktree's HEAD is at, from its administrative files
+// (<common dir>/worktrees/<name>/HEAD: "ref: <ref>" or a commit id).
+std::optional<git_oid> worktree_head(git_repository* main, const std::string& admin_dir) {
+  std::ifstream in(admin_dir + "/HEAD");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  git_oid oid;
+  if (line.rfind("ref: ", 0) == 0) {
+    if (git_reference_name_to_id(&oid, main, line.substr(5).c_str()) != 0) return std::nullopt;
+    return oid;
+  }
+  if (git_oid_fromstr(&oid, line.c_str()) != 0) return std::nullopt;
+  return oid;
+}
+
 std::string strip_trailing_slash(std::string s) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   return s;
@@ -595,20 +611,29 @@ std::string GitVcs::list_worktrees(std::string_view request) {
       continue;
     }
     const std::string branch = branch_name(name);
-    auto head = branch_tip(repo.get(), branch);
-    bool dirty = false;
-    if (git_worktree_validate(wt.get()) == 0) {
-      git_repository* raw = nullptr;
-      if (git_repository_open_from_worktree(&raw, wt.get()) == 0) {
-        RepoPtr wt_repo(raw);
-        dirty = !uncommitted_paths(wt_repo.get()).empty();
-      }
+    const auto branch_head = branch_tip(repo.get(), branch);
+    // The worktree's own HEAD (an agent may have checked out something else),
+    // read from its administrative files when its `.git` file is gone.
+    std::optional<git_oid> head = worktree_head(repo.get(), admin_dir(name));
+    if (!head) head = branch_head;
+    bool dirty = false, broken = false;
+    git_repository* raw = nullptr;
+    if (git_worktree_validate(wt.get()) == 0 && git_repository_open_from_worktree(&raw, wt.get()) == 0) {
+      RepoPtr wt_repo(raw);
+      dirty = !uncommitted_paths(wt_repo.get()).empty();
+    } else {
+      // Its files can no longer be compared with anything: whatever is in the
+      // directory counts as work not merged.
+      std::error_code ec;
+      broken = true;
+      dirty = fs::exists(path, ec) && !fs::is_empty(path, ec);
     }
     bool merged = false;
     auto task_target = target ? target : remembered_target(name);
-    if (head && task_target) {
+    if (head && task_target && !dirty) {
       auto tip = branch_tip(repo.get(), *task_target);
-      if (tip) merged = find_merge(repo.get(), *tip, *head, name).state != MergeLookup::kNotMerged;
+      auto in_target = [&](const git_oid& id) { return find_merge(repo.get(), *tip, id, name).state != MergeLookup::kNotMerged; };
+      if (tip) merged = in_target(*head) && (!branch_head || in_target(*branch_head));
     }
     out.push_back({{"task_id", name},
                    {"path", path},
@@ -616,6 +641,7 @@ std::string GitVcs::list_worktrees(std::string_view request) {
                    {"head", head ? json(oid_hex(*head)) : json(nullptr)},
                    {"merged", merged},
                    {"dirty", dirty},
+                   {"broken", broken},
                    {"size_bytes", directory_size(path)}});
   }
   git_strarray_dispose(&names);

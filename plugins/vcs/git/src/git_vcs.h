@@ -51,6 +51,8 @@ class GitVcs : public sdk::Vcs {
   std::string remove_worktree(std::string_view request) override;
   std::string list_worktrees(std::string_view request) override;
   std::string diff_summary(std::string_view request) override;
+  std::string checkout_state(std::string_view request) override;  // git_outside_checks.cpp
+  std::string target_moves(std::string_view request) override;    // git_outside_checks.cpp
 
  private:
   RepoPtr open_main() const;
