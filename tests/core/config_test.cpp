@@ -144,6 +144,16 @@ TEST(Config, LogsMaxSizeIsASize) {
   EXPECT_NE(parse_error("logs: { max_size: 99999999999TiB }\n").message().find("too large"), std::string::npos);
 }
 
+TEST(Config, OnInterruptedIsRestartOrContinue) {
+  EXPECT_TRUE(parse_config("", "drover.yaml", "/repo").value().restart_interrupted) << "restart is the default";
+  EXPECT_TRUE(parse_config("tasks: { on_interrupted: restart }\n", "drover.yaml", "/repo").value().restart_interrupted);
+  EXPECT_FALSE(parse_config("tasks: { on_interrupted: continue }\n", "drover.yaml", "/repo").value().restart_interrupted);
+  auto bad = parse_config("tasks:\n  on_interrupted: contnue\n", "drover.yaml", "/repo");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "drover.yaml:2:19: tasks.on_interrupted: expected restart or continue, got 'contnue'; did you mean 'continue'?");
+}
+
 TEST(Config, MissingPluginIsNamed) {
   EXPECT_EQ(parse_error("storage:\n  config: {}\n").message(),
             "drover.yaml:2:3: storage.plugin: missing; name the plugin to use");

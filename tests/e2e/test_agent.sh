@@ -4,6 +4,8 @@
 #   [fail]   fails until the file $E2E_DIR/fixed-<task> exists
 #   [slow]   sleeps 60 s (to be cancelled or killed)
 #   [medium] sleeps 2 s
+#   [append-slow] appends its task id to appended.txt, then sleeps 3 s (a
+#            kill -9 of drover in that window leaves the line behind)
 #   [blocked] reports that it cannot proceed
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
 #   [quota-30s] reports a usage limit that resets in 30 s
@@ -20,6 +22,9 @@ trap 'echo "end $task $(date +%s%N)" >> "$dir/trace"' EXIT
 # Stopped (cancel, a fenced lease, Ctrl-C): exit so the EXIT trap records the end.
 trap 'exit 143' TERM INT
 
+case "$title" in
+  *"[append-slow]"*) printf '%s\n' "$task" >> appended.txt; sleep 3 ;;
+esac
 case "$title" in
   *"[slow]"*) sleep 60 ;;
   *"[medium]"*) sleep 2 ;;

@@ -58,6 +58,16 @@ class Reader {
     return n.as<std::string>();
   }
 
+  // One of a few words; anything else names them all.
+  std::string choice(const YAML::Node& n, const std::string& key, const std::vector<std::string>& options) const {
+    const std::string v = str(n, key);
+    if (std::find(options.begin(), options.end(), v) != options.end()) return v;
+    std::string list;
+    for (const auto& o : options) list += (list.empty() ? "" : " or ") + o;
+    const std::string hint = closest_match(v, options);
+    fail(n, key, "expected " + list + ", got '" + v + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+  }
+
   long long integer(const YAML::Node& n, const std::string& key, long long lo, long long hi) const {
     if (!n.IsScalar()) fail(n, key, "expected a whole number");
     long long v = 0;
@@ -171,7 +181,9 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   }
   if (auto t = root["tasks"]) {
     r.require_map(t, "tasks");
-    r.check_keys(t, "tasks.", {"timeout", "max_attempts", "backoff"});
+    r.check_keys(t, "tasks.", {"timeout", "max_attempts", "backoff", "on_interrupted"});
+    if (auto n = t["on_interrupted"])
+      c.restart_interrupted = r.choice(n, "tasks.on_interrupted", {"restart", "continue"}) == "restart";
     if (auto n = t["timeout"]) c.task_timeout = r.duration(n, "tasks.timeout");
     if (auto n = t["max_attempts"]) c.max_attempts = static_cast<int>(r.integer(n, "tasks.max_attempts", 1, 100));
     if (auto b = t["backoff"]) {
@@ -354,6 +366,7 @@ std::string default_config_text(const std::string& target_branch) {
        "  timeout: 30m\n"
        "  max_attempts: 3\n"
        "  backoff: { initial: 10s, max: 10m }\n"
+       "  on_interrupted: restart   # or continue: re-run on top of the killed attempt's files\n"
        "\n"
        "# Optional gate run in the task's worktree before its merge:\n"
        "# verify: { command: [\"make\", \"test\"], timeout: 20m }\n";

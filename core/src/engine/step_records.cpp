@@ -35,12 +35,13 @@ AgentStep agent_step(const json& j) {
 }
 
 json record(const PreparedWorktree& w) {
-  return json{{"path", w.path}, {"branch", w.branch}, {"base_commit", w.base_commit}, {"created", w.created}};
+  return json{{"path", w.path}, {"branch", w.branch}, {"base_commit", w.base_commit}, {"created", w.created}, {"head", w.head}};
 }
 
 PreparedWorktree prepared_worktree(const json& j) {
   return PreparedWorktree{field_or<std::string>(j, "path", ""), field_or<std::string>(j, "branch", ""),
-                          field_or<std::string>(j, "base_commit", ""), field_or<bool>(j, "created", false)};
+                          field_or<std::string>(j, "base_commit", ""), field_or<bool>(j, "created", false),
+                          field_or<std::string>(j, "head", "")};
 }
 
 json record(const VerifyResult& v, const std::string& log_file) {

@@ -53,7 +53,9 @@ TaskWorkflow::TaskWorkflow(EngineContext& engine, Task task)
                                                  e_.health->down_for_ms() > e_.drain_store_wait_ms);
                  },
                  [this] { return fenced(); },
-                 [this] { return e_.leases != nullptr && e_.leases->state(id()) == LeaseBook::State::kFenced; }}) {}
+                 [this] { return e_.leases != nullptr && e_.leases->state(id()) == LeaseBook::State::kFenced; }}) {
+  attempts_at_claim_ = task_.attempts;
+}
 
 std::optional<std::string> TaskWorkflow::fenced() const {
   if (e_.leases == nullptr || e_.leases->state(id()) != LeaseBook::State::kLost) return std::nullopt;
@@ -157,6 +159,26 @@ std::string TaskWorkflow::commit_message(int attempt) const {
   if (!desc.empty()) msg += "\n\n" + desc;
   msg += "\n\nDrover-Task: " + id() + "\nDrover-Attempt: " + std::to_string(attempt) + "\n";
   return msg;
+}
+
+bool TaskWorkflow::restart_interrupted_attempt(const WorktreeKey& key, const PreparedWorktree& start, int attempt) {
+  const std::string to = start.head.empty() ? start.base_commit : start.head;
+  if (to.empty()) return false;
+  const std::string keep = "refs/drover/interrupted/" + key.str() + "/" + std::to_string(attempt) + "-" + std::to_string(now());
+  auto r = e_.workspace->reset(key, to, keep);
+  if (!r.ok()) {
+    // Not being able to restart is no reason to stop: the attempt continues
+    // on top of what is there, as with on_interrupted: continue.
+    report("could not restart the interrupted attempt " + std::to_string(attempt) + " from its start (" +
+           r.status().message() + "); continuing on top of its files");
+    return false;
+  }
+  if (!r.value().reset) return false;
+  report("restarting interrupted attempt " + std::to_string(attempt) + " from " + to.substr(0, 10) + "; its " +
+         std::to_string(r.value().paths.size()) + " changed file(s) are kept at " + r.value().kept_at);
+  event("attempt_restarted", "interrupted attempt " + std::to_string(attempt) + " restarted from its start",
+        json{{"attempt", attempt}, {"kept_at", r.value().kept_at}, {"paths", r.value().paths}, {"from", to}});
+  return true;
 }
 
 std::optional<CheckoutState> TaskWorkflow::checkout_before() {
@@ -330,6 +352,7 @@ TaskOutcome TaskWorkflow::run() {
   int round = 1;  // the worktree round: a merge conflict starts the next one
   int quota_in_a_row = 0;  // usage/rate limits since the agent last ran to an end
   int attempt = 0;
+  bool first_agent_run = true;  // no agent step has run (rather than replayed) in this execution
 
   while (true) {
     ++attempt;
@@ -352,9 +375,18 @@ TaskOutcome TaskWorkflow::run() {
       attempt_failed = true;
     }
 
-    const std::string worktree = wt.ok() ? prepared_worktree(wt.value()).path : "";
+    const PreparedWorktree prepared = wt.ok() ? prepared_worktree(wt.value()) : PreparedWorktree{};
+    const std::string& worktree = prepared.path;
     if (!attempt_failed) {
-      auto ar = ctx.step("agent#" + a, [&] { return run_agent(key, attempt, worktree, previous_failure, session_id); });
+      auto ar = ctx.step("agent#" + a, [&] {
+        // An earlier execution of this workflow began this attempt and was cut
+        // short: its agent may have left half its work behind.
+        const bool interrupted_before = !ctx.created() && first_agent_run && attempt <= attempts_at_claim_;
+        first_agent_run = false;
+        if (interrupted_before && cfg.restart_interrupted && restart_interrupted_attempt(key, prepared, attempt))
+          session_id.clear();  // the agent's session remembers work that is gone
+        return run_agent(key, attempt, worktree, previous_failure, session_id);
+      });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (is_disk_full(ar)) return wait_for_disk(ar.status().message());
       if (is_not_now(ar)) {

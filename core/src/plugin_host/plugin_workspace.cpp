@@ -32,7 +32,8 @@ Result<PreparedWorktree> PluginWorkspace::prepare(const WorktreeKey& key, const 
   return read_vcs<PreparedWorktree>(
       client_->call(&Vcs::prepare_worktree, "prepare_worktree", json{{"task_id", key.str()}, {"target_branch", target_branch}}),
       [](const json& j) {
-        return PreparedWorktree{j.value("path", ""), j.value("branch", ""), j.value("base_commit", ""), j.value("created", false)};
+        return PreparedWorktree{j.value("path", ""), j.value("branch", ""), j.value("base_commit", ""),
+                                j.value("created", false), optional_field<std::string>(j, "head").value_or("")};
       });
 }
 
@@ -90,6 +91,15 @@ Result<DiffSummary> PluginWorkspace::diff_summary(const WorktreeKey& key, const 
       client_->call(&Vcs::diff_summary, "diff_summary", json{{"task_id", key.str()}, {"target_branch", target_branch}}),
       [](const json& j) {
         return DiffSummary{j.value("files", 0), j.value("insertions", 0), j.value("deletions", 0), string_list(j, "paths")};
+      });
+}
+
+Result<WorktreeReset> PluginWorkspace::reset(const WorktreeKey& key, const std::string& to, const std::string& keep_ref) {
+  return read_vcs<WorktreeReset>(
+      client_->call(&Vcs::reset_worktree, "reset_worktree", json{{"task_id", key.str()}, {"to", to}, {"keep_ref", keep_ref}}),
+      [](const json& j) {
+        return WorktreeReset{j.value("reset", false), optional_field<std::string>(j, "kept_at").value_or(""),
+                             string_list(j, "paths")};
       });
 }
 

@@ -32,7 +32,8 @@ Result<PreparedWorktree> FakeWorkspace::prepare(const WorktreeKey& key, const st
   std::lock_guard<std::mutex> lock(mu_);
   if (prepare_fails.count(k)) return Status::Error("cannot create worktree " + k + ": disk full");
   bool created = trees_.try_emplace(k).second;
-  return PreparedWorktree{"/repo/.drover/worktrees/" + k, "drover/" + k, "c" + std::to_string(history_.size()), created};
+  const std::string base = "c" + std::to_string(history_.size());
+  return PreparedWorktree{"/repo/.drover/worktrees/" + k, "drover/" + k, base, created, base};
 }
 
 Result<CommitResult> FakeWorkspace::commit(const WorktreeKey& key, const CommitRequest&) {
@@ -89,6 +90,26 @@ Result<std::vector<WorktreeInfo>> FakeWorkspace::list(const std::string&) {
 }
 
 Result<DiffSummary> FakeWorkspace::diff_summary(const WorktreeKey&, const std::string&) { return DiffSummary{}; }
+
+void FakeWorkspace::leave_partial_work(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  trees_[key].partial = true;
+}
+
+std::vector<std::string> FakeWorkspace::kept_refs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return kept_refs_;
+}
+
+Result<WorktreeReset> FakeWorkspace::reset(const WorktreeKey& key, const std::string&, const std::string& keep_ref) {
+  note("reset", key.str());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = trees_.find(key.str());
+  if (it == trees_.end() || !it->second.partial) return WorktreeReset{};
+  it->second.partial = false;
+  kept_refs_.push_back(keep_ref);
+  return WorktreeReset{true, keep_ref, {"partial.txt"}};
+}
 
 void FakeWorkspace::write_checkout(const std::string& path, const std::string& signature) {
   std::lock_guard<std::mutex> lock(mu_);

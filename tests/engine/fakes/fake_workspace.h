@@ -27,6 +27,10 @@ class FakeWorkspace final : public Workspace {
   // Called before each operation with its name and key; may throw Crash.
   std::function<void(const std::string& op, const std::string& key)> before;
 
+  // An agent's partial work left in key's worktree (what reset undoes).
+  void leave_partial_work(const std::string& key);
+  std::vector<std::string> kept_refs() const;  // where resets kept work
+
   // An agent's write into the user's checkout (path -> new signature).
   void write_checkout(const std::string& path, const std::string& signature);
   // An agent's commit on the target branch, made in key's worktree.
@@ -46,6 +50,7 @@ class FakeWorkspace final : public Workspace {
   Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) override;
   Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) override;
   Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<WorktreeReset> reset(const WorktreeKey& key, const std::string& to, const std::string& keep_ref) override;
   Result<CheckoutState> checkout_state(const std::string& target_branch) override;
   Result<TargetMoves> target_moves(const WorktreeKey& key, const std::string& target_branch, const std::string& since,
                                    bool undo) override;
@@ -54,12 +59,14 @@ class FakeWorkspace final : public Workspace {
   struct Tree {
     bool committed = false;
     bool merged = false;
+    bool partial = false;  // uncommitted work of an attempt
   };
   void note(const std::string& op, const std::string& key);
 
   mutable std::mutex mu_;
   std::map<std::string, Tree> trees_;
   std::vector<std::string> history_;
+  std::vector<std::string> kept_refs_;
   std::map<std::string, std::string> checkout_;                       // path -> signature
   std::vector<std::pair<std::string, std::string>> agent_commits_;    // (key, commit) on the target
   std::map<std::pair<std::string, std::string>, int> counts_;

@@ -39,6 +39,11 @@ struct Config {
   std::map<std::string, PluginChoice> agents;
   std::chrono::milliseconds task_timeout{30 * 60 * 1000};
   int max_attempts = 3;
+  // tasks.on_interrupted: an attempt cut short (drover killed, stopped, its
+  // lease lost) runs again from the worktree's commit at the attempt's start,
+  // its files kept under refs/drover/interrupted/<task>/<attempt> (restart);
+  // or on top of whatever it left (continue).
+  bool restart_interrupted = true;
   std::chrono::milliseconds backoff_initial{10 * 1000};
   std::chrono::milliseconds backoff_max{10 * 60 * 1000};
   std::chrono::milliseconds lease_duration{30 * 1000};

@@ -92,11 +92,16 @@ class TaskWorkflow {
 
  private:
   const std::string& id() const { return task_.id; }
+  int attempts_at_claim_ = 0;  // the attempts the store had counted when this execution began
   std::string agent_name() const;
   int max_attempts() const;
   int64_t now() const { return e_.clock->now_ms(); }
   Result<nlohmann::json> run_agent(const WorktreeKey& key, int attempt, const std::string& worktree,
                                    const std::string& previous_failure, const std::string& session_id);
+  // tasks.on_interrupted: restart. Before an agent runs again for an attempt an
+  // earlier execution began, puts the worktree back where that attempt
+  // started (its files kept under a private ref). False if nothing was undone.
+  bool restart_interrupted_attempt(const WorktreeKey& key, const PreparedWorktree& start, int attempt);
   // The user's checkout before an attempt, when writes outside are watched.
   std::optional<CheckoutState> checkout_before();
   // What the attempt's agent did outside its worktree ("" when nothing): files

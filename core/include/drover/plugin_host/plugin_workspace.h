@@ -25,6 +25,7 @@ class PluginWorkspace final : public Workspace {
   Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) override;
   Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) override;
   Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<WorktreeReset> reset(const WorktreeKey& key, const std::string& to, const std::string& keep_ref) override;
   Result<CheckoutState> checkout_state(const std::string& target_branch) override;
   Result<TargetMoves> target_moves(const WorktreeKey& key, const std::string& target_branch, const std::string& since,
                                    bool undo) override;

@@ -29,6 +29,13 @@ struct PreparedWorktree {
   std::string branch;
   std::string base_commit;
   bool created = false;
+  std::string head;  // the worktree's HEAD: where the attempt starts ("" if the VCS does not say)
+};
+
+struct WorktreeReset {
+  bool reset = false;              // false: the worktree already was at the commit
+  std::string kept_at;             // the ref holding what the reset undid
+  std::vector<std::string> paths;  // what it undid
 };
 
 struct CommitRequest {
@@ -118,6 +125,9 @@ class Workspace {
   virtual Result<Removal> remove(const std::string& name, const std::string& target_branch, bool force) = 0;
   virtual Result<std::vector<WorktreeInfo>> list(const std::string& target_branch) = 0;
   virtual Result<DiffSummary> diff_summary(const WorktreeKey& key, const std::string& target_branch) = 0;
+  // Puts the key's worktree back at commit `to` after keeping all its files
+  // under keep_ref (a restarted interrupted attempt). kUnsupported: cannot.
+  virtual Result<WorktreeReset> reset(const WorktreeKey& key, const std::string& to, const std::string& keep_ref) = 0;
   // kUnsupported when the VCS cannot tell (the engine then goes without).
   virtual Result<CheckoutState> checkout_state(const std::string& target_branch) = 0;
   // The target's moves since `since`; with undo, moves made only by the key's

@@ -224,6 +224,9 @@ class Vcs {
   virtual std::string target_moves(std::string_view) {
     throw Error(DROVER_UNSUPPORTED, "target_moves is not implemented by this VCS plugin");
   }
+  virtual std::string reset_worktree(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "reset_worktree is not implemented by this VCS plugin");
+  }
 };
 
 namespace detail {
@@ -264,6 +267,7 @@ const drover_plugin_descriptor* vcs_descriptor(const drover_host_api* host, cons
       &vcs_op<&Vcs::diff_summary>,
       &vcs_op<&Vcs::checkout_state>,
       &vcs_op<&Vcs::target_moves>,
+      &vcs_op<&Vcs::reset_worktree>,
   };
   return make_descriptor(host, DROVER_KIND_VCS, name, version, schema, &vtable);
 }

@@ -44,7 +44,8 @@ typedef struct drover_vcs_vtable_v1 {
   /* {} -> {"root": str, "head_branch": str|null (null when detached), "head_commit": str} */
   drover_vcs_op repo_info;
 
-  /* {"task_id", "target_branch"} -> {"path", "branch", "base_commit", "created": bool}
+  /* {"task_id", "target_branch"} -> {"path", "branch", "base_commit", "head"?: str, "created": bool}
+   * ("head", optional: the commit the worktree's HEAD is at, where the next attempt starts)
    * Creates .drover/worktrees/<task> on branch drover/<task> from the target's tip,
    * or reuses the existing one. */
   drover_vcs_op prepare_worktree;
@@ -97,6 +98,15 @@ typedef struct drover_vcs_vtable_v1 {
    * moved only by the task's own commits is put back to `since` (compare-and-
    * swap) and its commits kept under the ref named by "kept_at". */
   drover_vcs_op target_moves;
+
+  /* {"task_id", "to": commit, "keep_ref": "refs/drover/..."}
+   * -> {"reset": bool, "kept_at": str|null, "paths": [str]}
+   * Restarts an interrupted attempt: every file of the worktree (uncommitted
+   * changes, commits the agent made) is kept in a commit under keep_ref, then
+   * the task branch is put at `to`, checked out, untracked files removed
+   * (ignored ones stay). "reset": false when the worktree already is exactly
+   * `to` (or there is no worktree); "paths" lists what the reset undid. */
+  drover_vcs_op reset_worktree;
 } drover_vcs_vtable_v1;
 
 /* The size of the ABI 1.0 vcs vtable: the least a plugin may provide. */

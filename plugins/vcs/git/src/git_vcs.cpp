@@ -20,6 +20,7 @@
 #include "request_json.h"
 #include "task_id.h"
 #include "worktree_dir.h"
+#include "worktree_staging.h"
 
 namespace drover::vcs_git {
 
@@ -342,7 +343,12 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
       git_oid base = *tip;
       if (head_oid != nullptr && git_merge_base(&base, repo.get(), head_oid, &*tip) != 0) base = *tip;
       remember_target(task_id, target);
-      return json{{"path", path}, {"branch", branch}, {"base_commit", oid_hex(base)}, {"created", false}}.dump();
+      return json{{"path", path},
+                  {"branch", branch},
+                  {"base_commit", oid_hex(base)},
+                  {"head", head_oid ? json(oid_hex(*head_oid)) : json(nullptr)},
+                  {"created", false}}
+          .dump();
     }
     // Registered but its directory is gone (e.g. a crash or a manual rm): prune and recreate.
     git_worktree_prune_options prune;
@@ -410,7 +416,13 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   WorktreePtr created(raw_wt);
   mark_worktree_complete(admin_dir(task_id) + "/drover-complete");
   remember_target(task_id, target);
-  return json{{"path", path}, {"branch", branch}, {"base_commit", oid_hex(base)}, {"created", true}}.dump();
+  const git_oid* branch_head = git_reference_target(branch_ref.get());
+  return json{{"path", path},
+              {"branch", branch},
+              {"base_commit", oid_hex(base)},
+              {"head", branch_head ? json(oid_hex(*branch_head)) : json(oid_hex(base))},
+              {"created", true}}
+      .dump();
 }
 
 std::string GitVcs::commit(std::string_view request) {
@@ -454,15 +466,7 @@ std::string GitVcs::commit(std::string_view request) {
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the index of task " + quote_text(task_id) +
                                           " has unresolved conflicts; resolve them in " + worktree_path(task_id) +
                                           " before committing");
-  std::vector<std::string> nested = find_nested_repositories(wt.get(), index.get());
-  check(git_index_add_all(index.get(), nullptr, GIT_INDEX_ADD_DEFAULT, skip_nested_repositories, &nested),
-        "vcs git: cannot stage the changes of task " + quote_text(task_id));
-  check(git_index_update_all(index.get(), nullptr, skip_nested_repositories, &nested),
-        "vcs git: cannot stage the deletions of task " + quote_text(task_id));
-  stage_nested_repository_files(wt.get(), index.get(), nested);
-  check(git_index_write(index.get()), "vcs git: cannot write the index of task " + quote_text(task_id));
-  git_oid tree_oid;
-  check(git_index_write_tree(&tree_oid, index.get()), "vcs git: cannot write the tree of task " + quote_text(task_id));
+  const git_oid tree_oid = stage_everything(wt.get(), index.get(), "task " + quote_text(task_id));
 
   if (git_oid_equal(&tree_oid, git_tree_id(head_tree.get()))) {
     // Nothing new. Report the branch head if it already carries work (a replayed commit step).

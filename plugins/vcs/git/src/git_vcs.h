@@ -53,6 +53,7 @@ class GitVcs : public sdk::Vcs {
   std::string diff_summary(std::string_view request) override;
   std::string checkout_state(std::string_view request) override;  // git_outside_checks.cpp
   std::string target_moves(std::string_view request) override;    // git_outside_checks.cpp
+  std::string reset_worktree(std::string_view request) override;  // git_reset.cpp
 
  private:
   RepoPtr open_main() const;
