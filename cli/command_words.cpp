@@ -34,7 +34,7 @@ std::vector<std::string> plain_words(CLI::App& app, const std::vector<std::strin
     if (word == "--") break;
     if (word.size() > 1 && word[0] == '-') {
       const CLI::Option* o = option_named(*command, word);
-      if (o != nullptr && o->get_type_size() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
+      if (o != nullptr && o->get_expected_max() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
         ++i;
       continue;
     }

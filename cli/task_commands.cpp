@@ -30,25 +30,42 @@ std::vector<std::string> split_ids(const std::string& s) {
   return out;
 }
 
+// Why the store refused to put a task back, in the words of the commands:
+// which command does what the user wants.
+std::string reset_refusal(const Task& t, ResetMode mode) {
+  const std::string& id = t.id;
+  const std::string status(to_string(t.status));
+  if (t.status == TaskStatus::kRunning)
+    return "task " + id + " is running; stop it with `drover cancel " + id + "` or let it finish";
+  if (mode == ResetMode::kCancel)
+    return "task " + id + " is " + status + "; there is nothing to cancel (`drover reset " + id + "` runs it again)";
+  if (mode == ResetMode::kRetry) {
+    if (t.status == TaskStatus::kCompleted) return "task " + id + " is completed; `drover reset " + id + "` runs it again";
+    return "task " + id + " is " + status + "; retry applies to failed, blocked or cancelled tasks (`drover reset " + id +
+           "` puts any other task back)";
+  }
+  return "task " + id + " is " + status + " and cannot be reset now";
+}
+
 void reset_tasks(const GlobalOptions& g, const std::vector<std::string>& ids, ResetMode mode) {
   auto project = open_project(g);
   TaskStore& store = open_store(*project);
   for (const auto& id : ids) {
+    get_task_or_fail(store, id);
     auto r = store.reset_task(id, mode, wall_ms());
-    if (!r.ok() && r.status().code() == StatusCode::kConflict) {
-      // The store speaks of modes; say which command does what the user wants.
-      auto t = store.get_task(id);
-      if (t.ok() && t.value().status == TaskStatus::kRunning)
-        fail(kExitUsage, "task " + id + " is running; stop it with `drover cancel " + id + "` or let it finish");
-      if (t.ok() && mode == ResetMode::kRetry && t.value().status == TaskStatus::kCompleted)
-        fail(kExitUsage, "task " + id + " is completed; `drover reset " + id + "` runs it again");
-    }
+    if (!r.ok() && r.status().code() == StatusCode::kConflict) fail(kExitUsage, reset_refusal(get_task_or_fail(store, id), mode));
     check(r.status(), "task " + id);
     std::cout << id << ": " << to_string(r.value().task.status) << "\n";
     for (const auto& c : r.value().changed) {
       if (c != id) std::cout << "  also " << c << "\n";
     }
   }
+}
+
+// Titles are what status, logs and the agent's prompt show: never empty.
+void require_title(const std::string& title, const std::string& command, const std::string& example) {
+  if (title.find_first_not_of(" \t\r\n") == std::string::npos)
+    fail(kExitUsage, command + ": the title is empty; say what it is about, e.g. drover " + command + " \"" + example + "\"");
 }
 
 }  // namespace
@@ -68,7 +85,20 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   add->add_option("--timeout", o->timeout, "per-attempt time limit, e.g. 30m (default from drover.yaml)");
   add->add_flag("--json", o->json_out, "print the new task as JSON");
   add->callback([&g, o] {
+    require_title(o->title, "add", "Add a --verbose flag");
     auto project = open_project(g);
+    TaskStore& store = open_store(*project);
+    // The store would refuse these too, in its own terms; say it in the command's.
+    if (!o->epic.empty()) require_epic(store, o->epic);
+    auto missing = [&store](const std::string& id) {
+      auto t = store.get_task(id);
+      return !t.ok() && t.status().code() == StatusCode::kNotFound;
+    };
+    if (!o->parent.empty() && missing(o->parent))
+      fail(kExitUsage, "--parent: task " + o->parent + " does not exist; `drover status --tree` shows the task ids");
+    for (const auto& b : split_ids(o->blocked_by))
+      if (missing(b))
+        fail(kExitUsage, "--blocked-by: task " + b + " does not exist; `drover status --tree` shows the task ids");
     NewTask req;
     req.title = o->title;
     req.description = o->description;
@@ -86,7 +116,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     }
     if (o->max_attempts > 0) req.max_attempts = o->max_attempts;
     if (!o->timeout.empty()) req.timeout_ms = unwrap(parse_duration(o->timeout), "--timeout").count();
-    Task t = unwrap(open_store(*project).create_task(req, wall_ms()));
+    Task t = unwrap(store.create_task(req, wall_ms()), "drover add");
     if (o->json_out) {
       std::cout << to_json(t).dump(2) << "\n";
     } else {
@@ -102,6 +132,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   ea->add_option("title", *etitle, "epic title")->required();
   ea->add_option("-d,--description", *edesc, "details");
   ea->callback([&g, etitle, edesc] {
+    require_title(*etitle, "epic add", "Command-line options");
     auto project = open_project(g);
     Epic e = unwrap(open_store(*project).create_epic(*etitle, *edesc, wall_ms()));
     std::cout << e.id << "\n";
@@ -143,6 +174,14 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
       if (*rfailed) filter.statuses = {TaskStatus::kFailed};
       for (const auto& t : unwrap(open_store(*project).list_tasks(filter)))
         if (t.status != TaskStatus::kRunning) ids.push_back(t.id);
+    }
+    if (ids.empty() && *rfailed && rids->empty()) {
+      std::cout << "no failed tasks; nothing to reset\n";
+      return;
+    }
+    if (ids.empty() && *rall && rids->empty()) {
+      std::cout << "no tasks to reset (every task is running, or there are none)\n";
+      return;
     }
     if (ids.empty()) fail(kExitUsage, "reset: name task ids, or --failed, or --all");
     reset_tasks(g, ids, ResetMode::kReset);

@@ -221,7 +221,7 @@ TEST(EndToEnd, MergeWaitsWhileTheUsersCheckoutIsInTheWay) {
       auto st = p.status_json();
       bool waiting = false;
       for (const auto& task : st["tasks"])
-        waiting = waiting || task["status_reason"].get<std::string>().rfind("awaiting_merge", 0) == 0;
+        waiting = waiting || (task["wait"].is_object() && task["wait"].value("kind", "") == "merge");
       if (waiting) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -416,7 +416,7 @@ TaskOutcome TaskWorkflow::run() {
           if (first_time)
             report("awaiting merge: " + m.status().message() + " (commit or stash them; drover retries every second)");
           return release(now() + 1000, WaitReason::merge(m.status().message(), in_the_way),
-                         "awaiting_merge: " + m.status().message());
+                         "awaiting merge: " + m.status().message());
         }
         const MergeResult merge = m.ok() ? merge_step(m.value()) : MergeResult{};
         if (!m.ok()) {
