@@ -163,17 +163,18 @@ std::optional<std::string> why_nothing_can_progress(const StatusView& st, bool r
   }
   if (live > 0 || run_active) return std::nullopt;
   const int ready = st.summary.count(TaskStatus::kReady);
-  const int waiting = st.summary.count(TaskStatus::kWaiting);
   if (stale > 0)
     return std::to_string(stale) + " task" + (stale == 1 ? " was" : "s were") +
            " left running by a run that ended; `drover resume` continues " + (stale == 1 ? "it" : "them");
   if (ready > 0)
     return std::to_string(ready) + " task" + (ready == 1 ? " is" : "s are") +
            " ready but no `drover run` is active; start one with `drover run`";
-  if (waiting > 0)
-    return "nothing is running or ready; " + std::to_string(waiting) + " task" + (waiting == 1 ? " waits" : "s wait") +
-           " for tasks that cannot finish (see `drover status --tree`)";
-  return "nothing is running or ready";
+  const int total = st.summary.total, completed = st.summary.count(TaskStatus::kCompleted);
+  if (total > 0 && completed == total) return "all " + std::to_string(total) + " tasks are completed";
+  std::string left;
+  for (TaskStatus s : {TaskStatus::kFailed, TaskStatus::kBlocked, TaskStatus::kWaiting, TaskStatus::kCancelled})
+    if (int n = st.summary.count(s); n > 0) left += (left.empty() ? "" : ", ") + std::to_string(n) + " " + std::string(to_string(s));
+  return "nothing is running or ready" + (left.empty() ? std::string() : " (" + left + "; `drover status --tree` shows why)");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // drover add / epic add / epic list / reset / retry / cancel.
+#include <algorithm>
 #include <iostream>
 
 #include "cli_support.h"
@@ -90,7 +91,9 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     TaskStore& store = open_store(*project);
     // The store would refuse these too, in its own terms; say it in the command's.
     if (!o->epic.empty()) require_epic(store, o->epic);
+    // An id with control characters is the store's to refuse (it names the character).
     auto missing = [&store](const std::string& id) {
+      if (std::any_of(id.begin(), id.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) return false;
       auto t = store.get_task(id);
       return !t.ok() && t.status().code() == StatusCode::kNotFound;
     };
@@ -116,7 +119,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     }
     if (o->max_attempts > 0) req.max_attempts = o->max_attempts;
     if (!o->timeout.empty()) req.timeout_ms = unwrap(parse_duration(o->timeout), "--timeout").count();
-    Task t = unwrap(store.create_task(req, wall_ms()), "drover add");
+    Task t = unwrap(store.create_task(req, wall_ms()), "add");
     if (o->json_out) {
       std::cout << to_json(t).dump(2) << "\n";
     } else {

@@ -56,6 +56,11 @@ TEST(CliTerms, RefusalsSpeakOfCommandsNotStorageOperations) {
   expect_no_internal_names(add);
   auto parent = p.drover({"add", "Orphan", "--parent", "t42"});
   expect_usage_error(parent, "--parent: task t42 does not exist");
+  // Refusals only the store knows about come through in the same terms.
+  const std::string sub = p.add({"A sub-task", "--parent", t3});
+  auto nested = p.drover({"add", "Nested", "--parent", sub});
+  expect_usage_error(nested, "drover: add: field 'parent' names " + sub + ", which is a sub-task of " + t3);
+  expect_no_internal_names(nested);
   auto logs = p.drover({"logs", "t42"});
   expect_usage_error(logs, "task t42 does not exist");
   expect_no_internal_names(logs);

@@ -222,7 +222,15 @@ TEST(EndToEnd, MergeWaitsWhileTheUsersCheckoutIsInTheWay) {
       bool waiting = false;
       for (const auto& task : st["tasks"])
         waiting = waiting || (task["wait"].is_object() && task["wait"].value("kind", "") == "merge");
-      if (waiting) break;
+      if (waiting) {
+        // status says it in words, not as the stored reason's tag.
+        auto text = p.drover({"status"});
+        EXPECT_NE(text.out.find("awaiting merge t1: local changes in the way of the merge: changes/t1.txt"),
+                  std::string::npos)
+            << text.out;
+        EXPECT_EQ(text.out.find("awaiting_merge"), std::string::npos) << text.out;
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::ifstream in(p.repo() + "/changes/t1.txt");

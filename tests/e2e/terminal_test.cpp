@@ -194,7 +194,7 @@ TEST(Terminal, StatusWatchFollowsAnActiveRunToTheEnd) {
   for (std::string line; std::getline(lines, line);) looks.push_back(json::parse(line));
   ASSERT_GE(looks.size(), 2u) << watch.out;
   EXPECT_EQ(looks.back()["summary"]["counts"].value("completed", 0), 2) << looks.back().dump();
-  EXPECT_NE(watch.err.find("nothing is running or ready"), std::string::npos) << watch.err;
+  EXPECT_NE(watch.err.find("drover: all 2 tasks are completed"), std::string::npos) << watch.err;
 }
 
 // `logs -f` on a task that has not started waits for it, then follows it.
