@@ -23,9 +23,9 @@ fs::path find_repo_root(fs::path dir) {
   }
 }
 
-// .git may be a directory or (in a linked worktree) a file "gitdir: <path>";
-// info/exclude lives in the common directory.
-fs::path git_common_dir(const fs::path& root) {
+// .git may be a directory or (in a linked worktree) a file "gitdir: <path>":
+// the checkout's own git directory, which holds its HEAD.
+fs::path git_dir(const fs::path& root) {
   fs::path dotgit = root / ".git";
   if (fs::is_directory(dotgit)) return dotgit;
   std::ifstream in(dotgit);
@@ -34,7 +34,13 @@ fs::path git_common_dir(const fs::path& root) {
   const std::string prefix = "gitdir: ";
   if (line.rfind(prefix, 0) != 0) return {};
   fs::path gitdir = line.substr(prefix.size());
-  if (gitdir.is_relative()) gitdir = root / gitdir;
+  return gitdir.is_relative() ? root / gitdir : gitdir;
+}
+
+// The directory shared by every worktree: branches and info/exclude live there.
+fs::path git_common_dir(const fs::path& root) {
+  fs::path gitdir = git_dir(root);
+  if (gitdir.empty() || fs::path(root / ".git") == gitdir) return gitdir;
   std::ifstream common(gitdir / "commondir");
   std::string c;
   if (std::getline(common, c)) {
@@ -74,8 +80,8 @@ bool branch_exists(const fs::path& common, const std::string& branch) {
 }
 
 // The branch HEAD names ("main"), or "" when HEAD is detached.
-std::string head_branch(const fs::path& common) {
-  std::ifstream head(common / "HEAD");
+std::string head_branch(const fs::path& gitdir) {
+  std::ifstream head(gitdir / "HEAD");
   std::string line;
   std::getline(head, line);
   const std::string prefix = "ref: refs/heads/";
@@ -131,7 +137,7 @@ void add_init_command(CLI::App& app, GlobalOptions& g) {
                            "); run `git init` first or cd into your project");
     fs::path config = g.config_path.empty() ? root / "drover.yaml" : fs::absolute(g.config_path);
     const fs::path common = git_common_dir(root);
-    const std::string head = head_branch(common);
+    const std::string head = head_branch(git_dir(root));
     // Tasks branch off the target branch and merge into it: it must hold a commit.
     if (!head.empty() && !branch_exists(common, head) && target->empty())
       fail(kExitUsage, "the repository at " + root.string() + " has no commits yet, so tasks have nothing to start from; " +

@@ -241,6 +241,21 @@ TEST(CliTerms, InitRefusesATargetBranchThatDoesNotExistAndLeavesNothing) {
   EXPECT_EQ(same.exit_code, 0) << same.err;
 }
 
+// In a linked worktree HEAD is the worktree's own, not the main checkout's.
+TEST(CliTerms, InitInALinkedWorktreeTargetsItsBranch) {
+  BareRepo repo(true);
+  ASSERT_EQ(repo.git({"branch", "side"}).exit_code, 0);
+  const fs::path linked = repo.dir.string() + "-side";
+  ASSERT_EQ(repo.git({"worktree", "add", "-q", linked.string(), "side"}).exit_code, 0);
+  auto r = run_command({DROVER_BINARY, "init"}, linked.string(), {{"NO_COLOR", "1"}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream cfg(linked / "drover.yaml");
+  std::stringstream text;
+  text << cfg.rdbuf();
+  EXPECT_NE(text.str().find("target_branch: side"), std::string::npos) << text.str();
+  if (!::testing::Test::HasFailure()) fs::remove_all(linked);
+}
+
 TEST(CliTerms, InitOnARepositoryWithoutCommitsLeavesNothingBehind) {
   BareRepo repo(false);
   const std::string before = repo.exclude();
