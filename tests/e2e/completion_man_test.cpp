@@ -174,12 +174,16 @@ TEST(ManPages, OnePagePerCommandInRoff) {
   }
 }
 
-TEST(ManPages, HiddenCommandIsNotInHelp) {
+TEST(ManPages, HiddenCommandIsNotInHelpNorInTheCommandList) {
   TempDir tmp;
   auto help = drover({"--help"}, tmp.path.string());
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_EQ(help.out.find("__man"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("completion"), std::string::npos) << help.out;
+  auto bare = drover({}, tmp.path.string());
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_NE(bare.err.find("completion  Print a shell completion script"), std::string::npos) << bare.err;
+  EXPECT_EQ(bare.err.find("__man"), std::string::npos) << bare.err;
 }
 
 }  // namespace
