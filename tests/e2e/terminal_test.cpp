@@ -155,6 +155,25 @@ TEST(Terminal, SecondHangupStopsTheAgentAndTheSummarySaysInterrupted) {
       << watch.err;
 }
 
+// `nohup drover run` asked for SIGHUP to be ignored: the run carries on.
+TEST(Terminal, NohupKeepsTheRunGoingOnHangup) {
+  E2EProject p("", 1);
+  p.add({"First [medium]"});
+  p.add({"Second"});
+  const std::string out_file = p.dir() + "/run.out";
+  int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  pid_t run = spawn_process({"nohup", DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
+  close(fd);
+  wait_until_running(p, 1);
+  kill(run, SIGHUP);
+  const int status = wait_for_exit(run, std::chrono::seconds(60));
+  ASSERT_NE(status, -1);
+  ASSERT_TRUE(WIFEXITED(status)) << "nohup'd drover was ended by a signal";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(out_file);
+  EXPECT_EQ(slurp(out_file).find("draining"), std::string::npos) << slurp(out_file);
+  for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "completed") << id;
+}
+
 // A ready task and no run: watching would never end, so it says why and ends.
 // With --json every look is one compact JSON object on its own line.
 TEST(Terminal, StatusWatchEndsWhenNothingCanProgressAndPrintsJsonLines) {
