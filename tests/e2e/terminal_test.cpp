@@ -47,12 +47,17 @@ int wait_for_exit(pid_t pid, std::chrono::seconds limit) {
   return -1;
 }
 
+// The agent's pid from the file drover writes when it starts one (polled:
+// the file may exist a moment before its content does); 0 if none came.
 pid_t agent_pid(const E2EProject& p, const std::string& task) {
   const std::string pid_file = p.repo() + "/.drover/logs/" + task + "/agent.pid";
-  for (int i = 0; i < 200 && !std::filesystem::exists(pid_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  pid_t agent = 0;
-  std::ifstream(pid_file) >> agent;
-  return agent;
+  for (int i = 0; i < 500; ++i) {
+    pid_t agent = 0;
+    std::ifstream(pid_file) >> agent;
+    if (agent > 1) return agent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
 }
 
 // True once the agent's whole process group is gone (polled: reaping takes a moment).
@@ -102,10 +107,10 @@ TEST(Terminal, ClosingTheTerminalDrainsTheRunAndLeavesNoAgent) {
   });
   wait_until_running(p, 1);
   const pid_t agent = agent_pid(p, sleeper);
-  ASSERT_GT(agent, 1);
   reading = false;
   close(master);  // the terminal goes away: SIGHUP to drover, its session leader
   reader.join();
+  ASSERT_GT(agent, 1) << "the agent never started";
   const int status = wait_for_exit(run, std::chrono::seconds(60));
   ASSERT_NE(status, -1) << "drover did not end after its terminal closed";
   EXPECT_TRUE(WIFEXITED(status)) << "drover was killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
