@@ -327,7 +327,9 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       in.open(file, std::ios::binary);
     }
-    if (!in) fail(kExitUsage, "no log for task " + la->id + " attempt " + std::to_string(attempt) + " (" + file.string() + ")");
+    if (!in)
+      fail(kExitUsage, "no log for task " + la->id + " attempt " + std::to_string(attempt) + " at " + file.string() +
+                           "; logs stay on the machine that ran the attempt (and are gone if .drover/logs was cleaned)");
     while (true) {
       copy_new_output(in);
       if (!la->follow) break;
