@@ -275,7 +275,11 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     if (!t.description.empty()) std::cout << "  description:\n    " << escape_control_chars(t.description, "\n\t") << "\n";
     std::cout << "  history:\n";
     for (const auto& e : events) {
-      std::cout << "    " << format_time(e.created_ms) << "  " << e.kind << "  " << escape_control_chars(e.message) << "\n";
+      // The kind as words ("attempt started"); --json keeps the recorded name.
+      std::string kind = e.kind;
+      std::replace(kind.begin(), kind.end(), '_', ' ');
+      std::cout << "    " << format_time(e.created_ms) << "  " << escape_control_chars(kind) << "  "
+                << escape_control_chars(e.message) << "\n";
       if (e.kind == "attempt_started" && e.data.is_object() && e.data.contains("log_file") && e.data["log_file"].is_string())
         std::cout << "      log: " << e.data["log_file"].get<std::string>() << "\n";
     }

@@ -108,6 +108,8 @@ TEST(EndToEnd, FailureBlocksDependentsThenRetryFinishes) {
   EXPECT_NE(status.out.find("blocked " + dep + ": blocked by failed task " + bad), std::string::npos) << status.out;
   auto info = p.drover({"info", bad});
   EXPECT_NE(info.out.find("attempts: 2 of 2"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("  attempt started  attempt 1 with agent 'test'"), std::string::npos) << info.out;
+  EXPECT_EQ(info.out.find("attempt_started"), std::string::npos) << "the kind reads as words: " << info.out;
 
   std::ofstream(p.dir() + "/fixed-" + bad) << "";
   auto retry = p.drover({"retry", bad});
