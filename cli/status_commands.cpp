@@ -134,7 +134,8 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
   if (sum.cost_usd > 0) o << "  cost so far: " << money(sum.cost_usd) << "\n";
   if (tree) {
     o << "\n";
-    for (const auto& t : in_creation_order(st.tasks)) {
+    const std::vector<Task> plan = in_creation_order(st.tasks);
+    for (const auto& t : plan) {
       if (t.parent) continue;
       o << "  " << t.id << "  [" << status_color(std::string(to_string(t.status))) << "] " << escape_control_chars(t.title);
       if (!t.blocked_by.empty()) {
@@ -143,7 +144,7 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
         o << "  (after " << b << ")";
       }
       o << "\n";
-      for (const auto& c : in_creation_order(st.tasks)) {
+      for (const auto& c : plan) {
         if (c.parent && *c.parent == t.id)
           o << "    " << c.id << "  [" << status_color(std::string(to_string(c.status))) << "] " << escape_control_chars(c.title) << "\n";
       }
@@ -170,7 +171,8 @@ std::optional<std::string> why_nothing_can_progress(const StatusView& st, bool r
     return std::to_string(ready) + " task" + (ready == 1 ? " is" : "s are") +
            " ready but no `drover run` is active; start one with `drover run`";
   const int total = st.summary.total, completed = st.summary.count(TaskStatus::kCompleted);
-  if (total > 0 && completed == total) return "all " + std::to_string(total) + " tasks are completed";
+  if (total > 0 && completed == total)
+    return total == 1 ? std::string("the only task is completed") : "all " + std::to_string(total) + " tasks are completed";
   std::string left;
   for (TaskStatus s : {TaskStatus::kFailed, TaskStatus::kBlocked, TaskStatus::kWaiting, TaskStatus::kCancelled})
     if (int n = st.summary.count(s); n > 0) left += (left.empty() ? "" : ", ") + std::to_string(n) + " " + std::string(to_string(s));
