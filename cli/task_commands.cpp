@@ -63,6 +63,26 @@ void reset_tasks(const GlobalOptions& g, const std::vector<std::string>& ids, Re
   }
 }
 
+// Sub-tasks do not inherit their parent's blockers (docs/getting-started.md,
+// "Describe the work"): the parent's own attempt waits for them, the sub-task
+// may start before. Said on stderr when it matters, so stdout stays the id.
+void note_parent_blockers(TaskStore& store, const Task& sub) {
+  auto parent = store.get_task(*sub.parent);
+  if (!parent.ok()) return;
+  std::string pending;
+  for (const auto& b : parent.value().blocked_by) {
+    if (std::find(sub.blocked_by.begin(), sub.blocked_by.end(), b) != sub.blocked_by.end()) continue;
+    if (b.rfind(*sub.parent + ".", 0) == 0) continue;  // the parent waits for its own sub-tasks too
+    auto blocker = store.get_task(b);
+    if (blocker.ok() && blocker.value().status == TaskStatus::kCompleted) continue;
+    pending += (pending.empty() ? "" : " ") + b;
+  }
+  if (pending.empty()) return;
+  std::cerr << "drover: note: " << sub.id << " does not wait for what " << *sub.parent << " is blocked by (" << pending
+            << "); only " << *sub.parent << "'s own attempt does. If " << sub.id
+            << " needs their work: drover dep add " << sub.id << " " << pending << "\n";
+}
+
 // Titles are what status, logs and the agent's prompt show: never empty.
 void require_title(const std::string& title, const std::string& command, const std::string& example) {
   if (title.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -125,6 +145,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     } else {
       std::cout << t.id << "\n";
     }
+    if (t.parent) note_parent_blockers(store, t);
   });
 
   auto* epic = app.add_subcommand("epic", "Manage epics (groups of tasks)");

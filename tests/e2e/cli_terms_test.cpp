@@ -186,6 +186,26 @@ TEST(CliTerms, StatusTreeMatchesTheGettingStartedGuide) {
   EXPECT_NE(text.str().find(expected), std::string::npos) << "docs/getting-started.md shows another tree";
 }
 
+// Sub-tasks do not inherit their parent's blockers; add says so when it matters.
+TEST(CliTerms, SubTaskOfABlockedParentIsToldItDoesNotWait) {
+  E2EProject p;
+  const std::string t1 = p.add({"First"});
+  const std::string t2 = p.add({"Second", "--blocked-by", t1});
+  auto sub = p.drover({"add", "Part of the second", "--parent", t2});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  EXPECT_EQ(sub.out, t2 + ".1\n") << "stdout stays the id";
+  EXPECT_NE(sub.err.find("drover: note: " + t2 + ".1 does not wait for what " + t2 + " is blocked by (" + t1 +
+                         "); only " + t2 + "'s own attempt does. If " + t2 + ".1 needs their work: drover dep add " +
+                         t2 + ".1 " + t1),
+            std::string::npos)
+      << sub.err;
+  EXPECT_EQ(p.task_states()[t2 + ".1"], "ready") << "the rule: the sub-task does not wait";
+  auto waits = p.drover({"add", "Waits like its parent", "--parent", t2, "--blocked-by", t1});
+  EXPECT_EQ(waits.err, "") << "nothing to say when it waits for the same tasks";
+  auto free = p.drover({"add", "Part of the first", "--parent", t1});
+  EXPECT_EQ(free.err, "") << "nothing to say when the parent waits for nothing";
+}
+
 // A throwaway repository with no drover.yaml yet.
 struct BareRepo {
   fs::path dir;
