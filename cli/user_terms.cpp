@@ -1,16 +1,21 @@
 #include "user_terms.h"
 
+#include <set>
 #include <utility>
 
 namespace drover::cli {
 namespace {
 
-// A storage operation's name: lower-case words joined by '_' ("reset_task").
+// The storage ABI's operations that name themselves in their messages
+// (plugin-api/include/drover/plugin/storage.h). Only these are dropped, so a
+// message that starts with a config key ("default_agent: ...") keeps it.
 bool is_operation_name(const std::string& word) {
-  if (word.empty() || word.front() == '_' || word.back() == '_' || word.find('_') == std::string::npos) return false;
-  for (char c : word)
-    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
-  return true;
+  static const std::set<std::string> operations{
+      "add_dependency", "append_event", "claim_task",   "complete_task", "create_epic",  "create_task",
+      "fail_task",      "finish_workflow", "get_task",  "get_workflow",  "list_epics",   "list_events",
+      "list_tasks",     "record_step",  "release_task", "renew_leases",  "reset_task",   "start_workflow",
+      "take_back",      "update_task"};
+  return operations.count(word) > 0;
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {

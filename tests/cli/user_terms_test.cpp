@@ -17,7 +17,7 @@ TEST(UserTerms, DropsTheStorageOperationAndItsApiHints) {
 TEST(UserTerms, LeavesOtherMessagesAsTheyAre) {
   for (const char* text : {"vcs git: the worktree of task t1 has uncommitted changes",
                            "/repo/drover.yaml:3:5: workers: must be a number", "t1: completed",
-                           "_private: not an operation", "list_: not an operation either", "disk full: 3 MiB free"})
+                           "default_agent: missing; several agents are configured", "disk full: 3 MiB free"})
     EXPECT_EQ(in_user_terms(text), text);
 }
 
