@@ -7,6 +7,9 @@
 #include <ctime>
 #include <filesystem>
 
+#include "drover/config/config.h"  // closest_match
+#include "user_terms.h"
+
 namespace drover::cli {
 
 void fail(int exit_code, const std::string& message) { throw CommandError{exit_code, message}; }
@@ -14,7 +17,8 @@ void fail(int exit_code, const std::string& message) { throw CommandError{exit_c
 void check(const Status& st, const std::string& context) {
   if (st.ok()) return;
   if (st.code() == StatusCode::kCorrupt) fail(kExitUsage, st.message());  // already says where and what to do
-  fail(kExitUsage, context.empty() ? st.message() : context + ": " + st.message());
+  const std::string message = in_user_terms(st.message());
+  fail(kExitUsage, context.empty() ? message : context + ": " + message);
 }
 
 std::unique_ptr<Project> open_project(const GlobalOptions& g) {
@@ -36,6 +40,24 @@ TaskStore& open_store(Project& p, Project::StoreAccess access) {
 }
 
 Workspace& open_workspace(Project& p) { return *unwrap(p.workspace(), "opening the repository"); }
+
+Task get_task_or_fail(TaskStore& store, const std::string& id) {
+  auto t = store.get_task(id);
+  if (!t.ok() && t.status().code() == StatusCode::kNotFound)
+    fail(kExitUsage, "task " + id + " does not exist; `drover status --tree` shows the task ids");
+  return unwrap(std::move(t));
+}
+
+void require_epic(TaskStore& store, const std::string& id, const std::string& option) {
+  std::vector<std::string> ids;
+  for (const auto& e : unwrap(store.list_epics())) {
+    if (e.id == id) return;
+    ids.push_back(e.id);
+  }
+  std::string hint = closest_match(id, ids);
+  fail(kExitUsage, option + ": there is no epic '" + id + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                       "; `drover epic list` shows the epic ids");
+}
 
 std::string target_branch(Project& p) {
   if (!p.config().target_branch.empty()) return p.config().target_branch;

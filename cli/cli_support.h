@@ -44,6 +44,10 @@ std::unique_ptr<Project> open_project(const GlobalOptions& g);
 void check_plugin_configs(Project& p);
 TaskStore& open_store(Project& p, Project::StoreAccess access = Project::StoreAccess::kReadWrite);
 Workspace& open_workspace(Project& p);
+// The task, or exit 2 saying it does not exist and where the ids are.
+Task get_task_or_fail(TaskStore& store, const std::string& id);
+// Exits 2 unless the epic exists ("--epic: there is no epic 'e7'...").
+void require_epic(TaskStore& store, const std::string& id, const std::string& option = "--epic");
 // The target branch: drover.yaml's target_branch, else the checked-out branch.
 std::string target_branch(Project& p);
 
@@ -63,6 +67,8 @@ void add_plugin_commands(CLI::App& app, GlobalOptions& g);
 void add_worktree_commands(CLI::App& app, GlobalOptions& g);
 void add_transfer_commands(CLI::App& app, GlobalOptions& g);
 void add_dep_commands(CLI::App& app, GlobalOptions& g);
+// `completion` and the hidden `__man`: register last, they describe the others.
+void add_doc_commands(CLI::App& app);
 
 }  // namespace drover::cli
 

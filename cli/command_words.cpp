@@ -7,10 +7,15 @@
 namespace drover::cli {
 namespace {
 
+// The subcommands a user is told about: hidden ones (an empty help group,
+// like the build's `__man`) still run but are never listed or suggested.
+std::vector<const CLI::App*> visible_subcommands(const CLI::App& command) {
+  return command.get_subcommands([](const CLI::App* sub) { return !sub->get_group().empty(); });
+}
+
 std::vector<std::string> subcommand_names(const CLI::App& command) {
   std::vector<std::string> names;
-  for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; }))
-    names.push_back(sub->get_name());
+  for (const CLI::App* sub : visible_subcommands(command)) names.push_back(sub->get_name());
   return names;
 }
 
@@ -34,7 +39,7 @@ std::vector<std::string> plain_words(CLI::App& app, const std::vector<std::strin
     if (word == "--") break;
     if (word.size() > 1 && word[0] == '-') {
       const CLI::Option* o = option_named(*command, word);
-      if (o != nullptr && o->get_type_size() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
+      if (o != nullptr && o->get_expected_max() > 0 && word.find('=') == std::string::npos && word.rfind("--", 0) == 0)
         ++i;
       continue;
     }
@@ -72,7 +77,7 @@ std::string subcommand_list(const CLI::App& command) {
   std::string out;
   size_t width = 0;
   for (const auto& n : subcommand_names(command)) width = std::max(width, n.size());
-  for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; })) {
+  for (const CLI::App* sub : visible_subcommands(command)) {
     std::string name = sub->get_name();
     out += "  " + name + std::string(width - name.size() + 2, ' ') + sub->get_description() + "\n";
   }

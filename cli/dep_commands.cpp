@@ -29,6 +29,17 @@ void run_dep_add(const GlobalOptions& g, const DepAddOptions& o) {
   // so a refused command adds nothing. The store checks again on each edge.
   plan::BlockedByGraph graph = plan::graph_from_records(tasks);
   require_task(graph, o.task);
+  // A task that has finished or is running cannot start to wait: it would sit
+  // "blocked" with its work already done, or be held back mid-attempt.
+  for (const auto& t : tasks) {
+    if (t.id != o.task) continue;
+    if (t.status == TaskStatus::kCompleted)
+      fail(kExitUsage, "dep add: task " + o.task + " is completed, so it cannot wait for other tasks; `drover reset " +
+                           o.task + "` first if it must run again after them");
+    if (t.status == TaskStatus::kRunning)
+      fail(kExitUsage, "dep add: task " + o.task + " is running; add the dependency once it has finished (or `drover cancel " +
+                           o.task + "` first)");
+  }
   for (const auto& b : o.blockers) {
     require_task(graph, b);
     if (b == o.task) fail(kExitUsage, "dep add: task " + o.task + " cannot wait for itself; name other tasks");

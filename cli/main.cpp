@@ -20,10 +20,10 @@ int main(int argc, char** argv) {
   app.add_option("--config", g.config_path, "path to drover.yaml (default: $DROVER_CONFIG, else found upwards)");
   auto set_level = [](const std::string& level) {
     auto l = spdlog::level::from_str(level);
-    if (l == spdlog::level::off && level != "off") throw CLI::ValidationError("unknown level '" + level + "'; use trace, debug, info, warn, error or off");
+    if (l == spdlog::level::off && level != "off") throw CLI::ValidationError("unknown level '" + level + "'; use trace, debug, info, warn, error, critical or off");
     spdlog::set_level(l);
   };
-  app.add_option("--log-level", g.log_level, "trace|debug|info|warn|error|off (default: $DROVER_LOG_LEVEL or warn)")
+  app.add_option("--log-level", g.log_level, "trace|debug|info|warn|error|critical|off (default: $DROVER_LOG_LEVEL or warn)")
       ->each(set_level);
 
   add_init_command(app, g);
@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     }
     std::cout << command->help();
   });
+  add_doc_commands(app);
 
   const std::vector<std::string> args(argv + 1, argv + argc);
 
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("DROVER_LOG_LEVEL"); env != nullptr && *env != '\0') {
     auto l = spdlog::level::from_str(env);
     if (l == spdlog::level::off && std::string(env) != "off") {
-      std::cerr << "drover: DROVER_LOG_LEVEL='" << env << "' is not a level; use trace, debug, info, warn, error or off\n";
+      std::cerr << "drover: DROVER_LOG_LEVEL='" << env << "' is not a level; use trace, debug, info, warn, error, critical or off\n";
       return kExitUsage;
     }
     spdlog::set_level(l);

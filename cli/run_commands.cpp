@@ -1,6 +1,7 @@
 // drover run / drover resume.
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "drover/agent/process_agent_runner.h"
 #include "drover/engine/run_loop.h"
 #include "drover/engine/signal_watcher.h"
+#include "run_presence.h"
 
 namespace drover::cli {
 namespace {
@@ -142,12 +144,21 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   ProgressLine progress(*project, a.epic);
   opts.print = [&](const std::string& line) { progress.print(line); };
   TaskStore& store = open_store(*project);
+  if (!a.epic.empty()) require_epic(store, a.epic);
   Workspace& workspace = open_workspace(*project);
   ProcessAgentRunner agents([&project](const std::string& name) { return project->agent(name); },
                             project->config().log_max_bytes);
   SystemClock clock;
   FilesystemSpace disk = disk_space_of(project->config());
   RunLoop loop(EnginePorts{&project->config(), &store, &workspace, &agents, &clock, &disk}, opts);
+  // `status --watch` sees this run while it lasts.
+  RunPresence presence(project->config().drover_dir());
+  // Output to a pipe whose reader went away (`drover run | less`, then q)
+  // fails with EPIPE instead of ending drover without its agents' supervisor.
+  // Agents start with default signal dispositions, so they still get SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Ctrl-C, SIGTERM and SIGHUP (the terminal was closed): the first drains,
+  // the second stops the agents, a third exits at once.
   SignalWatcher signals([&](int count) {
     if (count == 1) {
       loop.request_drain();
@@ -169,6 +180,7 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   std::cout << "\n" << paint("Summary", "1") << " (" << format_duration(std::chrono::milliseconds(s.duration_ms)) << ")\n";
   std::cout << "  completed: " << s.completed << "   failed: " << s.failed << "   blocked: " << s.blocked;
   if (s.waiting) std::cout << "   waiting: " << s.waiting;
+  if (s.stopped) std::cout << "   interrupted: " << s.stopped;
   if (s.ready) std::cout << "   not started: " << s.ready;
   if (s.running) std::cout << "   running elsewhere: " << s.running;
   if (s.cancelled) std::cout << "   cancelled: " << s.cancelled;

@@ -1,6 +1,7 @@
 // drover status / info / logs / config check.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "cli_support.h"
+#include "run_presence.h"
 #include "drover/common/duration.h"
 #include "drover/task_fields.h"
 
@@ -71,7 +73,32 @@ json status_json(const StatusView& st) {
               {"tasks", tasks}};
 }
 
-std::string render_status(const StatusView& st, bool tree) {
+// The tree lists tasks as they were added (t1, t2, … t10, sub-tasks by
+// number), not in the store's priority order: it is a map of the plan.
+std::vector<Task> in_creation_order(std::vector<Task> tasks) {
+  auto number_parts = [](const std::string& id) {
+    std::vector<long> parts;
+    long cur = -1;
+    for (char c : id) {
+      if (c >= '0' && c <= '9') {
+        cur = (cur < 0 ? 0 : cur * 10) + (c - '0');
+      } else if (cur >= 0) {
+        parts.push_back(cur);
+        cur = -1;
+      }
+    }
+    if (cur >= 0) parts.push_back(cur);
+    return parts;
+  };
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const Task& a, const Task& b) {
+    auto pa = number_parts(a.id), pb = number_parts(b.id);
+    if (pa != pb) return pa < pb;
+    return a.id < b.id;
+  });
+  return tasks;
+}
+
+std::string render_status(const StatusView& st, bool tree, const std::string& default_agent) {
   std::ostringstream o;
   const StoreSummary& sum = st.summary;
   int total = sum.total;
@@ -85,7 +112,7 @@ std::string render_status(const StatusView& st, bool tree) {
   for (const auto& t : st.tasks) {
     if (t.status != TaskStatus::kRunning) continue;
     o << "  " << paint("running", "36") << " " << t.id << " " << escape_control_chars(t.title) << "  (agent "
-      << escape_control_chars(t.agent.value_or("default"))
+      << escape_control_chars(t.agent_or(default_agent))
       << ", attempt " << t.attempts << ", "
       << format_duration(std::chrono::milliseconds(now - (t.started_ms > 0 ? t.started_ms : now))) << ", worker "
       << t.lease_owner.value_or("") << ")\n";
@@ -97,7 +124,8 @@ std::string render_status(const StatusView& st, bool tree) {
     // checkout is in the way of, a retry backoff, an agent's usage limit.
     if (t.status == TaskStatus::kReady && !t.status_reason.empty()) {
       const bool merge = t.wait.kind == WaitKind::kMerge;
-      o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.id << ": " << escape_control_chars(t.status_reason);
+      const std::string why = merge && !t.wait.detail.empty() ? t.wait.detail : t.status_reason;
+      o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.id << ": " << escape_control_chars(why);
       if (!merge && t.not_before_ms > now)
         o << " (again in " << format_duration(std::chrono::milliseconds(t.not_before_ms - now)) << ")";
       o << "\n";
@@ -106,7 +134,8 @@ std::string render_status(const StatusView& st, bool tree) {
   if (sum.cost_usd > 0) o << "  cost so far: " << money(sum.cost_usd) << "\n";
   if (tree) {
     o << "\n";
-    for (const auto& t : st.tasks) {
+    const std::vector<Task> plan = in_creation_order(st.tasks);
+    for (const auto& t : plan) {
       if (t.parent) continue;
       o << "  " << t.id << "  [" << status_color(std::string(to_string(t.status))) << "] " << escape_control_chars(t.title);
       if (!t.blocked_by.empty()) {
@@ -115,13 +144,39 @@ std::string render_status(const StatusView& st, bool tree) {
         o << "  (after " << b << ")";
       }
       o << "\n";
-      for (const auto& c : st.tasks) {
+      for (const auto& c : plan) {
         if (c.parent && *c.parent == t.id)
           o << "    " << c.id << "  [" << status_color(std::string(to_string(c.status))) << "] " << escape_control_chars(c.title) << "\n";
       }
     }
   }
   return o.str();
+}
+
+// Why `status --watch` can stop, or nullopt while something can still change:
+// an agent is running (its lease is being renewed), or a run is active here
+// (it starts ready tasks, waits out backoffs and usage limits).
+std::optional<std::string> why_nothing_can_progress(const StatusView& st, bool run_active, int64_t now_ms) {
+  int live = 0, stale = 0;
+  for (const auto& t : st.tasks) {
+    if (t.status != TaskStatus::kRunning) continue;
+    ++(t.lease_expires_ms > now_ms ? live : stale);
+  }
+  if (live > 0 || run_active) return std::nullopt;
+  const int ready = st.summary.count(TaskStatus::kReady);
+  if (stale > 0)
+    return std::to_string(stale) + " task" + (stale == 1 ? " was" : "s were") +
+           " left running by a run that ended; `drover resume` continues " + (stale == 1 ? "it" : "them");
+  if (ready > 0)
+    return std::to_string(ready) + " task" + (ready == 1 ? " is" : "s are") +
+           " ready but no `drover run` is active; start one with `drover run`";
+  const int total = st.summary.total, completed = st.summary.count(TaskStatus::kCompleted);
+  if (total > 0 && completed == total)
+    return total == 1 ? std::string("the only task is completed") : "all " + std::to_string(total) + " tasks are completed";
+  std::string left;
+  for (TaskStatus s : {TaskStatus::kFailed, TaskStatus::kBlocked, TaskStatus::kWaiting, TaskStatus::kCancelled})
+    if (int n = st.summary.count(s); n > 0) left += (left.empty() ? "" : ", ") + std::to_string(n) + " " + std::string(to_string(s));
+  return "nothing is running or ready" + (left.empty() ? std::string() : " (" + left + "; `drover status --tree` shows why)");
 }
 
 }  // namespace
@@ -135,23 +190,31 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
   auto* status = app.add_subcommand("status", "Progress of the project's tasks");
   status->add_option("--epic", a->epic, "only this epic");
   status->add_flag("--tree", a->tree, "also list tasks with sub-tasks and dependencies");
-  status->add_flag("--watch", a->watch, "keep showing until nothing is running or ready");
+  status->add_flag("--watch", a->watch, "keep showing until nothing can change (no agent running, no run active); with --json, one JSON object per line");
   status->add_flag("--json", a->json_out, "JSON: {summary, tasks}");
   status->callback([&g, a] {
     auto project = open_project(g);
+    if (!a->epic.empty()) require_epic(open_store(*project), a->epic);
+    const std::string drover_dir = project->config().drover_dir();
     while (true) {
       StatusView st = load_status(*project, a->epic);
       if (a->json_out) {
-        std::cout << status_json(st).dump(2) << "\n";
+        // Watching prints JSON Lines: one compact object per look.
+        std::cout << (a->watch ? status_json(st).dump() : status_json(st).dump(2)) << "\n" << std::flush;
       } else {
-        std::string text = render_status(st, a->tree);
+        std::string text = render_status(st, a->tree, project->config().default_agent);
         if (a->watch && color_enabled()) std::cout << "\033[H\033[2J";
         std::cout << text << std::flush;
       }
-      bool active = st.summary.count(TaskStatus::kRunning) + st.summary.count(TaskStatus::kReady) > 0;
-      if (!a->watch || !active) break;
+      if (!a->watch) break;
+      const std::optional<std::string> why = why_nothing_can_progress(st, RunPresence::any_active(drover_dir), wall_ms());
+      if (why) {
+        // On stderr, so that --json output stays JSON Lines.
+        std::cerr << "drover: " << *why << "\n";
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::seconds(1));
-      if (!color_enabled()) std::cout << "\n";
+      if (!color_enabled() && !a->json_out) std::cout << "\n";
     }
   });
 
@@ -163,7 +226,7 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
   info->callback([&g, info_id, info_json] {
     auto project = open_project(g);
     TaskStore& store = open_store(*project);
-    Task t = unwrap(store.get_task(*info_id));
+    Task t = get_task_or_fail(store, *info_id);
     EventFilter only_this;
     only_this.task_id = *info_id;
     std::vector<TaskEvent> events = unwrap(store.list_events(only_this));
@@ -195,7 +258,7 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     field("epic", t.epic.value_or(""));
     field("parent", t.parent.value_or(""));
     field("priority", priority_name(t.priority));
-    field("agent", t.agent ? *t.agent : "(default) " + project->config().default_agent);
+    field("agent", t.agent ? *t.agent : project->config().default_agent + " (the default agent)");
     field("attempts", std::to_string(t.attempts) + " of " +
                           std::to_string(t.max_attempts > 0 ? t.max_attempts : project->config().max_attempts));
     field("blocked by", ids(t.blocked_by));
@@ -214,7 +277,11 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     if (!t.description.empty()) std::cout << "  description:\n    " << escape_control_chars(t.description, "\n\t") << "\n";
     std::cout << "  history:\n";
     for (const auto& e : events) {
-      std::cout << "    " << format_time(e.created_ms) << "  " << e.kind << "  " << escape_control_chars(e.message) << "\n";
+      // The kind as words ("attempt started"); --json keeps the recorded name.
+      std::string kind = e.kind;
+      std::replace(kind.begin(), kind.end(), '_', ' ');
+      std::cout << "    " << format_time(e.created_ms) << "  " << escape_control_chars(kind) << "  "
+                << escape_control_chars(e.message) << "\n";
       if (e.kind == "attempt_started" && e.data.is_object() && e.data.contains("log_file") && e.data["log_file"].is_string())
         std::cout << "      log: " << e.data["log_file"].get<std::string>() << "\n";
     }
@@ -229,20 +296,50 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
   auto* logs = app.add_subcommand("logs", "The agent's output for a task");
   logs->add_option("id", la->id, "task id")->required();
   logs->add_option("--attempt", la->attempt, "which attempt (default: the latest)");
-  logs->add_flag("-f,--follow", la->follow, "keep printing new output until the attempt ends");
+  logs->add_flag("-f,--follow", la->follow,
+                 "keep printing new output until the attempt ends (waits for a task that has not started)");
   logs->callback([&g, la] {
     auto project = open_project(g);
     TaskStore& store = open_store(*project);
-    Task t = unwrap(store.get_task(la->id));
+    Task t = get_task_or_fail(store, la->id);
+    if (la->attempt > 0 && la->attempt > t.attempts && !la->follow)
+      fail(kExitUsage, "task " + la->id + " has had " + std::to_string(t.attempts) + " attempt" +
+                           (t.attempts == 1 ? "" : "s") + ", not " + std::to_string(la->attempt) +
+                           "; leave out --attempt for the latest");
+    if (t.attempts <= 0 && !la->follow)
+      fail(kExitUsage, "task " + la->id + " has not run yet, so it has no log; `drover logs -f " + la->id +
+                           "` waits for it to start");
+    // Following a task that has not started (or not reached the asked attempt):
+    // wait for it, unless it can no longer start.
     int attempt = la->attempt > 0 ? la->attempt : t.attempts;
-    if (attempt <= 0) fail(kExitUsage, "task " + la->id + " has not run yet; no logs");
+    bool said_waiting = false;
+    while (attempt <= 0 || t.attempts < attempt) {
+      if (t.status != TaskStatus::kReady && t.status != TaskStatus::kWaiting && t.status != TaskStatus::kRunning)
+        fail(kExitUsage, "task " + la->id + " is " + std::string(to_string(t.status)) + " and has not run" +
+                             (attempt > 0 ? " attempt " + std::to_string(attempt) : "") + "; there is no log to follow");
+      if (!said_waiting) {
+        std::cerr << "drover: task " << la->id << " has not started" << (attempt > 0 ? " attempt " + std::to_string(attempt) : "")
+                  << "; waiting for it (`drover run` starts it; Ctrl-C stops waiting)\n";
+        said_waiting = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      t = get_task_or_fail(store, la->id);
+      if (la->attempt <= 0) attempt = t.attempts;
+    }
     fs::path file = fs::path(project->config().drover_dir()) / "logs" / la->id / (std::to_string(attempt) + ".log");
     std::ifstream in(file, std::ios::binary);
-    if (!in) fail(kExitUsage, "no log for task " + la->id + " attempt " + std::to_string(attempt) + " (" + file.string() + ")");
+    // The attempt has begun; its log appears a moment later.
+    for (int i = 0; !in && la->follow && i < 100; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      in.open(file, std::ios::binary);
+    }
+    if (!in)
+      fail(kExitUsage, "no log for task " + la->id + " attempt " + std::to_string(attempt) + " at " + file.string() +
+                           "; logs stay on the machine that ran the attempt (and are gone if .drover/logs was cleaned)");
     while (true) {
       copy_new_output(in);
       if (!la->follow) break;
-      Task cur = unwrap(store.get_task(la->id));
+      Task cur = get_task_or_fail(store, la->id);
       if (cur.status != TaskStatus::kRunning || cur.attempts != attempt) {
         copy_new_output(in);
         break;

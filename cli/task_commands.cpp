@@ -1,4 +1,5 @@
 // drover add / epic add / epic list / reset / retry / cancel.
+#include <algorithm>
 #include <iostream>
 
 #include "cli_support.h"
@@ -30,25 +31,62 @@ std::vector<std::string> split_ids(const std::string& s) {
   return out;
 }
 
+// Why the store refused to put a task back, in the words of the commands:
+// which command does what the user wants.
+std::string reset_refusal(const Task& t, ResetMode mode) {
+  const std::string& id = t.id;
+  const std::string status(to_string(t.status));
+  if (t.status == TaskStatus::kRunning)
+    return "task " + id + " is running; stop it with `drover cancel " + id + "` or let it finish";
+  if (mode == ResetMode::kCancel)
+    return "task " + id + " is " + status + "; there is nothing to cancel (`drover reset " + id + "` runs it again)";
+  if (mode == ResetMode::kRetry) {
+    if (t.status == TaskStatus::kCompleted) return "task " + id + " is completed; `drover reset " + id + "` runs it again";
+    return "task " + id + " is " + status + "; retry applies to failed, blocked or cancelled tasks (`drover reset " + id +
+           "` puts any other task back)";
+  }
+  return "task " + id + " is " + status + " and cannot be reset now";
+}
+
 void reset_tasks(const GlobalOptions& g, const std::vector<std::string>& ids, ResetMode mode) {
   auto project = open_project(g);
   TaskStore& store = open_store(*project);
   for (const auto& id : ids) {
+    get_task_or_fail(store, id);
     auto r = store.reset_task(id, mode, wall_ms());
-    if (!r.ok() && r.status().code() == StatusCode::kConflict) {
-      // The store speaks of modes; say which command does what the user wants.
-      auto t = store.get_task(id);
-      if (t.ok() && t.value().status == TaskStatus::kRunning)
-        fail(kExitUsage, "task " + id + " is running; stop it with `drover cancel " + id + "` or let it finish");
-      if (t.ok() && mode == ResetMode::kRetry && t.value().status == TaskStatus::kCompleted)
-        fail(kExitUsage, "task " + id + " is completed; `drover reset " + id + "` runs it again");
-    }
+    if (!r.ok() && r.status().code() == StatusCode::kConflict) fail(kExitUsage, reset_refusal(get_task_or_fail(store, id), mode));
     check(r.status(), "task " + id);
     std::cout << id << ": " << to_string(r.value().task.status) << "\n";
     for (const auto& c : r.value().changed) {
       if (c != id) std::cout << "  also " << c << "\n";
     }
   }
+}
+
+// Sub-tasks do not inherit their parent's blockers (docs/getting-started.md,
+// "Describe the work"): the parent's own attempt waits for them, the sub-task
+// may start before. Said on stderr when it matters, so stdout stays the id.
+void note_parent_blockers(TaskStore& store, const Task& sub) {
+  auto parent = store.get_task(*sub.parent);
+  if (!parent.ok()) return;
+  std::string pending;
+  for (const auto& b : parent.value().blocked_by) {
+    if (std::find(sub.blocked_by.begin(), sub.blocked_by.end(), b) != sub.blocked_by.end()) continue;
+    if (b.rfind(*sub.parent + ".", 0) == 0) continue;  // the parent waits for its own sub-tasks too
+    auto blocker = store.get_task(b);
+    if (blocker.ok() && blocker.value().status == TaskStatus::kCompleted) continue;
+    pending += (pending.empty() ? "" : " ") + b;
+  }
+  if (pending.empty()) return;
+  std::cerr << "drover: note: " << sub.id << " does not wait for what " << *sub.parent << " is blocked by (" << pending
+            << "); only " << *sub.parent << "'s own attempt does. If " << sub.id
+            << " needs their work: drover dep add " << sub.id << " " << pending << "\n";
+}
+
+// Titles are what status, logs and the agent's prompt show: never empty.
+void require_title(const std::string& title, const std::string& command, const std::string& example) {
+  if (title.find_first_not_of(" \t\r\n") == std::string::npos)
+    fail(kExitUsage, command + ": the title is empty; say what it is about, e.g. drover " + command + " \"" + example + "\"");
 }
 
 }  // namespace
@@ -68,7 +106,22 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   add->add_option("--timeout", o->timeout, "per-attempt time limit, e.g. 30m (default from drover.yaml)");
   add->add_flag("--json", o->json_out, "print the new task as JSON");
   add->callback([&g, o] {
+    require_title(o->title, "add", "Add a --verbose flag");
     auto project = open_project(g);
+    TaskStore& store = open_store(*project);
+    // The store would refuse these too, in its own terms; say it in the command's.
+    if (!o->epic.empty()) require_epic(store, o->epic);
+    // An id with control characters is the store's to refuse (it names the character).
+    auto missing = [&store](const std::string& id) {
+      if (std::any_of(id.begin(), id.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) return false;
+      auto t = store.get_task(id);
+      return !t.ok() && t.status().code() == StatusCode::kNotFound;
+    };
+    if (!o->parent.empty() && missing(o->parent))
+      fail(kExitUsage, "--parent: task " + o->parent + " does not exist; `drover status --tree` shows the task ids");
+    for (const auto& b : split_ids(o->blocked_by))
+      if (missing(b))
+        fail(kExitUsage, "--blocked-by: task " + b + " does not exist; `drover status --tree` shows the task ids");
     NewTask req;
     req.title = o->title;
     req.description = o->description;
@@ -86,12 +139,13 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     }
     if (o->max_attempts > 0) req.max_attempts = o->max_attempts;
     if (!o->timeout.empty()) req.timeout_ms = unwrap(parse_duration(o->timeout), "--timeout").count();
-    Task t = unwrap(open_store(*project).create_task(req, wall_ms()));
+    Task t = unwrap(store.create_task(req, wall_ms()), "add");
     if (o->json_out) {
       std::cout << to_json(t).dump(2) << "\n";
     } else {
       std::cout << t.id << "\n";
     }
+    if (t.parent) note_parent_blockers(store, t);
   });
 
   auto* epic = app.add_subcommand("epic", "Manage epics (groups of tasks)");
@@ -102,6 +156,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   ea->add_option("title", *etitle, "epic title")->required();
   ea->add_option("-d,--description", *edesc, "details");
   ea->callback([&g, etitle, edesc] {
+    require_title(*etitle, "epic add", "Command-line options");
     auto project = open_project(g);
     Epic e = unwrap(open_store(*project).create_epic(*etitle, *edesc, wall_ms()));
     std::cout << e.id << "\n";
@@ -143,6 +198,14 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
       if (*rfailed) filter.statuses = {TaskStatus::kFailed};
       for (const auto& t : unwrap(open_store(*project).list_tasks(filter)))
         if (t.status != TaskStatus::kRunning) ids.push_back(t.id);
+    }
+    if (ids.empty() && *rfailed && rids->empty()) {
+      std::cout << "no failed tasks; nothing to reset\n";
+      return;
+    }
+    if (ids.empty() && *rall && rids->empty()) {
+      std::cout << "no tasks to reset (every task is running, or there are none)\n";
+      return;
     }
     if (ids.empty()) fail(kExitUsage, "reset: name task ids, or --failed, or --all");
     reset_tasks(g, ids, ResetMode::kReset);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli_support.h"
+#include "user_terms.h"
 #include "drover/plan/plan_file.h"
 #include "drover/plan/plan_import.h"
 #include "drover/plan/plan_records.h"
@@ -74,7 +75,7 @@ void run_import(const GlobalOptions& g, const ImportOptions& o) {
 
   plan::ImportOutcome outcome = plan::import_plan(p, open_store(*project), wall_ms());
   if (!outcome.status.ok()) {
-    fail(kExitUsage, "import of " + source + " stopped: " + outcome.status.message() + "\n" +
+    fail(kExitUsage, "import of " + source + " stopped: " + in_user_terms(outcome.status.message()) + "\n" +
                          (outcome.created.empty()
                               ? std::string("nothing was created")
                               : "created before it stopped (these were kept; re-importing the file would create them "

@@ -23,6 +23,16 @@ json worktree_json(const WorktreeInfo& w, const std::string& task_status) {
               {"broken", w.broken},    {"size_bytes", w.size_bytes}, {"task_status", task_status}};
 }
 
+// Why prune kept a worktree, in the command's terms: the VCS says what is in
+// the way and how its API would discard it; the user discards with --force.
+std::string kept_because(const Status& refusal) {
+  std::string why = refusal.message();
+  if (why.rfind("vcs ", 0) == 0 && why.find(": ") != std::string::npos) why = why.substr(why.find(": ") + 2);
+  if (refusal.code() != StatusCode::kConflict) return why;
+  if (const size_t advice = why.rfind("; "); advice != std::string::npos) why = why.substr(0, advice);
+  return why + "; --force discards it";
+}
+
 }  // namespace
 
 void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
@@ -70,7 +80,7 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
       }
       auto r = workspace.remove(w.name, target, *force);
       if (!r.ok()) {
-        std::cout << w.name << ": kept (" << escape_control_chars(r.status().message()) << ")\n";
+        std::cout << w.name << ": kept (" << escape_control_chars(kept_because(r.status())) << ")\n";
         ++kept;
         continue;
       }

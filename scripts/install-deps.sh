@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libpqxx-dev libgit2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   postgresql-15 postgresql-client-15
+  zsh fish man-db  # the completion and man page tests run the real shells and man
 )
 
 missing=()

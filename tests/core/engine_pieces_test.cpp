@@ -40,8 +40,13 @@ TEST(Duration, ParsesAndFormats) {
   EXPECT_FALSE(parse_duration("10x").ok());
   EXPECT_FALSE(parse_duration("").ok());
   EXPECT_EQ(parse_duration("2d").value(), milliseconds(2 * 86400000LL));
-  EXPECT_EQ(format_duration(milliseconds(850)), "850ms");
+  // One format everywhere: seconds with one decimal under a minute.
+  EXPECT_EQ(format_duration(milliseconds(850)), "0.8s");
+  EXPECT_EQ(format_duration(milliseconds(2002)), "2.0s");
+  EXPECT_EQ(format_duration(milliseconds(59999)), "59.9s");
   EXPECT_EQ(format_duration(milliseconds(200000)), "3m20s");
+  EXPECT_EQ(format_duration(milliseconds(3900000)), "1h05m");
+  EXPECT_EQ(format_duration(milliseconds(-5)), "0.0s");
 }
 
 // 3000000h once parsed, then overflowed a clock's nanoseconds: every attempt

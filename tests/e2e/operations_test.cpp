@@ -34,7 +34,12 @@ TEST(Operations, LogsShowTheAgentsOutput) {
   EXPECT_EQ(first.out, logs.out) << "--follow on a finished attempt prints it and ends";
   auto none = p.drover({"logs", t, "--attempt", "7"});
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.err.find("no log for task " + t + " attempt 7"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("task " + t + " has had 1 attempt, not 7; leave out --attempt for the latest"),
+            std::string::npos)
+      << none.err;
+  auto never = p.drover({"logs", t, "--attempt", "7", "--follow"});
+  EXPECT_EQ(never.exit_code, 2) << "a completed task will not run attempt 7";
+  EXPECT_NE(never.err.find("task " + t + " is completed and has not run attempt 7"), std::string::npos) << never.err;
 }
 
 TEST(Operations, ResetFailedPutsFailedTasksBack) {

@@ -108,6 +108,8 @@ TEST(EndToEnd, FailureBlocksDependentsThenRetryFinishes) {
   EXPECT_NE(status.out.find("blocked " + dep + ": blocked by failed task " + bad), std::string::npos) << status.out;
   auto info = p.drover({"info", bad});
   EXPECT_NE(info.out.find("attempts: 2 of 2"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("  attempt started  attempt 1 with agent 'test'"), std::string::npos) << info.out;
+  EXPECT_EQ(info.out.find("attempt_started"), std::string::npos) << "the kind reads as words: " << info.out;
 
   std::ofstream(p.dir() + "/fixed-" + bad) << "";
   auto retry = p.drover({"retry", bad});
@@ -221,8 +223,16 @@ TEST(EndToEnd, MergeWaitsWhileTheUsersCheckoutIsInTheWay) {
       auto st = p.status_json();
       bool waiting = false;
       for (const auto& task : st["tasks"])
-        waiting = waiting || task["status_reason"].get<std::string>().rfind("awaiting_merge", 0) == 0;
-      if (waiting) break;
+        waiting = waiting || (task["wait"].is_object() && task["wait"].value("kind", "") == "merge");
+      if (waiting) {
+        // status says it in words, not as the stored reason's tag.
+        auto text = p.drover({"status"});
+        EXPECT_NE(text.out.find("awaiting merge t1: local changes in the way of the merge: changes/t1.txt"),
+                  std::string::npos)
+            << text.out;
+        EXPECT_EQ(text.out.find("awaiting_merge"), std::string::npos) << text.out;
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::ifstream in(p.repo() + "/changes/t1.txt");

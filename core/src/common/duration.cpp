@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "drover/plugin/duration_text.hpp"
+
 namespace drover {
 
 Result<std::chrono::milliseconds> parse_duration(const std::string& text) {
@@ -39,19 +41,6 @@ Result<std::chrono::milliseconds> parse_duration(const std::string& text) {
   return std::chrono::milliseconds(total);
 }
 
-std::string format_duration(std::chrono::milliseconds d) {
-  long long ms = d.count();
-  char buf[64];
-  if (ms < 1000) {
-    std::snprintf(buf, sizeof buf, "%lldms", ms);
-  } else if (ms < 60 * 1000) {
-    std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000.0);
-  } else if (ms < 3600 * 1000) {
-    std::snprintf(buf, sizeof buf, "%lldm%02llds", ms / 60000, (ms / 1000) % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%lldh%02lldm", ms / 3600000, (ms / 60000) % 60);
-  }
-  return buf;
-}
+std::string format_duration(std::chrono::milliseconds d) { return sdk::duration_text(d.count()); }
 
 }  // namespace drover

@@ -516,7 +516,7 @@ Result<RunSummary> RunLoop::run() {
         break;
       case TaskStatus::kWaiting: ++summary.waiting; break;
       case TaskStatus::kCancelled: ++summary.cancelled; break;
-      case TaskStatus::kReady: ++summary.ready; break;
+      case TaskStatus::kReady: ++(t.wait.kind == WaitKind::kInterrupted ? summary.stopped : summary.ready); break;
       case TaskStatus::kRunning: ++summary.running; break;
     }
   }

@@ -512,7 +512,7 @@ TaskOutcome TaskWorkflow::run() {
             report("awaiting merge: " + m.status().message() + " — written outside its worktree by an agent (" +
                    join(by_agents, ", ") + "), not by you: undo or commit them; drover retries every second");
           return release(now() + 1000, WaitReason::merge(m.status().message(), in_the_way),
-                         "awaiting_merge: " + m.status().message());
+                         "awaiting merge: " + m.status().message());
         }
         const MergeResult merge = m.ok() ? merge_step(m.value()) : MergeResult{};
         if (!m.ok()) {

@@ -17,7 +17,8 @@ constexpr std::chrono::milliseconds kMaxDuration{365LL * 24 * 3600 * 1000};
 // Refuses anything longer than kMaxDuration.
 Result<std::chrono::milliseconds> parse_duration(const std::string& text);
 
-// Formats as the shortest of "850ms", "12s", "3m20s", "1h05m".
+// Formats for people, the one way Drover writes durations (sdk::duration_text):
+// "0.8s", "12.0s", "3m20s", "1h05m".
 std::string format_duration(std::chrono::milliseconds d);
 
 }  // namespace drover

@@ -58,6 +58,7 @@ struct RunOptions {
 
 struct RunSummary {
   int completed = 0, failed = 0, blocked = 0, waiting = 0, cancelled = 0, ready = 0, running = 0;
+  int stopped = 0;  // ready again because a signal stopped their agent (not in `ready`)
   std::vector<std::pair<std::string, std::string>> failures;  // id, reason
   std::vector<std::pair<std::string, std::string>> blocked_tasks;
   double cost_usd = 0;
@@ -66,7 +67,9 @@ struct RunSummary {
   std::string stop_reason;    // e.g. budget reached
   // How this run's workflow executions ended (a task may count more than once).
   std::map<TaskOutcome, int> outcomes;
-  bool all_completed() const { return failed == 0 && blocked == 0 && waiting == 0 && ready == 0 && running == 0; }
+  bool all_completed() const {
+    return failed == 0 && blocked == 0 && waiting == 0 && ready == 0 && stopped == 0 && running == 0;
+  }
 };
 
 class RunLoop final : private TaskWorkflowEvents {

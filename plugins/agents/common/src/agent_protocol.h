@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "drover/plugin/duration_text.hpp"
 #include "drover/plugin/sdk.hpp"
 
 namespace drover::agents {
@@ -166,7 +167,7 @@ inline AttemptResult ended_without_result(const std::string& agent, const Finish
   std::string tail = stderr_tail.empty() ? "" : "; last stderr: " + stderr_tail.joined();
   if (f.timed_out) {
     r.outcome = "timeout";
-    r.reason = agent + " was stopped by the task timeout after " + std::to_string(f.duration_ms) + " ms" + tail;
+    r.reason = agent + " was stopped by the task timeout after " + sdk::duration_text(f.duration_ms) + tail;
   } else if (f.inactive) {
     r.outcome = "timeout";
     r.reason = agent + " was stopped after producing no output for too long (inactivity timeout)" + tail;

@@ -1,5 +1,6 @@
 #include "stale_locks.h"
 
+#include <drover/plugin/duration_text.hpp>
 #include <drover/plugin/sdk.hpp>
 
 #include <filesystem>
@@ -46,7 +47,7 @@ void clear_shared_locks(const std::string& common_dir, const std::string& target
       if (ec) break;  // no such lock
       auto age = fs::file_time_type::clock::now() - written;
       if (age >= stale_after) {
-        remove_leftover(lock, "older than " + std::to_string(stale_after.count()) + " ms; its writer is gone");
+        remove_leftover(lock, "older than " + sdk::duration_text(stale_after.count()) + "; its writer is gone");
         break;
       }
       if (std::chrono::steady_clock::now() >= deadline) break;  // a live writer: let the operation report it

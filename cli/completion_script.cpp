@@ -1,0 +1,248 @@
+#include "completion_script.h"
+
+#include <sstream>
+
+namespace drover::cli {
+namespace {
+
+// Every command of the tree, the root first, parents before their children.
+void flatten(const CommandDoc& c, std::vector<const CommandDoc*>& out) {
+  out.push_back(&c);
+  for (const auto& sub : c.subcommands) flatten(sub, out);
+}
+
+std::string path_key(const CommandDoc& c) {
+  std::string key;
+  for (const auto& w : c.path) key += (key.empty() ? "" : " ") + w;
+  return key;
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// The words that may come next: subcommands, or an argument's accepted values.
+std::vector<std::string> subcommand_words(const CommandDoc& c) {
+  std::vector<std::string> out;
+  for (const auto& sub : c.subcommands) out.push_back(sub.name());
+  for (const auto& a : c.arguments) out.insert(out.end(), a.choices.begin(), a.choices.end());
+  return out;
+}
+
+std::vector<std::string> option_words(const CommandDoc& c, bool values_only) {
+  std::vector<std::string> out;
+  for (const auto& o : c.options) {
+    if (values_only && o.value_name.empty()) continue;
+    for (const auto& s : o.short_names) out.push_back("-" + s);
+    for (const auto& l : o.long_names) out.push_back("--" + l);
+  }
+  return out;
+}
+
+// Single-quoted for every shell here: ' becomes '\'' (fish: \').
+std::string quoted(const std::string& text, bool fish = false) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += fish ? "\\'" : "'\\''";
+    else if (fish && c == '\\') out += "\\\\";
+    else out += c;
+  }
+  return out + "'";
+}
+
+// A shell `case` on the command path that prints a list of words per command.
+std::string case_table(const std::vector<const CommandDoc*>& all,
+                       std::vector<std::string> (*words)(const CommandDoc&), const char* indent) {
+  std::ostringstream o;
+  o << indent << "case \"$1\" in\n";
+  for (const CommandDoc* c : all) {
+    auto w = words(*c);
+    if (!w.empty()) o << indent << "  " << quoted(path_key(*c)) << ") echo " << quoted(join(w)) << " ;;\n";
+  }
+  o << indent << "esac\n";
+  return o.str();
+}
+
+std::vector<std::string> subcommands_of(const CommandDoc& c) { return subcommand_words(c); }
+std::vector<std::string> options_of(const CommandDoc& c) { return option_words(c, false); }
+std::vector<std::string> value_options_of(const CommandDoc& c) { return option_words(c, true); }
+
+// "<path> <option>" → the values the option accepts, for options that know them.
+std::string choices_case(const std::vector<const CommandDoc*>& all, const char* indent) {
+  std::ostringstream o;
+  o << indent << "case \"$1 $2\" in\n";
+  for (const CommandDoc* c : all)
+    for (const auto& opt : c->options) {
+      if (opt.choices.empty()) continue;
+      for (const auto& l : opt.long_names)
+        o << indent << "  " << quoted(path_key(*c) + " --" + l) << ") echo " << quoted(join(opt.choices)) << " ;;\n";
+      for (const auto& s : opt.short_names)
+        o << indent << "  " << quoted(path_key(*c) + " -" + s) << ") echo " << quoted(join(opt.choices)) << " ;;\n";
+    }
+  o << indent << "esac\n";
+  return o.str();
+}
+
+// The helper functions bash and zsh share (both run POSIX `case`).
+std::string table_functions(const std::vector<const CommandDoc*>& all) {
+  std::ostringstream o;
+  o << "_drover_subcommands() {\n" << case_table(all, subcommands_of, "  ") << "}\n"
+    << "_drover_options() {\n" << case_table(all, options_of, "  ") << "}\n"
+    << "_drover_value_options() {\n" << case_table(all, value_options_of, "  ") << "}\n"
+    << "_drover_choices() {\n" << choices_case(all, "  ") << "}\n"
+    << "_drover_has() {  # _drover_has <word> <list>\n"
+    << "  case \" $2 \" in *\" $1 \"*) return 0 ;; esac\n  return 1\n}\n";
+  return o.str();
+}
+
+// Walks the words before the cursor: options are skipped (with their value
+// when they take one), words naming a subcommand extend the command path.
+const char* kPathLoop =
+    "  local cmdpath='' w skip=0 i\n"
+    "  for ((i = FIRST; i < LAST; i++)); do\n"
+    "    w=${WORDS[i]}\n"
+    "    if ((skip)); then skip=0; continue; fi\n"
+    "    case $w in\n"
+    "      --*=*) continue ;;\n"
+    "      -*) _drover_has \"$w\" \"$(_drover_value_options \"$cmdpath\")\" && skip=1; continue ;;\n"
+    "    esac\n"
+    "    if _drover_has \"$w\" \"$(_drover_subcommands \"$cmdpath\")\"; then cmdpath=${cmdpath:+$cmdpath }$w; fi\n"
+    "  done\n";
+
+std::string path_loop(const std::string& first, const std::string& last, const std::string& words) {
+  std::string s = kPathLoop;
+  for (auto [from, to] : {std::pair<std::string, std::string>{"FIRST", first}, {"LAST", last}, {"WORDS", words}})
+    s.replace(s.find(from), from.size(), to);
+  return s;
+}
+
+std::string bash_script(const std::vector<const CommandDoc*>& all) {
+  std::ostringstream o;
+  o << "# bash completion for drover (generated by `drover completion bash` from its command definitions)\n"
+    << table_functions(all) << "_drover() {\n"
+    << path_loop("1", "COMP_CWORD", "COMP_WORDS")
+    << "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+    << "  if ((COMP_CWORD > 1)) && _drover_has \"$prev\" \"$(_drover_value_options \"$cmdpath\")\"; then\n"
+    << "    local values; values=$(_drover_choices \"$cmdpath\" \"$prev\")\n"
+    << "    if [[ -n $values ]]; then COMPREPLY=($(compgen -W \"$values\" -- \"$cur\")); else COMPREPLY=(); fi\n"
+    << "    return 0  # no known values: -o default offers file names\n"
+    << "  fi\n"
+    << "  if [[ $cur == -* ]]; then\n"
+    << "    COMPREPLY=($(compgen -W \"$(_drover_options \"$cmdpath\")\" -- \"$cur\"))\n"
+    << "  else\n"
+    << "    COMPREPLY=($(compgen -W \"$(_drover_subcommands \"$cmdpath\")\" -- \"$cur\"))\n"
+    << "  fi\n"
+    << "}\n"
+    << "complete -o default -F _drover drover\n";
+  return o.str();
+}
+
+std::string zsh_script(const std::vector<const CommandDoc*>& all) {
+  std::ostringstream o;
+  o << "#compdef drover\n"
+    << "# zsh completion for drover (generated by `drover completion zsh` from its command definitions)\n"
+    << table_functions(all) << "_drover_described() {\n  case \"$1\" in\n";
+  for (const CommandDoc* c : all) {
+    std::vector<std::string> entries;
+    for (const auto& sub : c->subcommands) entries.push_back(sub.name() + ":" + sub.description);
+    for (const auto& a : c->arguments)
+      for (const auto& v : a.choices) entries.push_back(v + ":" + a.description);
+    if (entries.empty()) continue;
+    o << "    " << quoted(path_key(*c)) << ") reply=(";
+    for (const auto& e : entries) o << " " << quoted(e);
+    o << " ) ;;\n";
+  }
+  o << "    *) reply=() ;;\n  esac\n}\n"
+    << "_drover() {\n"
+    << path_loop("2", "CURRENT", "words")
+    << "  local cur=${words[CURRENT]} prev=${words[CURRENT-1]}\n"
+    << "  if ((CURRENT > 2)) && _drover_has \"$prev\" \"$(_drover_value_options \"$cmdpath\")\"; then\n"
+    << "    local values; values=$(_drover_choices \"$cmdpath\" \"$prev\")\n"
+    << "    if [[ -n $values ]]; then compadd -- ${=values}; else _files; fi\n"
+    << "    return\n"
+    << "  fi\n"
+    << "  if [[ $cur == -* ]]; then\n"
+    << "    local opts; opts=$(_drover_options \"$cmdpath\")\n"
+    << "    compadd -- ${=opts}\n"
+    << "    return\n"
+    << "  fi\n"
+    << "  local -a reply\n"
+    << "  _drover_described \"$cmdpath\"\n"
+    << "  if ((${#reply})); then _describe 'command' reply; else _files; fi\n"
+    << "}\n"
+    << "_drover \"$@\"\n";
+  return o.str();
+}
+
+std::string fish_script(const std::vector<const CommandDoc*>& all) {
+  std::ostringstream o;
+  o << "# fish completion for drover (generated by `drover completion fish` from its command definitions)\n";
+  auto fish_table = [&](const char* name, std::vector<std::string> (*words)(const CommandDoc&)) {
+    o << "function " << name << "\n  switch \"$argv\"\n";
+    for (const CommandDoc* c : all) {
+      auto w = words(*c);
+      if (w.empty()) continue;
+      o << "    case " << quoted(path_key(*c), true) << "\n      printf '%s\\n'";
+      for (const auto& x : w) o << " " << quoted(x, true);
+      o << "\n";
+    }
+    o << "  end\nend\n";
+  };
+  fish_table("__drover_subcommands", subcommands_of);
+  fish_table("__drover_value_options", value_options_of);
+  o << "# The command path typed so far: options (and their values) skipped.\n"
+    << "function __drover_path\n"
+    << "  set -l words (commandline -opc)\n"
+    << "  set -e words[1]\n"
+    << "  set -l cmdpath\n"
+    << "  set -l skip 0\n"
+    << "  for w in $words\n"
+    << "    if test $skip = 1\n      set skip 0\n      continue\n    end\n"
+    << "    switch $w\n"
+    << "      case '--*=*'\n        continue\n"
+    << "      case '-*'\n"
+    << "        if contains -- $w (__drover_value_options $cmdpath)\n          set skip 1\n        end\n"
+    << "        continue\n"
+    << "    end\n"
+    << "    if contains -- $w (__drover_subcommands $cmdpath)\n      set cmdpath $cmdpath $w\n    end\n"
+    << "  end\n"
+    << "  printf '%s\\n' $cmdpath\n"
+    << "end\n"
+    << "function __drover_at\n  set -l p (__drover_path)\n  test \"$p\" = \"$argv\"\nend\n";
+  for (const CommandDoc* c : all) {
+    const std::string at = quoted("__drover_at " + path_key(*c), true);
+    if (!c->subcommands.empty()) o << "complete -c drover -f -n " << at << "\n";
+    for (const auto& sub : c->subcommands)
+      o << "complete -c drover -n " << at << " -a " << quoted(sub.name(), true) << " -d "
+        << quoted(sub.description, true) << "\n";
+    for (const auto& opt : c->options) {
+      o << "complete -c drover -n " << at;
+      for (const auto& s : opt.short_names) o << " -s " << quoted(s, true);
+      for (const auto& l : opt.long_names) o << " -l " << quoted(l, true);
+      if (!opt.choices.empty()) o << " -x -a " << quoted(join(opt.choices), true);
+      else if (!opt.value_name.empty()) o << " -r";
+      o << " -d " << quoted(opt.description, true) << "\n";
+    }
+  }
+  return o.str();
+}
+
+}  // namespace
+
+const std::vector<std::string>& completion_shells() {
+  static const std::vector<std::string> shells{"bash", "zsh", "fish"};
+  return shells;
+}
+
+std::optional<std::string> completion_script(const CommandDoc& root, const std::string& shell) {
+  std::vector<const CommandDoc*> all;
+  flatten(root, all);
+  if (shell == "bash") return bash_script(all);
+  if (shell == "zsh") return zsh_script(all);
+  if (shell == "fish") return fish_script(all);
+  return std::nullopt;
+}
+
+}  // namespace drover::cli
