@@ -2,6 +2,8 @@
 // the file, what is wrong and the fix.
 #include <gtest/gtest.h>
 
+#include "drover/plugin_host/plugin_workspace.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -53,7 +55,7 @@ TEST(PluginHost, RefusesAnotherAbiMajor) {
   Status st = load_error(variant("major2"));
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_EQ(st.message(), "plugin at " + variant("major2") +
-                              " was built for plugin ABI 2.0; this drover supports ABI 1.0. Rebuild it against "
+                              " was built for plugin ABI 2.0; this drover supports ABI 1.0–1.1. Rebuild it against "
                               "this SDK or use a drover that supports ABI 2.0");
 }
 
@@ -61,7 +63,7 @@ TEST(PluginHost, RefusesANewerAbiMinor) {
   Status st = load_error(variant("newer"));
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_EQ(st.message(), "plugin 'newer' (" + variant("newer") +
-                              ") was built for plugin ABI 1.99; this drover supports ABI 1.0. Rebuild it against "
+                              ") was built for plugin ABI 1.99; this drover supports ABI 1.0–1.1. Rebuild it against "
                               "this SDK or upgrade drover");
 }
 
@@ -103,8 +105,31 @@ TEST(PluginHost, ListsEveryFileWithItsErrors) {
     if (l.path.find(VARIANT_PLUGIN_DIR) != 0) continue;
     (l.plugin.ok() ? ok : broken)++;
   }
-  EXPECT_EQ(ok, 2);      // variant, wrongkind (a kind is only wrong where it is configured)
+  EXPECT_EQ(ok, 3);      // variant, wrongkind (a kind is only wrong where it is configured), abi10
   EXPECT_EQ(broken, 5);  // major2, newer, small, missing, noentry
+}
+
+// A VCS plugin built for ABI 1.0 loads into this 1.1 host; the entries 1.1
+// appended are "unsupported" for it, found by its struct_size (its memory past
+// the 1.0 vtable holds a canary that would crash a host reading it).
+TEST(PluginHost, AVcsPluginBuiltForAbi10LoadsAndLacksOnlyTheNewerEntries) {
+  PluginHost host({VARIANT_PLUGIN_DIR});
+  auto plugin = host.load_file(std::string(VARIANT_PLUGIN_DIR) + "/libdrover-vcs-abi10.so", DROVER_KIND_VCS);
+  ASSERT_TRUE(plugin.ok()) << plugin.status().message();
+  EXPECT_EQ(plugin.value()->info.abi_minor, 0);
+  auto ws = PluginWorkspace::open(*plugin.value(), "{}", nlohmann::json::object());
+  ASSERT_TRUE(ws.ok()) << ws.status().message();
+  EXPECT_TRUE(ws.value()->repo_info().ok()) << "1.0 entries work";
+  auto state = ws.value()->checkout_state("main");
+  ASSERT_FALSE(state.ok());
+  EXPECT_EQ(state.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(state.status().message().find("does not implement checkout_state (built for an older plugin ABI)"),
+            std::string::npos)
+      << state.status().message();
+  auto reset = ws.value()->reset(WorktreeKey{"t1", 1}, "abc", "refs/drover/x");
+  EXPECT_EQ(reset.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(ws.value()->target_moves(WorktreeKey{"t1", 1}, "main", "abc", false).status().code(),
+            StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -85,5 +85,43 @@ TEST_F(DiskFullTest, AnAgentThatFailsOnAFullDiskIsRunAgainWithTheSameAttempt) {
   EXPECT_EQ(agents.runs(t.id), 2);
 }
 
+// A checkout bigger than what is free fails with ENOSPC though statvfs showed
+// more than disk.min_free: the run treats it as a full disk all the same.
+TEST_F(DiskFullTest, AStepOutOfSpaceOnARoomyLookingDiskStopsTheRunWhenToldTo) {
+  Task t = store.add("T");
+  workspace.fail_prepare_with("cannot create worktree: could not write 'big.bin': No space left on device");
+  RunOptions opts;
+  opts.workers = 2;
+  opts.executor = "stop-on-enospc";
+  opts.on_disk_full = OnDiskFull::kStop;
+  opts.print = [this](const std::string& line) {
+    std::lock_guard<std::mutex> lock(events.mu);
+    events.lines.push_back(line);
+  };
+  RunLoop loop(ports(), opts);
+  auto r = loop.run();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(r.value().stop_reason.find("No space left on device"), std::string::npos) << r.value().stop_reason;
+  EXPECT_EQ(events.count_lines("disk full:"), 1);
+  EXPECT_EQ(store.task(t.id).status, TaskStatus::kReady) << "given back, not failed";
+  EXPECT_EQ(store.task(t.id).attempts, 0);
+}
+
+TEST_F(DiskFullTest, AStepOutOfSpaceOnARoomyLookingDiskWaitsQuietlyAndCarriesOn) {
+  Task t = store.add("T");
+  workspace.fail_prepare_with("No space left on device");
+  const int64_t fake_start = clock.now_ms();
+  RunSummary s = run_loop(2, [&](RunLoop&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    workspace.fail_prepare_with("");  // space was freed
+  });
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(agents.runs(t.id), 1);
+  EXPECT_EQ(store.task(t.id).attempts, 1) << "the lack of space cost no attempt";
+  EXPECT_EQ(events.count_lines("disk full:"), 1);
+  const int64_t minutes = (clock.now_ms() - fake_start) / 60000;
+  EXPECT_LE(events.count_lines("still waiting for disk space"), minutes + 1) << "at most one line a minute";
+}
+
 }  // namespace
 }  // namespace drover::testing

@@ -312,16 +312,38 @@ void RunLoop::sweep_finished_worktrees() {
   }
 }
 
-bool RunLoop::disk_full(RunSummary& summary) {
-  if (engine_.disk == nullptr) return false;
+// How long a reported lack of space holds new work back before the run tries
+// again. The disk counts as available again (and is said so) once two such
+// windows passed without another report, so a disk that stays full costs at
+// most one line a minute.
+constexpr int64_t kOutOfSpaceWindowMs = 30 * 1000;
+
+void RunLoop::out_of_space(const std::string&, const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = engine_.clock->now_ms();
-  if (now < next_disk_look_) return disk_full_;
+  last_out_of_space_ = now;
+  out_of_space_until_ = now + kOutOfSpaceWindowMs;
+  out_of_space_why_ = why.rfind("disk full: ", 0) == 0 ? why.substr(11) : why;
+  next_disk_look_ = 0;  // look at once
+  cv_.notify_all();
+}
+
+bool RunLoop::disk_full(RunSummary& summary) {
+  const int64_t now = engine_.clock->now_ms();
+  if (now < next_disk_look_) return last_look_full_;
   next_disk_look_ = now + 1000;
-  auto full = engine_.disk->full();
+  std::optional<std::string> full;
+  if (engine_.disk != nullptr) full = engine_.disk->full();
+  if (!full && now < out_of_space_until_) full = out_of_space_why_;
   if (!full) {
-    if (disk_full_) print("disk space available again; carrying on");
-    disk_full_ = false;
-    return false;
+    // Trying again after a reported lack of space: work may start, but the
+    // run is not "available again" until a while passed without a report.
+    const bool probing = last_out_of_space_ > 0 && now - last_out_of_space_ < 2 * kOutOfSpaceWindowMs;
+    if (disk_full_ && !probing) {
+      print("disk space available again; carrying on");
+      disk_full_ = false;
+    }
+    return last_look_full_ = false;
   }
   if (!disk_full_) {
     last_disk_line_ = now;
@@ -338,7 +360,7 @@ bool RunLoop::disk_full(RunSummary& summary) {
     print("still waiting for disk space: " + *full);
   }
   disk_full_ = true;
-  return true;
+  return last_look_full_ = true;
 }
 
 int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {

@@ -98,6 +98,7 @@ bool TaskWorkflow::is_disk_full(const Result<json>& r) {
 TaskOutcome TaskWorkflow::wait_for_disk(const std::string& why) {
   // The run loop starts nothing while the disk is full and says so once; the
   // task is claimable again as soon as there is space.
+  if (e_.events) e_.events->out_of_space(id(), why);
   return release(now() + 5000, WaitReason::backoff(why), "waiting for disk space (" + why + ")");
 }
 

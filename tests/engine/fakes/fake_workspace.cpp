@@ -31,6 +31,7 @@ Result<PreparedWorktree> FakeWorkspace::prepare(const WorktreeKey& key, const st
   note("prepare", k);
   std::lock_guard<std::mutex> lock(mu_);
   if (prepare_fails.count(k)) return Status::Error("cannot create worktree " + k + ": disk full");
+  if (!prepare_error_.empty()) return Status::Error(prepare_error_);
   bool created = trees_.try_emplace(k).second;
   const std::string base = "c" + std::to_string(history_.size());
   return PreparedWorktree{"/repo/.drover/worktrees/" + k, "drover/" + k, base, created, base};
@@ -90,6 +91,11 @@ Result<std::vector<WorktreeInfo>> FakeWorkspace::list(const std::string&) {
 }
 
 Result<DiffSummary> FakeWorkspace::diff_summary(const WorktreeKey&, const std::string&) { return DiffSummary{}; }
+
+void FakeWorkspace::fail_prepare_with(const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  prepare_error_ = error;
+}
 
 void FakeWorkspace::leave_partial_work(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -27,6 +27,9 @@ class FakeWorkspace final : public Workspace {
   // Called before each operation with its name and key; may throw Crash.
   std::function<void(const std::string& op, const std::string& key)> before;
 
+  // Until called again with "", every prepare fails with this error (e.g. ENOSPC's text).
+  void fail_prepare_with(const std::string& error);
+
   // An agent's partial work left in key's worktree (what reset undoes).
   void leave_partial_work(const std::string& key);
   std::vector<std::string> kept_refs() const;  // where resets kept work
@@ -67,6 +70,7 @@ class FakeWorkspace final : public Workspace {
   std::map<std::string, Tree> trees_;
   std::vector<std::string> history_;
   std::vector<std::string> kept_refs_;
+  std::string prepare_error_;
   std::map<std::string, std::string> checkout_;                       // path -> signature
   std::vector<std::pair<std::string, std::string>> agent_commits_;    // (key, commit) on the target
   std::map<std::pair<std::string, std::string>, int> counts_;

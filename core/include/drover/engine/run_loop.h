@@ -90,6 +90,7 @@ class RunLoop final : private TaskWorkflowEvents {
   void agent_paused(const std::string& agent, int64_t until_ms) override;
   void slot_free(const std::string& task_id) override;
   void released(const std::string& task_id, int64_t until_ms) override;
+  void out_of_space(const std::string& task_id, const std::string& why) override;
 
   void worker(uint64_t thread_id, Task task);
   void join_finished_threads(std::unique_lock<std::mutex>& lock);
@@ -125,8 +126,13 @@ class RunLoop final : private TaskWorkflowEvents {
   int64_t claim_retry_at_ = 0;           // after a failed claim: not before then
   int claim_failures_ = 0;               // in a row
   std::string last_claim_error_;         // printed once until it changes
-  bool disk_full_ = false;
+  bool disk_full_ = false;        // said so, not yet said it is available again
+  bool last_look_full_ = false;   // what the last look (once a second) found
   int64_t next_disk_look_ = 0, last_disk_line_ = 0;
+  // A step that ran out of space though statvfs showed room: the disk counts
+  // as full until then (kOutOfSpaceWindowMs after the last such report).
+  int64_t out_of_space_until_ = 0, last_out_of_space_ = 0;
+  std::string out_of_space_why_;
   StoreHealth health_;
   // The loop's own store calls: tried once (the loop has its own retry pace),
   // every result told to health_. Workflows wait outages out with their own.

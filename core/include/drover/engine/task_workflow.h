@@ -46,6 +46,12 @@ class TaskWorkflowEvents {
   virtual void slot_free(const std::string& task_id) = 0;
   // The task was given back, claimable again from until_ms.
   virtual void released(const std::string& task_id, int64_t until_ms) = 0;
+  // A step failed for lack of space though the filesystems looked roomy
+  // enough (a checkout or a blob bigger than what was free).
+  virtual void out_of_space(const std::string& task_id, const std::string& why) {
+    (void)task_id;
+    (void)why;
+  }
 };
 
 // What the engine runs against; all borrowed, all outliving the run.

@@ -411,8 +411,16 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
   opts.ref = branch_ref.get();
   git_worktree* raw_wt = nullptr;
-  check(git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts),
-        "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id));
+  if (int add = git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts); add != 0) {
+    // Half made (a full disk, say): the directory and the admin entry are this
+    // call's alone, as nothing was there before and no agent ever worked here.
+    // Leaving them would make the next prepare refuse a directory it cannot
+    // recognise; removing them lets it start over once there is space.
+    const std::string why = last_git_error();
+    fs::remove_all(path, ec);
+    fs::remove_all(admin_dir(task_id), ec);
+    throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id) + ": " + why);
+  }
   WorktreePtr created(raw_wt);
   mark_worktree_complete(admin_dir(task_id) + "/drover-complete");
   remember_target(task_id, target);
