@@ -82,7 +82,7 @@ TEST(PluginHost, SurfacesTheLoadersMessageForAMissingSymbol) {
 
 TEST(PluginHost, RefusesAVtableTooSmall) {
   Status st = load_error(variant("small"));
-  EXPECT_NE(st.message().find("plugin 'small' (" + variant("small") + ") has a storage vtable of 16 bytes; ABI 1.0 needs at least "),
+  EXPECT_NE(st.message().find("plugin 'small' (" + variant("small") + ") has a storage vtable of 16 bytes; ABI 1.1 needs at least "),
             std::string::npos)
       << st.message();
   EXPECT_NE(st.message().find("Rebuild it against this SDK"), std::string::npos);
