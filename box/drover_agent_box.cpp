@@ -233,9 +233,15 @@ int main(int argc, char** argv) {
     report.j["limit"] = limit_hit;
     drover::end_processes(tree, reap, 0ms, 5s);
   }
-  // What the agent left behind: polite first, unless Drover is already stopping us.
+  // What the agent left behind: polite first, unless Drover is already stopping
+  // us. As a subreaper we have no child at all exactly when nothing is left
+  // (an orphan would have become ours), so the common case skips /proc.
+  reap();
+  siginfo_t any{};
+  const bool childless = ::waitid(P_ALL, 0, &any, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD;
   const auto grace = g_stop_requested ? 0ms : 500ms;
-  std::vector<std::string> leftovers = drover::end_processes(tree, reap, grace, 5s);
+  std::vector<std::string> leftovers;
+  if (!childless) leftovers = drover::end_processes(tree, reap, grace, 5s);
   reap();
   if (!leftovers.empty()) report.j["leftovers"] = leftovers;
   if (agent_status && WIFEXITED(*agent_status)) report.j["exit_code"] = WEXITSTATUS(*agent_status);

@@ -44,7 +44,9 @@ bool file_anywhere_below(const fs::path& dir, const std::string& name) {
   if (landlock_abi_version() == 0) GTEST_SKIP() << "no Landlock on this kernel: enforce cannot be tested"
 
 TEST(HostileAgent, SetsidDaemonEndsWithItsAttempt) {
-  SandboxProject p("setsid sleep 301 </dev/null >/dev/null 2>&1 &\necho done > daemon.txt\nexit 0\n");
+  // (The pause lets the daemon leave the group before the agent exits, as a
+  // real one would have long done.)
+  SandboxProject p("setsid sleep 301 </dev/null >/dev/null 2>&1 &\nsleep 0.5\necho done > daemon.txt\nexit 0\n");
   p.add_task("Start a daemon");
   auto run = p.drover({"run"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -190,7 +192,7 @@ TEST(HostileAgent, ProcessLimitFailsTheAttemptWithTheReason) {
 TEST(HostileAgent, VerifyCommandLeavesNothingRunning) {
   SandboxProject p("echo done > done.txt\n",
                    "verify: { command: [\"bash\", \"-c\", \"TEST_MARK=@MARK@ setsid sleep 315 </dev/null >/dev/null "
-                   "2>&1 & exit 0\"] }\n");
+                   "2>&1 & sleep 0.5\"] }\n");
   p.add_task("Verify leaves a server");
   auto run = p.drover({"run"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -201,7 +203,7 @@ TEST(HostileAgent, VerifyCommandLeavesNothingRunning) {
 TEST(HostileAgent, SecondInterruptEndsTheEscapedProcesses) {
   SandboxProject p("setsid sleep 316 </dev/null >/dev/null 2>&1 &\nsleep 60\n");
   p.add_task("Interrupted");
-  pid_t drover = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, -1, -1);
+  pid_t drover = spawn_process({drover_binary(), "run"}, p.repo(), {{"NO_COLOR", "1"}}, -1, -1);
   const auto until = std::chrono::steady_clock::now() + 20s;
   while (processes_marked(p.mark()).size() < 3 && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(50ms);
@@ -226,7 +228,7 @@ void killed_then_resumed(bool kill_box_too) {
   p.add_task("Survive a crash");
   const std::string log = p.root() + "/run.out";
   int fd = open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
-  pid_t drover = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
+  pid_t drover = spawn_process({drover_binary(), "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
   close(fd);
   const auto until = std::chrono::steady_clock::now() + 20s;
   auto has_sleeper = [&] {

@@ -17,6 +17,13 @@
 
 namespace drover::testing {
 
+// The drover under test; DROVER_SANDBOX_TEST_DROVER names another build (to
+// show these tests fail on a drover without containment).
+inline std::string drover_binary() {
+  const char* other = std::getenv("DROVER_SANDBOX_TEST_DROVER");
+  return other != nullptr && *other != '\0' ? other : DROVER_BINARY;
+}
+
 class SandboxProject {
  public:
   // base: where the project is made ("" = the system temp dir). extra_yaml is
@@ -77,7 +84,7 @@ class SandboxProject {
   std::string root() const { return root_.string(); }
 
   CommandResult drover(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
-    args.insert(args.begin(), DROVER_BINARY);
+    args.insert(args.begin(), drover_binary());
     env.emplace("NO_COLOR", "1");
     return run_command(args, repo_, env);
   }

@@ -129,7 +129,7 @@ int kill_and_remove_cgroup(const std::string& path) {
     if (!write_text(path + "/cgroup.kill", "1")) {
       for (pid_t pid : pids) ::kill(pid, SIGKILL);  // kernels before 5.14
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return found;
 }
