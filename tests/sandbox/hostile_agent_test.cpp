@@ -161,6 +161,38 @@ TEST(HostileAgent, NormalAgentWorksUnderEnforce) {
   p.expect_no_process_left();
 }
 
+// A real agent plugin's defaults: the claude plugin names ~/.claude and
+// ~/.claude.json, so a CLI (here a stand-in replaying Claude Code's output)
+// keeps its state there under enforce, and nothing else in ~.
+TEST(HostileAgent, ClaudePluginStateDirectoriesAreWritable) {
+  REQUIRE_LANDLOCK();
+  SandboxProject p("");
+  const std::string home = p.root() + "/home";
+  fs::create_directories(home);
+  std::ofstream(home + "/.claude.json") << "{}\n";
+  const std::string fake = p.root() + "/claude";
+  std::ofstream(fake) << "#!/bin/bash\n"
+                      << "mkdir -p \"$HOME/.claude/projects\" && echo turn >> \"$HOME/.claude/projects/s.jsonl\" || exit 3\n"
+                      << "echo '{\"numStartups\":2}' > \"$HOME/.claude.json\" || exit 4\n"
+                      << "if echo x > \"$HOME/elsewhere.txt\" 2>/dev/null; then exit 5; fi\n"
+                      << "echo work > work.txt\n"
+                      << "cat " << DROVER_SANDBOX_CLAUDE_FIXTURE << "\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  std::ofstream(p.repo() + "/drover.yaml") << "target_branch: main\n"
+                                           << "default_agent: claude\n"
+                                           << "agents:\n"
+                                           << "  claude:\n"
+                                           << "    plugin: claude\n"
+                                           << "    config: { binary: \"" << fake << "\" }\n"
+                                           << "tasks: { max_attempts: 1 }\n";
+  p.add_task("Keep state");
+  auto run = p.drover({"run"}, {{"HOME", home}});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err << agent_log(p, "t1");
+  EXPECT_EQ(read_file(home + "/.claude/projects/s.jsonl"), "turn\n");
+  EXPECT_EQ(read_file(home + "/.claude.json"), "{\"numStartups\":2}\n");
+  EXPECT_FALSE(fs::exists(home + "/elsewhere.txt"));
+}
+
 // The project lies beneath the temp dir: the agent gets a private TMPDIR, and
 // the rest of the temp dir (which holds the checkout) stays closed.
 TEST(HostileAgent, ProjectBeneathTempGetsAPrivateTmpdir) {
