@@ -82,6 +82,8 @@ std::vector<std::string> git_write_paths(const std::string& worktree) {
     common = fs::path(c).is_relative() ? (admin / c).lexically_normal() : fs::path(c);
   }
   out.push_back((common / "objects").string());
+  // Git LFS keeps its objects beside git's ("git add" of a tracked file writes there).
+  if (fs::is_directory(common / "lfs", ec)) out.push_back((common / "lfs").string());
   // The branch's ref is replaced through a lock file beside it, and its reflog
   // appended: both directories, not the files.
   const std::string head = read_first_line(admin / "HEAD");

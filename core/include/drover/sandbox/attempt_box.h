@@ -75,7 +75,8 @@ BoxOutcome finish_boxed_attempt(const BoxedAttempt& attempt, const BoxSettings& 
 int end_attempt_processes(const std::string& marker, const std::string& cgroup);
 
 // The writable paths of a git worktree: its administrative directory, the
-// repository's objects, and the directories of its branch's ref and reflog.
+// repository's objects (and Git LFS's, when it has them), and the
+// directories of its branch's ref and reflog.
 // Empty when `worktree` is not a linked git worktree; a full clone's .git is
 // returned whole.
 std::vector<std::string> git_write_paths(const std::string& worktree);
