@@ -1,5 +1,6 @@
 #include "drover/sandbox/attempt_cgroup.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -132,6 +134,24 @@ int kill_and_remove_cgroup(const std::string& path) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return found;
+}
+
+int remove_stale_attempt_cgroups(const std::string& parent) {
+  if (parent.empty()) return 0;
+  DIR* dir = ::opendir(parent.c_str());
+  if (dir == nullptr) return 0;
+  const time_t now = ::time(nullptr);
+  int removed = 0;
+  while (dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.rfind("drover-", 0) != 0) continue;
+    const std::string path = parent + "/" + name;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || now - st.st_mtime < 60) continue;
+    if (::rmdir(path.c_str()) == 0) ++removed;
+  }
+  ::closedir(dir);
+  return removed;
 }
 
 std::string cgroup_limit_hit(const std::string& path) {

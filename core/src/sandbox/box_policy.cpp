@@ -41,6 +41,7 @@ Result<BoxPolicy> make_box_policy(const Config& config, std::vector<std::string>
   p.box_path = box.value();
   std::string no_cgroup;
   p.cgroup_parent = attempt_cgroup_parent(&no_cgroup);
+  remove_stale_attempt_cgroups(p.cgroup_parent);
   p.project_root = config.project_root;
   p.write_paths = config.sandbox_write_paths;
   p.agents = config.agent_containment;

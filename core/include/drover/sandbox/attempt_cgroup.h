@@ -32,6 +32,13 @@ Result<std::string> create_attempt_cgroup(const std::string& parent, const std::
 // Returns how many processes it found in it. A path not there is no error.
 int kill_and_remove_cgroup(const std::string& path);
 
+// Removes the empty attempt cgroups ("drover-*") under parent that are older
+// than a minute: left by a Drover killed between its agent's end and the
+// cgroup's removal. A populated cgroup cannot be removed, so this never
+// touches a running attempt (nor, by age, one just being set up). Returns
+// how many it removed.
+int remove_stale_attempt_cgroups(const std::string& parent);
+
 // Why the kernel stopped the cgroup's processes, from pids.events and
 // memory.events ("" when it did not).
 std::string cgroup_limit_hit(const std::string& path);
