@@ -275,6 +275,11 @@ void killed_then_resumed(bool kill_box_too) {
   waitpid(drover, nullptr, 0);
   const std::string pid_file = p.repo() + "/.drover/logs/t1/agent.pid";
   ASSERT_TRUE(fs::exists(pid_file));
+  // Its second line: the attempt's private TMPDIR (the project lies beneath temp).
+  std::string private_tmp = read_file(pid_file);
+  private_tmp = private_tmp.substr(private_tmp.find('\n') + 1);
+  while (!private_tmp.empty() && private_tmp.back() == '\n') private_tmp.pop_back();
+  if (landlock_abi_version() > 0) EXPECT_TRUE(fs::is_directory(private_tmp)) << private_tmp;
   if (kill_box_too) {
     pid_t box = std::atoi(read_file(pid_file).c_str());
     ASSERT_GT(box, 1);
@@ -286,6 +291,7 @@ void killed_then_resumed(bool kill_box_too) {
   auto resumed = p.drover({"resume"});
   EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
   p.expect_no_process_left();
+  if (!private_tmp.empty()) EXPECT_FALSE(fs::exists(private_tmp)) << "the killed attempt's TMPDIR is removed";
 }
 
 TEST(HostileAgent, ResumeAfterKill9EndsTheAttemptsProcesses) { killed_then_resumed(false); }

@@ -37,11 +37,12 @@ void write_process_file(const std::string& path, pid_t pid, const std::string& n
 bool stop_leftover_process_group(const std::string& path, int grace_ms) {
   std::ifstream in(path);
   pid_t pid = 0;
-  std::string start, marker, cgroup;
+  std::string start, marker, cgroup, private_tmp;
   bool read = static_cast<bool>(in >> pid >> start);
   if (read && in >> marker) {
     in >> std::ws;
-    std::getline(in, cgroup);  // last: a cgroup path may hold spaces
+    std::getline(in, cgroup);       // last on its line: a cgroup path may hold spaces
+    std::getline(in, private_tmp);  // the attempt's own TMPDIR, if it had one
   }
   in.close();
   std::error_code ec;
@@ -60,6 +61,8 @@ bool stop_leftover_process_group(const std::string& path, int grace_ms) {
     if (!gone) ::kill(-pid, SIGKILL);
   }
   const int escaped = end_attempt_processes(marker, cgroup);
+  if (std::filesystem::path(private_tmp).filename().string().rfind("drover-tmp-", 0) == 0)
+    std::filesystem::remove_all(private_tmp, ec);
   return group_alive || escaped > 0;
 }
 

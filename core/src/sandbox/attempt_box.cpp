@@ -192,6 +192,8 @@ Result<BoxedAttempt> prepare_boxed_attempt(const BoxSettings& settings, const st
   if (!report_path.empty()) a.wrapper.insert(a.wrapper.end(), {"--report", report_path});
   a.wrapper.push_back("--");
   a.process_note = a.marker + " " + (a.cgroup.empty() ? "-" : a.cgroup);
+  // A second line: the private temp dir, removed by whoever ends a killed run's attempt.
+  if (!a.private_tmp.empty()) a.process_note += "\n" + a.private_tmp;
   return a;
 }
 

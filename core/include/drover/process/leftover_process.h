@@ -17,13 +17,15 @@ namespace drover {
 std::string process_start_time(pid_t pid);
 
 // Writes "<pid> <start time> <note>" to path (parent directories created);
-// note is "<marker> <cgroup or ->" for a boxed attempt, else empty.
+// note is "<marker> <cgroup or ->" for a boxed attempt (and, on a second
+// line, its private temp dir), else empty.
 void write_process_file(const std::string& path, pid_t pid, const std::string& note = "");
 
 // If path names a process group that is still alive (same pid and start
 // time), terminates it (SIGTERM, then SIGKILL after grace_ms); then ends every
 // process still carrying the recorded marker and everything in the recorded
-// cgroup. Returns true iff it stopped something. Removes the file either way.
+// cgroup, and removes the attempt's private temp dir. Returns true iff it
+// stopped something. Removes the file either way.
 bool stop_leftover_process_group(const std::string& path, int grace_ms = 3000);
 
 }  // namespace drover

@@ -47,7 +47,7 @@ struct BoxedAttempt {
   std::vector<std::string> write_paths;        // what the sandbox allows (empty when not enforcing)
   std::vector<std::string> wrapper;            // box argv, up to and including "--"
   std::map<std::string, std::string> env;      // set for the child on top of its own
-  std::string process_note;                    // "<marker> <cgroup or ->" for agent.pid
+  std::string process_note;                    // "<marker> <cgroup or ->[\n<private tmp>]" for agent.pid
   std::vector<std::string> notes;              // said in the attempt's log
 };
 
