@@ -197,6 +197,24 @@ Result<BoxedAttempt> prepare_boxed_attempt(const BoxSettings& settings, const st
   return a;
 }
 
+int remove_stale_private_tmps() {
+  std::error_code ec;
+  const fs::path tmp = fs::temp_directory_path(ec);
+  if (ec) return 0;
+  const auto now = fs::file_time_type::clock::now();
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(tmp, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("drover-tmp-", 0) != 0 || !entry.is_directory(ec)) continue;
+    auto written = fs::last_write_time(entry.path(), ec);
+    if (ec || now - written < std::chrono::minutes(1)) continue;
+    if (!processes_with_environment(kAttemptMarkerVariable, name.substr(11)).empty()) continue;
+    fs::remove_all(entry.path(), ec);
+    if (!ec) ++removed;
+  }
+  return removed;
+}
+
 int end_attempt_processes(const std::string& marker, const std::string& cgroup) {
   int found = 0;
   if (!marker.empty()) {

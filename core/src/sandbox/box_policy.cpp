@@ -41,7 +41,9 @@ Result<BoxPolicy> make_box_policy(const Config& config, std::vector<std::string>
   p.box_path = box.value();
   std::string no_cgroup;
   p.cgroup_parent = attempt_cgroup_parent(&no_cgroup);
+  // What killed runs could not clean up (never a running attempt's).
   remove_stale_attempt_cgroups(p.cgroup_parent);
+  remove_stale_private_tmps();
   p.project_root = config.project_root;
   p.write_paths = config.sandbox_write_paths;
   p.agents = config.agent_containment;

@@ -74,6 +74,11 @@ BoxOutcome finish_boxed_attempt(const BoxedAttempt& attempt, const BoxSettings& 
 // may be empty); returns how many were found. Used after a crash.
 int end_attempt_processes(const std::string& marker, const std::string& cgroup);
 
+// Removes private temp dirs (<temp>/drover-tmp-<marker>) older than a minute
+// whose attempt has no process left (none carries its marker): left by a
+// Drover killed before it could clean up. Returns how many it removed.
+int remove_stale_private_tmps();
+
 // The writable paths of a git worktree: its administrative directory, the
 // repository's objects (and Git LFS's, when it has them), and the
 // directories of its branch's ref and reflog.
