@@ -146,8 +146,12 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   TaskStore& store = open_store(*project);
   if (!a.epic.empty()) require_epic(store, a.epic);
   Workspace& workspace = open_workspace(*project);
+  // Decided once: the sandbox mode, containment and where the box is; said once.
+  std::vector<std::string> announcements;
+  auto boxes = make_box_policy(project->config(), &announcements);
+  check(boxes.status());
   ProcessAgentRunner agents([&project](const std::string& name) { return project->agent(name); },
-                            project->config().log_max_bytes);
+                            project->config().log_max_bytes, std::move(boxes.value()));
   SystemClock clock;
   FilesystemSpace disk = disk_space_of(project->config());
   RunLoop loop(EnginePorts{&project->config(), &store, &workspace, &agents, &clock, &disk}, opts);
@@ -170,6 +174,7 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
     }
   });
   int workers = a.workers > 0 ? a.workers : project->config().workers;
+  for (const std::string& line : announcements) opts.print(line);
   opts.print(std::string(resume ? "resuming" : "running") + " with up to " + std::to_string(workers) + " worker" +
              (workers == 1 ? "" : "s") + (a.epic.empty() ? "" : " on epic " + a.epic));
   auto result = loop.run();

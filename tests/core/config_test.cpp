@@ -180,3 +180,61 @@ TEST(Config, DefaultConfigTextParses) {
 
 }  // namespace
 }  // namespace drover
+
+namespace drover {
+namespace {
+
+TEST(Config, SandboxModeScalarOrMapping) {
+  EXPECT_FALSE(parse_config("", "drover.yaml", "/repo").value().sandbox_mode.has_value())
+      << "absent: enforce where Landlock exists, else detect (decided at run start)";
+  EXPECT_EQ(parse_config("sandbox: detect\n", "drover.yaml", "/repo").value().sandbox_mode, SandboxMode::kDetect);
+  EXPECT_EQ(parse_config("sandbox: off\n", "drover.yaml", "/repo").value().sandbox_mode, SandboxMode::kOff);
+  setenv("HOME", "/home/me", 1);
+  auto r = parse_config("sandbox:\n  mode: enforce\n  write_paths: [\"~/.cache/pip\", build/out, /opt/cache]\n",
+                        "drover.yaml", "/repo");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().sandbox_mode, SandboxMode::kEnforce);
+  EXPECT_EQ(r.value().sandbox_write_paths,
+            (std::vector<std::string>{"/home/me/.cache/pip", "/repo/build/out", "/opt/cache"}));
+  EXPECT_EQ(r.value().sandbox_where, "drover.yaml:2:3");
+}
+
+TEST(Config, SandboxMistakesAreNamed) {
+  EXPECT_EQ(parse_error("sandbox: strict\n").message(),
+            "drover.yaml:1:10: sandbox: expected enforce, detect or off, got 'strict'");
+  EXPECT_EQ(parse_error("sandbox: { mode: enforce, write_path: [a] }\n").message(),
+            "drover.yaml:1:27: sandbox.write_path: unknown key; did you mean 'sandbox.write_paths'?");
+  EXPECT_EQ(parse_error("sandbox: { write_paths: ~/.cache }\n").message(),
+            "drover.yaml:1:25: sandbox.write_paths: expected a list of paths, e.g. [\"~/.cache/pip\"]");
+}
+
+TEST(Config, AgentSandboxPathsAndLimits) {
+  setenv("HOME", "/home/me", 1);
+  auto r = parse_config(
+      "agents:\n"
+      "  claude:\n"
+      "    plugin: claude\n"
+      "    sandbox: { write_paths: [\"~/.config/gh\"] }\n"
+      "    limits: { processes: 200, memory: 4GiB }\n",
+      "drover.yaml", "/repo");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const AgentContainment& c = r.value().agent_containment.at("claude");
+  EXPECT_EQ(c.write_paths, std::vector<std::string>{"/home/me/.config/gh"});
+  EXPECT_EQ(c.limits.processes, 200);
+  EXPECT_EQ(c.limits.memory, uint64_t{4} << 30);
+  EXPECT_EQ(parse_config("agents: { x: { plugin: exec } }\n", "drover.yaml", "/repo").value().agent_containment.at("x").limits.processes, 0);
+}
+
+TEST(Config, AgentLimitMistakesAreNamed) {
+  EXPECT_EQ(parse_error("agents:\n  x:\n    plugin: exec\n    limits: { process: 3 }\n").message(),
+            "drover.yaml:4:15: agents.x.limits.process: unknown key; did you mean 'agents.x.limits.processes'?");
+  EXPECT_EQ(parse_error("agents:\n  x:\n    plugin: exec\n    limits: { processes: 0 }\n").message(),
+            "drover.yaml:4:26: agents.x.limits.processes: expected a number from 1 to 1000000");
+  EXPECT_EQ(parse_error("agents:\n  x:\n    plugin: exec\n    limits: { memory: 10KiB }\n").message(),
+            "drover.yaml:4:23: agents.x.limits.memory: must be at least 1MiB");
+  EXPECT_EQ(parse_error("agents:\n  x:\n    plugin: exec\n    sandboxx: {}\n").message(),
+            "drover.yaml:4:5: agents.x.sandboxx: unknown key; did you mean 'agents.x.sandbox'?");
+}
+
+}  // namespace
+}  // namespace drover

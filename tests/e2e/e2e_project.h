@@ -62,6 +62,8 @@ class E2EProject {
         << "    config:\n"
         << "      command: [\"bash\", \"" << DROVER_E2E_AGENT << "\", \"{prompt_file}\"]\n"
         << "      env: { E2E_DIR: \"" << root_.string() << "\"" << agent_env_yaml << " }\n"
+        // The test agent keeps its trace and markers in E2E_DIR, outside its worktree.
+        << "    sandbox: { write_paths: [\"" << root_.string() << "\"] }\n"
         << "tasks: { timeout: 2m, max_attempts: 2, backoff: { initial: 100ms, max: 500ms } }\n"
         << extra_yaml;
   }

@@ -31,6 +31,7 @@ agents:
     config:
       command: ["bash", "$agents/big_agent.sh"]
       env: { FAULT_DIR: "$mnt" }
+    sandbox: { write_paths: ["$mnt"] }  # the agent's trace lives there, beside the repository
 tasks: { timeout: 1m, max_attempts: 2, backoff: { initial: 100ms, max: 500ms } }
 YAML
 for i in 1 2 3; do "$drover" add "Write blob $i" >/dev/null || fail "add"; done

@@ -607,5 +607,31 @@ TEST(ProcessRunnerSlow, MultiMegabyteOutputWithBoundedMemory) {
   EXPECT_LT(grown_mb, 24) << "max RSS grew by " << grown_mb << " MB for 80 MB of output";
 }
 
+// drover-agent-box is put in front this way: the wrapper runs the resolved
+// program; a missing program is still named, and so is a missing wrapper.
+TEST(ProcessRunner, WrapperRunsTheResolvedProgram) {
+  ProcessRunner runner;
+  Lines lines;
+  ProcessSpec spec;
+  spec.argv = {"echo", "wrapped"};
+  spec.env = build_child_environment(default_environment_allow_list(), {});
+  spec.wrapper = {"/usr/bin/env", "WRAPPED=1"};
+  auto r = runner.run(spec, lines.handler());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(lines.of(1), std::vector<std::string>{"wrapped"});
+
+  spec.argv = {"no-such-program-drover-test"};
+  auto missing = runner.run(spec, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("no-such-program-drover-test"), std::string::npos);
+
+  spec.argv = {"echo"};
+  spec.wrapper = {"/no/such/wrapper"};
+  auto no_wrapper = runner.run(spec, {});
+  ASSERT_FALSE(no_wrapper.ok());
+  EXPECT_NE(no_wrapper.status().message().find("/no/such/wrapper"), std::string::npos) << no_wrapper.status().message();
+}
+
 }  // namespace
 }  // namespace drover

@@ -6,6 +6,10 @@
 //       environment variables the agent needs (API keys and the like). They are
 //       added to the allow-list, so secrets travel by name and never appear in
 //       configuration files or logs.
+//   build_command response  "write_paths": [dir, ...], "write_files": [file, ...]
+//       where the agent's CLI keeps its own state (~/.claude, $CODEX_HOME, ...):
+//       writable under the sandbox (directories created when missing, files
+//       only when they exist). See docs/agent-sandbox.md.
 //   run_finish request      "cancelled": bool  the run was stopped by Drover
 //       (cancel / second Ctrl-C), not by a timeout.
 #include "drover/agent/agent_attempt.h"
@@ -61,7 +65,27 @@ struct AgentCommand {
   std::vector<std::string> pass_env;
   bool prompt_on_stdin = false;
   std::string cwd;
+  PluginWritePaths write;
 };
+
+Status absolute_paths(const json& j, const char* key, std::vector<std::string>& out) {
+  if (!j.contains(key) || j[key].is_null()) return Status::Ok();
+  if (!j[key].is_array()) return Status::InvalidArgument(std::string("build_command returned \"") + key + "\" that is not a list");
+  for (const json& p : j[key]) {
+    if (!p.is_string() || p.get<std::string>().empty() || p.get<std::string>()[0] != '/')
+      return Status::InvalidArgument(std::string("build_command returned a \"") + key + "\" entry that is not an absolute path");
+    out.push_back(p.get<std::string>());
+  }
+  return Status::Ok();
+}
+
+// "<dir>/3.log" -> "<dir>/3.box.json": the box's report beside the log.
+std::string box_report_path(const std::string& log_file, const std::string& fallback_dir, int attempt) {
+  if (log_file.empty()) return fallback_dir + "/" + std::to_string(attempt) + ".box.json";
+  std::string base = log_file;
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".log") == 0) base.resize(base.size() - 4);
+  return base + ".box.json";
+}
 
 Result<AgentCommand> parse_command(const std::string& text) {
   json j = json::parse(text, nullptr, false);
@@ -89,6 +113,8 @@ Result<AgentCommand> parse_command(const std::string& text) {
     return Status::InvalidArgument("build_command returned stdin \"" + in + "\"; expected \"null\" or \"prompt\"");
   c.prompt_on_stdin = in == "prompt";
   if (j.contains("cwd") && j["cwd"].is_string()) c.cwd = j["cwd"].get<std::string>();
+  if (Status st = absolute_paths(j, "write_paths", c.write.dirs); !st.ok()) return st;
+  if (Status st = absolute_paths(j, "write_files", c.write.files); !st.ok()) return st;
   return c;
 }
 
@@ -142,6 +168,19 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   spec.log_path = request.log_file;
   spec.log_max_bytes = request.log_max_bytes;
   spec.process_file = request.process_file;
+  std::optional<BoxedAttempt> boxed;
+  if (request.box) {
+    auto prepared = prepare_boxed_attempt(*request.box, request.task_id + "." + std::to_string(request.attempt),
+                                          request.worktree,
+                                          box_report_path(request.log_file, request.worktree, request.attempt),
+                                          command->write);
+    if (!prepared.ok()) return crashed(request, prepared.status().message() + " (" + where(request) + ")");
+    boxed = std::move(prepared.value());
+    for (const auto& [k, v] : boxed->env) spec.env[k] = v;
+    spec.wrapper = boxed->wrapper;
+    spec.process_note = boxed->process_note;
+    for (const std::string& note : boxed->notes) spdlog::info("{}: {}", where(request), note);
+  }
   // Agents print whole JSON events per line; give large ones (a long final
   // message, a big tool result) room before they are cut into pieces.
   spec.max_line_bytes = kMaxAgentLineBytes;
@@ -171,7 +210,10 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   std::promise<ProcessResult> done;
   std::future<ProcessResult> finished = done.get_future();
   Result<ProcessRunner::RunId> id = runner.start(std::move(spec), std::move(on_line), std::move(done));
-  if (!id.ok()) return crashed(request, id.status().message() + " (" + where(request) + ")");
+  if (!id.ok()) {
+    if (boxed) finish_boxed_attempt(*boxed, *request.box);
+    return crashed(request, id.status().message() + " (" + where(request) + ")");
+  }
   if (on_started) {
     try {  // the process runs and uses `run` whatever the callback does
       on_started(*id);
@@ -180,6 +222,19 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
     }
   }
   ProcessResult process = finished.get();
+  BoxOutcome box;
+  if (boxed) {
+    box = finish_boxed_attempt(*boxed, *request.box);
+    if (!request.log_file.empty() && (!box.leftovers.empty() || !boxed->notes.empty())) {
+      std::ofstream log(request.log_file, std::ios::app);
+      for (const std::string& note : boxed->notes) log << "drover: " << note << "\n";
+      if (!box.leftovers.empty()) {
+        log << "drover: ended what the agent left running:";
+        for (const std::string& l : box.leftovers) log << " " << l;
+        log << "\n";
+      }
+    }
+  }
 
   json finish{{"exit_code", process.exit_code ? json(*process.exit_code) : json()},
               {"signal", process.signal ? json(*process.signal) : json()},
@@ -199,6 +254,18 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   r.cancelled = process.cancelled;
   r.duration_ms = process.duration_ms;
   r.log_file = request.log_file;
+  r.leftovers = box.leftovers;
+  // The box's own verdicts come before the plugin's reading of the output.
+  if (!box.error.empty()) {
+    r.outcome = AttemptOutcome::kCrashed;
+    r.reason = "drover-agent-box could not run " + where(request) + ": " + box.error;
+    return r;
+  }
+  if (!box.limit_reason.empty()) {
+    r.outcome = AttemptOutcome::kFailure;
+    r.reason = box.limit_reason;
+    return r;
+  }
   if (code != DROVER_OK) {
     r.outcome = AttemptOutcome::kCrashed;
     r.reason = "the agent plugin could not classify " + where(request) + ": " +

@@ -10,6 +10,7 @@ Result<AgentAttemptResult> ProcessAgentRunner::run_agent(const std::string& agen
   if (!agent.ok()) return agent.status();
   AgentAttemptRequest capped = request;
   capped.log_max_bytes = log_max_bytes_;
+  if (boxes_) capped.box = boxes_->for_agent(agent_name);
   auto result = run_agent_attempt(agent.value()->vtable(), agent.value()->handle(), capped, runner_,
                                   [&](ProcessRunner::RunId id) {
                                     std::lock_guard<std::mutex> lock(mu_);
@@ -28,6 +29,24 @@ VerifyResult ProcessAgentRunner::run_verify(const VerifyRequest& request) {
   spec.timeout = request.timeout;
   spec.log_path = request.log_file;
   spec.log_max_bytes = log_max_bytes_;
+  spec.process_file = request.process_file;
+  std::optional<BoxedAttempt> boxed;
+  const BoxSettings box = boxes_ ? boxes_->for_verify() : BoxSettings{};
+  if (boxes_) {
+    std::string report = request.log_file.size() > 4 ? request.log_file.substr(0, request.log_file.size() - 4) + ".box.json"
+                                                     : request.worktree + "/.verify.box.json";
+    auto prepared = prepare_boxed_attempt(box, request.task_id + ".verify", request.worktree, report, {});
+    if (!prepared.ok()) {
+      VerifyResult out;
+      out.why = "error";
+      out.output = prepared.status().message();
+      return out;
+    }
+    boxed = std::move(prepared.value());
+    for (const auto& [k, v] : boxed->env) spec.env[k] = v;
+    spec.wrapper = boxed->wrapper;
+    spec.process_note = boxed->process_note;
+  }
   std::deque<std::string> tail;
   std::mutex mu;
   auto r = runner_.run(spec, [&](int, std::string_view line) {
@@ -35,6 +54,10 @@ VerifyResult ProcessAgentRunner::run_verify(const VerifyRequest& request) {
     tail.emplace_back(line.substr(0, 2000));
     if (tail.size() > 60) tail.pop_front();
   });
+  if (boxed) {
+    BoxOutcome o = finish_boxed_attempt(*boxed, box);
+    for (const std::string& l : o.leftovers) tail.push_back("drover: ended what the verify command left running: " + l);
+  }
   VerifyResult out;
   if (!r.ok()) {
     out.why = "error";

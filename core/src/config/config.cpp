@@ -120,9 +120,12 @@ class Reader {
     return out;
   }
 
-  PluginChoice plugin_choice(const YAML::Node& n, const std::string& key) const {
+  PluginChoice plugin_choice(const YAML::Node& n, const std::string& key,
+                            const std::vector<std::string>& more_keys = {}) const {
     require_map(n, key);
-    check_keys(n, key + ".", {"plugin", "config"});
+    std::vector<std::string> known{"plugin", "config"};
+    known.insert(known.end(), more_keys.begin(), more_keys.end());
+    check_keys(n, key + ".", known);
     PluginChoice c;
     c.where = where(n);
     if (!n["plugin"]) fail(n, key + ".plugin", "missing; name the plugin to use");
@@ -142,11 +145,68 @@ class Reader {
   std::string file_;
 };
 
+// "~" and "~/x" are the home directory; a relative path is the project's.
+std::string write_path(const YAML::Node& n, const Reader& r, const std::string& key, const std::string& project_root) {
+  std::string p = r.str(n, key);
+  if (p.empty()) r.fail(n, key, "an empty path; name a directory or file the agents may write to");
+  if (p == "~" || p.rfind("~/", 0) == 0) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home == '\0') r.fail(n, key, "'" + p + "' needs $HOME, which is not set; write the full path");
+    p = std::string(home) + p.substr(1);
+  }
+  fs::path path(p);
+  return (path.is_absolute() ? path : fs::path(project_root) / path).lexically_normal().string();
+}
+
+std::vector<std::string> write_paths(const YAML::Node& n, const Reader& r, const std::string& key,
+                                     const std::string& project_root) {
+  if (!n.IsSequence()) r.fail(n, key, "expected a list of paths, e.g. [\"~/.cache/pip\"]");
+  std::vector<std::string> out;
+  for (const auto& e : n) out.push_back(write_path(e, r, key, project_root));
+  return out;
+}
+
+// sandbox: enforce | detect | off, or { mode: ..., write_paths: [...] }.
+void read_sandbox(const YAML::Node& n, const Reader& r, Config& c) {
+  c.sandbox_where = r.where(n);
+  auto mode = [&](const YAML::Node& m, const std::string& key) {
+    if (!m.IsScalar()) r.fail(m, key, "expected enforce, detect or off");
+    auto parsed = parse_sandbox_mode(m.as<std::string>());
+    if (!parsed) r.fail(m, key, "expected enforce, detect or off, got '" + m.as<std::string>() + "'");
+    c.sandbox_mode = parsed;
+  };
+  if (n.IsScalar()) return mode(n, "sandbox");
+  if (!n.IsMap()) r.fail(n, "sandbox", "expected enforce, detect or off, or a mapping with mode and write_paths");
+  r.check_keys(n, "sandbox.", {"mode", "write_paths"});
+  if (auto m = n["mode"]; m && !m.IsNull()) mode(m, "sandbox.mode");
+  if (auto w = n["write_paths"]; w && !w.IsNull()) c.sandbox_write_paths = write_paths(w, r, "sandbox.write_paths", c.project_root);
+}
+
+AgentContainment read_agent_containment(const YAML::Node& n, const Reader& r, const std::string& key,
+                                        const std::string& project_root) {
+  AgentContainment a;
+  if (auto s = n["sandbox"]; s && !s.IsNull()) {
+    r.require_map(s, key + ".sandbox");
+    r.check_keys(s, key + ".sandbox.", {"write_paths"});
+    if (auto w = s["write_paths"]; w && !w.IsNull()) a.write_paths = write_paths(w, r, key + ".sandbox.write_paths", project_root);
+  }
+  if (auto l = n["limits"]; l && !l.IsNull()) {
+    r.require_map(l, key + ".limits");
+    r.check_keys(l, key + ".limits.", {"processes", "memory"});
+    if (auto p = l["processes"]) a.limits.processes = static_cast<int>(r.integer(p, key + ".limits.processes", 1, 1000000));
+    if (auto m = l["memory"]) {
+      a.limits.memory = r.byte_size(m, key + ".limits.memory");
+      if (a.limits.memory < (uint64_t{1} << 20)) r.fail(m, key + ".limits.memory", "must be at least 1MiB");
+    }
+  }
+  return a;
+}
+
 void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   if (root.IsNull()) return;  // an empty file means all defaults
   r.require_map(root, "(top level)");
   r.check_keys(root, "", {"workers", "target_branch", "default_agent", "storage", "vcs", "agents", "tasks", "verify",
-                          "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs", "disk"});
+                          "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs", "disk", "sandbox"});
   if (auto n = root["workers"]) c.workers = static_cast<int>(r.integer(n, "workers", 1, 256));
   if (auto n = root["target_branch"]; n && !n.IsNull()) c.target_branch = r.str(n, "target_branch");
   if (auto n = root["storage"]) c.storage = r.plugin_choice(n, "storage");
@@ -163,9 +223,11 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
     r.require_map(n, "agents");
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string name = it->first.as<std::string>();
-      c.agents[name] = r.plugin_choice(it->second, "agents." + name);
+      c.agents[name] = r.plugin_choice(it->second, "agents." + name, {"sandbox", "limits"});
+      c.agent_containment[name] = read_agent_containment(it->second, r, "agents." + name, c.project_root);
     }
   }
+  if (auto n = root["sandbox"]; n && !n.IsNull()) read_sandbox(n, r, c);
   if (auto n = root["default_agent"]) {
     c.default_agent = r.str(n, "default_agent");
     if (!c.agents.count(c.default_agent)) {
@@ -369,7 +431,11 @@ std::string default_config_text(const std::string& target_branch) {
        "  on_interrupted: restart   # or continue: re-run on top of the killed attempt's files\n"
        "\n"
        "# Optional gate run in the task's worktree before its merge:\n"
-       "# verify: { command: [\"make\", \"test\"], timeout: 20m }\n";
+       "# verify: { command: [\"make\", \"test\"], timeout: 20m }\n"
+       "\n"
+       "# Where agents may write (docs/agent-sandbox.md): enforce (the default where\n"
+       "# the kernel has Landlock), detect or off; write_paths adds places for all agents.\n"
+       "# sandbox: { mode: enforce, write_paths: [\"~/.cache/pip\"] }\n";
   return o.str();
 }
 

@@ -320,6 +320,9 @@ Result<json> TaskWorkflow::run_verify(const std::string& worktree, int attempt) 
   req.worktree = worktree;
   req.timeout = v.timeout;
   req.log_file = e_.config->drover_dir() + "/logs/" + id() + "/" + std::to_string(attempt) + ".verify.log";
+  // A verify command left running by a killed run ends before this one starts.
+  req.process_file = e_.config->drover_dir() + "/logs/" + id() + "/verify.pid";
+  stop_leftover_process_group(req.process_file);
   report("verifying: " + join(v.command, " "));
   VerifyResult r = e_.agents->run_verify(req);
   if (auto f = fenced()) return not_now(*f);

@@ -1,6 +1,7 @@
 #include "drover/process/leftover_process.h"
 
 #include "drover/plugin/private_files.hpp"
+#include "drover/sandbox/attempt_box.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -28,28 +29,41 @@ std::string process_start_time(pid_t pid) {
   return "";
 }
 
-void write_process_file(const std::string& path, pid_t pid) {
+void write_process_file(const std::string& path, pid_t pid, const std::string& note) {
   sdk::create_private_directories(std::filesystem::path(path).parent_path().string());
-  sdk::write_private_file(path, std::to_string(pid) + " " + process_start_time(pid) + "\n");
+  sdk::write_private_file(path, std::to_string(pid) + " " + process_start_time(pid) + (note.empty() ? "" : " " + note) + "\n");
 }
 
 bool stop_leftover_process_group(const std::string& path, int grace_ms) {
   std::ifstream in(path);
   pid_t pid = 0;
-  std::string start;
+  std::string start, marker, cgroup, private_tmp;
   bool read = static_cast<bool>(in >> pid >> start);
+  if (read && in >> marker) {
+    in >> std::ws;
+    std::getline(in, cgroup);       // last on its line: a cgroup path may hold spaces
+    std::getline(in, private_tmp);  // the attempt's own TMPDIR, if it had one
+  }
   in.close();
   std::error_code ec;
   std::filesystem::remove(path, ec);
-  if (!read || pid <= 1 || start.empty() || process_start_time(pid) != start) return false;
-  if (::kill(-pid, SIGTERM) != 0 && errno == ESRCH) return false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::kill(-pid, 0) != 0 && errno == ESRCH) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!read) return false;
+  const bool group_alive = pid > 1 && !start.empty() && process_start_time(pid) == start &&
+                           !(::kill(-pid, SIGTERM) != 0 && errno == ESRCH);
+  if (group_alive) {
+    // The box (the group's leader) ends the agent's tree itself when asked.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    bool gone = false;
+    while (!gone && std::chrono::steady_clock::now() < deadline) {
+      gone = ::kill(-pid, 0) != 0 && errno == ESRCH;
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!gone) ::kill(-pid, SIGKILL);
   }
-  ::kill(-pid, SIGKILL);
-  return true;
+  const int escaped = end_attempt_processes(marker, cgroup);
+  if (std::filesystem::path(private_tmp).filename().string().rfind("drover-tmp-", 0) == 0)
+    std::filesystem::remove_all(private_tmp, ec);
+  return group_alive || escaped > 0;
 }
 
 }  // namespace drover

@@ -472,7 +472,7 @@ ProcessRunner::~ProcessRunner() {
 Result<ProcessRunner::RunId> ProcessRunner::start(ProcessSpec spec, LineHandler on_line,
                                                   std::promise<ProcessResult> done) {
   if (spec.argv.empty()) return Status::InvalidArgument("cannot start a process: argv is empty");
-  const std::string& program = spec.argv[0];
+  const std::string program = spec.argv[0];
   for (std::size_t i = 0; i < spec.argv.size(); ++i) {
     if (spec.argv[i].size() >= kMaxArgBytes) {
       return Status::InvalidArgument("cannot start '" + program + "': argument " + std::to_string(i) + " is " +
@@ -490,6 +490,16 @@ Result<ProcessRunner::RunId> ProcessRunner::start(ProcessSpec spec, LineHandler 
   }
   Result<std::string> path = resolve_program(spec);
   if (!path.ok()) return path.status();
+  if (!spec.wrapper.empty()) {
+    if (!is_executable_file(spec.wrapper[0]))
+      return Status::NotFound("cannot start '" + program + "': its wrapper " + spec.wrapper[0] +
+                              " is not an executable file; reinstall drover");
+    std::vector<std::string> argv = std::move(spec.wrapper);
+    argv.push_back(std::filesystem::absolute(*path).string());
+    argv.insert(argv.end(), std::make_move_iterator(spec.argv.begin() + 1), std::make_move_iterator(spec.argv.end()));
+    spec.argv = std::move(argv);
+    path = spec.argv[0];
+  }
 
   std::unique_ptr<CappedLog> log;
   if (!spec.log_path.empty()) {
@@ -556,7 +566,7 @@ Result<ProcessRunner::RunId> ProcessRunner::start(ProcessSpec spec, LineHandler 
   auto run = std::make_shared<ChildRun>(impl_->io, id);
   run->pid = pid;
   if (!spec.process_file.empty()) {
-    write_process_file(spec.process_file, pid);
+    write_process_file(spec.process_file, pid, spec.process_note);
     run->process_file = spec.process_file;
   }
   run->timeout = spec.timeout;

@@ -18,6 +18,7 @@
 #include "drover/model/attempt_outcome.h"
 #include "drover/plugin/agent.h"
 #include "drover/process/process_runner.h"
+#include "drover/sandbox/attempt_box.h"
 #include "drover/status.h"
 
 namespace drover {
@@ -37,6 +38,8 @@ struct AgentAttemptRequest {
   std::chrono::milliseconds kill_grace{5000};       // SIGTERM -> SIGKILL
   // Parent variables the child may see, before the plugin's "pass_env" names.
   std::vector<std::string> env_allow_list = default_environment_allow_list();
+  // Run inside drover-agent-box (containment, sandbox, limits); nullopt = bare.
+  std::optional<BoxSettings> box;
 };
 
 struct AgentAttemptResult {
@@ -55,6 +58,7 @@ struct AgentAttemptResult {
   bool timed_out = false;
   bool inactive = false;
   bool cancelled = false;  // stopped by ProcessRunner::cancel / terminate_all
+  std::vector<std::string> leftovers;  // processes the box ended after the agent exited
   int64_t duration_ms = 0;
   std::string log_file;
 };

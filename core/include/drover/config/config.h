@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "drover/sandbox/sandbox_mode.h"
 #include "drover/status.h"
 
 namespace drover {
@@ -26,6 +27,18 @@ struct PluginChoice {
 struct VerifyConfig {
   std::vector<std::string> command;  // argv, run in the task's worktree
   std::chrono::milliseconds timeout{20 * 60 * 1000};
+};
+
+// agents.<name>.limits: caps on one attempt of that agent; 0 = none.
+struct AgentLimits {
+  int processes = 0;     // processes at once (the agent and everything it started)
+  uint64_t memory = 0;   // bytes of resident memory of all of them
+};
+
+// An agent's entry besides its plugin: agents.<name>.sandbox and .limits.
+struct AgentContainment {
+  std::vector<std::string> write_paths;  // agents.<name>.sandbox.write_paths, absolute
+  AgentLimits limits;
 };
 
 struct Config {
@@ -56,6 +69,12 @@ struct Config {
   uint64_t disk_min_free = uint64_t{64} << 20;
   std::string worktree_dir;  // vcs.config.worktree_dir as written ("" = the plugin's default)
   std::optional<VerifyConfig> verify;
+  // sandbox (a mode) or sandbox.mode; nullopt = enforce where the kernel has
+  // Landlock, else detect (docs/agent-sandbox.md).
+  std::optional<SandboxMode> sandbox_mode;
+  std::string sandbox_where;                     // "drover.yaml:7:10" for messages
+  std::vector<std::string> sandbox_write_paths;  // sandbox.write_paths (every agent), absolute
+  std::map<std::string, AgentContainment> agent_containment;  // by agent name
   std::vector<std::string> plugin_dirs;  // absolute
   std::string prompt_guidelines;
   std::string prompt_template;  // "" = built-in template

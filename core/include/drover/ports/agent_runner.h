@@ -20,6 +20,7 @@ struct VerifyRequest {
   std::string worktree;
   std::string log_file;
   std::chrono::milliseconds timeout{0};
+  std::string process_file;  // like AgentAttemptRequest::process_file, for the verify command
 };
 
 struct VerifyResult {

@@ -10,6 +10,9 @@
 // stay out of this file.
 //
 // Behaviour worth knowing (implementation: core/src/process/process_runner.cpp):
+//   - With a wrapper (drover-agent-box), the wrapper leads the group and runs
+//     the program; argv[0] is still resolved here, so a missing program is
+//     reported the same way.
 //   - argv[0] is resolved against the child's PATH before anything is spawned,
 //     so a missing program is an error naming it; one argv string may not reach
 //     128 KiB (Linux MAX_ARG_STRLEN): pass large text on stdin or in a file.
@@ -58,6 +61,10 @@ struct ProcessSpec {
   std::size_t max_line_bytes = 1 << 20;       // longer lines are delivered in pieces
   std::string process_file;                   // if set: holds "<pid> <start time>" while the child
                                               // runs (see leftover_process.h)
+  std::string process_note;                   // written after them (the attempt marker and cgroup)
+  // Put in front of argv once argv[0] is resolved: the child runs
+  // wrapper... <absolute path of argv[0]> argv[1...] (drover-agent-box).
+  std::vector<std::string> wrapper;
 };
 
 struct ProcessResult {

@@ -61,6 +61,10 @@ class AmpAgent : public sdk::Agent {
     c.env = s_.env;
     c.pass_env = {"AMP_*"};
     c.pass_env.insert(c.pass_env.end(), s_.pass_env.begin(), s_.pass_env.end());
+    // Its settings, threads and cache, writable under Drover's sandbox.
+    // (Drover passes no XDG_* variables to amp, so it uses the defaults under HOME.)
+    add_paths(c.write_paths, {home_path(c.env, ".config/amp"), home_path(c.env, ".local/share/amp"),
+                              home_path(c.env, ".cache/amp")});
     return c.to_json();
   }
 

@@ -99,6 +99,14 @@ class ClaudeAgent : public sdk::Agent {
     if (bypass && ::geteuid() == 0 && c.env.count("IS_SANDBOX") == 0) c.env["IS_SANDBOX"] = "1";
     c.pass_env = {"ANTHROPIC_*", "CLAUDE_CODE_*", "CLAUDE_CONFIG_DIR"};
     c.pass_env.insert(c.pass_env.end(), s_.pass_env.begin(), s_.pass_env.end());
+    // Its state, writable under Drover's sandbox: the config dir, its locks,
+    // logs and caches, and ~/.claude.json (rewritten in place: Claude Code
+    // falls back to a direct write when it cannot make its temp file in ~).
+    std::string config_dir = agent_variable(c.env, "CLAUDE_CONFIG_DIR");
+    add_paths(c.write_paths, {config_dir.empty() || config_dir[0] != '/' ? home_path(c.env, ".claude") : config_dir,
+                              home_path(c.env, ".local/state/claude"), home_path(c.env, ".cache/claude"),
+                              home_path(c.env, ".cache/claude-cli-nodejs")});
+    add_paths(c.write_files, {home_path(c.env, ".claude.json"), home_path(c.env, ".claude.json.backup")});
     return c.to_json();
   }
 

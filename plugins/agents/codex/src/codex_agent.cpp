@@ -179,6 +179,9 @@ class CodexAgent : public sdk::Agent {
     c.env = s_.env;
     c.pass_env = {"OPENAI_*", "CODEX_*"};
     c.pass_env.insert(c.pass_env.end(), s_.pass_env.begin(), s_.pass_env.end());
+    // Its state ($CODEX_HOME: config, sessions, logs), writable under Drover's sandbox.
+    std::string codex_home = agent_variable(c.env, "CODEX_HOME");
+    add_paths(c.write_paths, {codex_home.empty() || codex_home[0] != '/' ? home_path(c.env, ".codex") : codex_home});
     return c.to_json();
   }
 

@@ -7,11 +7,16 @@
 //   build_command response "pass_env": [name, ...] names of Drover's own
 //     environment variables the agent CLI needs (API keys); the host adds them
 //     to its allow-list, so secrets travel by name only.
+//   build_command response "write_paths": [dir, ...] and "write_files": [file, ...]
+//     where the agent CLI keeps its own state; writable under the sandbox
+//     (directories are created when missing; files only when they exist).
 //   run_finish request "cancelled": bool  the host stopped the run on purpose.
 #ifndef DROVER_AGENTS_COMMON_AGENT_PROTOCOL_H
 #define DROVER_AGENTS_COMMON_AGENT_PROTOCOL_H
 
 #include <cstdint>
+#include <cstdlib>
+#include <initializer_list>
 #include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -122,13 +127,43 @@ struct AgentCommand {
   std::map<std::string, std::string> env;
   std::vector<std::string> pass_env;
   bool prompt_on_stdin = false;
+  std::vector<std::string> write_paths;  // the CLI's state directories (absolute)
+  std::vector<std::string> write_files;  // single state files (absolute)
 
   std::string to_json() const {
     json j{{"argv", argv}, {"env", env}, {"pass_env", pass_env}, {"stdin", prompt_on_stdin ? "prompt" : "null"},
-           {"cwd", nullptr}};
+           {"cwd", nullptr}, {"write_paths", write_paths}, {"write_files", write_files}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 };
+
+// The agent's view of a variable: its `env:` setting first, else Drover's own
+// environment (which the host passes on for the allowed names).
+inline std::string agent_variable(const std::map<std::string, std::string>& env, const char* name) {
+  if (auto it = env.find(name); it != env.end()) return it->second;
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+// $HOME/<rest>, or "" when HOME is unknown (then nothing is added).
+inline std::string home_path(const std::map<std::string, std::string>& env, const std::string& rest) {
+  std::string home = agent_variable(env, "HOME");
+  return home.empty() || home[0] != '/' ? std::string() : home + "/" + rest;
+}
+
+// An XDG base directory ($XDG_DATA_HOME etc., else its default under HOME) + "/" + app.
+inline std::string xdg_path(const std::map<std::string, std::string>& env, const char* variable,
+                            const std::string& default_under_home, const std::string& app) {
+  std::string base = agent_variable(env, variable);
+  if (base.empty() || base[0] != '/') base = home_path(env, default_under_home);
+  return base.empty() ? std::string() : base + "/" + app;
+}
+
+// Adds the non-empty paths.
+inline void add_paths(std::vector<std::string>& to, std::initializer_list<std::string> paths) {
+  for (const std::string& p : paths)
+    if (!p.empty()) to.push_back(p);
+}
 
 // Keeps the last few stderr lines (bounded) to explain a crash.
 class OutputTail {

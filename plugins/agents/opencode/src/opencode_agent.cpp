@@ -184,6 +184,11 @@ class OpencodeAgent : public sdk::Agent {
                   "GEMINI_API_KEY",   "GOOGLE_GENERATIVE_AI_API_KEY", "GROQ_API_KEY", "DEEPSEEK_API_KEY",
                   "XAI_API_KEY",      "MISTRAL_API_KEY"};
     c.pass_env.insert(c.pass_env.end(), s_.pass_env.begin(), s_.pass_env.end());
+    // Its XDG data (sessions, auth), config, cache and state, writable under Drover's sandbox.
+    add_paths(c.write_paths, {xdg_path(c.env, "XDG_DATA_HOME", ".local/share", "opencode"),
+                              xdg_path(c.env, "XDG_CONFIG_HOME", ".config", "opencode"),
+                              xdg_path(c.env, "XDG_CACHE_HOME", ".cache", "opencode"),
+                              xdg_path(c.env, "XDG_STATE_HOME", ".local/state", "opencode")});
     return c.to_json();
   }
 
