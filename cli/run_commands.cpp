@@ -150,6 +150,9 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   std::vector<std::string> announcements;
   auto boxes = make_box_policy(project->config(), &announcements);
   check(boxes.status());
+  // Under enforce the kernel keeps agents out of the checkout and the target
+  // branch, so a change there is the user's own: only detect looks for them.
+  opts.watch_outside_writes = boxes.value().sandbox.mode == SandboxMode::kDetect;
   ProcessAgentRunner agents([&project](const std::string& name) { return project->agent(name); },
                             project->config().log_max_bytes, std::move(boxes.value()));
   SystemClock clock;

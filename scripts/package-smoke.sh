@@ -23,7 +23,7 @@ rm -f "$build_dir"/drover_*.deb
 deb=$(ls "$build_dir"/drover_*.deb)
 echo "package-smoke: built $deb"
 dpkg-deb --contents "$deb" | awk '{print $6}' > "$build_dir/package-contents.txt"
-for f in ./usr/bin/drover ./usr/lib/drover/plugins/libdrover-agent-exec.so ./usr/lib/drover/plugins/libdrover-storage-sqlite.so \
+for f in ./usr/bin/drover ./usr/lib/drover/drover-agent-box ./usr/lib/drover/plugins/libdrover-agent-exec.so ./usr/lib/drover/plugins/libdrover-storage-sqlite.so \
          ./usr/lib/drover/plugins/libdrover-vcs-git.so ./usr/include/drover/plugin/abi.h \
          ./usr/lib/cmake/DroverPluginSDK/DroverPluginSDKConfig.cmake ./usr/share/man/man1/drover.1 \
          ./usr/share/man/man1/drover-run.1 ./usr/share/bash-completion/completions/drover \

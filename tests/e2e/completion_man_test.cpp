@@ -31,13 +31,6 @@ struct TempDir {
   }
 };
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // What the bash script offers after `words` (the last one is being typed).
 std::string bash_complete(const fs::path& script, const std::vector<std::string>& words) {
   std::string program = "source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _drover; echo \"${COMPREPLY[*]}\"";
@@ -150,7 +143,7 @@ TEST(ManPages, OnePagePerCommandInRoff) {
   TempDir tmp;
   auto r = drover({"__man", (tmp.path / "man1").string()}, tmp.path.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string top = slurp(tmp.path / "man1" / "drover.1");
+  const std::string top = read_text((tmp.path / "man1" / "drover.1").string());
   EXPECT_EQ(top.rfind(".TH DROVER 1 ", 0), 0u) << top.substr(0, 80);
   EXPECT_NE(top.find("SIGHUP"), std::string::npos) << "the signals section covers a closed terminal";
   for (const char* c : kCommands) {
@@ -159,10 +152,10 @@ TEST(ManPages, OnePagePerCommandInRoff) {
     EXPECT_NE(top.find(std::string(".BR drover\\-") + c + " (1)"), std::string::npos) << c;
   }
   EXPECT_FALSE(fs::exists(tmp.path / "man1" / "drover-__man.1"));
-  const std::string prune = slurp(tmp.path / "man1" / "drover-worktree.1");
+  const std::string prune = read_text((tmp.path / "man1" / "drover-worktree.1").string());
   EXPECT_NE(prune.find(".SS drover worktree prune"), std::string::npos) << prune;
   EXPECT_NE(prune.find("\\fB\\-\\-force\\fR"), std::string::npos) << prune;
-  const std::string run = slurp(tmp.path / "man1" / "drover-run.1");
+  const std::string run = read_text((tmp.path / "man1" / "drover-run.1").string());
   EXPECT_NE(run.find("(one of: wait, stop)"), std::string::npos) << run;
   // Where man is installed, every page renders without a warning.
   if (run_command({"sh", "-c", "command -v man"}).exit_code == 0) {

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <thread>
+#include <chrono>
 
 #include "command.h"
 
@@ -31,6 +33,14 @@ inline std::string postgres_storage_yaml(const std::string& schema_prefix) {
   std::random_device rd;
   return std::string("storage: { plugin: postgres, config: { url: \"") + url + "\", schema: " + schema_prefix +
          std::to_string(rd() % 1000000) + " } }";
+}
+
+// The whole text of a file ("" if it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 class E2EProject {
@@ -94,6 +104,17 @@ class E2EProject {
     std::string id = r.out;
     while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
     return id;
+  }
+
+  // Waits (up to 10 s) until at least n tasks are running; fails the test otherwise.
+  void wait_until_running(size_t n) const {
+    for (int i = 0; i < 400; ++i) {
+      size_t running = 0;
+      for (const auto& [id, st] : task_states()) running += st == "running";
+      if (running >= n) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "tasks never started running";
   }
 
   json status_json() const {

@@ -23,7 +23,8 @@ void use_outside_agent(const E2EProject& p, int max_attempts) {
       << "    plugin: exec\n"
       << "    config:\n"
       << "      command: [\"bash\", \"" << DROVER_SOURCE_DIR << "/tests/e2e/outside_agent.sh\", \"{prompt_file}\"]\n"
-      << "tasks: { timeout: 2m, max_attempts: " << max_attempts << ", backoff: { initial: 100ms, max: 200ms } }\n";
+      << "tasks: { timeout: 2m, max_attempts: " << max_attempts << ", backoff: { initial: 100ms, max: 200ms } }\n"
+      << "sandbox: detect\n";
 }
 
 std::string last_error(const E2EProject& p, const std::string& id) {

@@ -21,35 +21,18 @@ pid_t start_run(const E2EProject& p, const std::string& out_file, const std::str
   return pid;
 }
 
-void wait_until_running(const E2EProject& p, size_t n) {
-  for (int i = 0; i < 400; ++i) {
-    size_t running = 0;
-    for (const auto& [id, st] : p.task_states()) running += st == "running";
-    if (running >= n) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  FAIL() << "tasks never started running";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(Signals, FirstInterruptDrainsRunningAgentsFinish) {
   E2EProject p("", 2);
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) ids.push_back(p.add({"Medium task " + std::to_string(i) + " [medium]"}));
   pid_t run = start_run(p, p.dir() + "/run.out");
-  wait_until_running(p, 2);
+  p.wait_until_running(2);
   kill(run, SIGINT);
   int status = 0;
   waitpid(run, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
-  std::string out = slurp(p.dir() + "/run.out");
+  std::string out = read_text(p.dir() + "/run.out");
   EXPECT_NE(out.find("draining"), std::string::npos) << out;
   EXPECT_NE(out.find("interrupted: run `drover resume` to continue"), std::string::npos) << out;
   int completed = 0, ready = 0;
@@ -70,7 +53,7 @@ TEST(Signals, SecondInterruptStopsAgentsAndResumeFinishes) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(p.add({"Slow task " + std::to_string(i) + " [slow]"}));
   pid_t run = start_run(p, p.dir() + "/run.out");
-  wait_until_running(p, 2);
+  p.wait_until_running(2);
   auto start = std::chrono::steady_clock::now();
   kill(run, SIGINT);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -80,7 +63,7 @@ TEST(Signals, SecondInterruptStopsAgentsAndResumeFinishes) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << "agents were not stopped";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
-  std::string out = slurp(p.dir() + "/run.out");
+  std::string out = read_text(p.dir() + "/run.out");
   EXPECT_NE(out.find("stopping: terminating running agents"), std::string::npos) << out;
   for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "ready") << id << " should be given back";
   // The interrupted attempts do not count against the task.
@@ -103,7 +86,7 @@ TEST(Signals, AgentLeftByAKilledRunIsStoppedOnResume) {
   E2EProject p("", 1);
   std::string t = p.add({"Outlives its drover [slow]"});
   pid_t run = start_run(p, p.dir() + "/run.out");
-  wait_until_running(p, 1);
+  p.wait_until_running(1);
   const std::string pid_file = p.repo() + "/.drover/logs/" + t + "/agent.pid";
   for (int i = 0; i < 100 && !std::filesystem::exists(pid_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(std::filesystem::exists(pid_file));
@@ -118,9 +101,9 @@ TEST(Signals, AgentLeftByAKilledRunIsStoppedOnResume) {
   bool stopped = false;
   for (int i = 0; i < 200 && !stopped; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    stopped = slurp(p.dir() + "/resume.out").find("stopped an agent left running by an interrupted run") != std::string::npos;
+    stopped = read_text(p.dir() + "/resume.out").find("stopped an agent left running by an interrupted run") != std::string::npos;
   }
-  EXPECT_TRUE(stopped) << slurp(p.dir() + "/resume.out");
+  EXPECT_TRUE(stopped) << read_text(p.dir() + "/resume.out");
   // The old agent's whole group is gone (a zombie until its parent, init, reaps it, so poll).
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
@@ -150,7 +133,7 @@ TEST(Signals, QuotaPauseOfAnAgentSurvivesARestart) {
     kill(run, SIGINT);
     int status = 0;
     waitpid(run, &status, 0);
-    return slurp(out_file);
+    return read_text(out_file);
   };
   std::string first = run_until_paused(p.dir() + "/first.out");
   EXPECT_NE(first.find(limited + ": agent 'test' hit a usage limit"), std::string::npos) << first;

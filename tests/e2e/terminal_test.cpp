@@ -17,23 +17,6 @@
 namespace drover::testing {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void wait_until_running(const E2EProject& p, size_t n) {
-  for (int i = 0; i < 400; ++i) {
-    size_t running = 0;
-    for (const auto& [id, st] : p.task_states()) running += st == "running";
-    if (running >= n) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  FAIL() << "tasks never started running";
-}
-
 // Waits up to `limit` for pid to end; returns its wait status, or -1 if it did not.
 int wait_for_exit(pid_t pid, std::chrono::seconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
@@ -105,7 +88,7 @@ TEST(Terminal, ClosingTheTerminalDrainsTheRunAndLeavesNoAgent) {
       screen.append(buf, static_cast<size_t>(n));
     }
   });
-  wait_until_running(p, 1);
+  p.wait_until_running(1);
   const pid_t agent = agent_pid(p, sleeper);
   reading = false;
   close(master);  // the terminal goes away: SIGHUP to drover, its session leader
@@ -133,7 +116,7 @@ TEST(Terminal, SecondHangupStopsTheAgentAndTheSummarySaysInterrupted) {
   int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
   pid_t run = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
   close(fd);
-  wait_until_running(p, 1);
+  p.wait_until_running(1);
   const pid_t agent = agent_pid(p, slow);
   ASSERT_GT(agent, 1);
   // status names the agent as run does, not "default".
@@ -146,7 +129,7 @@ TEST(Terminal, SecondHangupStopsTheAgentAndTheSummarySaysInterrupted) {
   ASSERT_NE(status, -1) << "the second SIGHUP did not stop the run";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
-  const std::string out = slurp(out_file);
+  const std::string out = read_text(out_file);
   EXPECT_NE(out.find("draining"), std::string::npos) << out;
   EXPECT_NE(out.find("interrupted: 1"), std::string::npos) << out;
   EXPECT_EQ(out.find("not started"), std::string::npos) << "the stopped task did start:\n" << out;
@@ -169,13 +152,13 @@ TEST(Terminal, NohupKeepsTheRunGoingOnHangup) {
   int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
   pid_t run = spawn_process({"nohup", DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
   close(fd);
-  wait_until_running(p, 1);
+  p.wait_until_running(1);
   kill(run, SIGHUP);
   const int status = wait_for_exit(run, std::chrono::seconds(60));
   ASSERT_NE(status, -1);
   ASSERT_TRUE(WIFEXITED(status)) << "nohup'd drover was ended by a signal";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(out_file);
-  EXPECT_EQ(slurp(out_file).find("draining"), std::string::npos) << slurp(out_file);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(out_file);
+  EXPECT_EQ(read_text(out_file).find("draining"), std::string::npos) << read_text(out_file);
   for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "completed") << id;
 }
 
@@ -208,7 +191,7 @@ TEST(Terminal, StatusWatchFollowsAnActiveRunToTheEnd) {
   int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
   pid_t run = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
   close(fd);
-  wait_until_running(p, 1);
+  p.wait_until_running(1);
   auto watch = p.drover({"status", "--watch", "--json"});
   const int status = wait_for_exit(run, std::chrono::seconds(60));
   ASSERT_NE(status, -1);
@@ -238,14 +221,14 @@ TEST(Terminal, LogsFollowWaitsForTheTaskToStart) {
   close(err);
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   int status = 0;
-  EXPECT_EQ(waitpid(follow, &status, WNOHANG), 0) << "logs -f ended before the task started: " << slurp(err_file);
+  EXPECT_EQ(waitpid(follow, &status, WNOHANG), 0) << "logs -f ended before the task started: " << read_text(err_file);
   auto run = p.drover({"run"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   status = wait_for_exit(follow, std::chrono::seconds(20));
   ASSERT_NE(status, -1) << "logs -f did not end with the attempt";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err_file);
-  EXPECT_NE(slurp(err_file).find("task " + t + " has not started; waiting for it"), std::string::npos) << slurp(err_file);
-  EXPECT_NE(slurp(out_file).find("\"status\":\"success\""), std::string::npos) << slurp(out_file);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(err_file);
+  EXPECT_NE(read_text(err_file).find("task " + t + " has not started; waiting for it"), std::string::npos) << read_text(err_file);
+  EXPECT_NE(read_text(out_file).find("\"status\":\"success\""), std::string::npos) << read_text(out_file);
 }
 
 // A cancelled task will never start: following it ends at once, saying so.

@@ -10,7 +10,22 @@
 namespace drover::testing {
 namespace {
 
-using DiskFullTest = EngineTest;
+class DiskFullTest : public EngineTest {
+ protected:
+  // A whole run told to stop when the disk is full (--on-disk-full stop).
+  Result<RunSummary> run_stopping_on_full_disk(int workers) {
+    RunOptions opts;
+    opts.workers = workers;
+    opts.executor = "stop-on-full";
+    opts.on_disk_full = OnDiskFull::kStop;
+    opts.print = [this](const std::string& line) {
+      std::lock_guard<std::mutex> lock(events.mu);
+      events.lines.push_back(line);
+    };
+    RunLoop loop(ports(), opts);
+    return loop.run();
+  }
+};
 
 TEST_F(DiskFullTest, AFullDiskStartsNothingSaysSoOnceAndCarriesOnWhenThereIsSpace) {
   Task t = store.add("T");
@@ -32,16 +47,7 @@ TEST_F(DiskFullTest, AFullDiskStartsNothingSaysSoOnceAndCarriesOnWhenThereIsSpac
 TEST_F(DiskFullTest, OnDiskFullStopDrainsTheRun) {
   Task t = store.add("T");
   disk.is_full = true;
-  RunOptions opts;
-  opts.workers = 1;
-  opts.executor = "stop-on-full";
-  opts.on_disk_full = OnDiskFull::kStop;
-  opts.print = [this](const std::string& line) {
-    std::lock_guard<std::mutex> lock(events.mu);
-    events.lines.push_back(line);
-  };
-  RunLoop loop(ports(), opts);
-  auto r = loop.run();
+  auto r = run_stopping_on_full_disk(1);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_NE(r.value().stop_reason.find("disk full"), std::string::npos) << r.value().stop_reason;
   EXPECT_FALSE(r.value().all_completed());
@@ -90,16 +96,7 @@ TEST_F(DiskFullTest, AnAgentThatFailsOnAFullDiskIsRunAgainWithTheSameAttempt) {
 TEST_F(DiskFullTest, AStepOutOfSpaceOnARoomyLookingDiskStopsTheRunWhenToldTo) {
   Task t = store.add("T");
   workspace.fail_prepare_with("cannot create worktree: could not write 'big.bin': No space left on device");
-  RunOptions opts;
-  opts.workers = 2;
-  opts.executor = "stop-on-enospc";
-  opts.on_disk_full = OnDiskFull::kStop;
-  opts.print = [this](const std::string& line) {
-    std::lock_guard<std::mutex> lock(events.mu);
-    events.lines.push_back(line);
-  };
-  RunLoop loop(ports(), opts);
-  auto r = loop.run();
+  auto r = run_stopping_on_full_disk(2);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_NE(r.value().stop_reason.find("No space left on device"), std::string::npos) << r.value().stop_reason;
   EXPECT_EQ(events.count_lines("disk full:"), 1);

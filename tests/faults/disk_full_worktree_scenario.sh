@@ -11,6 +11,7 @@
 set -uo pipefail
 drover=$1 mnt=$2
 fail() { echo "FAILED: $*"; exit 1; }
+source "$(dirname "$0")/disk_full_run.sh"
 mount -t tmpfs -o size=16m tmpfs "$mnt" || { echo "SKIP: cannot mount a tmpfs here"; exit 77; }
 cd "$mnt" && git init -q -b main repo && cd repo || fail "git init"
 git config user.name Faults && git config user.email faults@drover.invalid
@@ -30,21 +31,13 @@ agents:
     plugin: exec
     config:
       command: ["bash", "-c", "echo done > done-\$DROVER_TASK_ID.txt; echo start >> $mnt/starts"]
+    sandbox: { write_paths: ["$mnt"] }  # its count of starts lives there, beside the repository
 tasks: { timeout: 1m, max_attempts: 1, backoff: { initial: 100ms, max: 500ms } }
 YAML
 for i in 1 2 3; do "$drover" add "Small change $i" >/dev/null || fail "add"; done
 echo "figure: free before the run: $(df --output=avail -B1K "$mnt" | tail -1) KiB for a 6 MB checkout"
 
-start=$(date +%s%N)
-NO_COLOR=1 timeout 120 "$drover" run --on-disk-full stop > "$mnt/run.out" 2>&1
-rc=$?
-secs=$(( ($(date +%s%N) - start) / 1000000 ))
-cat "$mnt/run.out"
-echo "figure: full disk at worktree creation, --on-disk-full stop: exit $rc after ${secs} ms, $(wc -l < "$mnt/run.out") lines, 'disk full' said $(grep -c 'disk full' "$mnt/run.out") times"
-[ "$rc" != 124 ] || fail "the run did not stop by itself within 120 s"
-[ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "expected exit 1 or 2 (stopped), got $rc"
-grep -q 'disk full' "$mnt/run.out" || fail "the run did not say the disk is full"
-! grep -qE '^[0-9:]+ t[0-9]+: failed' "$mnt/run.out" || fail "a task failed because of the full disk"
+run_until_stopped_by_full_disk "$drover" "$mnt/run.out" "worktree creation"
 [ ! -e "$mnt/starts" ] || fail "an agent ran without its worktree"
 [ -z "$(git status --porcelain)" ] || fail "the user's checkout changed: $(git status --porcelain)"
 
