@@ -322,7 +322,6 @@ void RunLoop::out_of_space(const std::string&, const std::string& why) {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = engine_.clock->now_ms();
   last_out_of_space_ = now;
-  out_of_space_until_ = now + kOutOfSpaceWindowMs;
   out_of_space_why_ = why.rfind("disk full: ", 0) == 0 ? why.substr(11) : why;
   next_disk_look_ = 0;  // look at once
   cv_.notify_all();
@@ -334,11 +333,12 @@ bool RunLoop::disk_full(RunSummary& summary) {
   next_disk_look_ = now + 1000;
   std::optional<std::string> full;
   if (engine_.disk != nullptr) full = engine_.disk->full();
-  if (!full && now < out_of_space_until_) full = out_of_space_why_;
+  const int64_t since_report = last_out_of_space_ > 0 ? now - last_out_of_space_ : INT64_MAX;
+  if (!full && since_report < kOutOfSpaceWindowMs) full = out_of_space_why_;
   if (!full) {
     // Trying again after a reported lack of space: work may start, but the
     // run is not "available again" until a while passed without a report.
-    const bool probing = last_out_of_space_ > 0 && now - last_out_of_space_ < 2 * kOutOfSpaceWindowMs;
+    const bool probing = since_report < 2 * kOutOfSpaceWindowMs;
     if (disk_full_ && !probing) {
       print("disk space available again; carrying on");
       disk_full_ = false;

@@ -129,9 +129,9 @@ class RunLoop final : private TaskWorkflowEvents {
   bool disk_full_ = false;        // said so, not yet said it is available again
   bool last_look_full_ = false;   // what the last look (once a second) found
   int64_t next_disk_look_ = 0, last_disk_line_ = 0;
-  // A step that ran out of space though statvfs showed room: the disk counts
-  // as full until then (kOutOfSpaceWindowMs after the last such report).
-  int64_t out_of_space_until_ = 0, last_out_of_space_ = 0;
+  // When a step last ran out of space though statvfs showed room (0: never):
+  // the disk counts as full for a window after it (run_loop.cpp).
+  int64_t last_out_of_space_ = 0;
   std::string out_of_space_why_;
   StoreHealth health_;
   // The loop's own store calls: tried once (the loop has its own retry pace),

@@ -32,10 +32,12 @@ std::string GitVcs::target_moves(std::string_view request) {
   validate_branch_name(in.target_branch);
   in.since = required_string(op, req, "since");
   const bool undo = optional_bool(op, req, "undo", false);
-  in.head_history = worktree_head_history(admin_dir(in.task_id));
 
   RepoPtr repo = open_main();
   RepoLock lock(RepoLock::merge_lock_path(common_dir_, in.target_branch));
+  // Nearly always the target has not moved: the worktree's log is read only when it has.
+  const auto tip = branch_tip(repo.get(), in.target_branch);
+  if (!tip || oid_hex(*tip) != in.since) in.head_history = worktree_head_history(admin_dir(in.task_id));
   json out = vcs_git::target_moves(repo.get(), in);
   out["undone"] = false;
   out["kept_at"] = nullptr;
