@@ -106,6 +106,20 @@ class E2EProject {
     return id;
   }
 
+  // Starts `drover <args>` in the background, stdout and stderr into out_file;
+  // wrapper, when given, runs it (e.g. "nohup"). Returns its pid.
+  pid_t start_drover(const std::vector<std::string>& args, const std::string& out_file,
+                     const std::string& wrapper = "") const {
+    std::vector<std::string> argv;
+    if (!wrapper.empty()) argv.push_back(wrapper);
+    argv.push_back(DROVER_BINARY);
+    argv.insert(argv.end(), args.begin(), args.end());
+    int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    pid_t pid = spawn_process(argv, repo_, {{"NO_COLOR", "1"}}, fd, fd);
+    close(fd);
+    return pid;
+  }
+
   // Waits (up to 10 s) until at least n tasks are running; fails the test otherwise.
   void wait_until_running(size_t n) const {
     for (int i = 0; i < 400; ++i) {

@@ -19,9 +19,7 @@ namespace {
 // Kills `drover run` (-9) once the agent has appended its line, then resumes.
 void kill_mid_agent_then_resume(const E2EProject& p, const std::string& id) {
   const std::string line_file = p.repo() + "/.drover/worktrees/" + id + "/appended.txt";
-  int fd = open((p.dir() + "/run.out").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  pid_t run = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
-  close(fd);
+  pid_t run = p.start_drover({"run"}, p.dir() + "/run.out");
   for (int i = 0; i < 400 && !std::filesystem::exists(line_file); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   ASSERT_TRUE(std::filesystem::exists(line_file)) << "the agent never appended";

@@ -127,9 +127,7 @@ TEST(EndToEnd, CancelStopsARunningAgent) {
   E2EProject p;
   std::string slow = p.add({"Takes forever [slow]"});
   std::string after = p.add({"After the slow one", "--blocked-by", slow});
-  int out_fd = open((p.dir() + "/run.out").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  pid_t run = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, out_fd, out_fd);
-  close(out_fd);
+  pid_t run = p.start_drover({"run"}, p.dir() + "/run.out");
   // Wait until the agent runs.
   for (int i = 0; i < 200 && p.task_states()[slow] != "running"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -15,10 +15,7 @@ namespace drover::testing {
 namespace {
 
 pid_t start_run(const E2EProject& p, const std::string& out_file, const std::string& workers = "2") {
-  int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  pid_t pid = spawn_process({DROVER_BINARY, "run", "--workers", workers}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
-  close(fd);
-  return pid;
+  return p.start_drover({"run", "--workers", workers}, out_file);
 }
 
 TEST(Signals, FirstInterruptDrainsRunningAgentsFinish) {

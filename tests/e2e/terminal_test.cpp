@@ -113,9 +113,7 @@ TEST(Terminal, SecondHangupStopsTheAgentAndTheSummarySaysInterrupted) {
   E2EProject p("", 1);
   const std::string slow = p.add({"Sleeps a minute [slow]"});
   const std::string out_file = p.dir() + "/run.out";
-  int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  pid_t run = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
-  close(fd);
+  pid_t run = p.start_drover({"run"}, out_file);
   p.wait_until_running(1);
   const pid_t agent = agent_pid(p, slow);
   ASSERT_GT(agent, 1);
@@ -149,9 +147,7 @@ TEST(Terminal, NohupKeepsTheRunGoingOnHangup) {
   p.add({"First [medium]"});
   p.add({"Second"});
   const std::string out_file = p.dir() + "/run.out";
-  int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  pid_t run = spawn_process({"nohup", DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
-  close(fd);
+  pid_t run = p.start_drover({"run"}, out_file, "nohup");
   p.wait_until_running(1);
   kill(run, SIGHUP);
   const int status = wait_for_exit(run, std::chrono::seconds(60));
@@ -188,9 +184,7 @@ TEST(Terminal, StatusWatchFollowsAnActiveRunToTheEnd) {
   p.add({"First [medium]"});
   p.add({"Second [medium]"});
   const std::string out_file = p.dir() + "/run.out";
-  int fd = open(out_file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  pid_t run = spawn_process({DROVER_BINARY, "run"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
-  close(fd);
+  pid_t run = p.start_drover({"run"}, out_file);
   p.wait_until_running(1);
   auto watch = p.drover({"status", "--watch", "--json"});
   const int status = wait_for_exit(run, std::chrono::seconds(60));
