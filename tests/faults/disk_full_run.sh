@@ -1,5 +1,23 @@
-# Sourced by the disk-full scenarios: the run that must stop by itself on a
-# full disk, and the checks every such run must pass.
+# Sourced by the disk-full scenarios: the project on a small tmpfs, the run
+# that must stop by itself on a full disk, and the checks every such run must
+# pass. Each calls fail (defined by the scenario) on the first broken promise.
+
+#   repository_on_tmpfs <mount point> <size>
+# Mounts the tmpfs (exit 77 when this machine cannot) and makes <mnt>/repo an
+# empty repository, the current directory; the caller adds its first commit.
+repository_on_tmpfs() {
+  mount -t tmpfs -o size="$2" tmpfs "$1" || { echo "SKIP: cannot mount a tmpfs here"; exit 77; }
+  cd "$1" && git init -q -b main repo && cd repo || fail "git init"
+  git config user.name Faults && git config user.email faults@drover.invalid
+}
+
+#   drover_init_here <drover>
+# `drover init` in the current repository, drover.yaml kept out of git status.
+drover_init_here() {
+  echo drover.yaml >> .git/info/exclude
+  "$1" init >/dev/null 2>&1 || fail "drover init"
+}
+
 #   run_until_stopped_by_full_disk <drover> <out file> <what filled up>
 # Prints the run's output and a "figure:" line; calls fail (defined by the
 # scenario) on the first broken promise.

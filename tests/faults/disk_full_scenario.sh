@@ -12,13 +12,10 @@ set -uo pipefail
 drover=$1 agents=$2 mnt=$3
 fail() { echo "FAILED: $*"; exit 1; }
 source "$(dirname "$0")/disk_full_run.sh"
-mount -t tmpfs -o size=24m tmpfs "$mnt" || { echo "SKIP: cannot mount a tmpfs here"; exit 77; }
 export FAULT_DIR=$mnt
-cd "$mnt" && git init -q -b main repo && cd repo || fail "git init"
-git config user.name Faults && git config user.email faults@drover.invalid
+repository_on_tmpfs "$mnt" 24m
 echo "# disk full" > README.md && git add README.md && git commit -qm init
-echo drover.yaml >> .git/info/exclude
-"$drover" init >/dev/null 2>&1 || fail "drover init"
+drover_init_here "$drover"
 cat > drover.yaml <<YAML
 workers: 2
 target_branch: main

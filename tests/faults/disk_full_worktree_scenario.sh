@@ -12,13 +12,10 @@ set -uo pipefail
 drover=$1 mnt=$2
 fail() { echo "FAILED: $*"; exit 1; }
 source "$(dirname "$0")/disk_full_run.sh"
-mount -t tmpfs -o size=16m tmpfs "$mnt" || { echo "SKIP: cannot mount a tmpfs here"; exit 77; }
-cd "$mnt" && git init -q -b main repo && cd repo || fail "git init"
-git config user.name Faults && git config user.email faults@drover.invalid
+repository_on_tmpfs "$mnt" 16m
 mkdir assets && head -c 6000000 /dev/urandom > assets/big.bin
 echo "# disk full at checkout" > README.md && git add README.md assets && git commit -qm init || fail "commit"
-echo drover.yaml >> .git/info/exclude
-"$drover" init >/dev/null 2>&1 || fail "drover init"
+drover_init_here "$drover"
 cat > drover.yaml <<YAML
 workers: 2
 target_branch: main
