@@ -158,6 +158,7 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   spec.env = build_child_environment(allow, command->env);
   spec.env["DROVER_TASK_ID"] = request.task_id;
   spec.env["DROVER_ATTEMPT"] = std::to_string(request.attempt);
+  spec.env["DROVER_ROUND"] = request.round;
   spec.env["DROVER_WORKTREE"] = request.worktree;
   spec.env["DROVER_PROMPT_FILE"] = request.prompt_file;
   spec.cwd = command->cwd.empty() ? request.worktree : command->cwd;
@@ -298,6 +299,7 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
 std::string agent_command_request_json(const AgentAttemptRequest& request) {
   json j{{"task_id", request.task_id},
          {"attempt", request.attempt},
+         {"round", request.round},
          {"prompt", request.prompt},
          {"prompt_file", request.prompt_file},
          {"worktree", request.worktree},

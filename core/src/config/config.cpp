@@ -206,7 +206,8 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   if (root.IsNull()) return;  // an empty file means all defaults
   r.require_map(root, "(top level)");
   r.check_keys(root, "", {"workers", "target_branch", "default_agent", "storage", "vcs", "agents", "tasks", "verify",
-                          "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs", "disk", "sandbox"});
+                          "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs", "disk", "sandbox",
+                          "merge"});
   if (auto n = root["workers"]) c.workers = static_cast<int>(r.integer(n, "workers", 1, 256));
   if (auto n = root["target_branch"]; n && !n.IsNull()) c.target_branch = r.str(n, "target_branch");
   if (auto n = root["storage"]) c.storage = r.plugin_choice(n, "storage");
@@ -285,6 +286,14 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
     if (vc.command.empty()) r.fail(v["command"], "verify.command", "must not be empty");
     if (auto n = v["timeout"]) vc.timeout = r.duration(n, "verify.timeout");
     c.verify = vc;
+  }
+  if (auto m = root["merge"]; m && !m.IsNull()) {
+    r.require_map(m, "merge");
+    r.check_keys(m, "merge.", {"verify_on", "batch", "max_rounds", "overlap"});
+    if (auto n = m["verify_on"]) c.merge.verify_merged = r.choice(n, "merge.verify_on", {"merged", "branch"}) == "merged";
+    if (auto n = m["batch"]) c.merge.batch = static_cast<int>(r.integer(n, "merge.batch", 1, 64));
+    if (auto n = m["max_rounds"]) c.merge.max_rounds = static_cast<int>(r.integer(n, "merge.max_rounds", 0, 20));
+    if (auto n = m["overlap"]) c.merge.overlap_hold = r.choice(n, "merge.overlap", {"hold", "ignore"}) == "hold";
   }
   if (auto n = root["plugin_dirs"]) {
     for (auto& d : r.string_list(n, "plugin_dirs")) {
@@ -430,8 +439,16 @@ std::string default_config_text(const std::string& target_branch) {
        "  backoff: { initial: 10s, max: 10m }\n"
        "  on_interrupted: restart   # or continue: re-run on top of the killed attempt's files\n"
        "\n"
-       "# Optional gate run in the task's worktree before its merge:\n"
+       "# Optional gate: with merge.verify_on: merged it runs on the merge of each task\n"
+       "# into the target's tip, and the target moves only when it passes.\n"
        "# verify: { command: [\"make\", \"test\"], timeout: 20m }\n"
+       "\n"
+       "# How finished tasks land (docs/merge-queue.md).\n"
+       "merge:\n"
+       "  verify_on: merged   # or branch: verify the task's branch before its merge\n"
+       "  batch: 1            # tasks landed per verify run; a red batch is bisected\n"
+       "  max_rounds: 3       # conflict-resolution and fix rounds per attempt\n"
+       "  overlap: hold       # or ignore: run tasks whose `touches` overlap at the same time\n"
        "\n"
        "# Where agents may write (docs/agent-sandbox.md): enforce (the default where\n"
        "# the kernel has Landlock), detect or off; write_paths adds places for all agents.\n"

@@ -30,6 +30,9 @@ struct AgentAttemptRequest {
   std::string prompt_file;  // the prompt is written here first (parent dirs created)
   std::string worktree;     // the agent's working directory unless the plugin says otherwise
   std::string session_id;   // the previous attempt's session, for resume; empty = none
+  // The round's kind: work (the task itself), resolve (a merge conflict left
+  // in the worktree) or fix (the merged result failed verify).
+  std::string round = "work";
   std::string log_file;     // stdout and stderr of the agent are appended here
   uint64_t log_max_bytes = 0;  // logs.max_size: the log's cap (ProcessSpec::log_max_bytes); 0 = none
   std::string process_file; // "<pid> <start time>" while the agent runs (see leftover_process.h)

@@ -29,6 +29,19 @@ struct VerifyConfig {
   std::chrono::milliseconds timeout{20 * 60 * 1000};
 };
 
+// merge: how finished tasks land on the target branch (docs/merge-queue.md).
+struct MergeConfig {
+  // verify_on: merged (the merge of the task into the target's current tip is
+  // verified before the target moves) or branch (the task's own branch is
+  // verified before its merge).
+  bool verify_merged = true;
+  int batch = 1;       // tasks landed per verify run; a red batch is bisected
+  int max_rounds = 3;  // conflict-resolution and fix rounds per attempt
+  // overlap: hold (a task whose `touches` overlap a running or landing task's
+  // waits while anything else can run) or ignore.
+  bool overlap_hold = true;
+};
+
 // agents.<name>.limits: caps on one attempt of that agent; 0 = none.
 struct AgentLimits {
   int processes = 0;     // processes at once (the agent and everything it started)
@@ -69,6 +82,7 @@ struct Config {
   uint64_t disk_min_free = uint64_t{64} << 20;
   std::string worktree_dir;  // vcs.config.worktree_dir as written ("" = the plugin's default)
   std::optional<VerifyConfig> verify;
+  MergeConfig merge;
   // sandbox (a mode) or sandbox.mode; nullopt = enforce where the kernel has
   // Landlock, else detect (docs/agent-sandbox.md).
   std::optional<SandboxMode> sandbox_mode;

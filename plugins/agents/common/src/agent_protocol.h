@@ -55,6 +55,7 @@ struct AttemptRequest {
   std::string worktree;
   std::string session_id;  // empty: none
   std::string log_file;
+  std::string round = "work";  // work | resolve | fix
 
   static AttemptRequest parse(std::string_view text) {
     json j = parse_request(text, "build_command");
@@ -66,6 +67,7 @@ struct AttemptRequest {
     r.worktree = string_field(j, "worktree");
     r.session_id = string_field(j, "session_id");
     r.log_file = string_field(j, "log_file");
+    if (std::string round = string_field(j, "round"); !round.empty()) r.round = round;
     return r;
   }
 };

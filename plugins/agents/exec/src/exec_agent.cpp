@@ -65,6 +65,7 @@ std::string substitute(const std::string& element, const AttemptRequest& request
         else if (name == "worktree") value = &request.worktree;
         else if (name == "attempt") value = &attempt;
         else if (name == "session_id") value = &request.session_id;
+        else if (name == "round") value = &request.round;
         else if (name == "prompt") value = &request.prompt;
         if (value != nullptr) {
           out += *value;
