@@ -75,7 +75,7 @@ TEST_F(RunLoopTest, CancelStopsTheRunningAgentAndBlocksDependents) {
   EXPECT_EQ(store.task(a.id).status, TaskStatus::kCancelled);
   EXPECT_EQ(store.task(b.id).status, TaskStatus::kBlocked);
   EXPECT_EQ(s.cancelled, 1);
-  EXPECT_EQ(workspace.count("merge", "t1"), 0);
+  EXPECT_EQ(workspace.count("build_landing", "t1"), 0);
 }
 
 TEST_F(RunLoopTest, AQuotaPauseHoldsBackTheAgentsOtherTasks) {

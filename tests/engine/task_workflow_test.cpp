@@ -25,7 +25,7 @@ TEST_F(TaskWorkflowTest, RunsEachStepOnceAndCompletes) {
   EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
   EXPECT_FALSE(workspace.exists("t1")) << "the merged worktree is removed";
   EXPECT_EQ(store.step_names(TaskWorkflow::workflow_id(store.task(t.id))),
-            (std::vector<std::string>{"worktree#1", "agent#1", "commit#1", "merge#1", "complete", "cleanup"}));
+            (std::vector<std::string>{"worktree#1", "agent#1", "commit#1", "land#1", "complete", "cleanup"}));
   EXPECT_EQ(events.freed, std::vector<std::string>{"t1"});
   EXPECT_EQ(events.count_lines("ready now: t2"), 1);
 }
@@ -57,14 +57,14 @@ TEST_P(CrashAfterCheckpoint, RepeatsNoFinishedStep) {
   EXPECT_EQ(agents.runs(t.id), 1);
   EXPECT_EQ(workspace.count("prepare", "t1"), 1);
   EXPECT_EQ(workspace.count("commit", "t1"), 1);
-  EXPECT_EQ(workspace.count("merge", "t1"), 1);
+  EXPECT_EQ(workspace.count("build_landing", "t1"), 1);
   EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashAfterCheckpoint, ::testing::Range(1, 7));
 
 TEST_F(TaskWorkflowTest, ACrashBetweenASideEffectAndItsCheckpointRepeatsOnlyThatStep) {
-  // Step 4 is merge#1: the merge happened, its record did not.
+  // Step 4 is land#1: the merge happened, its record did not.
   Task t = store.add("Task");
   store.crash_before_step = 4;
   auto first = context("exec-dead");
@@ -73,31 +73,60 @@ TEST_F(TaskWorkflowTest, ACrashBetweenASideEffectAndItsCheckpointRepeatsOnlyThat
   auto second = context("exec-new");
   EXPECT_EQ(claim_and_run(*second), TaskOutcome::kCompleted);
   EXPECT_EQ(agents.runs(t.id), 1) << "the agent's recorded run is not repeated";
-  EXPECT_EQ(workspace.count("merge", "t1"), 2) << "the unrecorded merge runs again";
+  EXPECT_EQ(workspace.count("build_landing", "t1"), 2) << "the unrecorded merge runs again";
   EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"}) << "and finds it already merged";
   EXPECT_EQ(store.task(t.id).merge_commit, "merge-t1");
 }
 
-TEST_F(TaskWorkflowTest, AMergeConflictRedoesTheWorkInTheNextRound) {
+TEST_F(TaskWorkflowTest, AMergeConflictIsResolvedInPlaceWithoutUsingAnAttempt) {
+  Task t = store.add("Task");
+  workspace.conflicts["t1"] = 1;
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(workspace.count("prepare", "t1"), 1) << "one worktree";
+  EXPECT_EQ(workspace.count("sync", "t1"), 1) << "the tip is brought into it";
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
+  EXPECT_FALSE(workspace.exists("t1"));
+  auto requests = agents.requests(t.id);
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].round, "work");
+  EXPECT_EQ(requests[1].round, "resolve");
+  EXPECT_NE(requests[1].prompt.find("left conflicts in: shared.txt"), std::string::npos) << requests[1].prompt;
+  EXPECT_NE(requests[1].log_file.find("1.r2.log"), std::string::npos) << "each round has its own log";
+  EXPECT_EQ(store.task(t.id).attempts, 1);
+}
+
+TEST_F(TaskWorkflowTest, WithNoRoundsLeftAConflictRedoesTheWorkOnTheTipAndKeepsTheOldWork) {
+  config.merge.max_rounds = 0;
   Task t = store.add("Task");
   workspace.conflicts["t1"] = 1;
   auto ctx = context("exec-a");
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded) << "the conflict waits for its backoff";
   Task waiting = store.task(t.id);
-  EXPECT_EQ(waiting.status, TaskStatus::kReady);
   EXPECT_EQ(waiting.wait.kind, WaitKind::kBackoff);
   EXPECT_NE(waiting.wait.detail.find("merge conflict in shared.txt"), std::string::npos) << waiting.wait.detail;
+  EXPECT_EQ(workspace.count("reset", "t1"), 1) << "the worktree starts over on the tip";
 
   clock.advance(waiting.not_before_ms - clock.now_ms());
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
-  EXPECT_EQ(workspace.count("prepare", "t1-r2"), 1) << "round 2 starts from a fresh worktree";
-  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1-r2"});
-  EXPECT_TRUE(workspace.exists("t1")) << "the conflicting round holds unmerged work: kept";
-  EXPECT_FALSE(workspace.exists("t1-r2"));
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});
+  EXPECT_FALSE(workspace.exists("t1-r2")) << "no second worktree";
   auto requests = agents.requests(t.id);
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_NE(requests[1].prompt.find("conflicted with work merged meanwhile"), std::string::npos);
   EXPECT_EQ(store.task(t.id).attempts, 2);
+}
+
+TEST_F(TaskWorkflowTest, AVcsWithoutTheMergeQueueRedoesTheWorkInAFreshWorktree) {
+  workspace.no_queue = true;
+  Task t = store.add("Task");
+  workspace.conflicts["t1"] = 1;
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+  clock.advance(store.task(t.id).not_before_ms - clock.now_ms());
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(workspace.count("prepare", "t1-r2"), 1) << "ABI 1.1: round 2 starts from a fresh worktree";
+  EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1-r2"});
 }
 
 TEST_F(TaskWorkflowTest, AQuotaPauseUsesNoAttemptAndNamesTheAgent) {
@@ -194,7 +223,7 @@ TEST_F(TaskWorkflowTest, FailuresBackOffThenFailTheTaskAndBlockDependents) {
   auto prompts = agents.requests(t.id);
   ASSERT_EQ(prompts.size(), 3u);
   EXPECT_NE(prompts[1].prompt.find("tests fail"), std::string::npos) << "the failure is in the next prompt";
-  EXPECT_EQ(workspace.count("merge", "t1"), 0);
+  EXPECT_EQ(workspace.count("build_landing", "t1"), 0);
 }
 
 TEST_F(TaskWorkflowTest, ABlockedAgentFailsAtOnce) {
@@ -206,8 +235,9 @@ TEST_F(TaskWorkflowTest, ABlockedAgentFailsAtOnce) {
   EXPECT_NE(store.task(t.id).last_error.find("not retried"), std::string::npos);
 }
 
-TEST_F(TaskWorkflowTest, AFailedVerifyRetriesWithItsOutput) {
+TEST_F(TaskWorkflowTest, AFailedVerifyOnTheBranchRetriesWithItsOutput) {
   config.verify = VerifyConfig{{"make", "test"}, std::chrono::minutes(1)};
+  config.merge.verify_merged = false;
   Task t = store.add("Task");
   agents.script_verify(t.id, {false, true});
   auto ctx = context("exec-a");
@@ -244,7 +274,7 @@ TEST_F(TaskWorkflowTest, NoChangesCompletesWithoutAMerge) {
   workspace.no_changes.insert("t1");
   auto ctx = context("exec-a");
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
-  EXPECT_EQ(workspace.count("merge", "t1"), 0);
+  EXPECT_EQ(workspace.count("build_landing", "t1"), 0);
   EXPECT_EQ(store.task(t.id).result_summary, "did t1");
 }
 
@@ -275,7 +305,7 @@ TEST_F(TaskWorkflowTest, ALostLeaseStopsTheCompletion) {
   Task t = store.add("Task");
   auto ctx = context("exec-a");
   workspace.before = [&](const std::string& op, const std::string&) {
-    if (op == "merge") store.steal_lease(t.id, "exec-b", clock.now_ms() + 30'000);
+    if (op == "build_landing") store.steal_lease(t.id, "exec-b", clock.now_ms() + 30'000);
   };
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kAbandoned);
   Task now = store.task(t.id);

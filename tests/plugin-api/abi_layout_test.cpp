@@ -70,7 +70,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, append_event), 176u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, list_events), 184u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, summary), 192u);
-  EXPECT_EQ(sizeof(drover_vcs_vtable_v1), 112u);
+  EXPECT_EQ(sizeof(drover_vcs_vtable_v1), 144u);
   EXPECT_EQ(DROVER_VCS_VTABLE_V1_0_SIZE, 88u);  // what a plugin built for ABI 1.0 provides
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, check_config), 8u);
@@ -86,6 +86,11 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, checkout_state), 88u);  // ABI 1.1
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, target_moves), 96u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, reset_worktree), 104u);
+  EXPECT_EQ(DROVER_VCS_VTABLE_V1_1_SIZE, 112u);  // what a plugin built for ABI 1.1 provides
+  EXPECT_EQ(offsetof(drover_vcs_vtable_v1, build_landing), 112u);  // ABI 1.2
+  EXPECT_EQ(offsetof(drover_vcs_vtable_v1, publish_landing), 120u);
+  EXPECT_EQ(offsetof(drover_vcs_vtable_v1, sync_worktree), 128u);
+  EXPECT_EQ(offsetof(drover_vcs_vtable_v1, scratch_worktree), 136u);
   EXPECT_EQ(sizeof(drover_agent_vtable_v1), 72u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, check_config), 8u);

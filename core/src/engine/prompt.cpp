@@ -21,6 +21,12 @@ std::string section(const std::string& heading, const std::string& body) {
   return "\n" + heading + "\n" + body + (body.back() == '\n' ? "" : "\n");
 }
 
+std::string failure_heading(const std::string& round) {
+  if (round == "resolve")
+    return "Your change was done; merging it with work that landed meanwhile left conflicts. Resolve them:";
+  if (round == "fix") return "Your change was done; merged with the current code it fails the project's checks. Fix this:";
+  return "The previous attempt failed; fix this:";
+}
 
 }  // namespace
 
@@ -42,9 +48,9 @@ std::string render_prompt(const std::string& template_text, const PromptInput& i
       {"{epic}", in.epic_title.empty() ? "" : section("Epic:", in.epic_title)},
       {"{guidelines}", section("Project guidelines:", in.guidelines)},
       {"{dependencies}", section("Completed tasks this one builds on:", deps)},
-      {"{previous_failure}",
-       in.previous_failure.empty() ? "" : section("The previous attempt failed; fix this:", in.previous_failure)},
+      {"{previous_failure}", in.previous_failure.empty() ? "" : section(failure_heading(in.round), in.previous_failure)},
       {"{attempt}", std::to_string(attempt)},
+      {"{round}", in.round},
   };
   std::string out;
   size_t i = 0;

@@ -104,7 +104,9 @@ void RunLoop::request_stop() {
   cv_.notify_all();
 }
 
-void RunLoop::report(const std::string& task_id, const std::string& message) { print(task_id + ": " + message); }
+void RunLoop::report(const std::string& task_id, const std::string& message) {
+  print(task_id.empty() ? message : task_id + ": " + message);
+}
 
 void RunLoop::agent_paused(const std::string& agent, int64_t until_ms) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -510,6 +512,7 @@ Result<RunSummary> RunLoop::run() {
   cv_.notify_all();
   if (lease_keeper_.joinable()) lease_keeper_.join();
   if (fence_watch_.joinable()) fence_watch_.join();
+  engine_.landing.close();  // the scratch worktree merged results were verified in
   if (auto damaged = health_.corrupt()) return *damaged;
   if (health_.down()) {
     // Exiting now matters more than waiting for the store: the tasks still
@@ -549,6 +552,11 @@ Result<RunSummary> RunLoop::run() {
     std::lock_guard<std::mutex> guard(mu_);
     summary.outcomes = outcomes_;
   }
+  {
+    std::lock_guard<std::mutex> guard(engine_.counts_mu);
+    summary.rounds = engine_.counts;
+  }
+  summary.verify_runs_on_merge = engine_.landing.verify_runs();
   return summary;
 }
 

@@ -85,6 +85,77 @@ Completion completion_step(const json& j) {
   return c;
 }
 
+namespace {
+
+const std::pair<Landing, const char*> kLandingNames[] = {
+    {Landing::kLanded, "landed"},         {Landing::kNothingToLand, "nothing_to_land"}, {Landing::kConflict, "conflict"},
+    {Landing::kVerifyFailed, "verify_failed"}, {Landing::kLocalChanges, "local_changes"}, {Landing::kStopped, "stopped"},
+    {Landing::kError, "error"}};
+
+const std::pair<SyncKind, const char*> kSyncNames[] = {
+    {SyncKind::kUpToDate, "up_to_date"}, {SyncKind::kMerged, "merged"}, {SyncKind::kConflict, "conflict"}};
+
+template <class E, size_t N>
+const char* name_of(const std::pair<E, const char*> (&names)[N], E value) {
+  for (const auto& [v, n] : names)
+    if (v == value) return n;
+  return names[N - 1].second;
+}
+
+template <class E, size_t N>
+E value_of(const std::pair<E, const char*> (&names)[N], const std::string& text, E otherwise) {
+  for (const auto& [v, n] : names)
+    if (text == n) return v;
+  return otherwise;
+}
+
+}  // namespace
+
+json record(const LandingVerdict& v) {
+  return json{{"result", name_of(kLandingNames, v.outcome)},
+              {"commit", v.commit},
+              {"tip", v.tip},
+              {"paths", v.paths},
+              {"why", v.why},
+              {"output", v.output},
+              {"verify_log", v.verify_log},
+              {"batch", v.batch},
+              {"verified", v.verified}};
+}
+
+LandingVerdict landing_step(const json& j) {
+  LandingVerdict v;
+  v.outcome = value_of(kLandingNames, field_or<std::string>(j, "result", ""), Landing::kError);
+  v.commit = field_or<std::string>(j, "commit", "");
+  v.tip = field_or<std::string>(j, "tip", "");
+  v.paths = string_list(j, "paths");
+  v.why = field_or<std::string>(j, "why", "");
+  v.output = field_or<std::string>(j, "output", "");
+  v.verify_log = field_or<std::string>(j, "verify_log", "");
+  v.batch = string_list(j, "batch");
+  v.verified = field_or<bool>(j, "verified", false);
+  return v;
+}
+
+json record(const WorktreeSync& s) {
+  json with = json::array();
+  for (const auto& c : s.collides_with)
+    with.push_back(json{{"task_id", c.task}, {"commit", c.commit}, {"summary", c.summary}, {"paths", c.paths}});
+  return json{{"result", name_of(kSyncNames, s.kind)}, {"tip", s.tip}, {"paths", s.paths}, {"collides_with", with}};
+}
+
+WorktreeSync sync_step(const json& j) {
+  WorktreeSync s;
+  s.kind = value_of(kSyncNames, field_or<std::string>(j, "result", ""), SyncKind::kConflict);
+  s.tip = field_or<std::string>(j, "tip", "");
+  s.paths = string_list(j, "paths");
+  if (j.is_object() && j.contains("collides_with") && j["collides_with"].is_array())
+    for (const auto& c : j["collides_with"])
+      s.collides_with.push_back(Collision{field_or<std::string>(c, "task_id", ""), field_or<std::string>(c, "commit", ""),
+                                          field_or<std::string>(c, "summary", ""), string_list(c, "paths")});
+  return s;
+}
+
 json timer_record(int64_t until_ms) { return json{{"until_ms", until_ms}}; }
 
 int64_t timer_step(const json& j) { return field_or<int64_t>(j, "until_ms", 0); }

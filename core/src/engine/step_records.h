@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drover/agent/agent_attempt.h"
+#include "drover/engine/landing_queue.h"
 #include "drover/ports/agent_runner.h"
 #include "drover/ports/task_store.h"
 #include "drover/ports/workspace.h"
@@ -40,6 +41,14 @@ MergeResult merge_step(const nlohmann::json& j);
 
 nlohmann::json record(const Completion& completion);
 Completion completion_step(const nlohmann::json& j);
+
+// "land#N": the merge queue's verdict.
+nlohmann::json record(const LandingVerdict& verdict);
+LandingVerdict landing_step(const nlohmann::json& j);
+
+// "sync#N": the target's tip brought into the worktree.
+nlohmann::json record(const WorktreeSync& sync);
+WorktreeSync sync_step(const nlohmann::json& j);
 
 // "pause#N" and "backoff#N": a durable timer.
 nlohmann::json timer_record(int64_t until_ms);

@@ -38,6 +38,19 @@ bool is_not_now(const Result<json>& r) { return !r.ok() && r.status().code() == 
 
 std::string in_duration(int64_t ms) { return format_duration(std::chrono::milliseconds(ms)); }
 
+// The name of an attempt's (and round's) files in .drover/logs/<task>/:
+// "2" for attempt 2, "2.r3" for its third round.
+std::string log_name(int attempt, int round) {
+  return std::to_string(attempt) + (round > 1 ? ".r" + std::to_string(round) : "");
+}
+
+// What the merge queue's "not now" says when the user's files are in the way.
+const char* const kLocalChanges = "local changes in the way of the merge: ";
+
+bool is_local_changes(const Result<json>& r) {
+  return is_not_now(r) && r.status().message().rfind(kLocalChanges, 0) == 0;
+}
+
 }  // namespace
 
 TaskWorkflow::TaskWorkflow(EngineContext& engine, Task task)
@@ -232,8 +245,9 @@ std::string TaskWorkflow::outside_writes(const WorktreeKey& key, const std::opti
   return text;
 }
 
-Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, const std::string& worktree,
-                                     const std::string& previous_failure, const std::string& session_id) {
+Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int round, const std::string& round_kind,
+                                     const std::string& worktree, const std::string& previous_failure,
+                                     const std::string& session_id) {
   const Config& cfg = *e_.config;
   const std::string name = agent_name();
   if (name.empty()) return Status::InvalidConfig("no agent for task " + id() + ": set default_agent in drover.yaml");
@@ -242,6 +256,7 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, const 
   in.task = task_;
   in.guidelines = cfg.prompt_guidelines;
   in.previous_failure = previous_failure;
+  in.round = round_kind;
   if (task_.epic) {
     auto epics = store_.list_epics();
     if (epics.ok())
@@ -259,8 +274,9 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, const 
   req.attempt = attempt;
   req.prompt = render_prompt(cfg.prompt_template, in, attempt);
   // Next to the log: one directory per task keeps file creation per attempt low.
-  req.prompt_file = dir + "/logs/" + id() + "/" + std::to_string(attempt) + ".prompt.md";
-  req.log_file = dir + "/logs/" + id() + "/" + std::to_string(attempt) + ".log";
+  req.prompt_file = dir + "/logs/" + id() + "/" + log_name(attempt, round) + ".prompt.md";
+  req.log_file = dir + "/logs/" + id() + "/" + log_name(attempt, round) + ".log";
+  req.round = round_kind;
   req.worktree = worktree;
   req.session_id = session_id;
   req.timeout = task_.timeout_ms > 0 ? std::chrono::milliseconds(task_.timeout_ms) : cfg.task_timeout;
@@ -269,13 +285,17 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, const 
   req.process_file = dir + "/logs/" + id() + "/agent.pid";
   if (stop_leftover_process_group(req.process_file)) report("stopped an agent left running by an interrupted run");
 
+  const std::string doing = round_kind == "resolve" ? "resolving merge conflicts" : round_kind == "fix" ? "fixing the merged result" : "";
+  const std::string which = "attempt " + std::to_string(attempt) + (round > 1 ? ", round " + std::to_string(round) : "");
   TaskUpdate starting;
   starting.attempts = attempt;
-  starting.status_reason = "running agent '" + name + "' (attempt " + std::to_string(attempt) + ")";
+  starting.status_reason = (doing.empty() ? "running agent '" + name + "'" : doing + " with agent '" + name + "'") + " (" + which + ")";
   update(starting);
-  event("attempt_started", "attempt " + std::to_string(attempt) + " with agent '" + name + "'",
-        json{{"attempt", attempt}, {"agent", name}, {"log_file", req.log_file}});
-  report("started: " + task_.title + " (agent " + name + ", attempt " + std::to_string(attempt) + ")");
+  event(round > 1 ? "round_started" : "attempt_started",
+        (doing.empty() ? "" : doing + ": ") + which + " with agent '" + name + "'",
+        json{{"attempt", attempt}, {"round", round}, {"kind", round_kind}, {"agent", name}, {"log_file", req.log_file}});
+  if (doing.empty()) report("started: " + task_.title + " (agent " + name + ", attempt " + std::to_string(attempt) + ")");
+  else report(doing + " (agent " + name + ", " + which + ")");
 
   const std::optional<CheckoutState> before = checkout_before();
   auto res = e_.agents->run_agent(name, req);
@@ -312,14 +332,14 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, const 
   return out;
 }
 
-Result<json> TaskWorkflow::run_verify(const std::string& worktree, int attempt) {
+Result<json> TaskWorkflow::run_verify(const std::string& worktree, const std::string& log_name) {
   const VerifyConfig& v = *e_.config->verify;
   VerifyRequest req;
   req.task_id = id();
   req.argv = v.command;
   req.worktree = worktree;
   req.timeout = v.timeout;
-  req.log_file = e_.config->drover_dir() + "/logs/" + id() + "/" + std::to_string(attempt) + ".verify.log";
+  req.log_file = e_.config->drover_dir() + "/logs/" + id() + "/" + log_name + ".verify.log";
   // A verify command left running by a killed run ends before this one starts.
   req.process_file = e_.config->drover_dir() + "/logs/" + id() + "/verify.pid";
   stop_leftover_process_group(req.process_file);
@@ -328,6 +348,48 @@ Result<json> TaskWorkflow::run_verify(const std::string& worktree, int attempt) 
   if (auto f = fenced()) return not_now(*f);
   if (r.interrupted || e_.stopping.load()) return not_now("stopped by a signal during verify");
   return record(r, req.log_file);
+}
+
+Result<json> TaskWorkflow::land(const WorktreeKey& key, int attempt, int round) {
+  LandingRequest req;
+  req.key = key;
+  req.title = task_.title;
+  req.priority = task_.priority;
+  req.message = "Merge task " + id() + ": " + task_.title + "\n\nDrover-Task: " + id() + "\n";
+  req.verify_log = e_.config->drover_dir() + "/logs/" + id() + "/" + log_name(attempt, round) + ".land.log";
+  TaskUpdate waiting;
+  waiting.status_reason = "waiting to land on " + e_.target_branch;
+  update(waiting);
+  LandingVerdict v = e_.landing.land(req);
+  if (auto f = fenced()) return not_now(*f);
+  switch (v.outcome) {
+    case Landing::kStopped: return not_now("stopped by a signal while landing");
+    case Landing::kLocalChanges:
+      in_the_way_ = v.paths;
+      return not_now(kLocalChanges + join(v.paths, ", "));
+    case Landing::kError: return step_failure(Status::Error(v.why));
+    default: return record(v);
+  }
+}
+
+std::string TaskWorkflow::conflict_text(const WorktreeSync& sync) const {
+  std::string text = "Merging the current " + e_.target_branch + " into your worktree left conflicts in: " +
+                     join(sync.paths, ", ") + ".\n";
+  for (const auto& c : sync.collides_with) {
+    std::string title = c.summary;
+    if (auto t = e_.store->get_task(c.task); t.ok()) title = t.value().title;
+    text += "- task " + c.task + " (\"" + title + "\") landed changes to " + join(c.paths, ", ") + "\n";
+  }
+  text += "The files hold standard conflict markers (<<<<<<<, =======, >>>>>>>). Resolve each conflict so that both "
+          "your change and the work that landed are kept, remove every marker, and leave the result in the working "
+          "tree: Drover commits it and finishes the merge.";
+  return text;
+}
+
+void TaskWorkflow::learn_conflict(const WorktreeSync& sync) {
+  std::vector<std::string> with;
+  for (const auto& c : sync.collides_with) with.push_back(c.task);
+  event("conflict_paths", "conflicting paths: " + join(sync.paths, ", "), json{{"paths", sync.paths}, {"with", with}});
 }
 
 TaskOutcome TaskWorkflow::run() {
@@ -347,13 +409,19 @@ TaskOutcome TaskWorkflow::run() {
   if (task_.reclaimed) report("resuming (workflow " + wf_id + ")");
 
   const Config& cfg = *e_.config;
+  const std::string& target = e_.target_branch;
   const int max = max_attempts();
+  const int max_rounds = cfg.merge.max_rounds;
+  // Verify runs on the branch only where it does not run on the merged result.
+  const bool verify_branch = cfg.verify && !(cfg.merge.verify_merged && e_.landing.verifies_merged());
   const uint64_t seed = std::hash<std::string>{}(wf_id);
   const WaitReason interrupted = WaitReason::interrupted("stopped by a signal");
   const std::string interrupted_reason = "interrupted; `drover resume` continues it";
   std::string session_id = task_.session_id;
   std::string last_error, previous_failure;
-  int round = 1;  // the worktree round: a merge conflict starts the next one
+  // The worktree's key round: a fresh worktree per conflict only where the
+  // VCS can neither bring the tip in nor reset a worktree (a VCS plugin of ABI < 1.2).
+  int wt_round = 1;
   int quota_in_a_row = 0;  // usage/rate limits since the agent last ran to an end
   int attempt = 0;
   bool first_agent_run = true;  // no agent step has run (rather than replayed) in this execution
@@ -361,16 +429,18 @@ TaskOutcome TaskWorkflow::run() {
   while (true) {
     ++attempt;
     const std::string a = std::to_string(attempt);
-    // After a merge conflict the work is redone on a fresh branch from the new
-    // tip; the conflicting branch stays (it is unmerged work) for `worktree prune`.
-    const WorktreeKey key{tid, round};
+    const WorktreeKey key{tid, wt_round};
     bool attempt_failed = false;
+    bool redo = false;         // rounds ran out: the next attempt starts over on the tip
+    std::string redo_tip;      // that tip ("" when unknown: a fresh worktree instead)
+    std::string round_tip;     // the tip the current round's worktree was brought to
 
-    auto wt = ctx.step("worktree#" + a, [&]() -> Result<json> {
-      auto w = e_.workspace->prepare(key, e_.target_branch);
+    auto prepare = [&]() -> Result<json> {
+      auto w = e_.workspace->prepare(key, target);
       if (!w.ok()) return step_failure(w.status());
       return record(w.value());
-    });
+    };
+    auto wt = ctx.step("worktree#" + a, prepare);
     if (lost(ctx)) return TaskOutcome::kAbandoned;
     if (is_disk_full(wt)) return wait_for_disk(wt.status().message());
     if (!wt.ok()) {
@@ -381,28 +451,49 @@ TaskOutcome TaskWorkflow::run() {
 
     const PreparedWorktree prepared = wt.ok() ? prepared_worktree(wt.value()) : PreparedWorktree{};
     const std::string& worktree = prepared.path;
-    if (!attempt_failed) {
-      auto ar = ctx.step("agent#" + a, [&] {
-        // An earlier execution of this workflow began this attempt and was cut
-        // short: its agent may have left half its work behind.
-        const bool interrupted_before = !ctx.created() && first_agent_run && attempt <= attempts_at_claim_;
-        first_agent_run = false;
-        if (interrupted_before && cfg.restart_interrupted && restart_interrupted_attempt(key, prepared, attempt))
-          session_id.clear();  // the agent's session remembers work that is gone
-        return run_agent(key, attempt, worktree, previous_failure, session_id);
-      });
-      if (lost(ctx)) return TaskOutcome::kAbandoned;
-      if (is_disk_full(ar)) return wait_for_disk(ar.status().message());
-      if (is_not_now(ar)) {
-        // Stopped by a signal: give the task back so any executor resumes it at once.
-        release(now(), interrupted, interrupted_reason);
-        return TaskOutcome::kAbandoned;
-      }
-      if (!ar.ok()) {
-        last_error = "agent could not run: " + ar.status().message();
-        previous_failure.clear();
-        attempt_failed = true;
-      } else {
+    int round = 1;
+    std::string round_kind = "work";
+    std::string told = previous_failure;  // what the round's agent is told to do besides its task
+    bool agent_runs = true;               // false: the round only lands again
+    std::string merge_commit;
+    bool landed = false;
+    // Another round of `kind` when the attempt has rounds left.
+    auto next_round = [&](const std::string& kind, const std::string& text) {
+      if (round - 1 >= max_rounds) return false;
+      ++round;
+      round_kind = kind;
+      told = text;
+      agent_runs = true;
+      e_.count(kind);
+      return true;
+    };
+
+    while (!attempt_failed && !landed) {
+      const std::string s = a + (round > 1 ? "." + std::to_string(round) : "");
+      while (agent_runs) {
+        auto ar = ctx.step("agent#" + s, [&] {
+          // An earlier execution of this workflow began this attempt and was cut
+          // short: its agent may have left half its work behind.
+          const bool interrupted_before =
+              round == 1 && !ctx.created() && first_agent_run && attempt <= attempts_at_claim_;
+          first_agent_run = false;
+          if (interrupted_before && cfg.restart_interrupted && restart_interrupted_attempt(key, prepared, attempt))
+            session_id.clear();  // the agent's session remembers work that is gone
+          return run_agent(key, attempt, round, round_kind, worktree, told, session_id);
+        });
+        if (lost(ctx)) return TaskOutcome::kAbandoned;
+        if (is_disk_full(ar)) return wait_for_disk(ar.status().message());
+        if (is_not_now(ar)) {
+          // Stopped by a signal: give the task back so any executor resumes it at once.
+          release(now(), interrupted, interrupted_reason);
+          return TaskOutcome::kAbandoned;
+        }
+        if (!ar.ok()) {
+          last_error = "agent could not run: " + ar.status().message();
+          previous_failure.clear();
+          attempt_failed = true;
+          break;
+        }
         const AgentStep r = agent_step(ar.value());
         if (r.session_id) session_id = *r.session_id;
         if (r.outcome != AttemptOutcome::kQuota) quota_in_a_row = 0;
@@ -412,14 +503,13 @@ TaskOutcome TaskWorkflow::run() {
           // limit in a row, from backoff_initial up to backoff_max: never a
           // relaunch storm, never a day's wait for a rounded clock time.
           ++quota_in_a_row;
-          auto p = ctx.step("pause#" + a, [&]() -> Result<json> {
+          auto p = ctx.step("pause#" + s, [&]() -> Result<json> {
             int64_t until = r.reset_at_ms.value_or(0);
             if (until <= now())
               until = now() + backoff_delay(quota_in_a_row, cfg.backoff_initial, cfg.backoff_max, seed).count();
             return timer_record(until);
           });
           if (lost(ctx) || !p.ok()) return TaskOutcome::kAbandoned;
-          --attempt;  // a quota pause does not burn an attempt
           const int64_t until = timer_step(p.value());
           const std::string agent = agent_name();
           if (e_.events) e_.events->agent_paused(agent, until);
@@ -432,8 +522,14 @@ TaskOutcome TaskWorkflow::run() {
                            "agent '" + agent + "' paused by a usage limit: " + r.reason +
                                (quota_in_a_row > 1 ? " (limit " + std::to_string(quota_in_a_row) + " in a row)" : ""));
           }
+          // The pause is over: the worktree is looked at again and the same
+          // round's agent runs again; no attempt is used.
+          auto again = ctx.step("worktree#" + a, prepare);
+          if (lost(ctx)) return TaskOutcome::kAbandoned;
+          if (is_disk_full(again)) return wait_for_disk(again.status().message());
           continue;
         }
+        agent_runs = false;
         if (r.outcome != AttemptOutcome::kSuccess && cancelled_by_user()) {
           (void)ctx.finish("cancelled", json{{"reason", "cancelled by the user"}});
           report("cancelled");
@@ -448,33 +544,36 @@ TaskOutcome TaskWorkflow::run() {
         }
         if (r.outcome != AttemptOutcome::kSuccess) {
           last_error = std::string(to_string(r.outcome)) + (r.reason.empty() ? "" : ": " + r.reason);
+          // A resolve or fix round that failed is tried again while rounds are left.
+          if (round > 1 && next_round(round_kind, "The previous round's agent run ended with " + last_error + ".\n\n" + told))
+            continue;
           previous_failure = "The agent's run ended with " + last_error;
           attempt_failed = true;
+          redo = round > 1;  // mid-round: the next attempt starts over
+          redo_tip = round_tip;
         }
       }
-    }
+      if (attempt_failed) break;
 
-    if (!attempt_failed && cfg.verify) {
-      auto v = ctx.step("verify#" + a, [&] { return run_verify(worktree, attempt); });
-      if (lost(ctx)) return TaskOutcome::kAbandoned;
-      if (is_not_now(v)) {
-        release(now(), interrupted, interrupted_reason);
-        return TaskOutcome::kAbandoned;
+      if (verify_branch) {
+        auto v = ctx.step("verify#" + s, [&] { return run_verify(worktree, log_name(attempt, round)); });
+        if (lost(ctx)) return TaskOutcome::kAbandoned;
+        if (is_not_now(v)) {
+          release(now(), interrupted, interrupted_reason);
+          return TaskOutcome::kAbandoned;
+        }
+        const VerifyResult verify = v.ok() ? verify_step(v.value()) : VerifyResult{};
+        if (!v.ok() || !verify.passed) {
+          std::string out = v.ok() ? verify.output : v.status().message();
+          last_error = "verify failed (" + (v.ok() ? verify.why : std::string("error")) + ")";
+          previous_failure = "The verify command `" + join(cfg.verify->command, " ") + "` failed. Its output ended with:\n" + out;
+          event("verify_failed", last_error, json{{"output", out}});
+          attempt_failed = true;
+          break;
+        }
       }
-      const VerifyResult verify = v.ok() ? verify_step(v.value()) : VerifyResult{};
-      if (!v.ok() || !verify.passed) {
-        std::string out = v.ok() ? verify.output : v.status().message();
-        last_error = "verify failed (" + (v.ok() ? verify.why : std::string("error")) + ")";
-        previous_failure = "The verify command `" + join(cfg.verify->command, " ") + "` failed. Its output ended with:\n" + out;
-        event("verify_failed", last_error, json{{"output", out}});
-        attempt_failed = true;
-      }
-    }
 
-    std::string merge_commit;
-    bool merged = false;
-    if (!attempt_failed) {
-      auto c = ctx.step("commit#" + a, [&]() -> Result<json> {
+      auto c = ctx.step("commit#" + s, [&]() -> Result<json> {
         auto r = e_.workspace->commit(key, CommitRequest{commit_message(attempt), cfg.author_name, cfg.author_email});
         if (!r.ok()) return step_failure(r.status());
         return record(r.value());
@@ -483,64 +582,121 @@ TaskOutcome TaskWorkflow::run() {
       if (is_disk_full(c)) return wait_for_disk(c.status().message());
       if (!c.ok()) {
         last_error = "commit failed: " + c.status().message();
+        // Conflict markers left behind, say: the resolution goes on.
+        if (round_kind == "resolve" && next_round("resolve", "Drover could not commit your resolution: " +
+                                                                 c.status().message() + "\n\n" + told))
+          continue;
         previous_failure.clear();
         attempt_failed = true;
-      } else if (commit_step(c.value()).commit) {
-        std::vector<std::string> in_the_way;  // the user's files blocking the merge
-        auto m = ctx.step("merge#" + a, [&]() -> Result<json> {
+        redo = round > 1;
+        redo_tip = round_tip;
+        break;
+      }
+      if (round_kind == "resolve")
+        event("resolved", "the agent resolved the conflicts (round " + std::to_string(round) + ")", json{{"round", round}});
+      if (!commit_step(c.value()).commit) {
+        landed = true;  // the agent changed nothing: nothing to land
+        break;
+      }
+
+      auto m = ctx.step("land#" + s, [&] { return land(key, attempt, round); });
+      if (lost(ctx)) return TaskOutcome::kAbandoned;
+      if (is_disk_full(m)) return wait_for_disk(m.status().message());
+      if (is_local_changes(m)) {
+        bool first_time;
+        {
           std::lock_guard<std::mutex> lock(e_.merge_mu);
-          auto r = e_.workspace->merge(key, e_.target_branch,
-                                       "Merge task " + tid + ": " + task_.title + "\n\nDrover-Task: " + tid + "\n");
+          first_time = e_.awaiting_merge.insert(tid).second;
+        }
+        std::vector<std::string> by_agents;  // files an agent wrote there, not the user
+        if (e_.outside != nullptr)
+          for (const auto& p : in_the_way_)
+            if (auto writer = e_.outside->writer_of(p)) by_agents.push_back(p + " by task " + *writer + "'s agent");
+        if (first_time && by_agents.empty())
+          report("awaiting merge: " + m.status().message() + " (commit or stash them; drover retries every second)");
+        else if (first_time)
+          report("awaiting merge: " + m.status().message() + " — written outside its worktree by an agent (" +
+                 join(by_agents, ", ") + "), not by you: undo or commit them; drover retries every second");
+        return release(now() + 1000, WaitReason::merge(m.status().message(), in_the_way_),
+                       "awaiting merge: " + m.status().message());
+      }
+      if (is_not_now(m)) {
+        release(now(), interrupted, interrupted_reason);
+        return TaskOutcome::kAbandoned;
+      }
+      if (!m.ok()) {
+        last_error = "merge failed: " + m.status().message();
+        previous_failure.clear();
+        attempt_failed = true;
+        break;
+      }
+      const LandingVerdict verdict = landing_step(m.value());
+      if (verdict.outcome == Landing::kLanded || verdict.outcome == Landing::kNothingToLand) {
+        landed = true;
+        merge_commit = verdict.commit;
+        if (verdict.outcome == Landing::kLanded)
+          event("landed", "landed on " + target + (merge_commit.empty() ? "" : " as " + merge_commit.substr(0, 10)) +
+                              (verdict.verified ? ", verified on the merged result" : "") +
+                              (verdict.batch.size() > 1 ? " (batch: " + join(verdict.batch, ", ") + ")" : ""),
+                json{{"commit", merge_commit}, {"batch", verdict.batch}, {"verified", verdict.verified}, {"round", round}});
+        break;
+      }
+      const bool conflict = verdict.outcome == Landing::kConflict;
+      const std::string paths = join(verdict.paths, ", ");
+      const std::string verify_text =
+          conflict ? "" : "The verify command `" + join(cfg.verify ? cfg.verify->command : std::vector<std::string>{}, " ") +
+                              "` failed (" + verdict.why + ") on your change merged with the current " + target +
+                              ". Its output ended with:\n" + verdict.output;
+      if (conflict) {
+        last_error = "merge conflict in " + paths;
+        event("conflict", "conflicts with " + target + " in " + paths, m.value());
+      } else {
+        last_error = "verify failed on the merge with " + target + " (" + verdict.why + ")";
+        event("verify_failed_on_merge", last_error, json{{"output", verdict.output}, {"batch", verdict.batch},
+                                                          {"log_file", verdict.verify_log}});
+      }
+      if (round - 1 < max_rounds) {
+        // Bring the target's tip into the worktree: conflicts stay there for a
+        // resolve round; a clean merge shows a fix round what failed.
+        const std::string next = a + "." + std::to_string(round + 1);
+        auto sy = ctx.step("sync#" + next, [&]() -> Result<json> {
+          auto r = e_.workspace->sync(key, target);
           if (!r.ok()) return step_failure(r.status());
-          if (r.value().kind == MergeKind::kLocalChanges) {
-            in_the_way = r.value().paths;
-            return not_now("local changes in the way of the merge: " + join(r.value().paths, ", "));
-          }
           return record(r.value());
         });
         if (lost(ctx)) return TaskOutcome::kAbandoned;
-        if (is_disk_full(m)) return wait_for_disk(m.status().message());
-        if (is_not_now(m)) {
-          bool first_time;
-          {
-            std::lock_guard<std::mutex> lock(e_.merge_mu);
-            first_time = e_.awaiting_merge.insert(tid).second;
+        if (is_disk_full(sy)) return wait_for_disk(sy.status().message());
+        if (sy.ok()) {
+          const WorktreeSync ws = sync_step(sy.value());
+          round_tip = ws.tip;
+          if (ws.kind == SyncKind::kConflict) {
+            learn_conflict(ws);
+            next_round("resolve", conflict_text(ws));
+          } else if (!conflict) {
+            next_round("fix", verify_text);
+          } else {
+            ++round;  // the conflict went away with the tip's move: land again
           }
-          std::vector<std::string> by_agents;  // files an agent wrote there, not the user
-          if (e_.outside != nullptr)
-            for (const auto& p : in_the_way)
-              if (auto writer = e_.outside->writer_of(p)) by_agents.push_back(p + " by task " + *writer + "'s agent");
-          if (first_time && by_agents.empty())
-            report("awaiting merge: " + m.status().message() + " (commit or stash them; drover retries every second)");
-          else if (first_time)
-            report("awaiting merge: " + m.status().message() + " — written outside its worktree by an agent (" +
-                   join(by_agents, ", ") + "), not by you: undo or commit them; drover retries every second");
-          return release(now() + 1000, WaitReason::merge(m.status().message(), in_the_way),
-                         "awaiting merge: " + m.status().message());
+          continue;
         }
-        const MergeResult merge = m.ok() ? merge_step(m.value()) : MergeResult{};
-        if (!m.ok()) {
-          last_error = "merge failed: " + m.status().message();
+        if (sy.status().code() != StatusCode::kUnsupported) {
+          last_error = "could not bring " + target + " into the worktree: " + sy.status().message();
           previous_failure.clear();
           attempt_failed = true;
-        } else if (merge.kind == MergeKind::kConflict) {
-          ++round;
-          std::string paths = join(merge.paths, ", ");
-          last_error = "merge conflict in " + paths;
-          previous_failure = "Your previous change conflicted with work merged meanwhile into " + e_.target_branch +
-                             " in these paths: " + paths + ". Redo the change on top of the current code.";
-          event("merge_conflict", last_error, m.value());
-          attempt_failed = true;
-        } else {
-          merged = true;
-          if (merge.commit) merge_commit = *merge.commit;
+          break;
         }
+        wt_round += 1;  // a VCS without sync: the next attempt redoes the work on a fresh worktree
       } else {
-        merged = true;  // the agent changed nothing: nothing to merge
+        redo = true;
+        redo_tip = verdict.tip;
       }
+      previous_failure = conflict ? "Your previous change conflicted with work merged meanwhile into " + target +
+                                        " in these paths: " + paths + ". Redo the change on top of the current code."
+                                  : verify_text;
+      attempt_failed = true;
     }
 
-    if (!attempt_failed && merged) {
+    if (landed) {
       auto done = ctx.step("complete", [&]() -> Result<json> {
         CompleteRequest req{tid, e_.executor, now(), merge_commit, task_.result_summary};
         if (merge_commit.empty() && req.result_summary.empty()) req.result_summary = "no changes";
@@ -562,9 +718,9 @@ TaskOutcome TaskWorkflow::run() {
         // conflicted; the completed merge made them obsolete, and the VCS
         // plugin still refuses to remove anything not merged.
         json removed = json::array();
-        for (int r = round; r >= 1; --r) {
+        for (int r = wt_round; r >= 1; --r) {
           const std::string name = WorktreeKey{tid, r}.str();
-          auto rm = e_.workspace->remove(name, e_.target_branch, false);
+          auto rm = e_.workspace->remove(name, target, false);
           removed.push_back(json{{"key", name},
                                  {"removed", rm.ok() && rm.value().removed},
                                  {"error", rm.ok() ? "" : rm.status().message()}});
@@ -579,6 +735,27 @@ TaskOutcome TaskWorkflow::run() {
     if (attempt >= max) {
       (void)ctx.finish("failed", json{{"error", last_error}});
       return fail(last_error + " (after " + a + " attempt" + (attempt == 1 ? "" : "s") + ")");
+    }
+    if (redo && redo_tip.empty()) wt_round += 1;  // the tip is not known: a fresh worktree
+    if (redo && !redo_tip.empty()) {
+      // Rounds ran out: the next attempt starts over on the target's tip, and
+      // what did not land is kept under a private ref.
+      auto rs = ctx.step("reset#" + a, [&]() -> Result<json> {
+        const std::string keep = "refs/drover/archive/" + key.str() + "/" + a + "-" + std::to_string(now());
+        auto r = e_.workspace->reset(key, redo_tip, keep);
+        if (!r.ok()) return step_failure(r.status());
+        return json{{"reset", r.value().reset}, {"kept_at", r.value().kept_at}, {"to", redo_tip}};
+      });
+      if (lost(ctx)) return TaskOutcome::kAbandoned;
+      if (is_disk_full(rs)) return wait_for_disk(rs.status().message());
+      if (rs.ok()) {
+        session_id.clear();  // the session remembers work that is gone from the worktree
+        e_.count("redo");
+        report("starting over on " + target + "'s tip; what did not land is kept at " +
+               rs.value().value("kept_at", std::string("(nothing to keep)")));
+      } else {
+        wt_round += 1;  // cannot reset that worktree: the next attempt gets a fresh one
+      }
     }
     auto b = ctx.step("backoff#" + a, [&]() -> Result<json> {
       return timer_record(now() + backoff_delay(attempt, cfg.backoff_initial, cfg.backoff_max, seed).count());

@@ -136,4 +136,70 @@ Result<TargetMoves> PluginWorkspace::target_moves(const WorktreeKey& key, const 
   });
 }
 
+Result<BuiltLanding> PluginWorkspace::build_landing(const std::string& target_branch,
+                                                    const std::vector<LandingToBuild>& tasks) {
+  json list = json::array();
+  for (const auto& t : tasks) list.push_back(json{{"task_id", t.key.str()}, {"message", t.message}});
+  auto r = client_->call(&Vcs::build_landing, "build_landing", json{{"target_branch", target_branch}, {"tasks", list}});
+  return read_vcs<BuiltLanding>(std::move(r), [](const json& j) -> Result<BuiltLanding> {
+    BuiltLanding b;
+    b.tip = optional_field<std::string>(j, "tip").value_or("");
+    b.commit = optional_field<std::string>(j, "commit");
+    if (j.contains("tasks") && j["tasks"].is_array())
+      for (const auto& t : j["tasks"]) {
+        if (!t.is_object()) continue;
+        const std::string text = t.value("result", "");
+        auto kind = parse_merge_kind(text);
+        if (!kind) return Status::Error("the VCS plugin's build_landing returned an unknown result \"" + text + "\"");
+        b.tasks.push_back(TaskLanding{t.value("task_id", ""), *kind, optional_field<std::string>(t, "commit"),
+                                      string_list(t, "paths")});
+      }
+    return b;
+  });
+}
+
+Result<Publication> PluginWorkspace::publish_landing(const std::string& target_branch, const std::string& expected_tip,
+                                                     const std::string& commit) {
+  json req{{"target_branch", target_branch}, {"expected_tip", expected_tip}, {"commit", commit}};
+  return read_vcs<Publication>(client_->call(&Vcs::publish_landing, "publish_landing", req),
+                               [](const json& j) -> Result<Publication> {
+                                 const std::string text = j.value("result", "");
+                                 Publication p;
+                                 if (text == "merged") p.kind = PublishKind::kMerged;
+                                 else if (text == "moved") p.kind = PublishKind::kMoved;
+                                 else if (text == "local_changes") p.kind = PublishKind::kLocalChanges;
+                                 else return Status::Error("the VCS plugin's publish_landing returned an unknown result \"" + text + "\"");
+                                 p.tip = optional_field<std::string>(j, "tip").value_or("");
+                                 p.paths = string_list(j, "paths");
+                                 return p;
+                               });
+}
+
+Result<WorktreeSync> PluginWorkspace::sync(const WorktreeKey& key, const std::string& target_branch) {
+  json req{{"task_id", key.str()}, {"target_branch", target_branch}};
+  return read_vcs<WorktreeSync>(client_->call(&Vcs::sync_worktree, "sync_worktree", req),
+                                [](const json& j) -> Result<WorktreeSync> {
+                                  const std::string text = j.value("result", "");
+                                  WorktreeSync s;
+                                  if (text == "up_to_date") s.kind = SyncKind::kUpToDate;
+                                  else if (text == "merged") s.kind = SyncKind::kMerged;
+                                  else if (text == "conflict") s.kind = SyncKind::kConflict;
+                                  else return Status::Error("the VCS plugin's sync_worktree returned an unknown result \"" + text + "\"");
+                                  s.tip = optional_field<std::string>(j, "tip").value_or("");
+                                  s.paths = string_list(j, "paths");
+                                  if (j.contains("collides_with") && j["collides_with"].is_array())
+                                    for (const auto& c : j["collides_with"])
+                                      if (c.is_object())
+                                        s.collides_with.push_back(Collision{c.value("task_id", ""), c.value("commit", ""),
+                                                                            c.value("summary", ""), string_list(c, "paths")});
+                                  return s;
+                                });
+}
+
+Result<std::string> PluginWorkspace::scratch(const std::string& name, const std::optional<std::string>& commit) {
+  json req{{"name", name}, {"commit", commit ? json(*commit) : json(nullptr)}};
+  return read_vcs<std::string>(client_->call(&Vcs::scratch_worktree, "scratch_worktree", req),
+                               [](const json& j) { return optional_field<std::string>(j, "path").value_or(""); });
+}
+
 }  // namespace drover

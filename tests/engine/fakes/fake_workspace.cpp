@@ -164,4 +164,109 @@ Result<TargetMoves> FakeWorkspace::target_moves(const WorktreeKey& key, const st
   return m;
 }
 
+std::string FakeWorkspace::tip() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tip_locked();
+}
+
+std::vector<std::string> FakeWorkspace::keys_in(const std::string& text) {
+  std::vector<std::string> out;
+  const size_t start = text.find("land:");
+  if (start == std::string::npos) return out;
+  std::string rest = text.substr(start + 5);
+  size_t pos = rest.find('+');
+  while (pos != std::string::npos) {
+    size_t next = rest.find('+', pos + 1);
+    out.push_back(rest.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
+    pos = next;
+  }
+  return out;
+}
+
+Result<BuiltLanding> FakeWorkspace::build_landing(const std::string&, const std::vector<LandingToBuild>& tasks) {
+  if (no_queue) return Status(StatusCode::kUnsupported, "the fake VCS has no merge queue");
+  for (const auto& t : tasks) note("build_landing", t.key.str());
+  std::lock_guard<std::mutex> lock(mu_);
+  BuiltLanding b;
+  b.tip = tip_locked();
+  std::string chain = "land:" + b.tip;
+  for (const auto& t : tasks) {
+    const std::string k = t.key.str();
+    Tree& tree = trees_[k];
+    TaskLanding l;
+    l.task = k;
+    if (tree.merged) {
+      l.kind = MergeKind::kAlreadyMerged;
+      l.commit = "merge-" + k;
+    } else if (!tree.committed) {
+      l.kind = MergeKind::kNothingToMerge;
+    } else if (conflicts[k] > 0) {
+      --conflicts[k];
+      tree.conflicted = true;
+      l.kind = MergeKind::kConflict;
+      l.paths = {"shared.txt"};
+    } else {
+      chain += "+" + k;
+      l.kind = MergeKind::kMerged;
+      l.commit = "merge-" + k;
+      b.commit = chain;
+    }
+    b.tasks.push_back(l);
+  }
+  return b;
+}
+
+Result<Publication> FakeWorkspace::publish_landing(const std::string&, const std::string& expected_tip,
+                                                   const std::string& commit) {
+  if (no_queue) return Status(StatusCode::kUnsupported, "the fake VCS has no merge queue");
+  note("publish_landing", commit);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (moves_before_publish > 0) {
+    --moves_before_publish;
+    history_.push_back("(someone else)");
+  }
+  if (expected_tip != tip_locked()) return Publication{PublishKind::kMoved, tip_locked(), {}};
+  const std::vector<std::string> keys = keys_in(commit);
+  for (const auto& k : keys)
+    if (local_changes[k] > 0) {
+      --local_changes[k];
+      return Publication{PublishKind::kLocalChanges, tip_locked(), {"README.md"}};
+    }
+  for (const auto& k : keys) {
+    trees_[k].merged = true;
+    history_.push_back(k);
+  }
+  return Publication{PublishKind::kMerged, tip_locked(), {}};
+}
+
+Result<WorktreeSync> FakeWorkspace::sync(const WorktreeKey& key, const std::string&) {
+  if (no_queue) return Status(StatusCode::kUnsupported, "the fake VCS has no merge queue");
+  const std::string k = key.str();
+  note("sync", k);
+  std::lock_guard<std::mutex> lock(mu_);
+  Tree& t = trees_[k];
+  WorktreeSync s;
+  s.tip = tip_locked();
+  if (t.conflicted) {
+    t.conflicted = false;
+    s.kind = SyncKind::kConflict;
+    s.paths = {"shared.txt"};
+    for (auto it = history_.rbegin(); it != history_.rend(); ++it)
+      if (*it != k && it->front() != '(') {
+        s.collides_with.push_back(Collision{*it, "merge-" + *it, "landed " + *it, {"shared.txt"}});
+        break;
+      }
+  } else {
+    s.kind = SyncKind::kMerged;
+  }
+  return s;
+}
+
+Result<std::string> FakeWorkspace::scratch(const std::string& name, const std::optional<std::string>& commit) {
+  if (no_queue) return Status(StatusCode::kUnsupported, "the fake VCS has no merge queue");
+  note(commit ? "scratch" : "scratch_removed", name);
+  if (!commit) return std::string();
+  return "/repo/.drover/worktrees/+" + name + "/" + *commit;
+}
+
 }  // namespace drover::testing

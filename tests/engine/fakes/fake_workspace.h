@@ -24,6 +24,8 @@ class FakeWorkspace final : public Workspace {
   std::set<std::string> no_changes;          // commit finds nothing to commit
   std::set<std::string> prepare_fails;       // prepare fails for good
   bool no_checkout_state = false;            // checkout_state/target_moves: kUnsupported
+  bool no_queue = false;                     // build/publish_landing, sync, scratch: kUnsupported (ABI 1.1)
+  int moves_before_publish = 0;              // this many publishes find the target moved by someone else
   // Called before each operation with its name and key; may throw Crash.
   std::function<void(const std::string& op, const std::string& key)> before;
 
@@ -57,13 +59,25 @@ class FakeWorkspace final : public Workspace {
   Result<CheckoutState> checkout_state(const std::string& target_branch) override;
   Result<TargetMoves> target_moves(const WorktreeKey& key, const std::string& target_branch, const std::string& since,
                                    bool undo) override;
+  // The merge queue. A landing's commit is "land:<tip>+<key>+<key>...": the
+  // keys it brings in, so a test's verify rule can see what it verifies.
+  Result<BuiltLanding> build_landing(const std::string& target_branch, const std::vector<LandingToBuild>& tasks) override;
+  Result<Publication> publish_landing(const std::string& target_branch, const std::string& expected_tip,
+                                      const std::string& commit) override;
+  Result<WorktreeSync> sync(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) override;
+  // The keys a landing commit or scratch path brings in.
+  static std::vector<std::string> keys_in(const std::string& commit_or_path);
+  std::string tip() const;
 
  private:
   struct Tree {
     bool committed = false;
     bool merged = false;
     bool partial = false;  // uncommitted work of an attempt
+    bool conflicted = false;  // its last landing conflicted: the next sync leaves the conflict in it
   };
+  std::string tip_locked() const { return "c" + std::to_string(history_.size()); }
   void note(const std::string& op, const std::string& key);
 
   mutable std::mutex mu_;

@@ -94,12 +94,20 @@ Result<AgentAttemptResult> ScriptedAgentRunner::run_agent(const std::string&, co
   return r;
 }
 
+int ScriptedAgentRunner::verify_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return verify_count_;
+}
+
 VerifyResult ScriptedAgentRunner::run_verify(const VerifyRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++verify_count_;
   VerifyResult v;
   v.passed = true;
   auto& queue = verifies_[request.task_id];
-  if (!queue.empty()) {
+  if (verify_rule) {
+    v.passed = verify_rule(request);
+  } else if (!queue.empty()) {
     v.passed = queue.front();
     queue.pop_front();
   }

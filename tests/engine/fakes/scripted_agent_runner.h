@@ -52,6 +52,10 @@ class ScriptedAgentRunner final : public AgentRunner {
   void script(const std::string& task_id, std::vector<ScriptedAttempt> attempts);
   // Verify results in order for a task (default: passed).
   void script_verify(const std::string& task_id, std::vector<bool> passes);
+  // When set, decides every verify run (before the per-task scripts) from
+  // its request, e.g. from the worktree a landing verifies in.
+  std::function<bool(const VerifyRequest&)> verify_rule;
+  int verify_count() const;
   // Called at the start of each attempt; may throw Crash.
   std::function<void(const AgentAttemptRequest&)> before;
 
@@ -85,6 +89,7 @@ class ScriptedAgentRunner final : public AgentRunner {
   std::set<std::string> ever_cancelled_;
   std::map<std::string, int> at_once_, most_at_once_;
   bool terminated_ = false;
+  int verify_count_ = 0;
 };
 
 }  // namespace drover::testing

@@ -67,6 +67,11 @@ struct RunSummary {
   std::string stop_reason;    // e.g. budget reached
   // How this run's workflow executions ended (a task may count more than once).
   std::map<TaskOutcome, int> outcomes;
+  // Rounds this run gave agents after their work: "resolve" (merge
+  // conflicts), "fix" (the merged result failed verify), and "redo" (rounds
+  // ran out; the attempt started over on the tip).
+  std::map<std::string, int> rounds;
+  int verify_runs_on_merge = 0;  // verify runs on merged results
   bool all_completed() const {
     return failed == 0 && blocked == 0 && waiting == 0 && ready == 0 && stopped == 0 && running == 0;
   }

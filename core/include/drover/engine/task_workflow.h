@@ -13,11 +13,13 @@
 #define DROVER_ENGINE_TASK_WORKFLOW_H
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
 
 #include "drover/config/config.h"
+#include "drover/engine/landing_queue.h"
 #include "drover/engine/lease_book.h"
 #include "drover/engine/outside_writes.h"
 #include "drover/engine/patient_task_store.h"
@@ -77,6 +79,14 @@ struct EngineContext : EnginePorts {
   OutsideWriteLedger* outside = nullptr; // watches writes outside worktrees (null: not watched)
   std::mutex merge_mu;                   // merges into the target are serialized
   std::set<std::string> awaiting_merge;  // tasks already reported as waiting (guarded by merge_mu)
+  LandingQueue landing{*this};           // the merge queue
+  // Rounds by kind ("resolve", "fix") and landings, for the run summary.
+  std::mutex counts_mu;
+  std::map<std::string, int> counts;     // guarded by counts_mu
+  void count(const std::string& what) {
+    std::lock_guard<std::mutex> lock(counts_mu);
+    ++counts[what];
+  }
 };
 
 // How a workflow execution ended for now.
@@ -102,8 +112,15 @@ class TaskWorkflow {
   std::string agent_name() const;
   int max_attempts() const;
   int64_t now() const { return e_.clock->now_ms(); }
-  Result<nlohmann::json> run_agent(const WorktreeKey& key, int attempt, const std::string& worktree,
-                                   const std::string& previous_failure, const std::string& session_id);
+  Result<nlohmann::json> run_agent(const WorktreeKey& key, int attempt, int round, const std::string& round_kind,
+                                   const std::string& worktree, const std::string& previous_failure,
+                                   const std::string& session_id);
+  // Asks the merge queue to land the key's branch; the step's record.
+  Result<nlohmann::json> land(const WorktreeKey& key, int attempt, int round);
+  // What a resolve round's agent is told about a conflict.
+  std::string conflict_text(const WorktreeSync& sync) const;
+  // Records paths of a conflict on this task and the tasks it collided with.
+  void learn_conflict(const WorktreeSync& sync);
   // tasks.on_interrupted: restart. Before an agent runs again for an attempt an
   // earlier execution began, puts the worktree back where that attempt
   // started (its files kept under a private ref). False if nothing was undone.
@@ -114,7 +131,7 @@ class TaskWorkflow {
   // of the user's checkout, or commits on the target (put back when only the
   // agent's own commits are there, kept under a private ref).
   std::string outside_writes(const WorktreeKey& key, const std::optional<CheckoutState>& before);
-  Result<nlohmann::json> run_verify(const std::string& worktree, int attempt);
+  Result<nlohmann::json> run_verify(const std::string& worktree, const std::string& log_name);
   std::string commit_message(int attempt) const;
   void report(const std::string& message);
   void event(const std::string& kind, const std::string& message, const nlohmann::json& data = nullptr);
@@ -145,6 +162,7 @@ class TaskWorkflow {
   // The store as the workflow uses it: waits out an outage, refuses once fenced.
   PatientTaskStore store_;
   bool lost_reported_ = false;
+  std::vector<std::string> in_the_way_;  // the user's files a landing found in the way
 };
 
 }  // namespace drover

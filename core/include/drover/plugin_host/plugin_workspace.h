@@ -29,6 +29,11 @@ class PluginWorkspace final : public Workspace {
   Result<CheckoutState> checkout_state(const std::string& target_branch) override;
   Result<TargetMoves> target_moves(const WorktreeKey& key, const std::string& target_branch, const std::string& since,
                                    bool undo) override;
+  Result<BuiltLanding> build_landing(const std::string& target_branch, const std::vector<LandingToBuild>& tasks) override;
+  Result<Publication> publish_landing(const std::string& target_branch, const std::string& expected_tip,
+                                      const std::string& commit) override;
+  Result<WorktreeSync> sync(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) override;
 
  private:
   std::unique_ptr<VcsClient> client_;

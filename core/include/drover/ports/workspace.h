@@ -106,6 +106,44 @@ struct TargetMoves {
   std::string kept_at;                // where the undone commits are kept
 };
 
+// The merge queue (ABI 1.2). A landing: the commits that bring tasks onto the
+// target's tip, built but not published.
+struct TaskLanding {
+  std::string task;          // the task id (its worktree key's text)
+  MergeKind kind = MergeKind::kMerged;  // kMerged, kAlreadyMerged, kNothingToMerge or kConflict
+  std::optional<std::string> commit;    // the commit that brings it in
+  std::vector<std::string> paths;       // kConflict: the conflicting files
+};
+struct BuiltLanding {
+  std::string tip;                     // the target's tip it was built on
+  std::optional<std::string> commit;   // the last commit built; nullopt: nothing new
+  std::vector<TaskLanding> tasks;      // in the order asked
+};
+struct LandingToBuild {
+  WorktreeKey key;
+  std::string message;
+};
+
+enum class PublishKind { kMerged, kMoved, kLocalChanges };
+struct Publication {
+  PublishKind kind = PublishKind::kMerged;
+  std::string tip;                 // the target's tip now
+  std::vector<std::string> paths;  // kLocalChanges: the user's files in the way
+};
+
+// A landed task of another's that changed a path the sync found in conflict.
+struct Collision {
+  std::string task, commit, summary;
+  std::vector<std::string> paths;
+};
+enum class SyncKind { kUpToDate, kMerged, kConflict };
+struct WorktreeSync {
+  SyncKind kind = SyncKind::kUpToDate;
+  std::string tip;                     // the target's tip merged in
+  std::vector<std::string> paths;      // kConflict: files left with conflict markers
+  std::vector<Collision> collides_with;
+};
+
 struct DiffSummary {
   int files = 0, insertions = 0, deletions = 0;
   std::vector<std::string> paths;
@@ -134,6 +172,21 @@ class Workspace {
   // agent are put back (their commits kept, see TargetMoves::kept_at).
   virtual Result<TargetMoves> target_moves(const WorktreeKey& key, const std::string& target_branch,
                                            const std::string& since, bool undo) = 0;
+
+  // The merge queue; kUnsupported from a VCS without it (the engine then
+  // lands with merge()).
+  // Builds, publishing nothing, the commits landing the tasks in order on the
+  // target's tip; a conflicting task is left out.
+  virtual Result<BuiltLanding> build_landing(const std::string& target_branch,
+                                             const std::vector<LandingToBuild>& tasks) = 0;
+  // Moves the target from expected_tip to commit (compare-and-swap).
+  virtual Result<Publication> publish_landing(const std::string& target_branch, const std::string& expected_tip,
+                                              const std::string& commit) = 0;
+  // Merges the target's tip into the key's worktree, leaving conflicts in
+  // place for the agent (see sync_worktree in vcs.h).
+  virtual Result<WorktreeSync> sync(const WorktreeKey& key, const std::string& target_branch) = 0;
+  // A scratch worktree at commit (nullopt: removed); returns its path.
+  virtual Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) = 0;
 };
 
 }  // namespace drover

@@ -227,6 +227,19 @@ class Vcs {
   virtual std::string reset_worktree(std::string_view) {
     throw Error(DROVER_UNSUPPORTED, "reset_worktree is not implemented by this VCS plugin");
   }
+  // ABI 1.2, optional: the merge queue (see vcs.h).
+  virtual std::string build_landing(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "build_landing is not implemented by this VCS plugin");
+  }
+  virtual std::string publish_landing(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "publish_landing is not implemented by this VCS plugin");
+  }
+  virtual std::string sync_worktree(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "sync_worktree is not implemented by this VCS plugin");
+  }
+  virtual std::string scratch_worktree(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "scratch_worktree is not implemented by this VCS plugin");
+  }
 };
 
 namespace detail {
@@ -268,6 +281,10 @@ const drover_plugin_descriptor* vcs_descriptor(const drover_host_api* host, cons
       &vcs_op<&Vcs::checkout_state>,
       &vcs_op<&Vcs::target_moves>,
       &vcs_op<&Vcs::reset_worktree>,
+      &vcs_op<&Vcs::build_landing>,
+      &vcs_op<&Vcs::publish_landing>,
+      &vcs_op<&Vcs::sync_worktree>,
+      &vcs_op<&Vcs::scratch_worktree>,
   };
   return make_descriptor(host, DROVER_KIND_VCS, name, version, schema, &vtable);
 }

@@ -107,10 +107,56 @@ typedef struct drover_vcs_vtable_v1 {
    * (ignored ones stay). "reset": false when the worktree already is exactly
    * `to` (or there is no worktree); "paths" lists what the reset undid. */
   drover_vcs_op reset_worktree;
+
+  /* ---- ABI 1.2: optional (the merge queue); without them the host lands
+   * with `merge` and verifies the task's branch instead of the merged result. */
+
+  /* {"target_branch", "tasks": [{"task_id", "message"}]}
+   * -> {"tip": str (the target's tip the landing was built on),
+   *     "commit": str|null (the last commit built; null when nothing is new),
+   *     "tasks": [{"task_id", "result": "merged"|"already_merged"|"nothing_to_merge"|"conflict",
+   *                "commit": str|null, "paths": [str]}]}
+   * Builds, without moving any ref or touching any working tree, the commits
+   * that land the tasks one after the other on the target's tip, in the order
+   * given, by the configured strategy (one merge commit per task for "merge").
+   * A task that conflicts with the tip or with a task before it is left out
+   * ("paths": the conflicting files) and the chain goes on without it. */
+  drover_vcs_op build_landing;
+
+  /* {"target_branch", "expected_tip", "commit"}
+   * -> {"result": "merged"|"moved"|"local_changes", "commit": str|null, "tip": str,
+   *     "paths": [str]}
+   * Moves the target from expected_tip to commit (built by build_landing,
+   * so expected_tip is on its first-parent line) with a compare-and-swap:
+   * "moved" (nothing done) when the target is no longer at expected_tip;
+   * "local_changes" as for merge. A checked-out target is brought along. */
+  drover_vcs_op publish_landing;
+
+  /* {"task_id", "target_branch", "message"?}
+   * -> {"result": "up_to_date"|"merged"|"conflict", "tip": str, "commit": str|null,
+   *     "paths": [str] (conflicts), "collides_with": [{"task_id", "commit", "summary",
+   *     "paths": [str]}]}
+   * Merges the target's tip into the task's worktree (which must have no
+   * uncommitted change). Clean: a merge commit on the task branch. Conflict:
+   * the worktree is left mid-merge, with standard conflict markers in "paths",
+   * for the agent to resolve; the next commit finishes the merge (two parents)
+   * and refuses while a file still holds conflict markers. "collides_with":
+   * Drover's merges on the target since the task branched that changed a
+   * conflicting path. */
+  drover_vcs_op sync_worktree;
+
+  /* {"name": [a-z]+, "commit": str|null} -> {"path": str|null}
+   * A scratch worktree, not a task's: created (or reused) with HEAD detached
+   * at commit, tracked files as in commit, untracked files removed, ignored
+   * files (build caches) kept; "commit": null removes it. Not listed by
+   * list_worktrees. The host verifies merged results there. */
+  drover_vcs_op scratch_worktree;
 } drover_vcs_vtable_v1;
 
 /* The size of the ABI 1.0 vcs vtable: the least a plugin may provide. */
 #define DROVER_VCS_VTABLE_V1_0_SIZE offsetof(drover_vcs_vtable_v1, checkout_state)
+/* The size of the ABI 1.1 vcs vtable: a plugin of that size has no merge-queue ops. */
+#define DROVER_VCS_VTABLE_V1_1_SIZE offsetof(drover_vcs_vtable_v1, build_landing)
 
 #ifdef __cplusplus
 } /* extern "C" */

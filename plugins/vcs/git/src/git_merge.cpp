@@ -33,19 +33,6 @@ namespace {
 
 constexpr int kMaxCasAttempts = 5;
 
-std::vector<std::string> conflict_paths(git_index* index) {
-  git_index_conflict_iterator* raw = nullptr;
-  check(git_index_conflict_iterator_new(&raw, index), "vcs git: cannot list merge conflicts");
-  ConflictIterPtr it(raw);
-  std::set<std::string> paths;
-  const git_index_entry *ancestor = nullptr, *ours = nullptr, *theirs = nullptr;
-  while (git_index_conflict_next(&ancestor, &ours, &theirs, it.get()) == 0) {
-    for (const git_index_entry* e : {ancestor, ours, theirs})
-      if (e != nullptr && e->path != nullptr) paths.insert(e->path);
-  }
-  return {paths.begin(), paths.end()};
-}
-
 // A merge result that is either a new (not yet published) commit or conflicts.
 struct BuiltMerge {
   std::optional<git_oid> commit;
@@ -444,6 +431,94 @@ void GitVcs::finish_interrupted_checkout(git_repository* repo, const std::string
                                   " paths); the next merge tries again");
 }
 
+namespace {
+
+// Where publishing a built commit on the target ended.
+struct Published {
+  enum Kind { kMerged, kMoved, kLocalChanges } kind = kMerged;
+  std::vector<std::string> paths;  // kLocalChanges: in the way; kMerged with a warning: changed
+  std::string warning;             // the ref moved but the checkout could not all be brought along
+};
+
+// Moves target_ref from tip to new_commit with a compare-and-swap, bringing a
+// checked-out target along (checked first: the user's files in the way stop
+// it). Called under the target's merge lock, after finish_pending_checkout.
+Published publish(git_repository* repo, const std::string& common_dir, git_reference* target_ref, const std::string& target, const git_oid& tip,
+                  const git_oid& new_commit_id, const std::string& reflog, const std::string& pending) {
+  Published out;
+  CommitPtr tip_commit = lookup_commit(repo, tip);
+  CommitPtr new_commit = lookup_commit(repo, new_commit_id);
+  TreePtr old_tree = commit_tree(tip_commit.get());
+  TreePtr new_tree = commit_tree(new_commit.get());
+  std::vector<std::string> changed = changed_paths(repo, old_tree.get(), new_tree.get());
+
+  // The user's checkout of the target moves with the ref, so check it first.
+  std::optional<Checkout> checkout = checkout_of(common_dir, git_reference_name(target_ref));
+  if (checkout) {
+    std::vector<std::string> blocking = paths_in_the_way(checkout->repo.get(), checkout->root, changed);
+    if (blocking.empty() && git_repository_state(checkout->repo.get()) != GIT_REPOSITORY_STATE_NONE) blocking = changed;
+    if (!blocking.empty()) return Published{Published::kLocalChanges, blocking, ""};
+    // A git command of the user's holds the index: wait briefly, then report it
+    // rather than move the ref and fail to bring the checkout along.
+    if (!index_unlocked(checkout->repo.get()))
+      return Published{Published::kLocalChanges, {std::string(git_repository_path(checkout->repo.get())) + "index.lock"}, ""};
+  }
+
+  git_reference* raw_moved = nullptr;
+  if (checkout) write_pending_checkout(pending, tip, new_commit_id);
+  int rc = git_reference_set_target(&raw_moved, target_ref, &new_commit_id, reflog.c_str());
+  if (rc != 0) std::remove(pending.c_str());
+  if (rc == GIT_EMODIFIED) return Published{Published::kMoved, {}, ""};  // moved by someone outside drover
+  check(rc, "vcs git: cannot update target branch " + quote_text(target));
+  RefPtr moved(raw_moved);
+  if (checkout) {
+    // Done: the record goes. Not done (a full disk): the record stays, and
+    // the next merge or worktree preparation finishes the update first.
+    if (auto err = bring_checkout_along(checkout->repo.get(), tip, new_commit_id, changed)) {
+      out.warning = "branch " + target + " moved to " + oid_hex(new_commit_id) + " but the files checked out in " +
+                    checkout->root + " could not all be updated (" + *err +
+                    "); drover finishes the update before its next merge or task";
+      sdk::log(DROVER_LOG_WARN, out.warning);
+      out.paths = changed;
+    } else {
+      std::remove(pending.c_str());
+    }
+  }
+  return out;
+}
+
+// The target's ref, which must exist and be direct.
+RefPtr target_reference(git_repository* repo, const std::string& target, const std::string& root) {
+  git_reference* raw_ref = nullptr;
+  int rc = git_reference_lookup(&raw_ref, repo, ("refs/heads/" + target).c_str());
+  if (rc == GIT_ENOTFOUND)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root);
+  check(rc, "vcs git: cannot read target branch " + quote_text(target));
+  RefPtr ref(raw_ref);
+  if (git_reference_type(ref.get()) != GIT_REFERENCE_DIRECT)
+    throw sdk::Error(DROVER_UNSUPPORTED, "vcs git: target branch " + quote_text(target) + " is a symbolic reference");
+  return ref;
+}
+
+// The commit that brings head (task_id's branch tip) onto `onto`.
+BuiltMerge build_task_merge(git_repository* repo, MergeStrategy strategy, git_commit* onto, const git_oid& head,
+                            const std::string& task_id, const std::string& message, const git_signature* sig) {
+  if (strategy == MergeStrategy::kRebase) return rebase(repo, onto, head, task_id, sig);
+  CommitPtr head_commit = lookup_commit(repo, head);
+  return merge_or_squash(repo, strategy == MergeStrategy::kSquash, onto, head_commit.get(),
+                         drover_message(message, task_id, oid_hex(head)), sig);
+}
+
+std::string checked_message(const std::optional<std::string>& given, const std::string& task_id,
+                            const std::string& target, MergeStrategy strategy) {
+  if (given && given->find('\0') != std::string::npos)
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: merge of task " + quote_text(task_id) + ": message contains a NUL byte");
+  if (given && !given->empty()) return *given;
+  return (strategy == MergeStrategy::kMerge ? "Merge drover task " : "Drover task ") + task_id + " into " + target + "\n";
+}
+
+}  // namespace
+
 std::string GitVcs::merge(std::string_view request) {
   const char* op = "merge";
   json req = parse_request(op, request);
@@ -460,17 +535,12 @@ std::string GitVcs::merge(std::string_view request) {
                            " is not merge, squash or rebase");
     strategy = *parsed;
   }
-  auto message = optional_string(op, req, "message");
-  if (message && message->find('\0') != std::string::npos)
-    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: merge of task " + quote_text(task_id) + ": message contains a NUL byte");
-  if (!message || message->empty())
-    message = (strategy == MergeStrategy::kMerge ? "Merge drover task " : "Drover task ") + task_id + " into " + target + "\n";
+  const std::string message = checked_message(optional_string(op, req, "message"), task_id, target, strategy);
   auto author_name = optional_string(op, req, "author_name");
   auto author_email = optional_string(op, req, "author_email");
 
   RepoPtr repo = open_main();
   const std::string branch = branch_name(task_id);
-  const std::string target_ref_name = "refs/heads/" + target;
   if (!branch_tip(repo.get(), branch))
     throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
                                            "; call prepare_worktree and commit first");
@@ -484,18 +554,11 @@ std::string GitVcs::merge(std::string_view request) {
   const std::string pending = pending_checkout_path(RepoLock::merge_lock_path(common_dir_, target));
   // An earlier merge's checkout that a crash cut short is finished first; if
   // it cannot be, this merge waits rather than overwrite the record of it.
-  if (std::vector<std::string> stuck = finish_pending_checkout(repo.get(), common_dir_, pending, target_ref_name);
+  if (std::vector<std::string> stuck = finish_pending_checkout(repo.get(), common_dir_, pending, "refs/heads/" + target);
       !stuck.empty())
     return result("local_changes", std::nullopt, stuck).dump();
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
-    git_reference* raw_ref = nullptr;
-    int rc = git_reference_lookup(&raw_ref, repo.get(), target_ref_name.c_str());
-    if (rc == GIT_ENOTFOUND)
-      throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root_);
-    check(rc, "vcs git: cannot read target branch " + quote_text(target));
-    RefPtr target_ref(raw_ref);
-    if (git_reference_type(target_ref.get()) != GIT_REFERENCE_DIRECT)
-      throw sdk::Error(DROVER_UNSUPPORTED, "vcs git: target branch " + quote_text(target) + " is a symbolic reference");
+    RefPtr target_ref = target_reference(repo.get(), target, root_);
     const git_oid tip = *git_reference_target(target_ref.get());
     const git_oid head = *branch_tip(repo.get(), branch);
 
@@ -504,64 +567,116 @@ std::string GitVcs::merge(std::string_view request) {
     if (found.state == MergeLookup::kNothingToMerge) return result("nothing_to_merge", std::nullopt).dump();
 
     CommitPtr tip_commit = lookup_commit(repo.get(), tip);
-    CommitPtr head_commit = lookup_commit(repo.get(), head);
-    BuiltMerge built;
-    if (strategy == MergeStrategy::kRebase)
-      built = rebase(repo.get(), tip_commit.get(), head, task_id, sig.get());
-    else
-      built = merge_or_squash(repo.get(), strategy == MergeStrategy::kSquash, tip_commit.get(), head_commit.get(),
-                              drover_message(*message, task_id, oid_hex(head)), sig.get());
+    BuiltMerge built = build_task_merge(repo.get(), strategy, tip_commit.get(), head, task_id, message, sig.get());
     if (!built.conflicts.empty()) return result("conflict", std::nullopt, built.conflicts).dump();
     if (!built.commit) return result("nothing_to_merge", std::nullopt).dump();
 
-    CommitPtr new_commit = lookup_commit(repo.get(), *built.commit);
-    TreePtr old_tree = commit_tree(tip_commit.get());
-    TreePtr new_tree = commit_tree(new_commit.get());
-    std::vector<std::string> changed = changed_paths(repo.get(), old_tree.get(), new_tree.get());
-
-    // The user's checkout of the target moves with the ref, so check it first.
-    std::optional<Checkout> checkout = checkout_of(common_dir_, target_ref_name);
-    if (checkout) {
-      std::vector<std::string> blocking = paths_in_the_way(checkout->repo.get(), checkout->root, changed);
-      if (blocking.empty() && git_repository_state(checkout->repo.get()) != GIT_REPOSITORY_STATE_NONE)
-        blocking = changed;
-      if (!blocking.empty()) return result("local_changes", std::nullopt, blocking).dump();
-      // A git command of the user's holds the index: wait briefly, then report it
-      // rather than move the ref and fail to bring the checkout along.
-      if (!index_unlocked(checkout->repo.get()))
-        return result("local_changes", std::nullopt,
-                      {std::string(git_repository_path(checkout->repo.get())) + "index.lock"})
-            .dump();
-    }
-
-    git_reference* raw_moved = nullptr;
-    std::string reflog = "drover: " + std::string(strategy_name(strategy)) + " task " + task_id;
-    if (checkout) write_pending_checkout(pending, tip, *built.commit);
-    rc = git_reference_set_target(&raw_moved, target_ref.get(), &*built.commit, reflog.c_str());
-    if (rc != 0) std::remove(pending.c_str());
-    if (rc == GIT_EMODIFIED) continue;  // moved by someone outside drover: recompute on the new tip
-    check(rc, "vcs git: cannot update target branch " + quote_text(target));
-    RefPtr moved(raw_moved);
-
+    const std::string reflog = "drover: " + std::string(strategy_name(strategy)) + " task " + task_id;
+    Published p = publish(repo.get(), common_dir_, target_ref.get(), target, tip, *built.commit, reflog, pending);
+    if (p.kind == Published::kMoved) continue;  // recompute on the new tip
+    if (p.kind == Published::kLocalChanges) return result("local_changes", std::nullopt, p.paths).dump();
     json out = result("merged", built.commit);
-    if (checkout) {
-      // Done: the record goes. Not done (a full disk): the record stays, and
-      // the next merge or worktree preparation finishes the update first.
-      if (auto err = bring_checkout_along(checkout->repo.get(), tip, *built.commit, changed)) {
-        std::string warning = "branch " + target + " moved to " + oid_hex(*built.commit) + " but the files checked out in " +
-                              checkout->root + " could not all be updated (" + *err +
-                              "); drover finishes the update before its next merge or task";
-        sdk::log(DROVER_LOG_WARN, warning);
-        out["warning"] = warning;
-        out["paths"] = changed;
-      } else {
-        std::remove(pending.c_str());
-      }
+    if (!p.warning.empty()) {
+      out["warning"] = p.warning;
+      out["paths"] = p.paths;
     }
     return out.dump();
   }
   throw sdk::Error(DROVER_CONFLICT, "vcs git: target branch " + quote_text(target) +
                                         " kept moving while merging task " + quote_text(task_id) + "; retry the merge");
+}
+
+std::string GitVcs::build_landing(std::string_view request) {
+  const char* op = "build_landing";
+  json req = parse_request(op, request);
+  std::string target = required_string(op, req, "target_branch");
+  validate_branch_name(target);
+  if (!req.contains("tasks") || !req["tasks"].is_array())
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: build_landing: \"tasks\" must be a list");
+  RepoPtr repo = open_main();
+  SignaturePtr sig = make_signature(repo.get(), config_, std::nullopt, std::nullopt);
+  RefPtr target_ref = target_reference(repo.get(), target, root_);
+  const git_oid tip = *git_reference_target(target_ref.get());
+  CommitPtr onto = lookup_commit(repo.get(), tip);
+  json tasks = json::array();
+  for (const auto& t : req["tasks"]) {
+    if (!t.is_object()) throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: build_landing: each task must be an object");
+    const std::string task_id = required_string(op, t, "task_id");
+    validate_task_id(task_id);
+    const std::string message = checked_message(optional_string(op, t, "message"), task_id, target, config_.merge_strategy);
+    const std::string branch = branch_name(task_id);
+    auto head = branch_tip(repo.get(), branch);
+    if (!head)
+      throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
+                                             "; call prepare_worktree and commit first");
+    MergeLookup found = find_merge(repo.get(), tip, *head, task_id);
+    if (found.state == MergeLookup::kMerged) {
+      tasks.push_back(json{{"task_id", task_id}, {"result", "already_merged"}, {"commit", oid_hex(*found.commit)}, {"paths", json::array()}});
+      continue;
+    }
+    if (found.state == MergeLookup::kNothingToMerge) {
+      tasks.push_back(json{{"task_id", task_id}, {"result", "nothing_to_merge"}, {"commit", nullptr}, {"paths", json::array()}});
+      continue;
+    }
+    BuiltMerge built = build_task_merge(repo.get(), config_.merge_strategy, onto.get(), *head, task_id, message, sig.get());
+    if (!built.conflicts.empty()) {
+      tasks.push_back(json{{"task_id", task_id}, {"result", "conflict"}, {"commit", nullptr}, {"paths", built.conflicts}});
+      continue;
+    }
+    if (!built.commit) {
+      tasks.push_back(json{{"task_id", task_id}, {"result", "nothing_to_merge"}, {"commit", nullptr}, {"paths", json::array()}});
+      continue;
+    }
+    onto = lookup_commit(repo.get(), *built.commit);
+    tasks.push_back(json{{"task_id", task_id}, {"result", "merged"}, {"commit", oid_hex(*built.commit)}, {"paths", json::array()}});
+  }
+  const git_oid end = *git_commit_id(onto.get());
+  return json{{"tip", oid_hex(tip)}, {"commit", git_oid_equal(&end, &tip) ? json(nullptr) : json(oid_hex(end))}, {"tasks", tasks}}
+      .dump();
+}
+
+std::string GitVcs::publish_landing(std::string_view request) {
+  const char* op = "publish_landing";
+  json req = parse_request(op, request);
+  std::string target = required_string(op, req, "target_branch");
+  validate_branch_name(target);
+  git_oid expected, commit;
+  if (git_oid_fromstr(&expected, required_string(op, req, "expected_tip").c_str()) != 0 ||
+      git_oid_fromstr(&commit, required_string(op, req, "commit").c_str()) != 0)
+    throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: publish_landing: expected_tip and commit must be commit ids");
+  RepoPtr repo = open_main();
+  // Only a commit built on the expected tip may replace it: the target never loses history.
+  for (CommitPtr c = lookup_commit(repo.get(), commit);;) {
+    if (git_oid_equal(git_commit_id(c.get()), &expected)) break;
+    git_commit* raw_parent = nullptr;
+    if (git_commit_parentcount(c.get()) == 0 || git_commit_parent(&raw_parent, c.get(), 0) != 0)
+      throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: publish_landing: " + oid_hex(commit) +
+                                                    " does not descend from " + oid_hex(expected) + " by first parents");
+    c.reset(raw_parent);
+  }
+  RepoLock lock(RepoLock::merge_lock_path(common_dir_, target));
+  clear_shared_locks(common_dir_, target);
+  const std::string pending = pending_checkout_path(RepoLock::merge_lock_path(common_dir_, target));
+  auto answer = [&](const char* what, const git_oid& tip, const std::vector<std::string>& paths) {
+    return json{{"result", what}, {"commit", std::string(what) == "merged" ? json(oid_hex(commit)) : json(nullptr)},
+                {"tip", oid_hex(tip)}, {"paths", paths}};
+  };
+  RefPtr target_ref = target_reference(repo.get(), target, root_);
+  const git_oid tip = *git_reference_target(target_ref.get());
+  if (std::vector<std::string> stuck = finish_pending_checkout(repo.get(), common_dir_, pending, "refs/heads/" + target);
+      !stuck.empty())
+    return answer("local_changes", tip, stuck).dump();
+  if (git_oid_equal(&tip, &commit)) return answer("merged", tip, {}).dump();  // a replay: already published
+  if (!git_oid_equal(&tip, &expected)) return answer("moved", tip, {}).dump();
+  Published p = publish(repo.get(), common_dir_, target_ref.get(), target, tip, commit, "drover: land", pending);
+  if (p.kind == Published::kMoved) {
+    auto now = branch_tip(repo.get(), target);
+    return answer("moved", now ? *now : tip, {}).dump();
+  }
+  if (p.kind == Published::kLocalChanges) return answer("local_changes", tip, p.paths).dump();
+  json out = answer("merged", commit, {});
+  if (!p.warning.empty()) out["warning"] = p.warning;
+  return out.dump();
 }
 
 }  // namespace drover::vcs_git

@@ -433,6 +433,38 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
       .dump();
 }
 
+namespace {
+
+// Files among `paths` (relative to root) that still hold a line starting a
+// conflict marker block ("<<<<<<< ") or ending one (">>>>>>> ").
+std::vector<std::string> files_with_conflict_markers(const std::string& root, const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::ifstream in(root + "/" + p, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("<<<<<<< ", 0) == 0 || line.rfind(">>>>>>> ", 0) == 0) {
+        out.push_back(p);
+        break;
+      }
+  }
+  return out;
+}
+
+}  // namespace
+
+// The paths a merge of sync_worktree left in conflict (recorded then), and
+// any the index still has in conflict.
+std::vector<std::string> GitVcs::merge_conflict_paths(const std::string& task_id, git_index* index) const {
+  std::set<std::string> paths;
+  std::ifstream in(admin_dir(task_id) + "/drover-conflicts");
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) paths.insert(line);
+  if (git_index_has_conflicts(index))
+    for (auto& p : conflict_paths(index)) paths.insert(p);
+  return {paths.begin(), paths.end()};
+}
+
 std::string GitVcs::commit(std::string_view request) {
   const char* op = "commit";
   json req = parse_request(op, request);
@@ -458,9 +490,11 @@ std::string GitVcs::commit(std::string_view request) {
   if (std::string(git_reference_name(head_ref.get())) != "refs/heads/" + branch)
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " is not on branch " +
                                           branch + " (someone switched it); switch it back before committing");
-  if (git_repository_state(wt.get()) != GIT_REPOSITORY_STATE_NONE)
+  // A merge sync_worktree left for the agent to resolve is finished here.
+  const bool finishing_merge = git_repository_state(wt.get()) == GIT_REPOSITORY_STATE_MERGE;
+  if (git_repository_state(wt.get()) != GIT_REPOSITORY_STATE_NONE && !finishing_merge)
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) +
-                                          " is in the middle of a merge, rebase or cherry-pick (left by the agent); "
+                                          " is in the middle of a rebase or cherry-pick (left by the agent); "
                                           "finish or abort it there before committing");
   git_oid head = *git_reference_target(head_ref.get());
   CommitPtr head_commit = lookup_commit(wt.get(), head);
@@ -470,13 +504,28 @@ std::string GitVcs::commit(std::string_view request) {
   check(git_repository_index(&raw_index, wt.get()), "vcs git: cannot open the index of task " + quote_text(task_id));
   IndexPtr index(raw_index);
   check(git_index_read(index.get(), 0), "vcs git: cannot read the index of task " + quote_text(task_id));
-  if (git_index_has_conflicts(index.get()))
+  if (git_index_has_conflicts(index.get()) && !finishing_merge)
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the index of task " + quote_text(task_id) +
                                           " has unresolved conflicts; resolve them in " + worktree_path(task_id) +
                                           " before committing");
+  std::vector<git_oid> merge_heads;
+  if (finishing_merge) {
+    std::vector<std::string> marked = files_with_conflict_markers(worktree_path(task_id), merge_conflict_paths(task_id, index.get()));
+    if (!marked.empty())
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: conflict markers are still in " + join(marked) + " in the worktree of task " +
+                                            quote_text(task_id) + "; resolve them before committing");
+    git_repository_mergehead_foreach(
+        wt.get(),
+        [](const git_oid* id, void* payload) {
+          static_cast<std::vector<git_oid>*>(payload)->push_back(*id);
+          return 0;
+        },
+        &merge_heads);
+  }
   const git_oid tree_oid = stage_everything(wt.get(), index.get(), "task " + quote_text(task_id));
 
-  if (git_oid_equal(&tree_oid, git_tree_id(head_tree.get()))) {
+  if (git_oid_equal(&tree_oid, git_tree_id(head_tree.get())) && merge_heads.empty()) {
+    if (finishing_merge) git_repository_state_cleanup(wt.get());  // a merge that brought nothing
     // Nothing new. Report the branch head if it already carries work (a replayed commit step).
     if (!target) target = remembered_target(task_id);
     json commit = oid_hex(head);
@@ -492,11 +541,19 @@ std::string GitVcs::commit(std::string_view request) {
   TreePtr tree(raw_tree);
   std::size_t files = changed_paths(wt.get(), head_tree.get(), tree.get()).size();
   SignaturePtr sig = make_signature(wt.get(), config_, author_name, author_email);
-  const git_commit* parents[] = {head_commit.get()};
+  std::vector<CommitPtr> merged;
+  for (const auto& id : merge_heads) merged.push_back(lookup_commit(wt.get(), id));
+  std::vector<const git_commit*> parents{head_commit.get()};
+  for (const auto& c : merged) parents.push_back(c.get());
   git_oid commit_oid;
-  check(git_commit_create(&commit_oid, wt.get(), "HEAD", sig.get(), sig.get(), nullptr, message.c_str(), tree.get(), 1,
-                          parents),
+  check(git_commit_create(&commit_oid, wt.get(), "HEAD", sig.get(), sig.get(), nullptr, message.c_str(), tree.get(),
+                          parents.size(), parents.data()),
         "vcs git: cannot commit on branch " + branch);
+  if (finishing_merge) {
+    git_repository_state_cleanup(wt.get());
+    std::error_code ec;
+    fs::remove(admin_dir(task_id) + "/drover-conflicts", ec);
+  }
   return json{{"commit", oid_hex(commit_oid)}, {"changed", true}, {"files", files}}.dump();
 }
 

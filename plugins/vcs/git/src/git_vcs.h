@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "drover/plugin/sdk.hpp"
 #include "git_config.h"
@@ -54,6 +55,10 @@ class GitVcs : public sdk::Vcs {
   std::string checkout_state(std::string_view request) override;  // git_outside_checks.cpp
   std::string target_moves(std::string_view request) override;    // git_outside_checks.cpp
   std::string reset_worktree(std::string_view request) override;  // git_reset.cpp
+  std::string build_landing(std::string_view request) override;    // git_merge.cpp
+  std::string publish_landing(std::string_view request) override;  // git_merge.cpp
+  std::string sync_worktree(std::string_view request) override;    // git_sync.cpp
+  std::string scratch_worktree(std::string_view request) override; // git_scratch.cpp
 
  private:
   RepoPtr open_main() const;
@@ -69,6 +74,7 @@ class GitVcs : public sdk::Vcs {
   // done: the checkout then shows nothing the user did not do (git_merge.cpp).
   void finish_interrupted_checkout(git_repository* repo, const std::string& target) const;
   std::optional<std::string> remembered_target(const std::string& task_id) const;
+  std::vector<std::string> merge_conflict_paths(const std::string& task_id, git_index* index) const;
 
   GitConfig config_;
   std::string root_;          // the main worktree, no trailing slash

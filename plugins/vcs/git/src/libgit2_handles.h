@@ -36,6 +36,7 @@ using StatusListPtr = GitPtr<git_status_list, git_status_list_free>;
 using ConfigPtr = GitPtr<git_config, git_config_free>;
 using ConflictIterPtr = GitPtr<git_index_conflict_iterator, git_index_conflict_iterator_free>;
 using BranchIterPtr = GitPtr<git_branch_iterator, git_branch_iterator_free>;
+using AnnotatedPtr = GitPtr<git_annotated_commit, git_annotated_commit_free>;
 
 // The last libgit2 error message, or a placeholder when libgit2 gave none.
 inline std::string last_git_error() {

@@ -162,4 +162,17 @@ TreePtr commit_tree(git_commit* c) {
   return TreePtr(raw);
 }
 
+std::vector<std::string> conflict_paths(git_index* index) {
+  git_index_conflict_iterator* raw = nullptr;
+  check(git_index_conflict_iterator_new(&raw, index), "vcs git: cannot list merge conflicts");
+  ConflictIterPtr it(raw);
+  std::set<std::string> paths;
+  const git_index_entry *ancestor = nullptr, *ours = nullptr, *theirs = nullptr;
+  while (git_index_conflict_next(&ancestor, &ours, &theirs, it.get()) == 0) {
+    for (const git_index_entry* e : {ancestor, ours, theirs})
+      if (e != nullptr && e->path != nullptr) paths.insert(e->path);
+  }
+  return {paths.begin(), paths.end()};
+}
+
 }  // namespace drover::vcs_git

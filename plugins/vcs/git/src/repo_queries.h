@@ -47,6 +47,9 @@ SignaturePtr make_signature(git_repository* repo, const GitConfig& config, const
 // Paths that differ between two trees (both sides of renames, no rename detection).
 std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git_tree* to);
 
+// The paths an index has in conflict, sorted.
+std::vector<std::string> conflict_paths(git_index* index);
+
 // The commit with this id, and a commit's tree (errors thrown as sdk::Error).
 CommitPtr lookup_commit(git_repository* repo, const git_oid& oid);
 TreePtr commit_tree(git_commit* c);

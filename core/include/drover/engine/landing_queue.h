@@ -1,0 +1,107 @@
+// LandingQueue: the merge queue of one run. A task whose work is committed
+// asks to land and waits for the verdict. Whoever asks while nobody is landing
+// lands: it takes up to merge.batch waiting tasks (highest priority first),
+// builds their merges onto the target's tip, verifies the result in a scratch
+// worktree (merge.verify_on: merged), and moves the target only if verify
+// passed and the tip has not moved meanwhile (compare-and-swap; rebuilt and
+// verified again otherwise). A red batch is split in halves, each landed or
+// split again, down to the culprit(s): O(E log N) verify runs for E culprits
+// among N. A file lock on .drover/landing.lock makes several runs on one
+// repository take turns.
+#ifndef DROVER_ENGINE_LANDING_QUEUE_H
+#define DROVER_ENGINE_LANDING_QUEUE_H
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "drover/model/worktree_key.h"
+
+namespace drover {
+
+struct EngineContext;
+
+struct LandingRequest {
+  WorktreeKey key;
+  std::string title;
+  int priority = 1;
+  std::string message;     // the message of the commit that lands it
+  std::string verify_log;  // where a verify run this request leads is logged
+};
+
+enum class Landing {
+  kLanded,         // on the target (now, or already before)
+  kNothingToLand,  // the branch holds nothing that is not on the target
+  kConflict,       // paths: conflicting with the tip (or with a task landed before it in its batch)
+  kVerifyFailed,   // the merged result failed verify: why, output
+  kLocalChanges,   // the user's files are in the way of the checkout: paths
+  kStopped,        // a signal stopped verify; nothing moved
+  kError,          // why
+};
+
+struct LandingVerdict {
+  Landing outcome = Landing::kError;
+  std::string commit;               // kLanded: the commit that brought it in
+  std::string tip;                  // the target's tip it was decided against
+  std::vector<std::string> paths;
+  std::string why, output;
+  std::string verify_log;           // the verify run that decided it ("" if none)
+  std::vector<std::string> batch;   // the tasks verified together with it (itself included)
+  bool verified = false;            // kLanded: verify ran on what landed
+};
+
+class LandingQueue {
+ public:
+  explicit LandingQueue(EngineContext& engine) : e_(engine) {}
+  // Blocks until this request is decided.
+  LandingVerdict land(const LandingRequest& request);
+  // Asks for all of them at once (as tasks finishing together do) and blocks
+  // until each is decided; verdicts in the order given.
+  std::vector<LandingVerdict> land_together(const std::vector<LandingRequest>& requests);
+  // Whether merged results are verified: merge.verify_on is merged, a verify
+  // command is configured and the VCS has the merge queue's operations.
+  bool verifies_merged();
+  // Verify runs so far (for the run summary and the bench).
+  int verify_runs() const;
+  // Removes the scratch worktree (the end of the run).
+  void close();
+
+ private:
+  struct Waiting {
+    uint64_t id;
+    LandingRequest request;
+  };
+  using Verdicts = std::map<uint64_t, LandingVerdict>;
+  std::vector<Waiting> take_batch();
+  // Lands until every id is decided (called with lock held).
+  void serve(std::unique_lock<std::mutex>& lock, const std::vector<uint64_t>& ids);
+  void process(const std::vector<Waiting>& batch, Verdicts& out);
+  void land_group(std::vector<Waiting> group, Verdicts& out, int depth);
+  void land_one_by_one(const std::vector<Waiting>& batch, Verdicts& out);
+  // Runs verify on commit in the scratch worktree; nullopt when stopped.
+  struct VerifyRun {
+    bool passed = false, stopped = false;
+    std::string why, output, log;
+  };
+  VerifyRun verify(const std::string& commit, const std::vector<Waiting>& group);
+  void tell(const std::vector<Waiting>& group, const std::string& status);
+  void report(const std::vector<Waiting>& group, const std::string& message);
+
+  EngineContext& e_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Waiting> waiting_;
+  Verdicts decided_;
+  uint64_t next_id_ = 0;
+  bool busy_ = false;
+  bool scratch_made_ = false;
+  int vcs_has_queue_ = -1;  // -1: not asked yet
+  int verify_runs_ = 0;
+};
+
+}  // namespace drover
+
+#endif

@@ -1,0 +1,324 @@
+#include "drover/engine/landing_queue.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "drover/engine/task_workflow.h"
+#include "drover/process/leftover_process.h"
+
+namespace drover {
+namespace {
+
+// How often a landing is rebuilt because the target moved under it (another
+// run, or the user) before its tasks are told to try again later.
+constexpr int kMaxRebuilds = 5;
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& v : items) out += (out.empty() ? "" : sep) + v;
+  return out;
+}
+
+// Several runs on one repository land in turn: an exclusive lock on a file in
+// .drover, held while a batch is built, verified and published.
+class LandingLock {
+ public:
+  explicit LandingLock(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0)
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+  }
+  ~LandingLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  LandingLock(const LandingLock&) = delete;
+  LandingLock& operator=(const LandingLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+bool LandingQueue::verifies_merged() {
+  if (!e_.config->verify || !e_.config->merge.verify_merged) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (vcs_has_queue_ < 0) {
+    auto probe = e_.workspace->build_landing(e_.target_branch, {});
+    vcs_has_queue_ = probe.ok() || probe.status().code() != StatusCode::kUnsupported ? 1 : 0;
+    if (!vcs_has_queue_ && e_.events != nullptr)
+      e_.events->report("", "the VCS plugin has no merge queue (ABI < 1.2): verify runs on each task's branch");
+  }
+  return vcs_has_queue_ == 1;
+}
+
+int LandingQueue::verify_runs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return verify_runs_;
+}
+
+void LandingQueue::close() {
+  bool made;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    made = scratch_made_;
+    scratch_made_ = false;
+  }
+  if (made) (void)e_.workspace->scratch("landing", std::nullopt);
+}
+
+LandingVerdict LandingQueue::land(const LandingRequest& request) { return land_together({request}).front(); }
+
+std::vector<LandingVerdict> LandingQueue::land_together(const std::vector<LandingRequest>& requests) {
+  std::unique_lock<std::mutex> lock(mu_);
+  std::vector<uint64_t> ids;
+  for (const auto& r : requests) {
+    ids.push_back(++next_id_);
+    waiting_.push_back(Waiting{ids.back(), r});
+  }
+  serve(lock, ids);
+  std::vector<LandingVerdict> out;
+  for (uint64_t id : ids) {
+    out.push_back(std::move(decided_[id]));
+    decided_.erase(id);
+  }
+  return out;
+}
+
+void LandingQueue::serve(std::unique_lock<std::mutex>& lock, const std::vector<uint64_t>& ids) {
+  while (true) {
+    if (std::all_of(ids.begin(), ids.end(), [&](uint64_t id) { return decided_.count(id) > 0; })) return;
+    if (busy_) {
+      cv_.wait(lock);
+      continue;
+    }
+    std::vector<Waiting> batch = take_batch();
+    if (batch.empty()) {  // (cannot happen: an undecided id is waiting or being landed)
+      cv_.wait(lock);
+      continue;
+    }
+    busy_ = true;
+    lock.unlock();
+    Verdicts out;
+    try {
+      process(batch, out);
+    } catch (const std::exception& ex) {
+      for (const auto& w : batch)
+        if (!out.count(w.id)) out[w.id] = LandingVerdict{Landing::kError, "", "", {}, std::string("landing failed: ") + ex.what()};
+    }
+    for (const auto& w : batch)
+      if (!out.count(w.id)) out[w.id] = LandingVerdict{Landing::kError, "", "", {}, "landing ended without a verdict"};
+    lock.lock();
+    busy_ = false;
+    for (auto& [k, v] : out) decided_[k] = std::move(v);
+    cv_.notify_all();
+  }
+}
+
+std::vector<LandingQueue::Waiting> LandingQueue::take_batch() {
+  // Highest priority first, then in the order they asked.
+  std::stable_sort(waiting_.begin(), waiting_.end(),
+                   [](const Waiting& a, const Waiting& b) { return a.request.priority > b.request.priority; });
+  const size_t n = std::min<size_t>(waiting_.size(), static_cast<size_t>(std::max(1, e_.config->merge.batch)));
+  std::vector<Waiting> batch(waiting_.begin(), waiting_.begin() + static_cast<long>(n));
+  waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<long>(n));
+  return batch;
+}
+
+void LandingQueue::report(const std::vector<Waiting>& group, const std::string& message) {
+  if (e_.events == nullptr) return;
+  for (const auto& w : group) e_.events->report(w.request.key.task, message);
+}
+
+void LandingQueue::tell(const std::vector<Waiting>& group, const std::string& status) {
+  // What `status` shows for each task while it lands (history, not state:
+  // a failure here changes nothing).
+  for (const auto& w : group) {
+    TaskUpdate u;
+    u.status_reason = status;
+    (void)e_.store->update_task(w.request.key.task, u, e_.clock->now_ms());
+  }
+}
+
+void LandingQueue::process(const std::vector<Waiting>& batch, Verdicts& out) {
+  LandingLock lock(e_.config->drover_dir() + "/landing.lock");
+  land_group(batch, out, 0);
+}
+
+void LandingQueue::land_one_by_one(const std::vector<Waiting>& batch, Verdicts& out) {
+  // A VCS without the merge queue's operations: each task merged as before
+  // (its branch was verified before it asked to land).
+  for (const auto& w : batch) {
+    std::lock_guard<std::mutex> lock(e_.merge_mu);
+    auto r = e_.workspace->merge(w.request.key, e_.target_branch, w.request.message);
+    LandingVerdict v;
+    if (!r.ok()) {
+      v.outcome = Landing::kError;
+      v.why = r.status().message();
+    } else {
+      const MergeResult& m = r.value();
+      v.paths = m.paths;
+      v.commit = m.commit.value_or("");
+      switch (m.kind) {
+        case MergeKind::kMerged:
+        case MergeKind::kAlreadyMerged: v.outcome = Landing::kLanded; break;
+        case MergeKind::kNothingToMerge: v.outcome = Landing::kNothingToLand; break;
+        case MergeKind::kConflict: v.outcome = Landing::kConflict; break;
+        case MergeKind::kLocalChanges: v.outcome = Landing::kLocalChanges; break;
+      }
+    }
+    v.batch = {w.request.key.task};
+    out[w.id] = std::move(v);
+  }
+}
+
+void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int depth) {
+  const bool verify_merged = e_.config->verify.has_value() && e_.config->merge.verify_merged;
+  for (int rebuild = 0; rebuild <= kMaxRebuilds && !group.empty(); ++rebuild) {
+    std::vector<LandingToBuild> asked;
+    for (const auto& w : group) asked.push_back(LandingToBuild{w.request.key, w.request.message});
+    auto built = e_.workspace->build_landing(e_.target_branch, asked);
+    if (!built.ok() && built.status().code() == StatusCode::kUnsupported) return land_one_by_one(group, out);
+    if (!built.ok()) {
+      for (const auto& w : group) out[w.id] = LandingVerdict{Landing::kError, "", "", {}, built.status().message()};
+      return;
+    }
+    const BuiltLanding& b = built.value();
+    // Decided by the build alone: conflicts, and what is already there.
+    std::vector<Waiting> candidates;
+    std::map<std::string, std::string> commit_of;
+    for (const auto& w : group) {
+      auto t = std::find_if(b.tasks.begin(), b.tasks.end(), [&](const TaskLanding& l) { return l.task == w.request.key.str(); });
+      LandingVerdict v;
+      v.tip = b.tip;
+      v.batch = {w.request.key.task};
+      if (t == b.tasks.end()) {
+        v.outcome = Landing::kError;
+        v.why = "the VCS plugin's build_landing did not mention " + w.request.key.str();
+      } else if (t->kind == MergeKind::kMerged) {
+        candidates.push_back(w);
+        commit_of[w.request.key.task] = t->commit.value_or("");
+        continue;
+      } else if (t->kind == MergeKind::kAlreadyMerged) {
+        v.outcome = Landing::kLanded;
+        v.commit = t->commit.value_or("");
+      } else if (t->kind == MergeKind::kNothingToMerge) {
+        v.outcome = Landing::kNothingToLand;
+      } else {
+        v.outcome = Landing::kConflict;
+        v.paths = t->paths;
+      }
+      out[w.id] = std::move(v);
+    }
+    if (candidates.empty() || !b.commit) {
+      for (const auto& w : candidates) out[w.id] = LandingVerdict{Landing::kNothingToLand, "", b.tip};
+      return;
+    }
+    std::vector<std::string> names;
+    for (const auto& w : candidates) names.push_back(w.request.key.task);
+    // The commit to verify and publish: the chain's end is the last candidate's.
+    const std::string end = *b.commit;
+
+    VerifyRun run;
+    if (verify_merged) {
+      run = verify(end, candidates);
+      if (run.stopped) {
+        for (const auto& w : candidates) out[w.id] = LandingVerdict{Landing::kStopped, "", b.tip, {}, "stopped by a signal during verify"};
+        return;
+      }
+      if (!run.passed) {
+        if (candidates.size() == 1) {
+          LandingVerdict v{Landing::kVerifyFailed, "", b.tip, {}, run.why, run.output, run.log, names};
+          out[candidates[0].id] = std::move(v);
+          return;
+        }
+        // Bisect: land the first half on the tip (or split it further), then
+        // the second half on whatever the tip is by then.
+        report(candidates, "the merge of " + join(names, ", ") + " failed verify (" + run.why + "); looking for the culprit");
+        const size_t half = candidates.size() / 2;
+        land_group(std::vector<Waiting>(candidates.begin(), candidates.begin() + static_cast<long>(half)), out, depth + 1);
+        land_group(std::vector<Waiting>(candidates.begin() + static_cast<long>(half), candidates.end()), out, depth + 1);
+        return;
+      }
+    }
+
+    Result<Publication> p = Status::Error("not published");
+    {
+      std::lock_guard<std::mutex> lock(e_.merge_mu);
+      p = e_.workspace->publish_landing(e_.target_branch, b.tip, end);
+    }
+    if (!p.ok()) {
+      for (const auto& w : candidates) out[w.id] = LandingVerdict{Landing::kError, "", b.tip, {}, p.status().message()};
+      return;
+    }
+    if (p.value().kind == PublishKind::kMoved) {
+      report(candidates, e_.target_branch + " moved while landing " + join(names, ", ") + "; building on the new tip");
+      group = candidates;
+      continue;
+    }
+    for (const auto& w : candidates) {
+      LandingVerdict v;
+      v.tip = b.tip;
+      v.batch = names;
+      if (p.value().kind == PublishKind::kLocalChanges) {
+        v.outcome = Landing::kLocalChanges;
+        v.paths = p.value().paths;
+      } else {
+        v.outcome = Landing::kLanded;
+        v.commit = commit_of[w.request.key.task];
+        v.verified = verify_merged;
+        v.verify_log = run.log;
+      }
+      out[w.id] = std::move(v);
+    }
+    return;
+  }
+  for (const auto& w : group)
+    if (!out.count(w.id))
+      out[w.id] = LandingVerdict{Landing::kError, "", "", {},
+                                 e_.target_branch + " kept moving while landing; the task lands on its next try"};
+}
+
+LandingQueue::VerifyRun LandingQueue::verify(const std::string& commit, const std::vector<Waiting>& group) {
+  VerifyRun run;
+  std::vector<std::string> names;
+  for (const auto& w : group) names.push_back(w.request.key.task);
+  auto path = e_.workspace->scratch("landing", commit);
+  if (!path.ok()) {
+    run.why = "could not check out the merged result: " + path.status().message();
+    run.output = run.why;
+    return run;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    scratch_made_ = true;
+    ++verify_runs_;
+  }
+  const VerifyConfig& v = *e_.config->verify;
+  const std::string with = group.size() == 1 ? "" : " (together with " + std::to_string(group.size() - 1) + " more: " + join(names, ", ") + ")";
+  tell(group, "verifying its merge with " + e_.target_branch + with);
+  report(group, "verifying the merge with " + e_.target_branch + with + ": " + join(v.command, " "));
+  VerifyRequest req;
+  req.task_id = group.front().request.key.task;
+  req.argv = v.command;
+  req.worktree = path.value();
+  req.timeout = v.timeout;
+  req.log_file = group.front().request.verify_log;
+  // A verify command left running by a killed run ends before this one starts.
+  req.process_file = e_.config->drover_dir() + "/logs/landing.verify.pid";
+  stop_leftover_process_group(req.process_file);
+  VerifyResult r = e_.agents->run_verify(req);
+  run.stopped = r.interrupted || e_.stopping.load();
+  run.passed = r.passed;
+  run.why = r.why;
+  run.output = r.output;
+  run.log = req.log_file;
+  return run;
+}
+
+}  // namespace drover
