@@ -88,7 +88,7 @@ TEST_F(VcsLanding, PublishingOnATipThatMovedDoesNothing) {
   EXPECT_EQ(p["result"], "moved");
   EXPECT_EQ(p["tip"], moved);
   EXPECT_EQ(tip(), moved);
-  EXPECT_EQ(vcs_->call(&V::publish_landing, {{"target_branch", "main"}, {"expected_tip", moved}, {"commit", b["commit"]}}).code,
+  EXPECT_EQ(vcs_->call(&V::publish_landing, {{"target_branch", "main"}, {"expected_tip", moved}, {"commit", b["commit"]}}).status,
             DROVER_INVALID_ARGUMENT)
       << "a commit not built on the tip never replaces it";
 }
@@ -111,8 +111,8 @@ TEST_F(VcsLanding, ASyncConflictIsLeftWithMarkersAndTheNextCommitFinishesTheMerg
   EXPECT_EQ(sync("b")["result"], "conflict") << "asked again (a lost answer): the same conflict";
 
   auto refused = vcs_->call(&V::commit, {{"task_id", "b"}, {"message", "resolve"}});
-  EXPECT_EQ(refused.code, DROVER_CONFLICT);
-  EXPECT_NE(refused.message.find("conflict markers are still in README.md"), std::string::npos) << refused.message;
+  EXPECT_EQ(refused.status, DROVER_CONFLICT);
+  EXPECT_NE(refused.error.find("conflict markers are still in README.md"), std::string::npos) << refused.error;
 
   write_file(wt("b") / "README.md", "from a\nfrom b\n");
   json c = vcs_->commit("b", "Task b resolved\n");
@@ -136,7 +136,7 @@ TEST_F(VcsLanding, ACleanSyncIsAMergeCommitOnTheTaskBranchAndThenUpToDate) {
     write_file(wt("b") / "b.txt", "changed\n");
     return vcs_->call(&V::sync_worktree, {{"task_id", "b"}, {"target_branch", "main"}});
   }();
-  EXPECT_EQ(dirty.code, DROVER_CONFLICT) << "uncommitted work is never merged over";
+  EXPECT_EQ(dirty.status, DROVER_CONFLICT) << "uncommitted work is never merged over";
 }
 
 TEST_F(VcsLanding, TheScratchWorktreeIsDetachedReusedAndNeverATasks) {
@@ -152,7 +152,7 @@ TEST_F(VcsLanding, TheScratchWorktreeIsDetachedReusedAndNeverATasks) {
   EXPECT_EQ(read_file(path / "a.txt"), "a\n");
   EXPECT_EQ(git(path, {"rev-parse", "HEAD"}), commit);
   EXPECT_EQ(git_run(path, {"symbolic-ref", "-q", "HEAD"}).exit_code, 1) << "HEAD is detached";
-  EXPECT_EQ(git(repo_, {"branch", "--list", "drover/*"}).find('+'), std::string::npos) << "no branch is left for it";
+  EXPECT_EQ(git(repo_, {"branch", "--list", "drover/+*"}), "") << "no branch is left for it";
   json listed = vcs_->ok(&V::list_worktrees, {{"target_branch", "main"}});
   for (const auto& w : listed) EXPECT_NE(w["path"], path.string());
 
@@ -170,7 +170,7 @@ TEST_F(VcsLanding, TheScratchWorktreeIsDetachedReusedAndNeverATasks) {
   vcs_->ok(&V::scratch_worktree, {{"name", "landing"}, {"commit", nullptr}});
   EXPECT_FALSE(fs::exists(path));
   EXPECT_EQ(git(repo_, {"worktree", "list"}).find("+landing"), std::string::npos);
-  EXPECT_EQ(vcs_->call(&V::scratch_worktree, {{"name", "../x"}, {"commit", commit}}).code, DROVER_INVALID_ARGUMENT);
+  EXPECT_EQ(vcs_->call(&V::scratch_worktree, {{"name", "../x"}, {"commit", commit}}).status, DROVER_INVALID_ARGUMENT);
 }
 
 }  // namespace

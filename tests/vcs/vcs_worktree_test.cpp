@@ -329,7 +329,7 @@ TEST_F(VcsWorktree, ListWorktreesIgnoresTheUsersOwnWorktrees) {
   EXPECT_EQ(list[0]["task_id"], "t1");
 }
 
-TEST_F(VcsWorktree, CommitRefusesAWorktreeLeftMidMerge) {
+TEST_F(VcsWorktree, CommitRefusesAMergeLeftWithConflictMarkers) {
   vcs_->prepare("t1");
   git(wt("t1"), {"checkout", "-q", "-b", "agent-side"});
   write_file(wt("t1") / "src/file0.txt", "agent side\n");
@@ -340,7 +340,7 @@ TEST_F(VcsWorktree, CommitRefusesAWorktreeLeftMidMerge) {
   EXPECT_NE(git_run(wt("t1"), {"merge", "-q", "agent-side"}).exit_code, 0);
   auto r = vcs_->call(&V::commit, {{"task_id", "t1"}, {"message", "m"}});
   EXPECT_EQ(r.status, DROVER_CONFLICT);
-  EXPECT_NE(r.error.find("middle of a merge"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("conflict markers are still in src/file0.txt"), std::string::npos) << r.error;
   git(wt("t1"), {"merge", "--abort"});
   EXPECT_EQ(vcs_->commit("t1", "m")["changed"], false);
 }

@@ -45,16 +45,20 @@ class LandingLock {
 
 }  // namespace
 
-bool LandingQueue::verifies_merged() {
-  if (!e_.config->verify || !e_.config->merge.verify_merged) return false;
+bool LandingQueue::vcs_has_queue() {
   std::lock_guard<std::mutex> lock(mu_);
   if (vcs_has_queue_ < 0) {
     auto probe = e_.workspace->build_landing(e_.target_branch, {});
     vcs_has_queue_ = probe.ok() || probe.status().code() != StatusCode::kUnsupported ? 1 : 0;
     if (!vcs_has_queue_ && e_.events != nullptr)
-      e_.events->report("", "the VCS plugin has no merge queue (ABI < 1.2): verify runs on each task's branch");
+      e_.events->report("", "the VCS plugin has no merge queue (plugin ABI < 1.2): verify runs on each task's branch "
+                            "and a conflicting task is redone in a fresh worktree");
   }
   return vcs_has_queue_ == 1;
+}
+
+bool LandingQueue::verifies_merged() {
+  return e_.config->verify && e_.config->merge.verify_merged && vcs_has_queue();
 }
 
 int LandingQueue::verify_runs() const {
@@ -109,10 +113,10 @@ void LandingQueue::serve(std::unique_lock<std::mutex>& lock, const std::vector<u
       process(batch, out);
     } catch (const std::exception& ex) {
       for (const auto& w : batch)
-        if (!out.count(w.id)) out[w.id] = LandingVerdict{Landing::kError, "", "", {}, std::string("landing failed: ") + ex.what()};
+        if (!out.count(w.id)) out[w.id] = LandingVerdict::of(Landing::kError, "", std::string("landing failed: ") + ex.what());
     }
     for (const auto& w : batch)
-      if (!out.count(w.id)) out[w.id] = LandingVerdict{Landing::kError, "", "", {}, "landing ended without a verdict"};
+      if (!out.count(w.id)) out[w.id] = LandingVerdict::of(Landing::kError, "", "landing ended without a verdict");
     lock.lock();
     busy_ = false;
     for (auto& [k, v] : out) decided_[k] = std::move(v);
@@ -185,7 +189,7 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
     auto built = e_.workspace->build_landing(e_.target_branch, asked);
     if (!built.ok() && built.status().code() == StatusCode::kUnsupported) return land_one_by_one(group, out);
     if (!built.ok()) {
-      for (const auto& w : group) out[w.id] = LandingVerdict{Landing::kError, "", "", {}, built.status().message()};
+      for (const auto& w : group) out[w.id] = LandingVerdict::of(Landing::kError, "", built.status().message());
       return;
     }
     const BuiltLanding& b = built.value();
@@ -216,7 +220,7 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
       out[w.id] = std::move(v);
     }
     if (candidates.empty() || !b.commit) {
-      for (const auto& w : candidates) out[w.id] = LandingVerdict{Landing::kNothingToLand, "", b.tip};
+      for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kNothingToLand, b.tip);
       return;
     }
     std::vector<std::string> names;
@@ -228,12 +232,15 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
     if (verify_merged) {
       run = verify(end, candidates);
       if (run.stopped) {
-        for (const auto& w : candidates) out[w.id] = LandingVerdict{Landing::kStopped, "", b.tip, {}, "stopped by a signal during verify"};
+        for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kStopped, b.tip, "stopped by a signal during verify");
         return;
       }
       if (!run.passed) {
         if (candidates.size() == 1) {
-          LandingVerdict v{Landing::kVerifyFailed, "", b.tip, {}, run.why, run.output, run.log, names};
+          LandingVerdict v = LandingVerdict::of(Landing::kVerifyFailed, b.tip, run.why);
+          v.output = run.output;
+          v.verify_log = run.log;
+          v.batch = names;
           out[candidates[0].id] = std::move(v);
           return;
         }
@@ -253,7 +260,7 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
       p = e_.workspace->publish_landing(e_.target_branch, b.tip, end);
     }
     if (!p.ok()) {
-      for (const auto& w : candidates) out[w.id] = LandingVerdict{Landing::kError, "", b.tip, {}, p.status().message()};
+      for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kError, b.tip, p.status().message());
       return;
     }
     if (p.value().kind == PublishKind::kMoved) {
@@ -280,8 +287,7 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
   }
   for (const auto& w : group)
     if (!out.count(w.id))
-      out[w.id] = LandingVerdict{Landing::kError, "", "", {},
-                                 e_.target_branch + " kept moving while landing; the task lands on its next try"};
+      out[w.id] = LandingVerdict::of(Landing::kError, "", e_.target_branch + " kept moving while landing; the task lands on its next try");
 }
 
 LandingQueue::VerifyRun LandingQueue::verify(const std::string& commit, const std::vector<Waiting>& group) {

@@ -655,7 +655,9 @@ TaskOutcome TaskWorkflow::run() {
         event("verify_failed_on_merge", last_error, json{{"output", verdict.output}, {"batch", verdict.batch},
                                                           {"log_file", verdict.verify_log}});
       }
-      if (round - 1 < max_rounds) {
+      if (!e_.landing.vcs_has_queue()) {
+        wt_round += 1;  // a VCS without sync: the next attempt redoes the work on a fresh worktree
+      } else if (round - 1 < max_rounds) {
         // Bring the target's tip into the worktree: conflicts stay there for a
         // resolve round; a clean merge shows a fix round what failed.
         const std::string next = a + "." + std::to_string(round + 1);
@@ -679,13 +681,10 @@ TaskOutcome TaskWorkflow::run() {
           }
           continue;
         }
-        if (sy.status().code() != StatusCode::kUnsupported) {
-          last_error = "could not bring " + target + " into the worktree: " + sy.status().message();
-          previous_failure.clear();
-          attempt_failed = true;
-          break;
-        }
-        wt_round += 1;  // a VCS without sync: the next attempt redoes the work on a fresh worktree
+        last_error = "could not bring " + target + " into the worktree: " + sy.status().message();
+        previous_failure.clear();
+        attempt_failed = true;
+        break;
       } else {
         redo = true;
         redo_tip = verdict.tip;

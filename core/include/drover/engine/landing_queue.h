@@ -51,6 +51,14 @@ struct LandingVerdict {
   std::string verify_log;           // the verify run that decided it ("" if none)
   std::vector<std::string> batch;   // the tasks verified together with it (itself included)
   bool verified = false;            // kLanded: verify ran on what landed
+
+  static LandingVerdict of(Landing outcome, std::string tip = "", std::string why = "") {
+    LandingVerdict v;
+    v.outcome = outcome;
+    v.tip = std::move(tip);
+    v.why = std::move(why);
+    return v;
+  }
 };
 
 class LandingQueue {
@@ -64,6 +72,8 @@ class LandingQueue {
   // Whether merged results are verified: merge.verify_on is merged, a verify
   // command is configured and the VCS has the merge queue's operations.
   bool verifies_merged();
+  // Whether the VCS has the merge queue's operations (ABI 1.2); asked once.
+  bool vcs_has_queue();
   // Verify runs so far (for the run summary and the bench).
   int verify_runs() const;
   // Removes the scratch worktree (the end of the run).
