@@ -198,6 +198,17 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
     std::snprintf(buf, sizeof buf, "%.4f", s.cost_usd);
     std::cout << "  agent cost: $" << buf << "\n";
   }
+  if (!s.rounds.empty() || s.verify_runs_on_merge > 0) {
+    // The merge queue's work: rounds given back to agents, and verify runs.
+    auto count = [&](const char* kind) {
+      auto it = s.rounds.find(kind);
+      return it == s.rounds.end() ? 0 : it->second;
+    };
+    auto plural = [](int n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
+    std::cout << "  landing: " << plural(count("resolve"), "resolve round") << ", " << plural(count("fix"), "fix round")
+              << ", " << plural(count("redo"), "redo") << " from the tip, "
+              << plural(s.verify_runs_on_merge, "verify run") << " on merged results\n";
+  }
   for (const auto& [id, why] : s.failures) std::cout << "  " << paint("failed", "31") << " " << id << ": " << escape_control_chars(why) << "\n";
   for (const auto& [id, why] : s.blocked_tasks) std::cout << "  " << paint("blocked", "33") << " " << id << ": " << escape_control_chars(why) << "\n";
   if (!s.stop_reason.empty()) std::cout << "  " << escape_control_chars(s.stop_reason) << "\n";

@@ -111,6 +111,70 @@ void run_chaos(E2EProject& p, int tasks, int kills, unsigned seed) {
   }
 }
 
+// Every task appends to one file, so landings conflict and go through resolve
+// rounds; a verify gate on the merged result and batches of 4: drover killed
+// mid-verify, mid-batch, mid-bisect, mid-resolution, and resumed.
+TEST(Chaos, KilledWhileLandingCollidingTasksInBatches) {
+  E2EProject p("", 4);
+  std::ofstream(p.repo() + "/shared.txt") << "start\n";
+  p.git({"add", "shared.txt"});
+  p.git({"commit", "-q", "-m", "shared file"});
+  {
+    std::ofstream cfg(p.repo() + "/drover.yaml", std::ios::trunc);
+    cfg << "workers: 4\ntarget_branch: main\nstorage: { plugin: sqlite }\nvcs: { plugin: git }\n"
+        << "default_agent: collide\nagents:\n  collide:\n    plugin: exec\n    config:\n"
+        << "      command: [\"bash\", \"" << DROVER_SOURCE_DIR << "/tests/e2e/collide_agent.sh\"]\n"
+        << "      env: { E2E_DIR: \"" << p.dir() << "\" }\n"
+        << "    sandbox: { write_paths: [\"" << p.dir() << "\"] }\n"
+        << "tasks: { timeout: 2m, max_attempts: 3, backoff: { initial: 100ms, max: 500ms } }\n"
+        << "merge: { batch: 4, max_rounds: 20 }\n"
+        << "verify: { command: [\"bash\", \"-c\", \"sleep 0.2; ! grep -q '^<<<<<<<' shared.txt\"] }\n";
+  }
+  const int tasks = env_int("DROVER_CHAOS_LANDING_TASKS", 12);
+  std::vector<std::string> ids;
+  for (int i = 0; i < tasks; ++i) ids.push_back(p.add({"Append line " + std::to_string(i)}));
+  std::mt19937 rng(std::random_device{}());
+  const int kills = env_int("DROVER_CHAOS_KILLS", 20) / 2;
+  for (int killed = 0; killed < kills; ++killed) {
+    const std::string log = p.dir() + "/run-" + std::to_string(killed) + ".out";
+    int fd = open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    pid_t pid = spawn_process({DROVER_BINARY, killed == 0 ? "run" : "resume"}, p.repo(), {{"NO_COLOR", "1"}}, fd, fd);
+    close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 800));
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) break;  // finished before the kill
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  auto final_run = p.drover({"resume"});
+  EXPECT_EQ(final_run.exit_code, 0) << final_run.out << final_run.err;
+  for (const auto& [id, st] : p.task_states()) EXPECT_EQ(st, "completed") << id;
+  // Each task's line is on main exactly once, with no marker left.
+  const std::string shared = p.git({"show", "main:shared.txt"}).out;
+  for (const auto& id : ids) {
+    size_t count = 0;
+    std::istringstream in(shared);
+    for (std::string line; std::getline(in, line);) count += line == id;
+    EXPECT_EQ(count, 1u) << id << " in:\n" << shared;
+  }
+  EXPECT_EQ(shared.find("<<<<<<<"), std::string::npos) << shared;
+  // Each task landed once: one merge of it on main's first-parent line.
+  const std::string merges = p.git({"log", "main", "--first-parent", "--merges", "--format=%s"}).out;
+  for (const auto& id : ids) {
+    size_t count = 0, pos = 0;
+    const std::string needle = "Merge task " + id + ":";
+    while ((pos = merges.find(needle, pos)) != std::string::npos) {
+      ++count;
+      pos += needle.size();
+    }
+    EXPECT_EQ(count, 1u) << "merges of " << id << " in:\n" << merges;
+  }
+  EXPECT_EQ(p.git({"worktree", "list", "--porcelain"}).out.find(".drover/worktrees"), std::string::npos)
+      << p.git({"worktree", "list"}).out;
+  EXPECT_EQ(p.git({"branch", "--list", "drover/*"}).out, "");
+  EXPECT_EQ(p.git({"status", "--porcelain", "--untracked-files=no"}).out, "");
+}
+
 TEST(Chaos, KilledAndResumedRepeatedlySqlite) {
   E2EProject p("", 4, "", ", E2E_SLEEP_MS: \"1000\"");
   run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), std::random_device{}());

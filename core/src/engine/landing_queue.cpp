@@ -67,13 +67,11 @@ int LandingQueue::verify_runs() const {
 }
 
 void LandingQueue::close() {
-  bool made;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    made = scratch_made_;
-    scratch_made_ = false;
-  }
-  if (made) (void)e_.workspace->scratch("landing", std::nullopt);
+  // Also what a killed run left (a scratch worktree, or the short-lived branch
+  // of one being made); under the lock, so a run still landing keeps its own.
+  if (!vcs_has_queue()) return;
+  LandingLock lock(e_.config->drover_dir() + "/landing.lock");
+  (void)e_.workspace->scratch("landing", std::nullopt);
 }
 
 LandingVerdict LandingQueue::land(const LandingRequest& request) { return land_together({request}).front(); }
@@ -302,7 +300,6 @@ LandingQueue::VerifyRun LandingQueue::verify(const std::string& commit, const st
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    scratch_made_ = true;
     ++verify_runs_;
   }
   const VerifyConfig& v = *e_.config->verify;

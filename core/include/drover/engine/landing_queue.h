@@ -76,7 +76,8 @@ class LandingQueue {
   bool vcs_has_queue();
   // Verify runs so far (for the run summary and the bench).
   int verify_runs() const;
-  // Removes the scratch worktree (the end of the run).
+  // Removes the scratch worktree, this run's or one a killed run left (the
+  // end of the run).
   void close();
 
  private:
@@ -107,7 +108,6 @@ class LandingQueue {
   Verdicts decided_;
   uint64_t next_id_ = 0;
   bool busy_ = false;
-  bool scratch_made_ = false;
   int vcs_has_queue_ = -1;  // -1: not asked yet
   int verify_runs_ = 0;
 };

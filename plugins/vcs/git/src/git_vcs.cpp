@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "kept_work.h"
 #include "nested_repos.h"
 #include "repo_lock.h"
 #include "stale_locks.h"
@@ -566,6 +567,17 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   auto target = optional_string(op, req, "target_branch");
   if (target) validate_branch_name(*target);
   if (!target) target = remembered_target(task_id);
+  if (auto kept = optional_string(op, req, "kept_ref")) {
+    if (!force)
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: " + *kept + " holds work that did not land; remove it with force");
+    RepoPtr repo = open_main();
+    git_oid id{};
+    const bool known = git_reference_name_to_id(&id, repo.get(), kept->c_str()) == 0;
+    const bool removed = drop_kept_work(repo.get(), task_id, *kept);
+    return json{{"removed", removed},
+                {"discarded", removed && known ? json::array({*kept + " at " + oid_hex(id)}) : json::array()}}
+        .dump();
+  }
   clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
 
   RepoPtr repo = open_main();
@@ -664,6 +676,7 @@ std::string GitVcs::list_worktrees(std::string_view request) {
   if (target) validate_branch_name(*target);
 
   RepoPtr repo = open_main();
+  if (optional_bool(op, req, "kept_only", false)) return list_kept_work(repo.get()).dump();
   git_strarray names{};
   check(git_worktree_list(&names, repo.get()), "vcs git: cannot list worktrees");
   json out = json::array();
