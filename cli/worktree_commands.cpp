@@ -40,17 +40,27 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
   wt->require_subcommand(1);
 
   auto* list_json = new bool(false);
+  auto* list_all = new bool(false);
   auto* list = wt->add_subcommand("list", "Every task worktree with its task, state and size");
   list->add_flag("--json", *list_json, "JSON output");
-  list->callback([&g, list_json] {
+  list->add_flag("--all", *list_all, "also the work Drover kept under refs/drover/ (rounds that did not land, interrupted attempts)");
+  list->callback([&g, list_json, list_all] {
     auto project = open_project(g);
-    std::vector<WorktreeInfo> wts = unwrap(open_workspace(*project).list(target_branch(*project)));
+    Workspace& workspace = open_workspace(*project);
+    std::vector<WorktreeInfo> wts = unwrap(workspace.list(target_branch(*project)));
+    std::vector<KeptWork> kept;
+    if (*list_all) kept = unwrap(workspace.kept_work());
     if (*list_json) {
       json out = json::array();
       for (const auto& w : wts) out.push_back(worktree_json(w, task_status(*project, w)));
+      for (const auto& k : kept)
+        out.push_back(json{{"task_id", k.name}, {"kept_ref", k.ref}, {"head", k.head}, {"summary", k.summary}});
       std::cout << out.dump(2) << "\n";
       return;
     }
+    for (const auto& k : kept)
+      std::cout << k.name << "  kept  " << k.head.substr(0, 10) << "  " << k.ref << "  \""
+                << escape_control_chars(k.summary) << "\"\n";
     if (wts.empty()) std::cout << "no task worktrees\n";
     for (const auto& w : wts) {
       std::cout << w.name << "  " << task_status(*project, w) << "  " << (w.merged ? "merged" : "unmerged")
@@ -95,6 +105,19 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g) {
       } else {
         ++kept;
         std::cout << w.name << ": kept (holds unmerged work; --force discards it)\n";
+      }
+    }
+    if (*force) {
+      // Work kept under refs/drover/ goes too, except a running task's.
+      for (const auto& k : unwrap(workspace.kept_work())) {
+        WorktreeInfo as_worktree;
+        as_worktree.key = k.key;
+        if (task_status(*project, as_worktree) == "running") continue;
+        auto r = workspace.drop_kept(k.name, k.ref);
+        if (r.ok() && r.value().removed) {
+          ++removed;
+          std::cout << k.name << ": removed kept work " << k.ref << " (" << k.head.substr(0, 10) << ")\n";
+        }
       }
     }
     std::cout << removed << " removed, " << kept << " kept\n";

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "drover/engine/task_workflow.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_workspace.h"
 #include "fakes/memory_task_store.h"

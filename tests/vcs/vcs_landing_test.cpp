@@ -173,5 +173,29 @@ TEST_F(VcsLanding, TheScratchWorktreeIsDetachedReusedAndNeverATasks) {
   EXPECT_EQ(vcs_->call(&V::scratch_worktree, {{"name", "../x"}, {"commit", commit}}).status, DROVER_INVALID_ARGUMENT);
 }
 
+TEST_F(VcsLanding, KeptWorkIsListedAndDroppedOnlyWithForce) {
+  task_with("a", {{"a.txt", "a\n"}});
+  const std::string start = git(repo_, {"rev-parse", "main"});
+  write_file(wt("a") / "a.txt", "more\n");
+  vcs_->ok(&V::reset_worktree, {{"task_id", "a"}, {"to", start}, {"keep_ref", "refs/drover/archive/a/1-5"}});
+  json kept = vcs_->ok(&V::list_worktrees, {{"kept_only", true}});
+  ASSERT_EQ(kept.size(), 1u) << kept.dump();
+  EXPECT_EQ(kept[0]["task_id"], "a");
+  EXPECT_EQ(kept[0]["kept_ref"], "refs/drover/archive/a/1-5");
+  EXPECT_EQ(kept[0]["head"], git(repo_, {"rev-parse", "refs/drover/archive/a/1-5"}));
+
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "a"}, {"kept_ref", "refs/drover/archive/a/1-5"}}).status,
+            DROVER_CONFLICT)
+      << "kept work goes only with force";
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "b"}, {"kept_ref", "refs/drover/archive/a/1-5"}, {"force", true}}).status,
+            DROVER_INVALID_ARGUMENT)
+      << "only a ref kept for that task";
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "a"}, {"kept_ref", "refs/heads/main"}, {"force", true}}).status,
+            DROVER_INVALID_ARGUMENT);
+  json dropped = vcs_->ok(&V::remove_worktree, {{"task_id", "a"}, {"kept_ref", "refs/drover/archive/a/1-5"}, {"force", true}});
+  EXPECT_EQ(dropped["removed"], true);
+  EXPECT_EQ(vcs_->ok(&V::list_worktrees, {{"kept_only", true}}).size(), 0u);
+}
+
 }  // namespace
 }  // namespace drover::vcs_tests

@@ -149,7 +149,7 @@ void LandingQueue::tell(const std::vector<Waiting>& group, const std::string& st
 
 void LandingQueue::process(const std::vector<Waiting>& batch, Verdicts& out) {
   LandingLock lock(e_.config->drover_dir() + "/landing.lock");
-  land_group(batch, out, 0);
+  (void)land_group(batch, out, std::nullopt);
 }
 
 void LandingQueue::land_one_by_one(const std::vector<Waiting>& batch, Verdicts& out) {
@@ -179,16 +179,20 @@ void LandingQueue::land_one_by_one(const std::vector<Waiting>& batch, Verdicts& 
   }
 }
 
-void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int depth) {
+std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, const std::optional<KnownRed>& red) {
+  const size_t asked_for = group.size();
   const bool verify_merged = e_.config->verify.has_value() && e_.config->merge.verify_merged;
   for (int rebuild = 0; rebuild <= kMaxRebuilds && !group.empty(); ++rebuild) {
     std::vector<LandingToBuild> asked;
     for (const auto& w : group) asked.push_back(LandingToBuild{w.request.key, w.request.message});
     auto built = e_.workspace->build_landing(e_.target_branch, asked);
-    if (!built.ok() && built.status().code() == StatusCode::kUnsupported) return land_one_by_one(group, out);
+    if (!built.ok() && built.status().code() == StatusCode::kUnsupported) {
+      land_one_by_one(group, out);
+      return "";
+    }
     if (!built.ok()) {
       for (const auto& w : group) out[w.id] = LandingVerdict::of(Landing::kError, "", built.status().message());
-      return;
+      return "";
     }
     const BuiltLanding& b = built.value();
     // Decided by the build alone: conflicts, and what is already there.
@@ -219,7 +223,7 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
     }
     if (candidates.empty() || !b.commit) {
       for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kNothingToLand, b.tip);
-      return;
+      return candidates.size() == asked_for ? b.tip : "";
     }
     std::vector<std::string> names;
     for (const auto& w : candidates) names.push_back(w.request.key.task);
@@ -227,11 +231,13 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
     const std::string end = *b.commit;
 
     VerifyRun run;
+    // The same merge on the same tip failed already (nothing was left out).
+    const bool known_red = red && red->tip == b.tip && candidates.size() == asked_for;
     if (verify_merged) {
-      run = verify(end, candidates);
+      run = known_red ? red->run : verify(end, candidates);
       if (run.stopped) {
         for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kStopped, b.tip, "stopped by a signal during verify");
-        return;
+        return "";
       }
       if (!run.passed) {
         if (candidates.size() == 1) {
@@ -240,15 +246,20 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
           v.verify_log = run.log;
           v.batch = names;
           out[candidates[0].id] = std::move(v);
-          return;
+          return "";
         }
         // Bisect: land the first half on the tip (or split it further), then
-        // the second half on whatever the tip is by then.
-        report(candidates, "the merge of " + join(names, ", ") + " failed verify (" + run.why + "); looking for the culprit");
+        // the second half on whatever the tip is by then. When the whole first
+        // half landed, the second half on the new tip is exactly what just
+        // failed: it is split without verifying it again.
+        if (!known_red)
+          report(candidates, "the merge of " + join(names, ", ") + " failed verify (" + run.why + "); looking for the culprit");
         const size_t half = candidates.size() / 2;
-        land_group(std::vector<Waiting>(candidates.begin(), candidates.begin() + static_cast<long>(half)), out, depth + 1);
-        land_group(std::vector<Waiting>(candidates.begin() + static_cast<long>(half), candidates.end()), out, depth + 1);
-        return;
+        const std::string after = land_group(std::vector<Waiting>(candidates.begin(), candidates.begin() + static_cast<long>(half)), out, std::nullopt);
+        std::optional<KnownRed> second;
+        if (!after.empty()) second = KnownRed{after, run};
+        (void)land_group(std::vector<Waiting>(candidates.begin() + static_cast<long>(half), candidates.end()), out, second);
+        return "";
       }
     }
 
@@ -259,7 +270,7 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
     }
     if (!p.ok()) {
       for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kError, b.tip, p.status().message());
-      return;
+      return "";
     }
     if (p.value().kind == PublishKind::kMoved) {
       report(candidates, e_.target_branch + " moved while landing " + join(names, ", ") + "; building on the new tip");
@@ -281,11 +292,13 @@ void LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, int dep
       }
       out[w.id] = std::move(v);
     }
-    return;
+    const bool all = p.value().kind == PublishKind::kMerged && candidates.size() == asked_for;
+    return all ? p.value().tip : "";
   }
   for (const auto& w : group)
     if (!out.count(w.id))
       out[w.id] = LandingVerdict::of(Landing::kError, "", e_.target_branch + " kept moving while landing; the task lands on its next try");
+  return "";
 }
 
 LandingQueue::VerifyRun LandingQueue::verify(const std::string& commit, const std::vector<Waiting>& group) {

@@ -196,6 +196,32 @@ Result<WorktreeSync> PluginWorkspace::sync(const WorktreeKey& key, const std::st
                                 });
 }
 
+Result<std::vector<KeptWork>> PluginWorkspace::kept_work() {
+  return read_vcs<std::vector<KeptWork>>(
+      client_->call(&Vcs::list_worktrees, "list_worktrees", json{{"kept_only", true}}), [](const json& j) {
+        std::vector<KeptWork> out;
+        if (!j.is_array()) return out;
+        for (const auto& w : j) {
+          // A plugin that does not know "kept_only" lists worktrees: no "kept_ref".
+          if (!w.is_object() || !w.contains("kept_ref") || !w["kept_ref"].is_string()) continue;
+          KeptWork k;
+          k.name = w.value("task_id", "");
+          k.key = WorktreeKey::parse(k.name);
+          k.ref = w["kept_ref"].get<std::string>();
+          k.head = w.value("head", "");
+          k.summary = w.value("summary", "");
+          out.push_back(std::move(k));
+        }
+        return out;
+      });
+}
+
+Result<Removal> PluginWorkspace::drop_kept(const std::string& name, const std::string& ref) {
+  json req{{"task_id", name}, {"kept_ref", ref}, {"force", true}};
+  return read_vcs<Removal>(client_->call(&Vcs::remove_worktree, "remove_worktree", req),
+                           [](const json& j) { return Removal{j.value("removed", false), string_list(j, "discarded")}; });
+}
+
 Result<std::string> PluginWorkspace::scratch(const std::string& name, const std::optional<std::string>& commit) {
   json req{{"name", name}, {"commit", commit ? json(*commit) : json(nullptr)}};
   return read_vcs<std::string>(client_->call(&Vcs::scratch_worktree, "scratch_worktree", req),

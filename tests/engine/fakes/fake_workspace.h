@@ -65,6 +65,8 @@ class FakeWorkspace final : public Workspace {
   Result<Publication> publish_landing(const std::string& target_branch, const std::string& expected_tip,
                                       const std::string& commit) override;
   Result<WorktreeSync> sync(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<std::vector<KeptWork>> kept_work() override { return std::vector<KeptWork>{}; }
+  Result<Removal> drop_kept(const std::string&, const std::string&) override { return Removal{}; }
   Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) override;
   // The keys a landing commit or scratch path brings in.
   static std::vector<std::string> keys_in(const std::string& commit_or_path);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,17 +87,27 @@ class LandingQueue {
     LandingRequest request;
   };
   using Verdicts = std::map<uint64_t, LandingVerdict>;
-  std::vector<Waiting> take_batch();
-  // Lands until every id is decided (called with lock held).
-  void serve(std::unique_lock<std::mutex>& lock, const std::vector<uint64_t>& ids);
-  void process(const std::vector<Waiting>& batch, Verdicts& out);
-  void land_group(std::vector<Waiting> group, Verdicts& out, int depth);
-  void land_one_by_one(const std::vector<Waiting>& batch, Verdicts& out);
-  // Runs verify on commit in the scratch worktree; nullopt when stopped.
+  // One verify run on a merged result.
   struct VerifyRun {
     bool passed = false, stopped = false;
     std::string why, output, log;
   };
+  std::vector<Waiting> take_batch();
+  // Lands until every id is decided (called with lock held).
+  void serve(std::unique_lock<std::mutex>& lock, const std::vector<uint64_t>& ids);
+  void process(const std::vector<Waiting>& batch, Verdicts& out);
+  // What a bisection knows going into a group: the merge of the whole group
+  // on `tip` failed verify with `run` (so a group of one is the culprit, and
+  // a bigger one is split without verifying it again).
+  struct KnownRed {
+    std::string tip;
+    VerifyRun run;
+  };
+  // Lands the group (bisecting it when red). Returns the tip it left when
+  // every task of it landed, "" otherwise.
+  std::string land_group(std::vector<Waiting> group, Verdicts& out, const std::optional<KnownRed>& red);
+  void land_one_by_one(const std::vector<Waiting>& batch, Verdicts& out);
+  // Runs verify on commit in the scratch worktree.
   VerifyRun verify(const std::string& commit, const std::vector<Waiting>& group);
   void tell(const std::vector<Waiting>& group, const std::string& status);
   void report(const std::vector<Waiting>& group, const std::string& message);

@@ -33,6 +33,8 @@ class PluginWorkspace final : public Workspace {
   Result<Publication> publish_landing(const std::string& target_branch, const std::string& expected_tip,
                                       const std::string& commit) override;
   Result<WorktreeSync> sync(const WorktreeKey& key, const std::string& target_branch) override;
+  Result<std::vector<KeptWork>> kept_work() override;
+  Result<Removal> drop_kept(const std::string& name, const std::string& ref) override;
   Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) override;
 
  private:

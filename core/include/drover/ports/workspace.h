@@ -144,6 +144,14 @@ struct WorktreeSync {
   std::vector<Collision> collides_with;
 };
 
+// Work kept under the VCS's private refs instead of deleted: a round that did
+// not land, an interrupted attempt, an agent's commits taken off the target.
+struct KeptWork {
+  std::string name;                // the worktree key's text it was kept for
+  std::optional<WorktreeKey> key;  // nullopt: not a name Drover formats
+  std::string ref, head, summary;
+};
+
 struct DiffSummary {
   int files = 0, insertions = 0, deletions = 0;
   std::vector<std::string> paths;
@@ -185,6 +193,10 @@ class Workspace {
   // Merges the target's tip into the key's worktree, leaving conflicts in
   // place for the agent (see sync_worktree in vcs.h).
   virtual Result<WorktreeSync> sync(const WorktreeKey& key, const std::string& target_branch) = 0;
+  // Kept work (see KeptWork); empty from a VCS that keeps none.
+  virtual Result<std::vector<KeptWork>> kept_work() = 0;
+  // Deletes one kept ref (the user's `worktree prune --force`).
+  virtual Result<Removal> drop_kept(const std::string& name, const std::string& ref) = 0;
   // A scratch worktree at commit (nullopt: removed); returns its path.
   virtual Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) = 0;
 };
