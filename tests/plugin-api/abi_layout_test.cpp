@@ -86,7 +86,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, checkout_state), 88u);  // ABI 1.1
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, target_moves), 96u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, reset_worktree), 104u);
-  EXPECT_EQ(sizeof(drover_agent_vtable_v1), 72u);
+  EXPECT_EQ(DROVER_AGENT_VTABLE_V1_0_SIZE, 72u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, check_config), 8u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, create), 16u);
@@ -96,4 +96,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_line), 48u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_finish), 56u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_end), 64u);
+  EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_should_stop), 72u);  // ABI 1.2
+  EXPECT_EQ(offsetof(drover_agent_vtable_v1, requirements), 80u);
+  EXPECT_EQ(sizeof(drover_agent_vtable_v1), 88u);
 }
