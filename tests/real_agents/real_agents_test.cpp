@@ -144,7 +144,8 @@ class RealProject {
     auto t0 = std::chrono::steady_clock::now();
     CommandResult r = p_.drover({"run"});
     seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (const auto& t : p_.status_json()["tasks"]) {
+    const json status = p_.status_json();  // kept alive: the loop refers into it
+    for (const auto& t : status["tasks"]) {
       json task = this->task(text_of(t, "id"));
       std::cout << "real-agents: " << label << " " << text_of(t, "id") << " (" << text_of(task, "agent")
                 << "): " << text_of(task, "status") << ", " << number_of(task, "attempts") << " attempt(s), run "
