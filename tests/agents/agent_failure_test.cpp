@@ -94,32 +94,34 @@ TEST(ClaudeRetries, ARejectedRateLimitEventGivesTheExactReset) {
 
 // ------------------------------------------------------------------ usage limits (captured)
 
-TEST(UsageLimits, CodexClockTimeIsTheEndOfItsMinuteNeverTomorrow) {
+// A captured limit replayed (exit 1): a quota, whatever its reset.
+AgentAttemptResult limit_case(const std::string& plugin_name, const std::string& fixture_name) {
   AttemptWorkspace ws;
-  int64_t before = wall_ms();
-  AgentAttemptResult r = run_with("codex", replay("codex_0.169_usage_limit.jsonl", "", 1), ws);
+  AgentAttemptResult r = run_with(plugin_name, replay(fixture_name, "", 1), ws);
   EXPECT_EQ(r.outcome, "quota") << r.reason;
+  return r;
+}
+
+TEST(UsageLimits, CodexClockTimeIsTheEndOfItsMinuteNeverTomorrow) {
+  int64_t before = wall_ms();
+  AgentAttemptResult r = limit_case("codex", "codex_0.169_usage_limit.jsonl");
+  // 11:08 PM local: never more than a day ahead; when it has just passed it
+  // stays in the past (the engine then backs off by a growing step).
   ASSERT_TRUE(r.reset_at_ms);
-  // 11:08 PM local: ahead by at most a day minus nothing, and never more than
-  // a day; when it has just passed it stays in the past (the engine backs off).
   EXPECT_LT(*r.reset_at_ms, before + 86400000);
   EXPECT_NE(r.reason.find("try again at 11:08 PM"), std::string::npos) << r.reason;
 }
 
 TEST(UsageLimits, CodexRateLimitWithoutAResetIsAQuotaWithoutOne) {
-  AttemptWorkspace ws;
-  AgentAttemptResult r = run_with("codex", replay("codex_0.169_rate_limit_429.jsonl", "", 1), ws);
-  EXPECT_EQ(r.outcome, "quota") << r.reason;
+  AgentAttemptResult r = limit_case("codex", "codex_0.169_rate_limit_429.jsonl");
   EXPECT_FALSE(r.reset_at_ms);
   EXPECT_FALSE(r.cost_usd) << "Codex reports no cost: null, not 0";
 }
 
 TEST(UsageLimits, OpencodeTakesTheLatestResetItsResponseNames) {
   // retry-after: 2 in the headers, "try again in 20s" in the message: 20 s.
-  AttemptWorkspace ws;
   int64_t before = wall_ms();
-  AgentAttemptResult r = run_with("opencode", replay("opencode_1.18_rate_limit_429.jsonl", "", 1), ws);
-  EXPECT_EQ(r.outcome, "quota") << r.reason;
+  AgentAttemptResult r = limit_case("opencode", "opencode_1.18_rate_limit_429.jsonl");
   ASSERT_TRUE(r.reset_at_ms);
   EXPECT_GE(*r.reset_at_ms, before + 20000);
   EXPECT_LT(*r.reset_at_ms, before + 30000);
@@ -161,6 +163,7 @@ TEST(Messages, MaxTurnsSaysOneNumberAndMarksTheStop) {
   AttemptWorkspace ws;
   AgentAttemptResult r = run_with("claude", replay("claude_stream_json_max_turns.jsonl", "", 1), ws, "max_turns: 1\n");
   EXPECT_EQ(r.outcome, "failure");
+  EXPECT_EQ(r.stop_reason, "max_turns");
   EXPECT_EQ(r.reason, "Claude Code stopped at its turn limit (max_turns 1) before it finished; raise max_turns or "
                       "split the task");
 }

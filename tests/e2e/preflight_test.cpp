@@ -1,4 +1,4 @@
-// Issue 14, item 6: `drover config check` and `drover run` refuse (exit 2) an
+// Issue 14: `drover config check` and `drover run` refuse (exit 2) an
 // agent CLI that is not installed or cannot start, and a target branch that
 // does not exist, before any task is claimed: no attempt is used.
 #include <sys/stat.h>

@@ -307,6 +307,7 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   r.tokens_out = optional_field<int64_t>(j, "tokens_out");
   r.cost_usd = optional_field<double>(j, "cost_usd");
   r.reset_at_ms = optional_field<int64_t>(j, "reset_at_ms");
+  r.stop_reason = field_or<std::string>(j, "stop_reason", "");
   return r;
 }
 
