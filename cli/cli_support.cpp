@@ -27,8 +27,10 @@ std::unique_ptr<Project> open_project(const GlobalOptions& g) {
   return unwrap(Project::load(path.value()));
 }
 
-void check_plugin_configs(Project& p) {
+void check_plugin_configs(Project& p, PreflightScope scope) {
   auto problems = p.check();
+  // Preflight only with plugins that load and accept their config.
+  if (problems.empty()) problems = preflight_problems(p, scope);
   if (problems.empty()) return;
   std::string all;
   for (const auto& problem : problems) all += (all.empty() ? "" : "\ndrover: ") + problem;

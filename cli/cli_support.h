@@ -11,6 +11,7 @@
 #include "drover/common/control_chars.h"  // escape_control_chars for user and agent text in human output
 #include "drover/project.h"
 #include "drover/status.h"
+#include "preflight.h"
 
 namespace drover::cli {
 
@@ -39,9 +40,12 @@ T unwrap(Result<T> r, const std::string& context = "") {
 }
 
 std::unique_ptr<Project> open_project(const GlobalOptions& g);
-// Loads every configured plugin and asks it to check its config; fails with
-// exit code 2 listing every problem, one per line.
-void check_plugin_configs(Project& p);
+// Loads every configured plugin and asks it to check its config, then runs the
+// preflight (cli/preflight.h: the agents the work needs can start, the target
+// branch exists); fails with exit code 2 listing every problem, one per line.
+// `drover run` passes kRunnableTasks; `drover config check` checks
+// default_agent too.
+void check_plugin_configs(Project& p, PreflightScope scope = PreflightScope::kDefaultAgentAndTasks);
 TaskStore& open_store(Project& p, Project::StoreAccess access = Project::StoreAccess::kReadWrite);
 Workspace& open_workspace(Project& p);
 // The task, or exit 2 saying it does not exist and where the ids are.

@@ -135,8 +135,9 @@ void exit_soon(std::chrono::milliseconds after) {
 int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   auto project = open_project(g);
   // Every plugin's own config is checked before anything starts, so a typo in
-  // an agent's settings is a usage error now, not a failed attempt later.
-  check_plugin_configs(*project);
+  // an agent's settings is a usage error now, not a failed attempt later; so
+  // are an agent CLI that is not installed and a target branch that is missing.
+  check_plugin_configs(*project, PreflightScope::kRunnableTasks);
   RunOptions opts;
   opts.workers = a.workers;
   opts.epic = a.epic;

@@ -138,6 +138,41 @@ TEST(AgentAttempt, PluginErrorsBecomeCrashesWithTheirMessage) {
   EXPECT_NE(r.reason.find("\"great\""), std::string::npos) << r.reason;
 }
 
+// ABI 1.2's run_should_stop is read only when the plugin's vtable covers it: a
+// plugin built for 1.0 has a shorter vtable, and whatever lies after it must
+// never be called.
+int32_t must_not_be_called(drover_agent_run*) {
+  ADD_FAILURE() << "run_should_stop read past a 1.0 vtable";
+  return 1;
+}
+drover_status one_line_command(drover_agent*, drover_str, drover_buffer* out, drover_error*) {
+  test_host_api()->buffer_append(out, to_str("{\"argv\": [\"echo\", \"a line\"]}"));
+  return DROVER_OK;
+}
+drover_status finish_success(drover_agent_run*, drover_str request, drover_buffer* out, drover_error*) {
+  // The request says whether the host stopped the run at the plugin's word.
+  bool stopped = std::string(request.data, request.size).find("\"stop_requested\":true") != std::string::npos;
+  test_host_api()->buffer_append(out, to_str(stopped ? R"({"outcome": "quota"})" : R"({"outcome": "success"})"));
+  return DROVER_OK;
+}
+int32_t stop_now(drover_agent_run*) { return 1; }
+
+TEST(AgentAttempt, RunShouldStopIsProbedByStructSize) {
+  drover_agent_vtable_v1 v = BrokenPlugin::vtable(&one_line_command, &finish_success);
+  v.struct_size = DROVER_AGENT_VTABLE_V1_0_SIZE;
+  v.run_should_stop = &must_not_be_called;
+  AgentAttemptResult r = run_with(v);
+  EXPECT_EQ(r.outcome, "success") << r.reason;
+
+  // A 1.2 plugin that asks to stop: the host stops the run, tells the plugin,
+  // and does not call it the user's cancel.
+  v.struct_size = sizeof(v);
+  v.run_should_stop = &stop_now;
+  r = run_with(v);
+  EXPECT_EQ(r.outcome, "quota") << r.reason;
+  EXPECT_FALSE(r.cancelled);
+}
+
 TEST(AgentAttempt, NulCharactersInTheAgentsTextAreDropped) {
   // The store refuses NUL; an agent printing one must not make its task
   // impossible to complete.

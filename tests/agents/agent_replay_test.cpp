@@ -58,10 +58,10 @@ TEST(ClaudeReplay, CapturedRuns) {
   run_cases("claude", {
       {"2.1.332 key order", replay("claude_2.1.332_stream_json.jsonl"), "success", {}, "8e81d110-371e-4f90-b1e6-e4ecc594b428"},
       {"output-format json", replay("claude_output_format_json.json"), "success", {}, "1a5bfc2e-fe53-4e6b-b205-335b51e784c4"},
-      {"api error", replay("claude_stream_json_api_error.jsonl", "", 1), "failure",
-       {"model API status 400", "scripted failure from fake server"}, "c0c69c1d-05a0-49d1-9191-3fe34fd95759"},
+      {"api error", replay("claude_stream_json_api_error.jsonl", "", 1), "permanent",
+       {"(HTTP 400)", "scripted failure from fake server"}, "c0c69c1d-05a0-49d1-9191-3fe34fd95759"},
       {"max turns", replay("claude_stream_json_max_turns.jsonl", "", 1), "failure",
-       {"maximum number of turns", "Reached maximum number of turns (1)"}, "9fef2179-ed76-44b5-bb95-42b72653c616"},
+       {"stopped at its turn limit (max_turns 1) before it finished"}, "9fef2179-ed76-44b5-bb95-42b72653c616"},
       {"permission denied", replay("claude_stream_json_permission_denied.jsonl"), "blocked",
        {"denied permission for: Bash (python3 -c"}, "6e69e876-da5f-449a-98f9-b42dd6666857"},
   });
@@ -107,8 +107,8 @@ TEST(ClaudeReplay, DamagedOutput) {
 TEST(AmpReplay, CapturedRuns) {
   run_cases("amp", {
       {"success", replay("claude_stream_json.jsonl"), "success", {}, kClaudeSession},
-      {"api error", replay("claude_stream_json_api_error.jsonl", "", 1), "failure", {"Amp reported an error", "400"}, ""},
-      {"max turns", replay("claude_stream_json_max_turns.jsonl", "", 1), "failure", {"maximum number of turns"}, ""},
+      {"api error", replay("claude_stream_json_api_error.jsonl", "", 1), "permanent", {"Amp got an error", "HTTP 400"}, ""},
+      {"max turns", replay("claude_stream_json_max_turns.jsonl", "", 1), "failure", {"turn limit"}, ""},
       {"permission denied", replay("claude_stream_json_permission_denied.jsonl"), "blocked", {"Bash"}, ""},
       {"rate limit", replay("synthetic_claude_rate_limit_429.jsonl", "", 1), "quota", {}, ""},
       {"no result event", replay("claude_stream_json.jsonl", "drop_last", 1), "crashed",
@@ -141,8 +141,8 @@ TEST(CodexReplay, SuccessCarriesThreadTurnsAndTokens) {
 TEST(CodexReplay, CapturedAndSyntheticRuns) {
   run_cases("codex", {
       {"apply_patch", replay("codex_exec_json_apply_patch.jsonl"), "success", {}, "01a21663-9077-7231-bd5b-70cf215658ab"},
-      {"turn failed", replay("codex_exec_json_error.jsonl", "", 1), "failure",
-       {"Codex turn failed: scripted failure from fake server (invalid_request_error)"}, "01a21663-9d67-7302-9410-478af397f504"},
+      {"turn failed with a 400", replay("codex_exec_json_error.jsonl", "", 1), "permanent",
+       {"cannot change: scripted failure from fake server (invalid_request_error)"}, "01a21663-9d67-7302-9410-478af397f504"},
       {"429", replay("synthetic_codex_rate_limit_429.jsonl", "", 1), "quota", {"429 Too Many Requests"}, ""},
       {"malformed", replay("codex_exec_json.jsonl", "malformed"), "success", {}, kCodexThread},
       {"interleaved", replay("codex_exec_json.jsonl", "interleave"), "success", {}, kCodexThread},
@@ -177,8 +177,8 @@ TEST(OpencodeReplay, SuccessCarriesSessionStepsTokensAndCost) {
 
 TEST(OpencodeReplay, ErrorsAndDamagedOutput) {
   run_cases("opencode", {
-      {"auth error", replay("synthetic_opencode_auth_error.jsonl", "", 1), "failure",
-       {"opencode reported an error: ProviderAuthError: invalid x-api-key"}, kOpencodeSession},
+      {"auth error", replay("synthetic_opencode_auth_error.jsonl", "", 1), "permanent",
+       {"ProviderAuthError: invalid x-api-key"}, kOpencodeSession},
       {"429 without a time", replay("synthetic_opencode_rate_limit_no_reset.jsonl", "", 1), "quota",
        {"Too Many Requests"}, kOpencodeSession},
       {"malformed", replay("opencode_run_format_json.jsonl", "malformed"), "success", {}, kOpencodeSession},

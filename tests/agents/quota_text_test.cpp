@@ -81,5 +81,31 @@ TEST(QuotaText, AClockTimeJustPassedStaysInThePast) {
   EXPECT_GT(*tomorrow, now);
 }
 
+TEST(QuotaText, CodexKeepsTryAgainInFromTheBodyOfItsRetryLimitMessage) {
+  // Codex 0.169 ends a 429 with "exceeded retry limit, last status: 429 ...";
+  // when the response body follows, its "try again in 20s" is the reset.
+  std::string message =
+      "exceeded retry limit, last status: 429 Too Many Requests, body: {\"error\": {\"message\": \"Rate limit "
+      "reached for gpt-5 on requests per min (RPM): Limit 3, Used 3. Please try again in 20s.\", \"type\": "
+      "\"requests\", \"code\": \"rate_limit_exceeded\"}}";
+  EXPECT_TRUE(mentions_quota(message));
+  EXPECT_EQ(quota_reset_ms(message, kNow), kNow + 20000);
+}
+
+TEST(QuotaText, ExactResetDataWinsOverAMinuteRoundedClockTime) {
+  // Codex's usage-limit body carries resets_in_seconds / resets_at; the text
+  // it prints keeps only the clock time rounded down to the minute.
+  EXPECT_EQ(quota_reset_ms("try again at 11:08 PM. {\"error\":{\"type\":\"usage_limit_reached\",\"resets_in_seconds\": 3170}}",
+                           kNow),
+            kNow + 3170000);
+  EXPECT_EQ(quota_reset_ms("try again at 11:08 PM. {\\\"resets_at\\\":1795680000}", kNow), 1795680000000);
+  // opencode reports the response headers too: the latest reset wins.
+  EXPECT_EQ(quota_reset_ms("Please try again in 20s. {\"retry-after\":\"2\",\"server\":\"x\"}", kNow), kNow + 20000);
+  EXPECT_EQ(quota_reset_ms("{\"retry-after\":\"45\"} Too Many Requests", kNow), kNow + 45000);
+  // Numbers that are not resets stay unread.
+  EXPECT_EQ(quota_reset_ms("{\"retry-after\":\"Wed, 21 Oct 2026 07:28:00 GMT\"} 429", kNow), std::nullopt);
+  EXPECT_EQ(quota_reset_ms("\"resets_at\": 12", kNow), std::nullopt);
+}
+
 }  // namespace
 }  // namespace drover::agents

@@ -7,6 +7,7 @@
 #   [append-slow] appends its task id to appended.txt, then sleeps 3 s (a
 #            kill -9 of drover in that window leaves the line behind)
 #   [blocked] reports that it cannot proceed
+#   [permanent] reports an error a retry cannot change (HTTP 400)
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
 #   [quota-30s] reports a usage limit that resets in 30 s
 # E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
@@ -41,6 +42,11 @@ case "$title" in
       echo '{"status":"quota","reason":"usage limit reached","reset_at_ms":0}'
       exit 0
     fi ;;
+esac
+case "$title" in
+  *"[permanent]"*)
+    echo '{"status":"permanent","reason":"the model API answered 400: model fake-x does not exist"}'
+    exit 0 ;;
 esac
 case "$title" in
   *"[blocked]"*)

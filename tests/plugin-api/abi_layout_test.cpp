@@ -91,7 +91,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, publish_landing), 120u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, sync_worktree), 128u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, scratch_worktree), 136u);
-  EXPECT_EQ(sizeof(drover_agent_vtable_v1), 72u);
+  EXPECT_EQ(DROVER_AGENT_VTABLE_V1_0_SIZE, 72u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, check_config), 8u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, create), 16u);
@@ -101,4 +101,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_line), 48u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_finish), 56u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_end), 64u);
+  EXPECT_EQ(offsetof(drover_agent_vtable_v1, run_should_stop), 72u);  // ABI 1.2
+  EXPECT_EQ(offsetof(drover_agent_vtable_v1, requirements), 80u);
+  EXPECT_EQ(sizeof(drover_agent_vtable_v1), 88u);
 }

@@ -172,6 +172,7 @@ TEST(HostileAgent, ClaudePluginStateDirectoriesAreWritable) {
   std::ofstream(home + "/.claude.json") << "{}\n";
   const std::string fake = p.root() + "/claude";
   std::ofstream(fake) << "#!/bin/bash\n"
+                      << "if [ \"$1\" = --version ]; then echo 'fake 2.1.197 (Claude Code)'; exit 0; fi\n"  // preflight
                       << "mkdir -p \"$HOME/.claude/projects\" && echo turn >> \"$HOME/.claude/projects/s.jsonl\" || exit 3\n"
                       << "echo '{\"numStartups\":2}' > \"$HOME/.claude.json\" || exit 4\n"
                       << "if echo x > \"$HOME/elsewhere.txt\" 2>/dev/null; then exit 5; fi\n"

@@ -11,10 +11,12 @@
 //       writable under the sandbox (directories created when missing, files
 //       only when they exist). See docs/agent-sandbox.md.
 //   run_finish request      "cancelled": bool  the run was stopped by Drover
-//       (cancel / second Ctrl-C), not by a timeout.
+//       (cancel / second Ctrl-C), not by a timeout; "stop_requested": bool
+//       the plugin's run_should_stop (ABI 1.2) asked for the stop.
 #include "drover/agent/agent_attempt.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +27,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json_fields.h"
+#include "drover/agent/agent_entries.h"
 #include "drover/plugin/private_files.hpp"
 #include "drover/plugin_host/abi_objects.h"
 
@@ -200,12 +203,22 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   // parser is never entered concurrently.
   drover_agent_run* run = parser.run;
   bool warned = false;
-  LineHandler on_line = [&vtable, run, &warned](int stream, std::string_view line) {
+  // The plugin may ask to stop the run (ABI 1.2 run_should_stop) before start()
+  // has returned the id: the request is kept and honoured once the id is known.
+  const auto should_stop = run_should_stop_entry(vtable);
+  std::atomic<bool> stop_requested{false};
+  std::atomic<ProcessRunner::RunId> started_id{0};
+  LineHandler on_line = [&vtable, run, &warned, should_stop, &stop_requested, &started_id, &runner](
+                            int stream, std::string_view line) {
     drover_error line_error;
     drover_status st = vtable.run_line(run, stream, to_abi(line), &line_error);
     if (st != DROVER_OK && !warned) {
       warned = true;
       spdlog::debug("agent parser rejected an output line: {}", line_error.message);
+    }
+    if (should_stop != nullptr && !stop_requested.load() && should_stop(run) != 0) {
+      stop_requested = true;
+      if (ProcessRunner::RunId id = started_id.load(); id != 0) runner.cancel(id);
     }
   };
   std::promise<ProcessResult> done;
@@ -215,6 +228,8 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
     if (boxed) finish_boxed_attempt(*boxed, *request.box);
     return crashed(request, id.status().message() + " (" + where(request) + ")");
   }
+  started_id = *id;
+  if (stop_requested.load()) runner.cancel(*id);
   if (on_started) {
     try {  // the process runs and uses `run` whatever the callback does
       on_started(*id);
@@ -241,7 +256,8 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
               {"signal", process.signal ? json(*process.signal) : json()},
               {"timed_out", process.timed_out},
               {"inactive", process.inactive},
-              {"cancelled", process.cancelled},
+              {"cancelled", process.cancelled && !stop_requested.load()},
+              {"stop_requested", stop_requested.load()},
               {"duration_ms", process.duration_ms}};
   drover_buffer result_text;
   error.message.clear();
@@ -252,7 +268,7 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   r.signal = process.signal;
   r.timed_out = process.timed_out;
   r.inactive = process.inactive;
-  r.cancelled = process.cancelled;
+  r.cancelled = process.cancelled && !stop_requested.load();  // the plugin's stop is not the user's cancel
   r.duration_ms = process.duration_ms;
   r.log_file = request.log_file;
   r.leftovers = box.leftovers;
@@ -291,6 +307,7 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   r.tokens_out = optional_field<int64_t>(j, "tokens_out");
   r.cost_usd = optional_field<double>(j, "cost_usd");
   r.reset_at_ms = optional_field<int64_t>(j, "reset_at_ms");
+  r.stop_reason = field_or<std::string>(j, "stop_reason", "");
   return r;
 }
 

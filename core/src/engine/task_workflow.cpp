@@ -535,10 +535,10 @@ TaskOutcome TaskWorkflow::run() {
           report("cancelled");
           return TaskOutcome::kFailed;
         }
-        if (r.outcome == AttemptOutcome::kBlocked) {
+        if (r.outcome == AttemptOutcome::kBlocked || r.outcome == AttemptOutcome::kPermanent) {
           // The agent says it cannot go on without something it does not
-          // have; running it again would not change that.
-          last_error = "the agent is blocked: " + r.reason;
+          // have (or hit an error a retry cannot change); running it again would not change that.
+          last_error = (r.outcome == AttemptOutcome::kBlocked ? "the agent is blocked: " : "permanent error: ") + r.reason;
           (void)ctx.finish("failed", json{{"error", last_error}});
           return fail(last_error + " (attempt " + a + "; not retried)");
         }

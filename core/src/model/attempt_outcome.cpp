@@ -5,13 +5,14 @@
 namespace drover {
 namespace {
 
-constexpr EnumNames<AttemptOutcome, 6> kNames{{
+constexpr EnumNames<AttemptOutcome, 7> kNames{{
     {AttemptOutcome::kSuccess, "success"},
     {AttemptOutcome::kFailure, "failure"},
     {AttemptOutcome::kBlocked, "blocked"},
     {AttemptOutcome::kQuota, "quota"},
     {AttemptOutcome::kTimeout, "timeout"},
     {AttemptOutcome::kCrashed, "crashed"},
+    {AttemptOutcome::kPermanent, "permanent"},
 }};
 
 }  // namespace

@@ -81,6 +81,8 @@ bool is_executable_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
+}  // namespace
+
 // Resolves argv[0] the way execvp would, but against the child's PATH, so a
 // missing program is reported by name before anything is forked.
 Result<std::string> resolve_program(const ProcessSpec& spec) {
@@ -118,6 +120,8 @@ Result<std::string> resolve_program(const ProcessSpec& spec) {
   return Status::NotFound("cannot start '" + name + "': not found in PATH (" + path +
                           "); install it or configure its full path");
 }
+
+namespace {
 
 struct Pipe {
   int read = -1;

@@ -55,6 +55,9 @@ struct AgentAttemptResult {
   std::optional<int64_t> tokens_out;
   std::optional<double> cost_usd;
   std::optional<int64_t> reset_at_ms;  // quota: when the limit resets (Unix ms)
+  // Why the agent stopped, when the plugin says (ABI 1.2): "max_turns" = it
+  // reached its turn limit (outcome failure); empty otherwise.
+  std::string stop_reason;
   // The process, as the runner saw it.
   std::optional<int> exit_code;
   std::optional<int> signal;

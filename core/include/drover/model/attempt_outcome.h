@@ -15,6 +15,9 @@ enum class AttemptOutcome {
   kQuota,    // usage or rate limit: paused, no attempt used
   kTimeout,  // stopped by the task timeout
   kCrashed,  // no usable result (could not start, plugin error, killed)
+  // An error a retry cannot change (HTTP 400/401/403/404 from the model API,
+  // an unknown model, the agent's own "not retryable" flag): not retried.
+  kPermanent,
 };
 
 std::string_view to_string(AttemptOutcome outcome);

@@ -111,6 +111,12 @@ class ProcessRunner {
   std::unique_ptr<Impl> impl_;
 };
 
+// The absolute path of spec.argv[0] as execvp would find it, but searched in
+// the child's PATH (spec.env, else Drover's own): NotFound naming the program
+// and what is wrong when it is missing or not an executable file. start() does
+// this first; preflight checks use it to start nothing.
+Result<std::string> resolve_program(const ProcessSpec& spec);
+
 // Builds a child environment: the variables from the current environment named
 // in allow_list (HOME, PATH, LANG, ... plus any the caller adds), then extra on
 // top. Values of the parent not in the list are never passed on. An entry

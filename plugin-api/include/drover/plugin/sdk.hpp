@@ -300,6 +300,8 @@ class AgentRun {
   virtual void line(int stream, std::string_view text) = 0;
   // Classifies the finished run; request/response as documented in agent.h.
   virtual std::string finish(std::string_view request) = 0;
+  // ABI 1.2: true once the run should be stopped now (asked after each line).
+  virtual bool should_stop() { return false; }
 };
 
 class Agent {
@@ -307,6 +309,9 @@ class Agent {
   virtual ~Agent() = default;
   virtual std::string build_command(std::string_view request) = 0;
   virtual std::unique_ptr<AgentRun> begin_run(std::string_view request) = 0;
+  // ABI 1.2: what the agent needs to start (agent.h `requirements`); the
+  // default says nothing beyond what build_command's argv[0] tells.
+  virtual std::string requirements(std::string_view /*request*/) { return "{}"; }
 };
 
 namespace detail {
@@ -352,6 +357,18 @@ const drover_plugin_descriptor* agent_descriptor(const drover_host_api* host, co
           delete reinterpret_cast<AgentRun*>(run);
         } catch (...) {
         }
+      },
+      [](drover_agent_run* run) noexcept -> int32_t {
+        try {
+          return reinterpret_cast<AgentRun*>(run)->should_stop() ? 1 : 0;
+        } catch (...) {
+          return 0;
+        }
+      },
+      [](drover_agent* agent, drover_str request, drover_buffer* response, drover_error* error) noexcept {
+        return guarded(error, [&] {
+          append(response, reinterpret_cast<Agent*>(agent)->requirements(view(request)));
+        });
       },
   };
   return make_descriptor(host, DROVER_KIND_AGENT, name, version, schema, &vtable);

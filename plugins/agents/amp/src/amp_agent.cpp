@@ -70,6 +70,11 @@ class AmpAgent : public sdk::Agent {
 
   std::unique_ptr<sdk::AgentRun> begin_run(std::string_view) override { return std::make_unique<ClaudeStreamRun>("Amp"); }
 
+  std::string requirements(std::string_view) override {
+    return json{{"binary", s_.binary}, {"version_args", {"--version"}}, {"install_hint", "npm install -g @sourcegraph/amp"}}
+        .dump();
+  }
+
  private:
   AmpSettings s_;
 };

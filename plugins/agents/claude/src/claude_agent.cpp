@@ -7,7 +7,11 @@
 // Config: binary (default "claude"), model, args, env, pass_env,
 //   permission_mode (default acceptEdits), dangerously_skip_permissions (bool),
 //   max_turns, append_system_prompt, allowed_tools (list), resume (bool, default
-//   false: on a retry with a session id, continue that session).
+//   false: on a retry with a session id, continue that session),
+//   stop_after_api_retries (default 4) and stop_at_api_retry_delay (default
+//   30s): when Claude Code's own retries of a rate limit (429) or overload
+//   (529) reach either, the attempt is stopped and becomes a quota pause
+//   (claude_stream.h); 0 turns a threshold off.
 // Environment: ANTHROPIC_*, CLAUDE_CODE_* and CLAUDE_CONFIG_DIR are passed on
 // from Drover's environment (plus pass_env). Claude Code refuses to skip
 // permissions as root unless IS_SANDBOX=1, so that is set when running as root.
@@ -40,11 +44,13 @@ struct ClaudeSettings {
   std::string append_system_prompt;
   std::vector<std::string> allowed_tools;
   bool resume = false;
+  RetryLimits retry;
 
   static ClaudeSettings load(std::string_view yaml) {
     AgentConfig c(kName, yaml,
                   AgentConfig::with_common_keys({"model", "permission_mode", "dangerously_skip_permissions", "max_turns",
-                                                 "append_system_prompt", "allowed_tools", "resume"}));
+                                                 "append_system_prompt", "allowed_tools", "resume",
+                                                 "stop_after_api_retries", "stop_at_api_retry_delay"}));
     ClaudeSettings s;
     read_common_settings(c, s.binary, s.args, s.env, s.pass_env);
     s.model = c.string("model");
@@ -60,6 +66,8 @@ struct ClaudeSettings {
     s.append_system_prompt = c.string("append_system_prompt");
     s.allowed_tools = c.string_list("allowed_tools");
     s.resume = c.boolean("resume", false);
+    s.retry.stop_after_retries = c.integer("stop_after_api_retries", 0).value_or(s.retry.stop_after_retries);
+    s.retry.stop_at_delay_ms = c.duration_ms("stop_at_api_retry_delay").value_or(s.retry.stop_at_delay_ms);
     return s;
   }
 };
@@ -111,7 +119,14 @@ class ClaudeAgent : public sdk::Agent {
   }
 
   std::unique_ptr<sdk::AgentRun> begin_run(std::string_view) override {
-    return std::make_unique<ClaudeStreamRun>("Claude Code");
+    return std::make_unique<ClaudeStreamRun>("Claude Code", ClaudeStreamOptions{s_.retry, s_.max_turns});
+  }
+
+  std::string requirements(std::string_view) override {
+    return json{{"binary", s_.binary},
+                {"version_args", {"--version"}},
+                {"install_hint", "npm install -g @anthropic-ai/claude-code"}}
+        .dump();
   }
 
  private:

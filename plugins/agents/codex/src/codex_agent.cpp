@@ -4,7 +4,9 @@
 // (or "-" with the prompt on stdin when it is too large for one argument), and
 // classifies the run from its JSON events: thread.started (thread id = session),
 // turn.completed (usage; success), turn.failed / error (failure, or quota when
-// the message is a rate or usage limit).
+// the message is a rate or usage limit; permanent when it is a model API error
+// a retry cannot change: HTTP 400/401/403/404, invalid_request_error, an
+// unknown model). Codex reports no cost: cost_usd stays null.
 //
 // Config: binary (default "codex"), model, args, env, pass_env,
 //   sandbox (read-only | workspace-write | danger-full-access; default
@@ -21,6 +23,7 @@
 #include "agent_config.h"
 #include "agent_protocol.h"
 #include "drover/plugin/sdk.hpp"
+#include "permanent_error.h"
 #include "quota_text.h"
 
 namespace drover::agents {
@@ -116,6 +119,10 @@ class CodexRun : public sdk::AgentRun {
         r.outcome = "quota";
         r.reason = "Codex hit a usage or rate limit: " + message;
         r.reset_at_ms = quota_reset_ms(message);
+      } else if (names_permanent_error(message)) {
+        r.outcome = "permanent";
+        r.reason = "Codex got an error from the model API that a retry cannot change: " + message +
+                   "; check the model name, the API key and the request";
       } else {
         r.outcome = "failure";
         r.reason = "Codex turn failed: " + (message.empty() ? "no error message" : message);
@@ -186,6 +193,11 @@ class CodexAgent : public sdk::Agent {
   }
 
   std::unique_ptr<sdk::AgentRun> begin_run(std::string_view) override { return std::make_unique<CodexRun>(); }
+
+  std::string requirements(std::string_view) override {
+    return json{{"binary", s_.binary}, {"version_args", {"--version"}}, {"install_hint", "npm install -g @openai/codex"}}
+        .dump();
+  }
 
  private:
   CodexSettings s_;

@@ -17,6 +17,7 @@
 
 #include "drover/plugin/sdk.hpp"
 #include "agent_protocol.h"
+#include "quota_text.h"
 
 namespace drover::agents {
 
@@ -110,6 +111,21 @@ class AgentConfig {
     }
     if (v < min_value) fail("config key '" + key + "' must be at least " + std::to_string(min_value));
     return v;
+  }
+
+  // A duration written like 500ms, 10s, 30m or 2h ("0" turns it off), in ms.
+  std::optional<int64_t> duration_ms(const std::string& key) const {
+    std::optional<std::string> text = optional_string(key);
+    if (!text) return std::nullopt;
+    if (*text == "0") return 0;
+    std::optional<int64_t> ms;
+    try {
+      ms = detail::parse_duration_ms(*text);
+    } catch (const std::exception&) {
+    }
+    bool whole = !text->empty() && text->find_first_not_of("0123456789.smhd ") == std::string::npos;
+    if (!ms || !whole) fail("config key '" + key + "' is '" + *text + "', not a duration; write it like 500ms, 10s, 30m or 2h");
+    return ms;
   }
 
   std::vector<std::string> string_list(const std::string& key) const {

@@ -11,6 +11,8 @@
 //     where the agent CLI keeps its own state; writable under the sandbox
 //     (directories are created when missing; files only when they exist).
 //   run_finish request "cancelled": bool  the host stopped the run on purpose.
+//   run_finish response "stop_reason": "max_turns" when the agent stopped at its
+//     turn limit (agent.h, ABI 1.2).
 #ifndef DROVER_AGENTS_COMMON_AGENT_PROTOCOL_H
 #define DROVER_AGENTS_COMMON_AGENT_PROTOCOL_H
 
@@ -78,6 +80,7 @@ struct FinishRequest {
   bool timed_out = false;
   bool inactive = false;
   bool cancelled = false;
+  bool stop_requested = false;  // ABI 1.2: the plugin's run_should_stop asked
   int64_t duration_ms = 0;
 
   static FinishRequest parse(std::string_view text) {
@@ -88,6 +91,7 @@ struct FinishRequest {
     r.timed_out = j.value("timed_out", false);
     r.inactive = j.value("inactive", false);
     r.cancelled = j.value("cancelled", false);
+    r.stop_requested = j.value("stop_requested", false);
     if (j.contains("duration_ms") && j["duration_ms"].is_number()) r.duration_ms = j["duration_ms"].get<int64_t>();
     return r;
   }
@@ -106,7 +110,8 @@ struct AttemptResult {
   std::string summary;
   std::optional<std::string> session_id;
   std::optional<int64_t> turns, tokens_in, tokens_out, reset_at_ms;
-  std::optional<double> cost_usd;
+  std::optional<double> cost_usd;  // null when the agent reports none
+  std::string stop_reason;         // "max_turns", or empty
 
   std::string to_json() const {
     auto opt = [](const auto& v) { return v ? json(*v) : json(); };
@@ -119,6 +124,7 @@ struct AttemptResult {
            {"tokens_out", opt(tokens_out)},
            {"cost_usd", opt(cost_usd)},
            {"reset_at_ms", opt(reset_at_ms)}};
+    if (!stop_reason.empty()) j["stop_reason"] = stop_reason;
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 };
@@ -167,13 +173,24 @@ inline void add_paths(std::vector<std::string>& to, std::initializer_list<std::s
     if (!p.empty()) to.push_back(p);
 }
 
-// Keeps the last few stderr lines (bounded) to explain a crash.
+// Lines agent CLIs print on stderr on every run, which explain nothing about a
+// failure (Codex 0.169: its PATH-alias warning and its note that it reads
+// stdin). A failure reason leaves them out.
+inline bool is_noise_line(std::string_view line) {
+  for (std::string_view prefix : {std::string_view("WARNING: proceeding, even though we could not create PATH aliases"),
+                                  std::string_view("Reading additional input from stdin...")}) {
+    if (line.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+// Keeps the last few stderr lines (bounded, known noise left out) to explain a crash.
 class OutputTail {
  public:
   explicit OutputTail(std::size_t max_lines = 5, std::size_t max_line_bytes = 400)
       : max_lines_(max_lines), max_line_bytes_(max_line_bytes) {}
   void add(std::string_view line) {
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos || is_noise_line(line)) return;
     lines_.emplace_back(line.substr(0, max_line_bytes_));
     if (lines_.size() > max_lines_) lines_.pop_front();
   }

@@ -1,11 +1,26 @@
 // Recognising rate-limit / usage-limit messages and the reset time they carry.
 // Agents report quota in free text ("Claude AI usage limit reached|1748023200",
 // "429 Too Many Requests", "You've hit your usage limit ... try again in 2 hours
-// 5 minutes", "resets at 2026-11-26T10:00:00Z", "resets 3pm"), so these helpers
-// look for the few shapes seen in the wild. Header-only.
+// 5 minutes", "resets at 2026-11-26T10:00:00Z", "resets 3pm"), sometimes with
+// the model API's own response inside ("resets_in_seconds": 3170, a
+// "retry-after" header), so these helpers look for the few shapes seen in the
+// wild. Header-only.
+//
+// Which reset wins (quota_reset_ms):
+//   1. exact data: an epoch after '|', "resets_at"/"reset_at" (epoch seconds),
+//      "resets_in_seconds", a "retry-after" header, an ISO 8601 time, and the
+//      durations of "try again in 20s"-style phrases. When several are given,
+//      the latest: resuming early only meets the same limit again.
+//   2. otherwise a clock time ("try again at 11:08 PM", "resets 3pm"): agents
+//      round it down to the minute, so it is read as the end of that minute
+//      plus kClockResetMarginMs. A clock time that passed within the last hour
+//      is the same limit seen again and stays in the past (the engine then
+//      backs off by a growing step); it is never moved to tomorrow. Only a
+//      time more than an hour gone is tomorrow's.
 #ifndef DROVER_AGENTS_COMMON_QUOTA_TEXT_H
 #define DROVER_AGENTS_COMMON_QUOTA_TEXT_H
 
+#include <algorithm>
 #include <chrono>
 #include <cctype>
 #include <cstdint>
@@ -166,30 +181,79 @@ inline std::optional<int64_t> parse_clock_time_ms(std::string_view s, int64_t no
 
 }  // namespace detail
 
-// The reset time a quota message names, as Unix milliseconds, if it names one.
-inline std::optional<int64_t> quota_reset_ms(std::string_view text, int64_t now = now_ms()) {
+namespace detail {
+
+// The unsigned integer right after `key` and its separator (`": "`, `":"`,
+// `": \"`, `=`), as in JSON text that may itself be escaped inside a string:
+// "resets_in_seconds": 3170, \"retry-after\":\"2\".
+inline std::optional<int64_t> number_after_key(std::string_view lowered, std::string_view key, std::size_t from = 0) {
+  std::size_t p = lowered.find(key, from);
+  if (p == std::string_view::npos) return std::nullopt;
+  std::size_t i = p + key.size();
+  std::size_t stop = std::min(lowered.size(), i + 8);
+  while (i < stop && !std::isdigit(static_cast<unsigned char>(lowered[i]))) {
+    char c = lowered[i];
+    if (c != '"' && c != '\\' && c != ':' && c != ' ' && c != '=') return std::nullopt;
+    ++i;
+  }
+  std::size_t start = i;
+  while (i < lowered.size() && i - start < 14 && std::isdigit(static_cast<unsigned char>(lowered[i]))) ++i;
+  if (i == start) return std::nullopt;
+  return std::stoll(std::string(lowered.substr(start, i - start)));
+}
+
+// Epoch seconds or milliseconds (10 or 13 digits) -> Unix ms.
+inline std::optional<int64_t> epoch_ms(int64_t value) {
+  if (value >= 1000000000LL && value < 10000000000LL) return value * 1000;
+  if (value >= 1000000000000LL && value < 10000000000000LL) return value;
+  return std::nullopt;
+}
+
+// Every exact reset the text names (see the header comment), the latest.
+inline std::optional<int64_t> exact_reset_ms(std::string_view text, int64_t now) {
+  std::optional<int64_t> best;
+  auto take = [&](std::optional<int64_t> at) {
+    if (at && (!best || *at > *best)) best = at;
+  };
   // Claude Code: "Claude AI usage limit reached|1748023200" (epoch seconds).
   if (std::size_t bar = text.find('|'); bar != std::string_view::npos) {
     std::size_t k = bar + 1;
     while (k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]))) ++k;
     std::size_t digits = k - bar - 1;
-    if (digits == 10) return std::stoll(std::string(text.substr(bar + 1, digits))) * 1000;
-    if (digits == 13) return std::stoll(std::string(text.substr(bar + 1, digits)));
+    if (digits == 10 || digits == 13) take(epoch_ms(std::stoll(std::string(text.substr(bar + 1, digits)))));
   }
   std::string t = lower(text);
+  for (const char* key : {"resets_at", "reset_at", "resetsat"})
+    if (auto v = number_after_key(t, key)) take(epoch_ms(*v));
+  for (const char* key : {"resets_in_seconds", "reset_in_seconds", "retry-after", "retry_after"})
+    if (auto v = number_after_key(t, key); v && *v < 10LL * 86400 * 365) take(now + *v * 1000);
   for (const char* lead : {"try again in", "retry in", "retry after", "resets in", "reset in", "available in"}) {
-    if (std::size_t p = t.find(lead); p != std::string::npos) {
-      if (auto d = detail::parse_duration_ms(std::string_view(text).substr(p + std::string_view(lead).size()))) {
-        return now + *d;
-      }
+    for (std::size_t p = t.find(lead); p != std::string::npos; p = t.find(lead, p + 1)) {
+      if (auto d = parse_duration_ms(std::string_view(text).substr(p + std::string_view(lead).size()))) take(now + *d);
     }
   }
+  for (const char* lead : {"resets at", "reset at", "try again at", "retry at", "resets on", "resets"}) {
+    for (std::size_t p = t.find(lead); p != std::string::npos; p = t.find(lead, p + 1)) {
+      std::string_view rest = std::string_view(text).substr(p + std::string_view(lead).size());
+      while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
+      take(parse_iso8601_ms(rest));
+    }
+  }
+  return best;
+}
+
+}  // namespace detail
+
+// The reset time a quota message names, as Unix milliseconds, if it names one
+// (exact data first; see the header comment).
+inline std::optional<int64_t> quota_reset_ms(std::string_view text, int64_t now = now_ms()) {
+  if (auto exact = detail::exact_reset_ms(text, now)) return exact;
+  std::string t = lower(text);
   for (const char* lead : {"resets at", "reset at", "try again at", "retry at", "resets on", "resets"}) {
     std::size_t p = t.find(lead);
     if (p == std::string::npos) continue;
     std::string_view rest = std::string_view(text).substr(p + std::string_view(lead).size());
     while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
-    if (auto at = detail::parse_iso8601_ms(rest)) return at;
     // A clock time is only trusted without an explicit (foreign) time zone.
     std::string_view line = rest.substr(0, rest.find('\n'));
     if (line.find('(') == std::string_view::npos) {

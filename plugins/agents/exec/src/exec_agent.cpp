@@ -10,7 +10,7 @@
 //
 // Classification: exit code 0 = success, anything else = failure; a timeout is
 // "timeout". If the last line on stdout is a JSON object with "status"
-// (success|failure|blocked|quota) it decides instead, with optional "reason",
+// (success|failure|blocked|permanent|quota) it decides instead, with optional "reason",
 // "summary", "session_id", "turns", "tokens_in", "tokens_out", "cost_usd",
 // "reset_at_ms".
 #include <memory>
@@ -80,7 +80,7 @@ std::string substitute(const std::string& element, const AttemptRequest& request
 }
 
 const std::set<std::string>& reported_statuses() {
-  static const std::set<std::string> s = {"success", "failure", "blocked", "quota"};
+  static const std::set<std::string> s = {"success", "failure", "blocked", "permanent", "quota"};
   return s;
 }
 

@@ -4,8 +4,11 @@
 // classifies the run from its JSON events: every event carries sessionID;
 // step_finish carries tokens, cost and the step's reason ("tool-calls" means
 // more steps follow, "stop" is the final answer); text is the answer; an
-// `error` event (APIError, ProviderAuthError, ...) is a failure, or quota when
-// it is a rate limit (statusCode 429 or limit text).
+// `error` event (APIError, ProviderAuthError, ...) is a failure, quota when
+// it is a rate limit (statusCode 429 or limit text; the reset from the
+// response's retry-after header or body when given), or permanent when a
+// retry cannot change it (isRetryable false, statusCode 400/401/403/404,
+// ProviderAuthError, an unknown model).
 //
 // Config: binary (default "opencode"), model ("provider/model"), args, env,
 //   pass_env, auto (bool, default false: approve every tool use), resume (bool,
@@ -20,6 +23,7 @@
 #include "agent_config.h"
 #include "agent_protocol.h"
 #include "drover/plugin/sdk.hpp"
+#include "permanent_error.h"
 #include "quota_text.h"
 
 namespace drover::agents {
@@ -91,10 +95,15 @@ class OpencodeRun : public sdk::AgentRun {
     AttemptResult r;
     bool finished_answer = steps_ > 0 && last_reason_ != "tool-calls";
     if (!error_.empty()) {
-      if (error_status_ == 429 || mentions_quota(error_)) {
+      if (error_status_ == 429 || (!permanent_http_status(error_status_) && mentions_quota(error_))) {
         r.outcome = "quota";
         r.reason = "opencode hit a usage or rate limit: " + error_;
-        r.reset_at_ms = quota_reset_ms(error_);
+        r.reset_at_ms = quota_reset_ms(error_ + " " + error_details_);
+      } else if (not_retryable_ || permanent_http_status(error_status_) || auth_error_ || names_permanent_error(error_)) {
+        r.outcome = "permanent";
+        r.reason = "opencode got an error that a retry cannot change" +
+                   (error_status_ != 0 ? " (HTTP " + std::to_string(error_status_) + ")" : std::string()) + ": " +
+                   error_ + "; check the model name, the API key and the request";
       } else {
         r.outcome = "failure";
         r.reason = "opencode reported an error: " + error_;
@@ -138,10 +147,20 @@ class OpencodeRun : public sdk::AgentRun {
     if (!e->is_object()) return;
     std::string name = string_field(*e, "name");
     std::string message = string_field(*e, "message");
+    auth_error_ = name == "ProviderAuthError";
     if (auto data = e->find("data"); data != e->end() && data->is_object()) {
       if (message.empty()) message = string_field(*data, "message");
       if (auto code = data->find("statusCode"); code != data->end() && code->is_number_integer())
         error_status_ = code->get<int>();
+      if (auto retryable = data->find("isRetryable"); retryable != data->end() && retryable->is_boolean())
+        not_retryable_ = !retryable->get<bool>();
+      // The response's headers (retry-after) and body (resets_in_seconds) hold
+      // the exact reset of a limit.
+      error_details_.clear();
+      if (auto headers = data->find("responseHeaders"); headers != data->end() && headers->is_object())
+        error_details_ += headers->dump();
+      error_details_ += " " + string_field(*data, "responseBody");
+      error_details_ = truncate_text(error_details_, 8000);
     }
     error_ = truncate_text((name.empty() ? "" : name + ": ") + (message.empty() ? "no message" : message), 2000);
   }
@@ -152,8 +171,9 @@ class OpencodeRun : public sdk::AgentRun {
     total = total.value_or(0) + static_cast<int64_t>(it->get<double>());
   }
 
-  std::string session_id_, summary_, last_reason_, error_;
+  std::string session_id_, summary_, last_reason_, error_, error_details_;
   int error_status_ = 0;
+  bool not_retryable_ = false, auth_error_ = false;
   int64_t steps_ = 0;
   std::optional<int64_t> tokens_in_, tokens_out_;
   std::optional<double> cost_;
@@ -193,6 +213,11 @@ class OpencodeAgent : public sdk::Agent {
   }
 
   std::unique_ptr<sdk::AgentRun> begin_run(std::string_view) override { return std::make_unique<OpencodeRun>(); }
+
+  std::string requirements(std::string_view) override {
+    return json{{"binary", s_.binary}, {"version_args", {"--version"}}, {"install_hint", "npm install -g opencode-ai"}}
+        .dump();
+  }
 
  private:
   OpencodeSettings s_;
