@@ -16,6 +16,7 @@
 #include <random>
 #include <sstream>
 
+#include "collide_config.h"
 #include "command.h"
 #include "drover/engine/task_workflow.h"
 #include "fakes/fake_clock.h"
@@ -90,16 +91,11 @@ RealRun collide(const fs::path& root, const std::string& name, int max_rounds, b
   must({"git", "add", "shared.txt"}, repo);
   must({"git", "commit", "-q", "-m", "start"}, repo);
   must({DROVER_BINARY, "init"}, repo);
-  {
-    std::ofstream cfg(repo / "drover.yaml", std::ios::trunc);
-    cfg << "workers: 4\ntarget_branch: main\nstorage: { plugin: sqlite }\nvcs: { plugin: git }\n"
-        << "default_agent: collide\nagents:\n  collide:\n    plugin: exec\n    config:\n"
-        << "      command: [\"bash\", \"" << COLLIDE_AGENT << "\"]\n"
-        << "      env: { E2E_DIR: \"" << dir.string() << "\" }\n"
-        << "    sandbox: { write_paths: [\"" << dir.string() << "\"] }\n"
-        << "tasks: { max_attempts: 16, backoff: { initial: 10ms, max: 50ms } }\n"
-        << "merge: { max_rounds: " << max_rounds << ", overlap: " << (hold ? "hold" : "ignore") << " }\n";
-  }
+  std::ofstream(repo / "drover.yaml", std::ios::trunc)
+      << drover::testing::collide_config(COLLIDE_AGENT, dir.string(), 4,
+                                         "tasks: { max_attempts: 16, backoff: { initial: 10ms, max: 50ms } }\n"
+                                         "merge: { max_rounds: " + std::to_string(max_rounds) +
+                                             ", overlap: " + (hold ? "hold" : "ignore") + " }\n");
   for (int i = 1; i <= 16; ++i)
     must({DROVER_BINARY, "add", "Append line " + std::to_string(i), "--touches", "shared.txt"}, repo);
   const auto start = std::chrono::steady_clock::now();

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "collide_config.h"
 #include "e2e_project.h"
 
 namespace drover::testing {
@@ -119,17 +120,11 @@ TEST(Chaos, KilledWhileLandingCollidingTasksInBatches) {
   std::ofstream(p.repo() + "/shared.txt") << "start\n";
   p.git({"add", "shared.txt"});
   p.git({"commit", "-q", "-m", "shared file"});
-  {
-    std::ofstream cfg(p.repo() + "/drover.yaml", std::ios::trunc);
-    cfg << "workers: 4\ntarget_branch: main\nstorage: { plugin: sqlite }\nvcs: { plugin: git }\n"
-        << "default_agent: collide\nagents:\n  collide:\n    plugin: exec\n    config:\n"
-        << "      command: [\"bash\", \"" << DROVER_SOURCE_DIR << "/tests/e2e/collide_agent.sh\"]\n"
-        << "      env: { E2E_DIR: \"" << p.dir() << "\" }\n"
-        << "    sandbox: { write_paths: [\"" << p.dir() << "\"] }\n"
-        << "tasks: { timeout: 2m, max_attempts: 3, backoff: { initial: 100ms, max: 500ms } }\n"
-        << "merge: { batch: 4, max_rounds: 20 }\n"
-        << "verify: { command: [\"bash\", \"-c\", \"sleep 0.2; ! grep -q '^<<<<<<<' shared.txt\"] }\n";
-  }
+  std::ofstream(p.repo() + "/drover.yaml", std::ios::trunc)
+      << collide_config(std::string(DROVER_SOURCE_DIR) + "/tests/e2e/collide_agent.sh", p.dir(), 4,
+                        "tasks: { timeout: 2m, max_attempts: 3, backoff: { initial: 100ms, max: 500ms } }\n"
+                        "merge: { batch: 4, max_rounds: 20 }\n"
+                        "verify: { command: [\"bash\", \"-c\", \"sleep 0.2; ! grep -q '^<<<<<<<' shared.txt\"] }\n");
   const int tasks = env_int("DROVER_CHAOS_LANDING_TASKS", 12);
   std::vector<std::string> ids;
   for (int i = 0; i < tasks; ++i) ids.push_back(p.add({"Append line " + std::to_string(i)}));

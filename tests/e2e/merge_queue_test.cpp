@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "collide_config.h"
 #include "e2e_project.h"
 
 namespace drover::testing {
@@ -20,20 +21,7 @@ class MergeQueueProject : public E2EProject {
     std::ofstream(repo() + "/shared.txt") << "start\n";
     git({"add", "shared.txt"});
     git({"commit", "-q", "-m", "shared file"});
-    std::ofstream cfg(repo() + "/drover.yaml", std::ios::trunc);
-    cfg << "workers: " << workers << "\n"
-        << "target_branch: main\n"
-        << "storage: { plugin: sqlite }\n"
-        << "vcs: { plugin: git }\n"
-        << "default_agent: collide\n"
-        << "agents:\n"
-        << "  collide:\n"
-        << "    plugin: exec\n"
-        << "    config:\n"
-        << "      command: [\"bash\", \"" << kCollideAgent << "\"]\n"
-        << "      env: { E2E_DIR: \"" << dir() << "\"" << agent_env << " }\n"
-        << "    sandbox: { write_paths: [\"" << dir() << "\"] }\n"
-        << extra_yaml;
+    std::ofstream(repo() + "/drover.yaml", std::ios::trunc) << collide_config(kCollideAgent, dir(), workers, extra_yaml, agent_env);
   }
   // "<task> <round>" per agent run.
   std::vector<std::string> runs() const {
