@@ -51,6 +51,13 @@ void require_epic(TaskStore& store, const std::string& id, const std::string& op
 // The target branch: drover.yaml's target_branch, else the checked-out branch.
 std::string target_branch(Project& p);
 
+// Destructive bulk commands (reset --all, rm --cascade): true with --yes; on
+// a terminal, asks "<what>; continue? [y/N]" on stderr and reads stdin;
+// otherwise exits 2 saying to pass --yes. `command` names the command.
+void confirm_or_fail(const std::string& command, const std::string& what, bool yes);
+// A comma-separated --touches value, checked (exit 2 naming the option).
+std::vector<std::string> touches_option(const std::string& text, const std::string& option = "--touches");
+
 bool stdout_is_tty();
 bool color_enabled();
 std::string paint(const std::string& text, const char* ansi_code);
@@ -67,6 +74,7 @@ void add_plugin_commands(CLI::App& app, GlobalOptions& g);
 void add_worktree_commands(CLI::App& app, GlobalOptions& g);
 void add_transfer_commands(CLI::App& app, GlobalOptions& g);
 void add_dep_commands(CLI::App& app, GlobalOptions& g);
+void add_steer_commands(CLI::App& app, GlobalOptions& g);
 // `completion` and the hidden `__man`: register last, they describe the others.
 void add_doc_commands(CLI::App& app);
 

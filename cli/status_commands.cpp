@@ -13,6 +13,7 @@
 #include "cli_support.h"
 #include "run_presence.h"
 #include "drover/common/duration.h"
+#include "drover/model/task_overlap.h"
 #include "drover/task_fields.h"
 
 namespace drover::cli {
@@ -48,6 +49,7 @@ std::string progress_bar(int done, int total, int width) {
 struct StatusView {
   StoreSummary summary;
   std::vector<Task> tasks;
+  std::map<std::string, Overlap> held;  // ready tasks a run holds back (merge.overlap: hold)
 };
 
 StatusView load_status(Project& p, const std::string& epic) {
@@ -56,14 +58,29 @@ StatusView load_status(Project& p, const std::string& epic) {
   if (!epic.empty()) only = epic;
   TaskFilter filter;
   filter.epic = only;
-  return StatusView{unwrap(store.summary(only)), unwrap(store.list_tasks(filter))};
+  StatusView view{unwrap(store.summary(only)), unwrap(store.list_tasks(filter)), {}};
+  if (p.config().merge.overlap_hold) {
+    // Running tasks of every epic count: they edit the same repository.
+    std::vector<Task> tasks = view.tasks;
+    if (only) {
+      for (auto& t : unwrap(store.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}})))
+        if (t.epic != only) tasks.push_back(std::move(t));
+    }
+    view.held = held_by_overlap(tasks);
+  }
+  return view;
 }
 
 json status_json(const StatusView& st) {
   json counts = json::object();
   for (const auto& [k, v] : st.summary.counts) counts[k] = v;
   json tasks = json::array();
-  for (const auto& t : st.tasks) tasks.push_back(to_json(t));
+  for (const auto& t : st.tasks) {
+    json j = to_json(t);
+    if (auto it = st.held.find(t.id); it != st.held.end())
+      j["held"] = json{{"overlaps", it->second.task}, {"path", it->second.path}};
+    tasks.push_back(std::move(j));
+  }
   return json{{"summary",
                {{"counts", counts},
                 {"total", st.summary.total},
@@ -130,6 +147,14 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
         o << " (again in " << format_duration(std::chrono::milliseconds(t.not_before_ms - now)) << ")";
       o << "\n";
     }
+    if (t.status == TaskStatus::kReady && t.paused)
+      o << "  " << paint("paused", "33") << " " << t.id << ": not started until `drover unpause " << t.id << "`\n";
+    else if (t.paused && t.status == TaskStatus::kRunning)
+      o << "  " << paint("paused", "33") << " " << t.id << ": its running attempt finishes, then it waits for `drover unpause "
+        << t.id << "`\n";
+    if (auto it = st.held.find(t.id); it != st.held.end() && !t.paused)
+      o << "  " << paint("held", "33") << " " << t.id << ": " << describe(it->second) << " (starts when " << it->second.task
+        << " has finished; merge.overlap: hold)\n";
   }
   if (sum.cost_usd > 0) o << "  cost so far: " << money(sum.cost_usd) << "\n";
   if (tree) {
@@ -263,6 +288,9 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
                           std::to_string(t.max_attempts > 0 ? t.max_attempts : project->config().max_attempts));
     field("blocked by", ids(t.blocked_by));
     field("blocks", ids(t.blocks));
+    field("touches", ids(t.touches));
+    field("learned touches", ids(t.learned_touches));
+    if (t.paused) field("paused", "yes (`drover unpause " + t.id + "` lets it run)");
     field("last error", t.last_error);
     field("session", t.session_id);
     if (t.tokens_in + t.tokens_out > 0)

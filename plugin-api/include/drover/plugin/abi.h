@@ -23,8 +23,10 @@ extern "C" {
 #define DROVER_PLUGIN_ABI_MAJOR 1
 /* Minor versions add only optional vtable entries at the end (see each kind's
  * header); a host probes them against the plugin's struct_size.
- *   1.1  vcs: checkout_state, target_moves, reset_worktree */
-#define DROVER_PLUGIN_ABI_MINOR 1
+ *   1.1  vcs: checkout_state, target_moves, reset_worktree
+ *   1.2  storage: edit_task, remove_task, remove_dependency, set_paused; task fields
+ *        touches, learned_touches, paused; claim_task's exclude_ids */
+#define DROVER_PLUGIN_ABI_MINOR 2
 
 /* The name of the one exported symbol. The generation is part of the name so a
  * future incompatible ABI can coexist with this one. */
