@@ -76,7 +76,9 @@ void run_dep_rm(const GlobalOptions& g, const DepRmOptions& o) {
                          (list.empty() ? "it waits for nothing" : "it waits for " + list) + "); nothing was removed");
   }
   auto r = store.remove_dependency(o.task, o.blocker, wall_ms());
-  if (!r.ok() && r.status().code() == StatusCode::kUnsupported) fail(kExitUsage, "dep rm: " + r.status().message());
+  if (!r.ok() && r.status().code() == StatusCode::kUnsupported)
+    fail(kExitUsage, "dep rm: " + r.status().message() +
+                         "; this needs a storage plugin built for plugin ABI 1.2 or later: upgrade the plugin");
   if (!r.ok() && r.status().code() == StatusCode::kInvalidArgument)
     fail(kExitUsage, "dep rm: " + o.task + " waits for " + o.blocker +
                          " because of sub-task order (a parent waits for its sub-tasks, each sub-task for the one "

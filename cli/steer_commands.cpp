@@ -19,7 +19,10 @@ std::string joined(const std::vector<std::string>& ids) {
 // A store whose plugin predates the steering operations says so; the
 // message already names the plugin and what to do.
 void check_steering(const Status& st, const std::string& command) {
-  if (st.code() == StatusCode::kUnsupported) fail(kExitUsage, command + ": " + st.message());
+  if (st.code() == StatusCode::kUnsupported)
+    fail(kExitUsage, command + ": " + st.message() +
+                         "; this needs a storage plugin built for plugin ABI 1.2 or later (`drover plugins list` shows "
+                         "each plugin's ABI): upgrade the plugin");
 }
 
 void print_task(const Task& t, bool json_out, const std::string& line) {

@@ -50,10 +50,14 @@ std::vector<FieldValue> read_fields(const Request& req) {
     if (it == settable_fields().end()) {
       req.invalid("fields", "contains '" + key +
                                 "', which update_task cannot set; settable: attempts, last_error, result_summary, "
-                                "session_id, tokens_in, tokens_out, cost_usd, merge_commit, status_reason "
-                                "(lifecycle changes use claim/release/complete/fail/reset)");
+                                "session_id, tokens_in, tokens_out, cost_usd, merge_commit, status_reason, "
+                                "learned_touches (lifecycle changes use claim/release/complete/fail/reset)");
     }
     std::string type = it->second;
+    if (type == "a list of paths") {
+      out.emplace_back(key, path_list_text(req, "fields." + key, value));
+      continue;
+    }
     bool fits = type == "an integer" ? value.is_number_integer()
                 : type == "a number" ? value.is_number()
                                      : value.is_string();

@@ -1,5 +1,7 @@
 #include "sqlite_tables.h"
 
+#include <iterator>
+
 #include "drover/plugin/sdk.hpp"
 #include "records.h"
 
@@ -140,25 +142,44 @@ void SqliteTables::insert_task(const NewTask& t) {
   q.run();
 }
 
+// The columns update_task and edit_task may set (their validated names).
+const char* const kSettableColumns[] = {"attempts",   "last_error",   "result_summary", "session_id",      "tokens_in",
+                                        "tokens_out", "cost_usd",     "merge_commit",   "status_reason",   "learned_touches",
+                                        "title",      "description",  "priority",       "agent",           "max_attempts",
+                                        "touches",    "paused"};
+
 bool SqliteTables::update_fields(const std::string& id, const std::vector<FieldValue>& fields, int64_t now_ms) {
-  // The columns are update_task's and edit_task's fixed names (validated by
-  // the caller), never request text; the values are bound.
-  std::string sql = "UPDATE tasks SET updated_ms = ?2";
-  for (size_t i = 0; i < fields.size(); ++i) sql += ", " + fields[i].first + " = ?" + std::to_string(i + 3);
-  Query q = db_.query(sql + " WHERE id = ?1 RETURNING id");
-  q.bind(1, std::string_view(id)).bind(2, now_ms);
-  int index = 3;
-  for (const auto& [key, value] : fields) {
-    if (value.is_null()) {
-      q.bind(index, nullptr);
-    } else if (value.is_string()) {
-      q.bind(index, std::string_view(value.get_ref<const std::string&>()));
-    } else if (value.is_number_integer()) {
-      q.bind(index, value.get<int64_t>());
-    } else {
-      q.bind(index, value.get<double>());
+  // One statement for every field, prepared once (the statement cache is keyed
+  // by the text's address): each column has a flag parameter saying whether
+  // to set it, and its value, which may be NULL (agent).
+  static const std::string sql = [] {
+    std::string text = "UPDATE tasks SET updated_ms = ?2";
+    int index = 3;
+    for (const char* column : kSettableColumns) {
+      text += std::string(", ") + column + " = CASE WHEN ?" + std::to_string(index) + " THEN ?" +
+              std::to_string(index + 1) + " ELSE " + column + " END";
+      index += 2;
     }
-    ++index;
+    return text + " WHERE id = ?1 RETURNING id";
+  }();
+  Query q = db_.query(sql.c_str());
+  q.bind(1, std::string_view(id)).bind(2, now_ms);
+  const int count = static_cast<int>(std::size(kSettableColumns));
+  for (int i = 0; i < count; ++i) q.bind(3 + 2 * i, int64_t{0}).bind(4 + 2 * i, nullptr);
+  for (const auto& [key, value] : fields) {
+    int i = 0;
+    while (i < count && key != kSettableColumns[i]) ++i;
+    if (i == count) throw drover::sdk::Error(DROVER_ERROR, "sqlite store: column '" + key + "' cannot be set");
+    q.bind(3 + 2 * i, int64_t{1});
+    if (value.is_null()) {
+      q.bind(4 + 2 * i, nullptr);
+    } else if (value.is_string()) {
+      q.bind(4 + 2 * i, std::string_view(value.get_ref<const std::string&>()));
+    } else if (value.is_number_integer()) {
+      q.bind(4 + 2 * i, value.get<int64_t>());
+    } else {
+      q.bind(4 + 2 * i, value.get<double>());
+    }
   }
   bool found = q.next();
   q.run();
