@@ -61,6 +61,13 @@ void require_epic(TaskStore& store, const std::string& id, const std::string& op
                        "; `drover epic list` shows the epic ids");
 }
 
+void require_agent(const Config& config, const std::string& name, const std::string& option, const std::string& more) {
+  if (config.agents.count(name)) return;
+  std::string hint = config.closest_agent(name);
+  fail(kExitUsage, option + ": no agent named '" + name + "' in " + config.path +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?") + more);
+}
+
 std::string target_branch(Project& p) {
   if (!p.config().target_branch.empty()) return p.config().target_branch;
   RepoInfo info = unwrap(open_workspace(p).repo_info());

@@ -48,6 +48,10 @@ Workspace& open_workspace(Project& p);
 Task get_task_or_fail(TaskStore& store, const std::string& id);
 // Exits 2 unless the epic exists ("--epic: there is no epic 'e7'...").
 void require_epic(TaskStore& store, const std::string& id, const std::string& option = "--epic");
+// Exits 2 unless drover.yaml has an agent of that name ("<option>: no agent
+// named 'x' in <file>; did you mean 'y'?" then `more`).
+void require_agent(const Config& config, const std::string& name, const std::string& option,
+                   const std::string& more = "");
 // The target branch: drover.yaml's target_branch, else the checked-out branch.
 std::string target_branch(Project& p);
 

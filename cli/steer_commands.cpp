@@ -54,12 +54,7 @@ void run_edit(const GlobalOptions& g, const EditOptions& o) {
   if (o.touches_opt->count() > 0) edit.touches = touches_option(o.touches, "edit --touches");
   auto project = open_project(g);
   if (o.agent_opt->count() > 0) {
-    if (!o.agent.empty() && !project->config().agents.count(o.agent)) {
-      std::string hint = project->config().closest_agent(o.agent);
-      fail(kExitUsage, "edit --agent: no agent named '" + o.agent + "' in " + project->config().path +
-                           (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                           " (--agent '' puts the task back on default_agent)");
-    }
+    if (!o.agent.empty()) require_agent(project->config(), o.agent, "edit --agent", " (--agent '' puts the task back on default_agent)");
     edit.agent = o.agent;
   }
   if (edit.empty())
@@ -150,7 +145,7 @@ void run_remove(const GlobalOptions& g, const RemoveOptions& o) {
   }
   if (!r.ok() && r.status().code() == StatusCode::kConflict)
     fail(kExitUsage, "rm: " + r.status().message().substr(r.status().message().find(": ") + 2) + "; nothing was removed");
-  Removal removed = unwrap(std::move(r), "rm " + o.id);
+  TaskRemoval removed = unwrap(std::move(r), "rm " + o.id);
   if (o.json_out) {
     std::cout << json{{"removed", removed.removed}}.dump(2) << "\n";
     return;

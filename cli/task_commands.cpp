@@ -134,11 +134,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     req.priority = o->priority.empty() ? kPriorityNormal : unwrap(parse_priority(o->priority), "--priority");
     if (!o->blocked_by.empty()) req.blocked_by = split_ids(o->blocked_by);
     if (!o->agent.empty()) {
-      if (!project->config().agents.count(o->agent)) {
-        std::string hint = project->config().closest_agent(o->agent);
-        fail(kExitUsage, "--agent: no agent named '" + o->agent + "' in " + project->config().path +
-                             (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-      }
+      require_agent(project->config(), o->agent, "--agent");
       req.agent = o->agent;
     }
     if (o->max_attempts > 0) req.max_attempts = o->max_attempts;

@@ -74,7 +74,7 @@ Result<Task> PatientTaskStore::update_task(const std::string& id, const TaskUpda
 Result<Task> PatientTaskStore::edit_task(const std::string& id, const TaskEdit& edit, int64_t now_ms) {
   return patiently([&] { return inner_.edit_task(id, edit, now_ms); });
 }
-Result<Removal> PatientTaskStore::remove_task(const std::string& id, bool cascade, int64_t now_ms) {
+Result<TaskRemoval> PatientTaskStore::remove_task(const std::string& id, bool cascade, int64_t now_ms) {
   return patiently([&] { return inner_.remove_task(id, cascade, now_ms); });
 }
 Result<Task> PatientTaskStore::remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {

@@ -147,10 +147,10 @@ Result<Task> PluginTaskStore::edit_task(const std::string& id, const TaskEdit& e
       client_->call(&Storage::edit_task, "edit_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}), as_task);
 }
 
-Result<Removal> PluginTaskStore::remove_task(const std::string& id, bool cascade, int64_t now_ms) {
-  return read_storage<Removal>(
+Result<TaskRemoval> PluginTaskStore::remove_task(const std::string& id, bool cascade, int64_t now_ms) {
+  return read_storage<TaskRemoval>(
       client_->call(&Storage::remove_task, "remove_task", json{{"id", id}, {"now_ms", now_ms}, {"cascade", cascade}}),
-      [](const json& j) { return Removal{string_list(j, "removed")}; });
+      [](const json& j) { return TaskRemoval{string_list(j, "removed")}; });
 }
 
 Result<Task> PluginTaskStore::remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {

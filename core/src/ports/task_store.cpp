@@ -23,7 +23,7 @@ std::string_view to_string(ResetMode mode) { return name_of(kResetNames, mode); 
 Result<Task> TaskStore::edit_task(const std::string&, const TaskEdit&, int64_t) {
   return steering_unsupported("edit tasks");
 }
-Result<Removal> TaskStore::remove_task(const std::string&, bool, int64_t) {
+Result<TaskRemoval> TaskStore::remove_task(const std::string&, bool, int64_t) {
   return steering_unsupported("remove tasks");
 }
 Result<Task> TaskStore::remove_dependency(const std::string&, const std::string&, int64_t) {

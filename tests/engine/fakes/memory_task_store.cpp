@@ -230,7 +230,7 @@ Result<Task> MemoryTaskStore::edit_task(const std::string& id, const TaskEdit& e
 }
 
 // Only what the engine tests need: no sub-tasks, no cascade.
-Result<Removal> MemoryTaskStore::remove_task(const std::string& id, bool /*cascade*/, int64_t /*now_ms*/) {
+Result<TaskRemoval> MemoryTaskStore::remove_task(const std::string& id, bool /*cascade*/, int64_t /*now_ms*/) {
   DROVER_RETURN_IF_ERROR(check("remove_task"));
   std::lock_guard<std::mutex> lock(mu_);
   Task* t = find(id);
@@ -243,7 +243,7 @@ Result<Removal> MemoryTaskStore::remove_task(const std::string& id, bool /*casca
   }
   tasks_.erase(id);
   order_.erase(std::remove(order_.begin(), order_.end(), id), order_.end());
-  return Removal{{id}};
+  return TaskRemoval{{id}};
 }
 
 Result<Task> MemoryTaskStore::remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {

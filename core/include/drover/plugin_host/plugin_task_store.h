@@ -27,7 +27,7 @@ class PluginTaskStore final : public TaskStore {
   Result<Task> add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) override;
   Result<Task> update_task(const std::string& id, const TaskUpdate& fields, int64_t now_ms) override;
   Result<Task> edit_task(const std::string& id, const TaskEdit& edit, int64_t now_ms) override;
-  Result<Removal> remove_task(const std::string& id, bool cascade, int64_t now_ms) override;
+  Result<TaskRemoval> remove_task(const std::string& id, bool cascade, int64_t now_ms) override;
   Result<Task> remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) override;
   Result<Task> set_paused(const std::string& id, bool paused, int64_t now_ms) override;
   Result<std::optional<Task>> claim_task(const ClaimRequest& request) override;

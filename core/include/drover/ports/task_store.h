@@ -54,7 +54,7 @@ struct TaskEdit {
 };
 
 // remove_task's answer: every task removed, the named one first.
-struct Removal {
+struct TaskRemoval {
   std::vector<std::string> removed;
 };
 
@@ -178,7 +178,7 @@ class TaskStore {
   // remove_task: refuses (kConflict) a running task, and one that others
   // depend on unless cascade, which removes those dependents too (none of
   // them running). A task's sub-tasks go with it.
-  virtual Result<Removal> remove_task(const std::string& id, bool cascade, int64_t now_ms);
+  virtual Result<TaskRemoval> remove_task(const std::string& id, bool cascade, int64_t now_ms);
   // remove_dependency: kNotFound when task does not wait for blocker.
   virtual Result<Task> remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms);
   // set_paused: a paused task is not claimed; a running one keeps running.
