@@ -151,3 +151,28 @@ TEST(Steer, PlansCarryTouches) {
 
 }  // namespace
 }  // namespace drover::testing
+
+namespace drover::testing {
+namespace {
+
+TEST(Steer, LogsPicksAnAttemptAndARound) {
+  E2EProject p;
+  std::string t = p.add({"Logged"});
+  ASSERT_EQ(p.drover({"run"}).exit_code, 0);
+  auto latest = p.drover({"logs", t});
+  ASSERT_EQ(latest.exit_code, 0) << latest.err;
+  auto first_round = p.drover({"logs", t, "--attempt", "1", "--round", "1"});
+  EXPECT_EQ(first_round.out, latest.out);
+  auto no_round = p.drover({"logs", t, "--round", "2"});
+  EXPECT_EQ(no_round.exit_code, 2);
+  EXPECT_TRUE(has(no_round.err, "drover: attempt 1 of task " + t + " has had 1 round, not 2; leave out --round"))
+      << no_round.err;
+  // After a retry the earlier generation's log is still shown until the task runs again.
+  ASSERT_EQ(p.drover({"reset", t}).exit_code, 0);
+  auto after_reset = p.drover({"logs", t});
+  EXPECT_EQ(after_reset.exit_code, 0) << after_reset.err;
+  EXPECT_EQ(after_reset.out, latest.out);
+}
+
+}  // namespace
+}  // namespace drover::testing

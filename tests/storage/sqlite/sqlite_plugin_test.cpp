@@ -64,7 +64,7 @@ TEST_F(SqlitePlugin, DefaultPathIsUnderTheProjectRoot) {
   EXPECT_TRUE(fs::exists(root_ + "/.drover/drover.db"));
   Json d = store.must(&V::describe, Json::object());
   EXPECT_EQ(d["backend"], "sqlite");
-  EXPECT_EQ(d["schema_version"], 2);
+  EXPECT_EQ(d["schema_version"], 3);
   EXPECT_EQ(d["location"], root_ + "/.drover/drover.db");
 }
 
