@@ -189,10 +189,15 @@ std::optional<std::string> why_nothing_can_progress(const StatusView& st, bool r
     ++(t.lease_expires_ms > now_ms ? live : stale);
   }
   if (live > 0 || run_active) return std::nullopt;
-  const int ready = st.summary.count(TaskStatus::kReady);
+  int paused = 0;
+  for (const auto& t : st.tasks) paused += t.status == TaskStatus::kReady && t.paused;
+  const int ready = st.summary.count(TaskStatus::kReady) - paused;
   if (stale > 0)
     return std::to_string(stale) + " task" + (stale == 1 ? " was" : "s were") +
            " left running by a run that ended; `drover resume` continues " + (stale == 1 ? "it" : "them");
+  if (ready <= 0 && paused > 0)
+    return std::to_string(paused) + " ready task" + (paused == 1 ? " is" : "s are") +
+           " paused and nothing else can run; `drover unpause <id>` lets one start";
   if (ready > 0)
     return std::to_string(ready) + " task" + (ready == 1 ? " is" : "s are") +
            " ready but no `drover run` is active; start one with `drover run`";

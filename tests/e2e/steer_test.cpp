@@ -98,6 +98,10 @@ TEST(Steer, APausedTaskIsNotRunUntilUnpaused) {
   EXPECT_EQ(states[b], "completed");
   auto status = p.drover({"status"});
   EXPECT_TRUE(has(status.out, "paused " + a + ": not started until `drover unpause " + a + "`")) << status.out;
+  auto watch = p.drover({"status", "--watch"});
+  EXPECT_EQ(watch.exit_code, 0);
+  EXPECT_TRUE(has(watch.err, "drover: 1 ready task is paused and nothing else can run; `drover unpause <id>`"))
+      << watch.err;
   ASSERT_EQ(p.drover({"unpause", a}).exit_code, 0);
   EXPECT_EQ(p.drover({"run"}).exit_code, 0);
   EXPECT_EQ(p.task_states()[a], "completed");
