@@ -3,6 +3,8 @@
 // dispatch through the real binary.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <fstream>
 
 #include "e2e_project.h"
@@ -128,10 +130,40 @@ TEST(Steer, OverlappingTasksRunOneAfterTheOther) {
   E2EProject p("", 2);
   std::string a = p.add({"First [medium]", "--touches", "src/**"});
   std::string b = p.add({"Second", "--touches", "src/parser/x.cc"});
-  auto run = p.drover({"run"});
-  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_TRUE(has(run.out, b + ": held: overlaps " + a + " on src/parser/x.cc")) << run.out;
+  const std::string out_file = p.dir() + "/run.out";
+  pid_t run = p.start_drover({"run"}, out_file);
+  p.wait_until_running(1);
+  auto status = p.drover({"status"});
+  EXPECT_TRUE(has(status.out, "held " + b + ": overlaps " + a + " on src/parser/x.cc (starts when " + a +
+                                  " has finished; merge.overlap: hold)"))
+      << status.out;
+  json held;
+  const json st = p.status_json();  // kept alive: the loop below refers into it
+  for (const auto& t : st["tasks"])
+    if (t["id"] == b) held = t.value("held", json());
+  EXPECT_EQ(held, json({{"overlaps", a}, {"path", "src/parser/x.cc"}}));
+  int wstatus = 0;
+  waitpid(run, &wstatus, 0);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << read_text(out_file);
+  EXPECT_TRUE(has(read_text(out_file), b + ": held: overlaps " + a + " on src/parser/x.cc")) << read_text(out_file);
   EXPECT_EQ(p.max_concurrency(), 1);
+}
+
+TEST(Steer, PostgresStoreSteersToo) {
+  const std::string storage = postgres_storage_yaml("steer_");
+  if (storage.empty()) GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
+  E2EProject p(storage);
+  std::string a = p.add({"A", "--touches", "src/**"});
+  std::string b = p.add({"B", "--blocked-by", a});
+  ASSERT_EQ(p.drover({"edit", b, "--title", "B2"}).exit_code, 0);
+  ASSERT_EQ(p.drover({"pause", a}).exit_code, 0);
+  auto dep = p.drover({"dep", "rm", b, a});
+  EXPECT_EQ(dep.out, b + " no longer waits for " + a + " (ready)\n") << dep.err;
+  auto rm = p.drover({"rm", a, "--json"});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(json::parse(rm.out)["removed"], json({a}));
+  EXPECT_EQ(p.drover({"run"}).exit_code, 0);
+  EXPECT_EQ(p.task_states()[b], "completed");
 }
 
 TEST(Steer, PlansCarryTouches) {
