@@ -185,12 +185,6 @@ TEST(Steer, PlansCarryTouches) {
   EXPECT_TRUE(has(bad.err, "bad.yaml:4: touches of task 'x': '../outside' leaves the repository")) << bad.err;
 }
 
-}  // namespace
-}  // namespace drover::testing
-
-namespace drover::testing {
-namespace {
-
 TEST(Steer, LogsPicksAnAttemptAndARound) {
   E2EProject p;
   std::string t = p.add({"Logged"});

@@ -185,20 +185,27 @@ class YamlPlanReader {
     t.timeout_ms = d->count();
   }
 
+  // A list of scalars, each with its line; `kind` ("task keys") and
+  // `example` ("[db, schema]") are for the errors.
+  void read_scalars(const YAML::Node& v, const std::string& field, const std::string& what, const std::string& kind,
+                    const std::string& example, std::vector<Located>& out) {
+    if (!v.IsSequence()) {
+      add(line(v), field + " of " + what + " must be a list of " + kind + ", like " + example);
+      return;
+    }
+    for (const auto& b : v) {
+      if (b.IsScalar()) out.push_back({b.Scalar(), line(b)});
+      else add(line(b), field + " of " + what + " must list " + kind + ", not lists or mappings");
+    }
+  }
+
   void read_blockers(const YAML::Node& v, const std::string& what, PlanTask& t) {
     if (v.IsNull()) return;
     if (v.IsScalar()) {  // `blocked_by: db` is taken as a list of one
       t.blocked_by.push_back({v.Scalar(), line(v)});
       return;
     }
-    if (!v.IsSequence()) {
-      add(line(v), "blocked_by of " + what + " must be a list of task keys, like [db, schema]");
-      return;
-    }
-    for (const auto& b : v) {
-      if (b.IsScalar()) t.blocked_by.push_back({b.Scalar(), line(b)});
-      else add(line(b), "blocked_by of " + what + " must list task keys, not lists or mappings");
-    }
+    read_scalars(v, "blocked_by", what, "task keys", "[db, schema]", t.blocked_by);
   }
 
   // `touches: [src/parser/**, docs/cli.md]`, or one string ("a/**, b.md").
@@ -208,14 +215,7 @@ class YamlPlanReader {
       for (auto& p : split_touches(v.Scalar())) t.touches.push_back({std::move(p), line(v)});
       return;
     }
-    if (!v.IsSequence()) {
-      add(line(v), "touches of " + what + " must be a list of paths or globs, like [src/parser/**, docs/cli.md]");
-      return;
-    }
-    for (const auto& p : v) {
-      if (p.IsScalar()) t.touches.push_back({p.Scalar(), line(p)});
-      else add(line(p), "touches of " + what + " must list paths or globs, not lists or mappings");
-    }
+    read_scalars(v, "touches", what, "paths or globs", "[src/parser/**, docs/cli.md]", t.touches);
   }
 
   ParsedPlan out_;
