@@ -218,14 +218,16 @@ typedef struct drover_storage_vtable_v1 {
    * (a "removed" event without task_id is appended). DROVER_CONFLICT when one of
    * them is running, or when another task depends on one of them and cascade is
    * not true (the message names the dependents); with cascade, those dependents
-   * are removed too, transitively. Ids are never reused. */
+   * are removed too, transitively. The edges of sub-task order do not count as
+   * depending: removing a sub-task makes the next one wait for the previous one,
+   * and its parent and siblings stay. Ids are never reused. */
   drover_storage_op remove_task;
 
   /* {"task", "blocker", "now_ms"} -> task (the dependent, its status re-derived:
    * a waiting task whose last incomplete blocker went becomes ready, a blocked one
    * no longer blocked by it waits or is ready). DROVER_NOT_FOUND when task does not
-   * wait for blocker; DROVER_INVALID_ARGUMENT for the edges sub-task order makes
-   * (a parent and its sub-tasks, consecutive sub-tasks). */
+   * wait for blocker; DROVER_INVALID_ARGUMENT for an edge between a parent and its
+   * sub-task or between two sub-tasks of one parent (sub-task order). */
   drover_storage_op remove_dependency;
 
   /* {"id", "paused": bool, "now_ms"} -> task. A paused task is not claimed; a running
