@@ -78,6 +78,15 @@ TEST_P(StorageSteering, ARunningTaskPausedKeepsRunningAndIsNotClaimedOnceRelease
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "paused"), kinds.end()) << kinds.dump();
 }
 
+TEST_P(StorageSteering, APausedTaskWhoseLeaseExpiredIsStillReclaimed) {
+  create_task("a");
+  claim("x", kT0);
+  pause("t1", true);
+  Json got = claim("y", kT0 + kLeaseMs + 1);
+  EXPECT_EQ(got["id"], "t1") << "its attempt finishes under the new executor";
+  EXPECT_EQ(got["reclaimed"], true);
+}
+
 TEST_P(StorageSteering, PausingAFinishedTaskIsRefused) {
   create_task("a");
   claim("x", kT0);
