@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <iostream>
 
+#include "drover/common/path_glob.h"
 #include "drover/config/config.h"  // closest_match
 #include "user_terms.h"
 
@@ -61,10 +63,33 @@ void require_epic(TaskStore& store, const std::string& id, const std::string& op
                        "; `drover epic list` shows the epic ids");
 }
 
+void require_agent(const Config& config, const std::string& name, const std::string& option, const std::string& more) {
+  if (config.agents.count(name)) return;
+  std::string hint = config.closest_agent(name);
+  fail(kExitUsage, option + ": no agent named '" + name + "' in " + config.path +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?") + more);
+}
+
 std::string target_branch(Project& p) {
   if (!p.config().target_branch.empty()) return p.config().target_branch;
   RepoInfo info = unwrap(open_workspace(p).repo_info());
   return info.head_branch.value_or("HEAD");
+}
+
+void confirm_or_fail(const std::string& command, const std::string& what, bool yes) {
+  if (yes) return;
+  if (isatty(STDIN_FILENO) != 1 || isatty(STDERR_FILENO) != 1)
+    fail(kExitUsage, command + ": " + what + "; pass --yes to confirm (there is no terminal to ask on)");
+  std::cerr << "drover: " << command << ": " << what << "; continue? [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes"))
+    fail(kExitUsage, command + ": not confirmed; nothing was changed");
+}
+
+std::vector<std::string> touches_option(const std::string& text, const std::string& option) {
+  std::vector<std::string> touches = split_touches(text);
+  if (auto problem = touches_problem(touches, option)) fail(kExitUsage, *problem);
+  return touches;
 }
 
 bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }

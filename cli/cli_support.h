@@ -52,8 +52,19 @@ Workspace& open_workspace(Project& p);
 Task get_task_or_fail(TaskStore& store, const std::string& id);
 // Exits 2 unless the epic exists ("--epic: there is no epic 'e7'...").
 void require_epic(TaskStore& store, const std::string& id, const std::string& option = "--epic");
+// Exits 2 unless drover.yaml has an agent of that name ("<option>: no agent
+// named 'x' in <file>; did you mean 'y'?" then `more`).
+void require_agent(const Config& config, const std::string& name, const std::string& option,
+                   const std::string& more = "");
 // The target branch: drover.yaml's target_branch, else the checked-out branch.
 std::string target_branch(Project& p);
+
+// Destructive bulk commands (reset --all, rm --cascade): true with --yes; on
+// a terminal, asks "<what>; continue? [y/N]" on stderr and reads stdin;
+// otherwise exits 2 saying to pass --yes. `command` names the command.
+void confirm_or_fail(const std::string& command, const std::string& what, bool yes);
+// A comma-separated --touches value, checked (exit 2 naming the option).
+std::vector<std::string> touches_option(const std::string& text, const std::string& option = "--touches");
 
 bool stdout_is_tty();
 bool color_enabled();
@@ -71,6 +82,7 @@ void add_plugin_commands(CLI::App& app, GlobalOptions& g);
 void add_worktree_commands(CLI::App& app, GlobalOptions& g);
 void add_transfer_commands(CLI::App& app, GlobalOptions& g);
 void add_dep_commands(CLI::App& app, GlobalOptions& g);
+void add_steer_commands(CLI::App& app, GlobalOptions& g);
 // `completion` and the hidden `__man`: register last, they describe the others.
 void add_doc_commands(CLI::App& app);
 

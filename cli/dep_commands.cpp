@@ -1,4 +1,5 @@
-// drover dep add: make an existing task wait for other tasks.
+// drover dep add / dep rm: make an existing task wait, or stop waiting, for other tasks.
+#include <algorithm>
 #include <iostream>
 
 #include "cli_support.h"
@@ -58,6 +59,38 @@ void run_dep_add(const GlobalOptions& g, const DepAddOptions& o) {
   std::cout << o.task << " is blocked by " << list << " (" << to_string(task.status) << ")\n";
 }
 
+struct DepRmOptions {
+  std::string task, blocker;
+  bool json_out = false;
+};
+
+void run_dep_rm(const GlobalOptions& g, const DepRmOptions& o) {
+  auto project = open_project(g);
+  TaskStore& store = open_store(*project);
+  Task task = get_task_or_fail(store, o.task);
+  get_task_or_fail(store, o.blocker);
+  if (std::find(task.blocked_by.begin(), task.blocked_by.end(), o.blocker) == task.blocked_by.end()) {
+    std::string list;
+    for (const auto& b : task.blocked_by) list += (list.empty() ? "" : ", ") + b;
+    fail(kExitUsage, "dep rm: " + o.task + " does not wait for " + o.blocker + " (" +
+                         (list.empty() ? "it waits for nothing" : "it waits for " + list) + "); nothing was removed");
+  }
+  auto r = store.remove_dependency(o.task, o.blocker, wall_ms());
+  if (!r.ok() && r.status().code() == StatusCode::kUnsupported)
+    fail(kExitUsage, "dep rm: " + r.status().message() +
+                         "; this needs a storage plugin built for plugin ABI 1.2 or later: upgrade the plugin");
+  if (!r.ok() && r.status().code() == StatusCode::kInvalidArgument)
+    fail(kExitUsage, "dep rm: " + o.task + " waits for " + o.blocker +
+                         " because of sub-task order (a parent waits for its sub-tasks, each sub-task for the one "
+                         "before); that cannot be removed, only the tasks themselves (`drover rm`)");
+  task = unwrap(std::move(r), "dep rm " + o.task + " " + o.blocker);
+  if (o.json_out) {
+    std::cout << to_json(task).dump(2) << "\n";
+    return;
+  }
+  std::cout << o.task << " no longer waits for " << o.blocker << " (" << to_string(task.status) << ")\n";
+}
+
 }  // namespace
 
 void add_dep_commands(CLI::App& app, GlobalOptions& g) {
@@ -68,6 +101,13 @@ void add_dep_commands(CLI::App& app, GlobalOptions& g) {
   add->add_option("task", o->task, "the task that must wait")->required();
   add->add_option("blockers", o->blockers, "ids of the tasks it waits for")->required();
   add->callback([&g, o] { run_dep_add(g, *o); });
+
+  auto* r = new DepRmOptions();
+  auto* rm = dep->add_subcommand("rm", "Make a task stop waiting for another (it may become ready)");
+  rm->add_option("task", r->task, "the task that waits")->required();
+  rm->add_option("blocker", r->blocker, "the task it should no longer wait for")->required();
+  rm->add_flag("--json", r->json_out, "print the task as JSON");
+  rm->callback([&g, r] { run_dep_rm(g, *r); });
 }
 
 }  // namespace drover::cli

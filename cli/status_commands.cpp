@@ -13,6 +13,8 @@
 #include "cli_support.h"
 #include "run_presence.h"
 #include "drover/common/duration.h"
+#include "drover/engine/attempt_files.h"
+#include "drover/model/task_overlap.h"
 #include "drover/task_fields.h"
 
 namespace drover::cli {
@@ -48,6 +50,7 @@ std::string progress_bar(int done, int total, int width) {
 struct StatusView {
   StoreSummary summary;
   std::vector<Task> tasks;
+  std::map<std::string, Overlap> held;  // ready tasks a run holds back (merge.overlap: hold)
 };
 
 StatusView load_status(Project& p, const std::string& epic) {
@@ -56,14 +59,29 @@ StatusView load_status(Project& p, const std::string& epic) {
   if (!epic.empty()) only = epic;
   TaskFilter filter;
   filter.epic = only;
-  return StatusView{unwrap(store.summary(only)), unwrap(store.list_tasks(filter))};
+  StatusView view{unwrap(store.summary(only)), unwrap(store.list_tasks(filter)), {}};
+  if (p.config().merge.overlap_hold) {
+    // Running tasks of every epic count: they edit the same repository.
+    std::vector<Task> tasks = view.tasks;
+    if (only) {
+      for (auto& t : unwrap(store.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}})))
+        if (t.epic != only) tasks.push_back(std::move(t));
+    }
+    view.held = held_by_overlap(tasks);
+  }
+  return view;
 }
 
 json status_json(const StatusView& st) {
   json counts = json::object();
   for (const auto& [k, v] : st.summary.counts) counts[k] = v;
   json tasks = json::array();
-  for (const auto& t : st.tasks) tasks.push_back(to_json(t));
+  for (const auto& t : st.tasks) {
+    json j = to_json(t);
+    if (auto it = st.held.find(t.id); it != st.held.end())
+      j["held"] = json{{"overlaps", it->second.task}, {"path", it->second.path}};
+    tasks.push_back(std::move(j));
+  }
   return json{{"summary",
                {{"counts", counts},
                 {"total", st.summary.total},
@@ -130,6 +148,14 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
         o << " (again in " << format_duration(std::chrono::milliseconds(t.not_before_ms - now)) << ")";
       o << "\n";
     }
+    if (t.status == TaskStatus::kReady && t.paused)
+      o << "  " << paint("paused", "33") << " " << t.id << ": not started until `drover unpause " << t.id << "`\n";
+    else if (t.paused && t.status == TaskStatus::kRunning)
+      o << "  " << paint("paused", "33") << " " << t.id << ": its running attempt finishes, then it waits for `drover unpause "
+        << t.id << "`\n";
+    if (auto it = st.held.find(t.id); it != st.held.end() && !t.paused)
+      o << "  " << paint("held", "33") << " " << t.id << ": " << describe(it->second) << " (starts when " << it->second.task
+        << " has finished; merge.overlap: hold)\n";
   }
   if (sum.cost_usd > 0) o << "  cost so far: " << money(sum.cost_usd) << "\n";
   if (tree) {
@@ -163,10 +189,15 @@ std::optional<std::string> why_nothing_can_progress(const StatusView& st, bool r
     ++(t.lease_expires_ms > now_ms ? live : stale);
   }
   if (live > 0 || run_active) return std::nullopt;
-  const int ready = st.summary.count(TaskStatus::kReady);
+  int paused = 0;
+  for (const auto& t : st.tasks) paused += t.status == TaskStatus::kReady && t.paused;
+  const int ready = st.summary.count(TaskStatus::kReady) - paused;
   if (stale > 0)
     return std::to_string(stale) + " task" + (stale == 1 ? " was" : "s were") +
            " left running by a run that ended; `drover resume` continues " + (stale == 1 ? "it" : "them");
+  if (ready <= 0 && paused > 0)
+    return std::to_string(paused) + " ready task" + (paused == 1 ? " is" : "s are") +
+           " paused and nothing else can run; `drover unpause <id>` lets one start";
   if (ready > 0)
     return std::to_string(ready) + " task" + (ready == 1 ? " is" : "s are") +
            " ready but no `drover run` is active; start one with `drover run`";
@@ -177,6 +208,57 @@ std::optional<std::string> why_nothing_can_progress(const StatusView& st, bool r
   for (TaskStatus s : {TaskStatus::kFailed, TaskStatus::kBlocked, TaskStatus::kWaiting, TaskStatus::kCancelled})
     if (int n = st.summary.count(s); n > 0) left += (left.empty() ? "" : ", ") + std::to_string(n) + " " + std::string(to_string(s));
   return "nothing is running or ready" + (left.empty() ? std::string() : " (" + left + "; `drover status --tree` shows why)");
+}
+
+// The log `drover logs` shows without --follow: of the latest generation
+// that has logs (a retry or reset starts a new one), the asked or latest
+// attempt, and in it the asked or latest round. Exits 2 saying what there is.
+fs::path recorded_log(const std::string& drover_dir, const Task& t, int attempt, int round) {
+  std::vector<RecordedRound> rounds = recorded_rounds(drover_dir, t.id);
+  if (rounds.empty()) {
+    if (t.attempts <= 0)
+      fail(kExitUsage, "task " + t.id + " has not run yet, so it has no log; `drover logs -f " + t.id +
+                           "` waits for it to start");
+    fail(kExitUsage, "no log for task " + t.id + " under " + drover_dir + "/logs/" + t.id +
+                         "; logs stay on the machine that ran the attempt (and are gone if .drover/logs was cleaned)");
+  }
+  const int64_t generation = rounds.back().generation;
+  std::vector<RecordedRound> mine;
+  for (auto& r : rounds)
+    if (r.generation == generation) mine.push_back(std::move(r));
+  const int attempts = mine.back().attempt;
+  if (attempt <= 0) attempt = attempts;
+  std::vector<RecordedRound> of_attempt;
+  for (auto& r : mine)
+    if (r.attempt == attempt) of_attempt.push_back(std::move(r));
+  if (of_attempt.empty())
+    fail(kExitUsage, "task " + t.id + " has had " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
+                         (generation > 0 ? " since it was last retried or reset" : "") + ", not " +
+                         std::to_string(attempt) + "; leave out --attempt for the latest");
+  if (round <= 0) return of_attempt.back().files.log;
+  for (const auto& r : of_attempt)
+    if (r.round == round) return r.files.log;
+  const int rounds_run = of_attempt.back().round;
+  fail(kExitUsage, "attempt " + std::to_string(attempt) + " of task " + t.id + " has had " + std::to_string(rounds_run) +
+                       " round" + (rounds_run == 1 ? "" : "s") + ", not " + std::to_string(round) +
+                       "; leave out --round for the latest");
+}
+
+// The log to follow: the attempt's file in the task's current generation,
+// or where an engine that does not separate generations writes it.
+fs::path followed_log(const std::string& drover_dir, const Task& t, int attempt, int round) {
+  if (round <= 0) {
+    round = 1;
+    for (const auto& r : recorded_rounds(drover_dir, t.id))
+      if (r.generation == t.generation && r.attempt == attempt) round = std::max(round, r.round);
+  }
+  fs::path file = attempt_files(drover_dir, t.id, t.generation, attempt, round).log;
+  std::error_code ec;
+  if (t.generation > 0 && !fs::exists(file, ec)) {
+    fs::path legacy = attempt_files(drover_dir, t.id, 0, attempt, round).log;
+    if (fs::exists(legacy, ec)) return legacy;
+  }
+  return file;
 }
 
 }  // namespace
@@ -263,6 +345,9 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
                           std::to_string(t.max_attempts > 0 ? t.max_attempts : project->config().max_attempts));
     field("blocked by", ids(t.blocked_by));
     field("blocks", ids(t.blocks));
+    field("touches", ids(t.touches));
+    field("learned touches", ids(t.learned_touches));
+    if (t.paused) field("paused", "yes (`drover unpause " + t.id + "` lets it run)");
     field("last error", t.last_error);
     field("session", t.session_id);
     if (t.tokens_in + t.tokens_out > 0)
@@ -289,44 +374,45 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
 
   struct LogArgs {
     std::string id;
-    int attempt = 0;
+    int attempt = 0, round = 0;
     bool follow = false;
   };
   auto* la = new LogArgs();
   auto* logs = app.add_subcommand("logs", "The agent's output for a task");
   logs->add_option("id", la->id, "task id")->required();
-  logs->add_option("--attempt", la->attempt, "which attempt (default: the latest)");
+  logs->add_option("--attempt", la->attempt, "which attempt (default: the latest)")->check(CLI::Range(1, 1000000));
+  logs->add_option("--round", la->round, "which round of the attempt (default: the latest)")->check(CLI::Range(1, 1000));
   logs->add_flag("-f,--follow", la->follow,
                  "keep printing new output until the attempt ends (waits for a task that has not started)");
   logs->callback([&g, la] {
     auto project = open_project(g);
     TaskStore& store = open_store(*project);
     Task t = get_task_or_fail(store, la->id);
-    if (la->attempt > 0 && la->attempt > t.attempts && !la->follow)
-      fail(kExitUsage, "task " + la->id + " has had " + std::to_string(t.attempts) + " attempt" +
-                           (t.attempts == 1 ? "" : "s") + ", not " + std::to_string(la->attempt) +
-                           "; leave out --attempt for the latest");
-    if (t.attempts <= 0 && !la->follow)
-      fail(kExitUsage, "task " + la->id + " has not run yet, so it has no log; `drover logs -f " + la->id +
-                           "` waits for it to start");
-    // Following a task that has not started (or not reached the asked attempt):
-    // wait for it, unless it can no longer start.
-    int attempt = la->attempt > 0 ? la->attempt : t.attempts;
-    bool said_waiting = false;
-    while (attempt <= 0 || t.attempts < attempt) {
-      if (t.status != TaskStatus::kReady && t.status != TaskStatus::kWaiting && t.status != TaskStatus::kRunning)
-        fail(kExitUsage, "task " + la->id + " is " + std::string(to_string(t.status)) + " and has not run" +
-                             (attempt > 0 ? " attempt " + std::to_string(attempt) : "") + "; there is no log to follow");
-      if (!said_waiting) {
-        std::cerr << "drover: task " << la->id << " has not started" << (attempt > 0 ? " attempt " + std::to_string(attempt) : "")
-                  << "; waiting for it (`drover run` starts it; Ctrl-C stops waiting)\n";
-        said_waiting = true;
+    const std::string drover_dir = project->config().drover_dir();
+    fs::path file;
+    int attempt = la->attempt;
+    if (!la->follow) {
+      file = recorded_log(drover_dir, t, la->attempt, la->round);
+    } else {
+      // Following a task that has not started (or not reached the asked attempt):
+      // wait for it, unless it can no longer start.
+      if (attempt <= 0) attempt = t.attempts;
+      bool said_waiting = false;
+      while (attempt <= 0 || t.attempts < attempt) {
+        if (t.status != TaskStatus::kReady && t.status != TaskStatus::kWaiting && t.status != TaskStatus::kRunning)
+          fail(kExitUsage, "task " + la->id + " is " + std::string(to_string(t.status)) + " and has not run" +
+                               (attempt > 0 ? " attempt " + std::to_string(attempt) : "") + "; there is no log to follow");
+        if (!said_waiting) {
+          std::cerr << "drover: task " << la->id << " has not started" << (attempt > 0 ? " attempt " + std::to_string(attempt) : "")
+                    << "; waiting for it (`drover run` starts it; Ctrl-C stops waiting)\n";
+          said_waiting = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        t = get_task_or_fail(store, la->id);
+        if (la->attempt <= 0) attempt = t.attempts;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      t = get_task_or_fail(store, la->id);
-      if (la->attempt <= 0) attempt = t.attempts;
+      file = followed_log(drover_dir, t, attempt, la->round);
     }
-    fs::path file = fs::path(project->config().drover_dir()) / "logs" / la->id / (std::to_string(attempt) + ".log");
     std::ifstream in(file, std::ios::binary);
     // The attempt has begun; its log appears a moment later.
     for (int i = 0; !in && la->follow && i < 100; ++i) {

@@ -11,7 +11,7 @@ namespace drover::cli {
 namespace {
 
 struct AddOptions {
-  std::string title, description, epic, parent, priority, blocked_by, agent, timeout;
+  std::string title, description, epic, parent, priority, blocked_by, agent, timeout, touches;
   int max_attempts = 0;
   bool json_out = false;
 };
@@ -104,9 +104,13 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   add->add_option("--max-attempts", o->max_attempts, "attempts before the task fails (default from drover.yaml)")
       ->check(CLI::Range(1, 100));
   add->add_option("--timeout", o->timeout, "per-attempt time limit, e.g. 30m (default from drover.yaml)");
+  add->add_option("--touches", o->touches,
+                  "comma-separated paths or globs it expects to edit, e.g. 'src/parser/**,docs/cli.md' "
+                  "(merge.overlap: hold keeps overlapping tasks from running at once)");
   add->add_flag("--json", o->json_out, "print the new task as JSON");
   add->callback([&g, o] {
     require_title(o->title, "add", "Add a --verbose flag");
+    std::vector<std::string> touches = touches_option(o->touches);
     auto project = open_project(g);
     TaskStore& store = open_store(*project);
     // The store would refuse these too, in its own terms; say it in the command's.
@@ -130,15 +134,12 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     req.priority = o->priority.empty() ? kPriorityNormal : unwrap(parse_priority(o->priority), "--priority");
     if (!o->blocked_by.empty()) req.blocked_by = split_ids(o->blocked_by);
     if (!o->agent.empty()) {
-      if (!project->config().agents.count(o->agent)) {
-        std::string hint = project->config().closest_agent(o->agent);
-        fail(kExitUsage, "--agent: no agent named '" + o->agent + "' in " + project->config().path +
-                             (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-      }
+      require_agent(project->config(), o->agent, "--agent");
       req.agent = o->agent;
     }
     if (o->max_attempts > 0) req.max_attempts = o->max_attempts;
     if (!o->timeout.empty()) req.timeout_ms = unwrap(parse_duration(o->timeout), "--timeout").count();
+    req.touches = touches;
     Task t = unwrap(store.create_task(req, wall_ms()), "add");
     if (o->json_out) {
       std::cout << to_json(t).dump(2) << "\n";
@@ -187,10 +188,12 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   auto* rids = new std::vector<std::string>();
   auto* rfailed = new bool(false);
   auto* rall = new bool(false);
+  auto* ryes = new bool(false);
   reset->add_option("ids", *rids, "task ids");
   reset->add_flag("--failed", *rfailed, "every failed task");
-  reset->add_flag("--all", *rall, "every task that is not running");
-  reset->callback([&g, rids, rfailed, rall] {
+  reset->add_flag("--all", *rall, "every task that is not running, completed ones too (asks first; --yes to skip)");
+  reset->add_flag("-y,--yes", *ryes, "do not ask before --all puts every task back");
+  reset->callback([&g, rids, rfailed, rall, ryes] {
     std::vector<std::string> ids = *rids;
     if (*rfailed || *rall) {
       auto project = open_project(g);
@@ -208,6 +211,9 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
       return;
     }
     if (ids.empty()) fail(kExitUsage, "reset: name task ids, or --failed, or --all");
+    if (*rall)
+      confirm_or_fail("reset --all", "puts " + std::to_string(ids.size()) + " task" + (ids.size() == 1 ? "" : "s") +
+                                         " back to run again, completed ones too", *ryes);
     reset_tasks(g, ids, ResetMode::kReset);
   });
 

@@ -594,3 +594,40 @@ TEST(PlanFile, IssuesAreDescribedInLineOrder) {
 
 }  // namespace
 }  // namespace drover::plan
+
+namespace drover::plan {
+namespace {
+
+TEST(PlanTouches, YamlTakesAListOrOneStringAndWritesItBack) {
+  ParsedPlan parsed = read_yaml_plan(
+      "tasks:\n  - key: a\n    title: A\n    touches: [src/parser/**, docs/cli.md]\n"
+      "  - key: b\n    title: B\n    touches: \"src/x.cc, docs/**\"\n");
+  ASSERT_TRUE(parsed.issues.empty()) << describe_issues("plan.yaml", parsed.issues);
+  ASSERT_EQ(parsed.plan.tasks.size(), 2u);
+  ASSERT_EQ(parsed.plan.tasks[0].touches.size(), 2u);
+  EXPECT_EQ(parsed.plan.tasks[0].touches[1].value, "docs/cli.md");
+  EXPECT_EQ(parsed.plan.tasks[0].touches[1].line, 4);
+  ASSERT_EQ(parsed.plan.tasks[1].touches.size(), 2u);
+  EXPECT_EQ(parsed.plan.tasks[1].touches[0].value, "src/x.cc");
+  ParsedPlan again = read_yaml_plan(write_yaml_plan(parsed.plan));
+  ASSERT_TRUE(again.issues.empty());
+  EXPECT_EQ(again.plan.tasks[0].touches[0].value, "src/parser/**");
+  ParsedPlan jsonl = read_jsonl_plan(write_jsonl_plan(parsed.plan));
+  ASSERT_TRUE(jsonl.issues.empty()) << describe_issues("plan.jsonl", jsonl.issues);
+  EXPECT_EQ(jsonl.plan.tasks[1].touches[1].value, "docs/**");
+}
+
+TEST(PlanTouches, BadTouchesAreIssuesAtTheirLine) {
+  ParsedPlan parsed = read_yaml_plan("tasks:\n  - key: a\n    title: A\n    touches: {src: yes}\n");
+  ASSERT_EQ(parsed.issues.size(), 1u);
+  EXPECT_EQ(parsed.issues[0].line, 4);
+  EXPECT_NE(parsed.issues[0].message.find("touches of task 'a' must be a list of paths or globs"), std::string::npos)
+      << parsed.issues[0].message;
+  ParsedPlan bad_json = read_jsonl_plan("{\"type\": \"task\", \"id\": \"a\", \"title\": \"A\", \"touches\": [1]}\n");
+  ASSERT_EQ(bad_json.issues.size(), 1u);
+  EXPECT_NE(bad_json.issues[0].message.find("\"touches\" of task 'a' must list paths or globs"), std::string::npos)
+      << bad_json.issues[0].message;
+}
+
+}  // namespace
+}  // namespace drover::plan

@@ -44,7 +44,8 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_plugin_descriptor, build_info), 32u);
   EXPECT_EQ(offsetof(drover_plugin_descriptor, config_schema), 40u);
   EXPECT_EQ(offsetof(drover_plugin_descriptor, vtable), 48u);
-  EXPECT_EQ(sizeof(drover_storage_vtable_v1), 200u);
+  EXPECT_EQ(sizeof(drover_storage_vtable_v1), 232u);
+  EXPECT_EQ(DROVER_STORAGE_VTABLE_V1_0_SIZE, 200u);  // what a plugin built for ABI 1.0/1.1 provides
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, check_config), 8u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, open), 16u);
@@ -70,6 +71,10 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, append_event), 176u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, list_events), 184u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, summary), 192u);
+  EXPECT_EQ(offsetof(drover_storage_vtable_v1, edit_task), 200u);
+  EXPECT_EQ(offsetof(drover_storage_vtable_v1, remove_task), 208u);
+  EXPECT_EQ(offsetof(drover_storage_vtable_v1, remove_dependency), 216u);
+  EXPECT_EQ(offsetof(drover_storage_vtable_v1, set_paused), 224u);
   EXPECT_EQ(sizeof(drover_vcs_vtable_v1), 144u);
   EXPECT_EQ(DROVER_VCS_VTABLE_V1_0_SIZE, 88u);  // what a plugin built for ABI 1.0 provides
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, struct_size), 0u);

@@ -71,6 +71,18 @@ Result<Task> PatientTaskStore::add_dependency(const std::string& task, const std
 Result<Task> PatientTaskStore::update_task(const std::string& id, const TaskUpdate& fields, int64_t now_ms) {
   return patiently([&] { return inner_.update_task(id, fields, now_ms); });
 }
+Result<Task> PatientTaskStore::edit_task(const std::string& id, const TaskEdit& edit, int64_t now_ms) {
+  return patiently([&] { return inner_.edit_task(id, edit, now_ms); });
+}
+Result<TaskRemoval> PatientTaskStore::remove_task(const std::string& id, bool cascade, int64_t now_ms) {
+  return patiently([&] { return inner_.remove_task(id, cascade, now_ms); });
+}
+Result<Task> PatientTaskStore::remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {
+  return patiently([&] { return inner_.remove_dependency(task, blocker, now_ms); });
+}
+Result<Task> PatientTaskStore::set_paused(const std::string& id, bool paused, int64_t now_ms) {
+  return patiently([&] { return inner_.set_paused(id, paused, now_ms); });
+}
 Result<std::optional<Task>> PatientTaskStore::claim_task(const ClaimRequest& request) {
   return patiently([&] { return inner_.claim_task(request); });
 }

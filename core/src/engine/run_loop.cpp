@@ -376,6 +376,9 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
   }
   int64_t wake = now + 60 * 1000;
   for (const auto& t : tasks.value()) {
+    // A paused task waits for `drover unpause`, a held one for a running
+    // task to finish (which wakes the loop): neither keeps the run going.
+    if (t.status == TaskStatus::kReady && (t.paused || held_.count(t.id))) continue;
     anything_left = true;
     if (t.status == TaskStatus::kReady) {
       int64_t nb = t.not_before_ms;
@@ -443,8 +446,10 @@ Result<RunSummary> RunLoop::run() {
                        config.default_agent};
       if (!opts_.epic.empty()) req.epic = opts_.epic;
       lock.unlock();
+      req.exclude_ids = held_by_overlap_now();
       auto claimed = store_.claim_task(req);
       lock.lock();
+      if (claimed.ok() && !claimed.value() && !req.exclude_ids.empty()) claimed = claim_held(req, lock);
       if (!claimed.ok()) {
         // Unreachable: StoreHealth has said so once. Anything else is said
         // once per message. Either way the next claim waits, growing to 5 s.

@@ -91,7 +91,10 @@ json to_json(const Task& t) {
               {"completed_ms", t.completed_ms},
               {"blocked_by", t.blocked_by},
               {"blocks", t.blocks},
-              {"wait", to_json(t.wait)}};
+              {"wait", to_json(t.wait)},
+              {"touches", t.touches},
+              {"learned_touches", t.learned_touches},
+              {"paused", t.paused}};
 }
 
 Task task_from_json(const json& j) {
@@ -129,6 +132,9 @@ Task task_from_json(const json& j) {
   t.blocks = string_list(j, "blocks");
   if (auto it = j.find("wait"); it != j.end()) t.wait = wait_from_json(*it, t.not_before_ms);
   t.reclaimed = field_or<bool>(j, "reclaimed", false);
+  t.touches = string_list(j, "touches");
+  t.learned_touches = string_list(j, "learned_touches");
+  t.paused = field_or<bool>(j, "paused", false);
   return t;
 }
 

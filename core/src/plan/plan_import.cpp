@@ -83,6 +83,7 @@ ImportOutcome import_plan(const Plan& plan, TaskStore& store, int64_t now_ms) {
     if (t->agent) req.agent = t->agent->value;
     if (t->max_attempts > 0) req.max_attempts = t->max_attempts;
     if (t->timeout_ms > 0) req.timeout_ms = t->timeout_ms;
+    for (const auto& p : t->touches) req.touches.push_back(p.value);
     for (const auto& b : t->blocked_by)
       if (!deferred.count({t->key, b.value})) req.blocked_by.push_back(ids.at(b.value));
     auto r = store.create_task(req, now_ms);

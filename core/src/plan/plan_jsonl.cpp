@@ -15,9 +15,11 @@ using json = nlohmann::json;
 
 const std::vector<std::string> kEpicFields = {"type", "id", "title", "description"};
 const std::vector<std::string> kStoryFields = {"type",     "id",         "title", "description",  "priority",
-                                               "epic_id",  "blocked_by", "agent", "max_attempts", "timeout"};
+                                               "epic_id",  "blocked_by", "agent", "max_attempts", "timeout",
+                                               "touches"};
 const std::vector<std::string> kTaskFields = {"type",       "id",    "title",        "description", "priority", "epic_id",
-                                              "blocked_by", "agent", "max_attempts", "timeout",     "story_id"};
+                                              "blocked_by", "agent", "max_attempts", "timeout",     "story_id",
+                                              "touches"};
 
 std::string field_list(const std::vector<std::string>& fields) {
   std::string text;
@@ -93,6 +95,7 @@ class JsonlPlanReader {
     read_max_attempts(record, what, line, t);
     read_timeout(record, what, line, t);
     read_blockers(record, what, line, t);
+    read_touches(record, what, line, t);
     out_.plan.tasks.push_back(std::move(t));
   }
 
@@ -181,6 +184,19 @@ class JsonlPlanReader {
     }
   }
 
+  void read_touches(const json& record, const std::string& what, int line, PlanTask& t) {
+    auto it = record.find("touches");
+    if (it == record.end() || it->is_null()) return;
+    if (!it->is_array()) {
+      add(line, "\"touches\" of " + what + " must be a list of paths or globs, like [\"src/parser/**\", \"docs/cli.md\"]");
+      return;
+    }
+    for (const auto& p : *it) {
+      if (p.is_string()) t.touches.push_back({p.get<std::string>(), line});
+      else add(line, "\"touches\" of " + what + " must list paths or globs (strings), not " + p.dump());
+    }
+  }
+
   // "story_id" must name a story: a task cannot hold tasks (Drover's sub-tasks
   // cannot have sub-tasks), and an epic is named with "epic_id".
   void check_stories() {
@@ -224,6 +240,11 @@ nlohmann::ordered_json task_record(const PlanTask& t, const char* type) {
   if (t.agent) r["agent"] = t.agent->value;
   if (t.max_attempts > 0) r["max_attempts"] = t.max_attempts;
   if (t.timeout_ms > 0) r["timeout"] = exact_duration(t.timeout_ms);
+  if (!t.touches.empty()) {
+    nlohmann::ordered_json paths = nlohmann::ordered_json::array();
+    for (const auto& p : t.touches) paths.push_back(p.value);
+    r["touches"] = paths;
+  }
   return r;
 }
 

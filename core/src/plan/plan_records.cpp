@@ -40,6 +40,7 @@ PlanTask task_from_record(const Task& r) {
   t.priority = r.priority;
   t.max_attempts = r.max_attempts;
   t.timeout_ms = r.timeout_ms;
+  for (const auto& p : r.touches) t.touches.push_back({p, 0});
   return t;
 }
 

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <map>
 
+#include "drover/common/path_glob.h"
 #include "drover/config/config.h"
 #include "drover/model/task_text.h"
 #include "drover/plan/plan_graph.h"
@@ -60,6 +61,7 @@ class Validator {
     for (const auto& t : plan_.tasks) {
       check_text("task '" + t.key + "'", t.line, t.title, t.description);
       check_references(t);
+      check_touches(t);
     }
     check_cycles();
     return std::move(issues_);
@@ -105,6 +107,11 @@ class Validator {
       add(line, what + " has text that is not valid UTF-8; save the file as UTF-8");
     for (Status st : {check_task_text("title", title), check_task_text("description", description)})
       if (!st.ok()) add(line, what + ": " + st.message());
+  }
+
+  void check_touches(const PlanTask& t) {
+    for (const auto& p : t.touches)
+      if (auto problem = touches_problem({p.value}, "touches of task '" + t.key + "'")) add(p.line, *problem);
   }
 
   void check_references(const PlanTask& t) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "drover/common/duration.h"
+#include "drover/common/path_glob.h"
 #include "drover/config/config.h"
 
 namespace drover::plan {
@@ -16,7 +17,8 @@ namespace {
 const std::vector<std::string> kTopFields = {"epics", "tasks"};
 const std::vector<std::string> kEpicFields = {"key", "title", "description"};
 const std::vector<std::string> kTaskFields = {"key",   "title",        "description", "epic",       "priority",
-                                              "agent", "max_attempts", "timeout",     "blocked_by", "subtasks"};
+                                              "agent", "max_attempts", "timeout",     "blocked_by", "subtasks",
+                                              "touches"};
 
 std::string field_list(const std::vector<std::string>& fields) {
   std::string text;
@@ -141,6 +143,7 @@ class YamlPlanReader {
       else if (name == "max_attempts") read_max_attempts(v, what, t);
       else if (name == "timeout") read_timeout(v, what, t);
       else if (name == "blocked_by") read_blockers(v, what, t);
+      else if (name == "touches") read_touches(v, what, t);
       else if (name == "subtasks") subtasks = v;
     });
     out_.plan.tasks.push_back(t);
@@ -182,20 +185,37 @@ class YamlPlanReader {
     t.timeout_ms = d->count();
   }
 
+  // A list of scalars, each with its line; `kind` ("task keys") and
+  // `example` ("[db, schema]") are for the errors.
+  void read_scalars(const YAML::Node& v, const std::string& field, const std::string& what, const std::string& kind,
+                    const std::string& example, std::vector<Located>& out) {
+    if (!v.IsSequence()) {
+      add(line(v), field + " of " + what + " must be a list of " + kind + ", like " + example);
+      return;
+    }
+    for (const auto& b : v) {
+      if (b.IsScalar()) out.push_back({b.Scalar(), line(b)});
+      else add(line(b), field + " of " + what + " must list " + kind + ", not lists or mappings");
+    }
+  }
+
   void read_blockers(const YAML::Node& v, const std::string& what, PlanTask& t) {
     if (v.IsNull()) return;
     if (v.IsScalar()) {  // `blocked_by: db` is taken as a list of one
       t.blocked_by.push_back({v.Scalar(), line(v)});
       return;
     }
-    if (!v.IsSequence()) {
-      add(line(v), "blocked_by of " + what + " must be a list of task keys, like [db, schema]");
+    read_scalars(v, "blocked_by", what, "task keys", "[db, schema]", t.blocked_by);
+  }
+
+  // `touches: [src/parser/**, docs/cli.md]`, or one string ("a/**, b.md").
+  void read_touches(const YAML::Node& v, const std::string& what, PlanTask& t) {
+    if (v.IsNull()) return;
+    if (v.IsScalar()) {
+      for (auto& p : split_touches(v.Scalar())) t.touches.push_back({std::move(p), line(v)});
       return;
     }
-    for (const auto& b : v) {
-      if (b.IsScalar()) t.blocked_by.push_back({b.Scalar(), line(b)});
-      else add(line(b), "blocked_by of " + what + " must list task keys, not lists or mappings");
-    }
+    read_scalars(v, "touches", what, "paths or globs", "[src/parser/**, docs/cli.md]", t.touches);
   }
 
   ParsedPlan out_;
@@ -226,6 +246,11 @@ void emit_task(YAML::Emitter& out, const SubtaskMap& subtasks, const PlanTask& t
   if (!t.blocked_by.empty()) {
     out << YAML::Key << "blocked_by" << YAML::Value << YAML::Flow << YAML::BeginSeq;
     for (const auto& b : t.blocked_by) out << b.value;
+    out << YAML::EndSeq;
+  }
+  if (!t.touches.empty()) {
+    out << YAML::Key << "touches" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& p : t.touches) out << YAML::DoubleQuoted << p.value;
     out << YAML::EndSeq;
   }
   auto subs = subtasks.find(t.key);

@@ -24,6 +24,13 @@ Result<json> invoke(const PluginInfo& info, drover_status (*fn)(Handle*, drover_
   }
 }
 
+// An entry past the plugin's struct_size is one its ABI minor does not have.
+template <class Vtable, class Entry>
+bool has_entry(const Vtable& vt, Entry Vtable::*op, uint32_t struct_size) {
+  const auto offset = static_cast<size_t>(reinterpret_cast<const char*>(&(vt.*op)) - reinterpret_cast<const char*>(&vt));
+  return offset + sizeof(Entry) <= struct_size;
+}
+
 template <class Vtable, class Handle>
 Result<Handle*> open_handle(const LoadedPlugin& plugin,
                             drover_status (*Vtable::*opener)(drover_str, drover_str, Handle**, drover_error*),
@@ -65,6 +72,9 @@ StorageClient::~StorageClient() { plugin_->vtable<drover_storage_vtable_v1>().cl
 
 Result<json> StorageClient::call(Op op, const char* op_name, const json& request) const {
   const auto& vt = plugin_->vtable<drover_storage_vtable_v1>();
+  if (!has_entry(vt, op, vt.struct_size))
+    return Status(StatusCode::kUnsupported, label(plugin_->info) + " does not implement " + op_name +
+                                                " (built for an older plugin ABI)");
   return invoke(plugin_->info, vt.*op, handle_, op_name, request);
 }
 
@@ -79,9 +89,7 @@ VcsClient::~VcsClient() { plugin_->vtable<drover_vcs_vtable_v1>().close(handle_)
 
 Result<json> VcsClient::call(Op op, const char* op_name, const json& request) const {
   const auto& vt = plugin_->vtable<drover_vcs_vtable_v1>();
-  // An entry past the plugin's struct_size is one its ABI minor does not have.
-  const auto offset = static_cast<size_t>(reinterpret_cast<const char*>(&(vt.*op)) - reinterpret_cast<const char*>(&vt));
-  if (offset + sizeof(drover_vcs_op) > vt.struct_size)
+  if (!has_entry(vt, op, vt.struct_size))
     return Status(StatusCode::kUnsupported, label(plugin_->info) + " does not implement " + op_name +
                                                 " (built for an older plugin ABI)");
   return invoke(plugin_->info, vt.*op, handle_, op_name, request);

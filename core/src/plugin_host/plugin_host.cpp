@@ -39,7 +39,7 @@ std::string cstr(const char* s) { return s == nullptr ? std::string() : std::str
 uint32_t min_vtable_size(drover_plugin_kind kind) {
   switch (kind) {
     case DROVER_KIND_AGENT: return DROVER_AGENT_VTABLE_V1_0_SIZE;  // later entries are probed
-    case DROVER_KIND_STORAGE: return sizeof(drover_storage_vtable_v1);
+    case DROVER_KIND_STORAGE: return DROVER_STORAGE_VTABLE_V1_0_SIZE;  // later entries are probed
     case DROVER_KIND_VCS: return DROVER_VCS_VTABLE_V1_0_SIZE;  // later entries are probed
     default: return 0;
   }

@@ -85,6 +85,7 @@ Result<Task> PluginTaskStore::create_task(const NewTask& t, int64_t now_ms) {
   put(req, "max_attempts", t.max_attempts);
   put(req, "timeout_ms", t.timeout_ms);
   if (!t.blocked_by.empty()) req["blocked_by"] = t.blocked_by;
+  if (!t.touches.empty()) req["touches"] = t.touches;
   return read_storage<Task>(client_->call(&Storage::create_task, "create_task", req), as_task);
 }
 
@@ -123,8 +124,45 @@ Result<Task> PluginTaskStore::update_task(const std::string& id, const TaskUpdat
   put(fields, "tokens_in", u.tokens_in);
   put(fields, "tokens_out", u.tokens_out);
   put(fields, "cost_usd", u.cost_usd);
+  put(fields, "learned_touches", u.learned_touches);
   return read_storage<Task>(client_->call(&Storage::update_task, "update_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}),
                    as_task);
+}
+
+Result<Task> PluginTaskStore::edit_task(const std::string& id, const TaskEdit& e, int64_t now_ms) {
+  if (e.title) {
+    if (Status st = check_task_text("title", *e.title); !st.ok()) return st;
+  }
+  if (e.description) {
+    if (Status st = check_task_text("description", *e.description); !st.ok()) return st;
+  }
+  json fields = json::object();
+  put(fields, "title", e.title);
+  put(fields, "description", e.description);
+  put(fields, "priority", e.priority);
+  put(fields, "max_attempts", e.max_attempts);
+  put(fields, "touches", e.touches);
+  if (e.agent) fields["agent"] = e.agent->empty() ? json() : json(*e.agent);
+  return read_storage<Task>(
+      client_->call(&Storage::edit_task, "edit_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}), as_task);
+}
+
+Result<TaskRemoval> PluginTaskStore::remove_task(const std::string& id, bool cascade, int64_t now_ms) {
+  return read_storage<TaskRemoval>(
+      client_->call(&Storage::remove_task, "remove_task", json{{"id", id}, {"now_ms", now_ms}, {"cascade", cascade}}),
+      [](const json& j) { return TaskRemoval{string_list(j, "removed")}; });
+}
+
+Result<Task> PluginTaskStore::remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {
+  return read_storage<Task>(client_->call(&Storage::remove_dependency, "remove_dependency",
+                                          json{{"task", task}, {"blocker", blocker}, {"now_ms", now_ms}}),
+                            as_task);
+}
+
+Result<Task> PluginTaskStore::set_paused(const std::string& id, bool paused, int64_t now_ms) {
+  return read_storage<Task>(
+      client_->call(&Storage::set_paused, "set_paused", json{{"id", id}, {"paused", paused}, {"now_ms", now_ms}}),
+      as_task);
 }
 
 Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
@@ -134,6 +172,7 @@ Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
            {"default_agent", c.default_agent},
            {"exclude_agents", c.exclude_agents}};
   put(req, "epic", c.epic);
+  if (!c.exclude_ids.empty()) req["exclude_ids"] = c.exclude_ids;
   return read_storage<std::optional<Task>>(client_->call(&Storage::claim_task, "claim_task", req),
                                   [](const json& j) -> std::optional<Task> {
                                     if (j.is_null()) return std::nullopt;

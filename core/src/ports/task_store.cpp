@@ -11,8 +11,24 @@ constexpr EnumNames<ResetMode, 3> kResetNames{{
     {ResetMode::kCancel, "cancel"},
 }};
 
+Status steering_unsupported(const char* what) {
+  return Status(StatusCode::kUnsupported, std::string("this task store cannot ") + what +
+                                              " (its storage plugin predates plugin ABI 1.2); upgrade the plugin");
+}
+
 }  // namespace
 
 std::string_view to_string(ResetMode mode) { return name_of(kResetNames, mode); }
+
+Result<Task> TaskStore::edit_task(const std::string&, const TaskEdit&, int64_t) {
+  return steering_unsupported("edit tasks");
+}
+Result<TaskRemoval> TaskStore::remove_task(const std::string&, bool, int64_t) {
+  return steering_unsupported("remove tasks");
+}
+Result<Task> TaskStore::remove_dependency(const std::string&, const std::string&, int64_t) {
+  return steering_unsupported("remove dependencies");
+}
+Result<Task> TaskStore::set_paused(const std::string&, bool, int64_t) { return steering_unsupported("pause tasks"); }
 
 }  // namespace drover

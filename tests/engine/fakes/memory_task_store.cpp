@@ -140,6 +140,7 @@ Result<Task> MemoryTaskStore::create_task(const NewTask& n, int64_t now_ms) {
   t.priority = n.priority.value_or(1);
   t.max_attempts = n.max_attempts.value_or(0);
   t.timeout_ms = n.timeout_ms.value_or(0);
+  t.touches = n.touches;
   for (const auto& b : n.blocked_by) {
     if (!find(b)) return Status::NotFound("create_task: task " + b + " does not exist");
     t.blocked_by.push_back(b);
@@ -207,6 +208,67 @@ Result<Task> MemoryTaskStore::update_task(const std::string& id, const TaskUpdat
   if (u.tokens_in) t->tokens_in = *u.tokens_in;
   if (u.tokens_out) t->tokens_out = *u.tokens_out;
   if (u.cost_usd) t->cost_usd = *u.cost_usd;
+  if (u.learned_touches) t->learned_touches = *u.learned_touches;
+  t->updated_ms = now_ms;
+  return *t;
+}
+
+Result<Task> MemoryTaskStore::edit_task(const std::string& id, const TaskEdit& e, int64_t now_ms) {
+  DROVER_RETURN_IF_ERROR(check("edit_task"));
+  std::lock_guard<std::mutex> lock(mu_);
+  Task* t = find(id);
+  if (!t) return Status::NotFound("edit_task: task " + id + " does not exist");
+  if (t->status == TaskStatus::kRunning) return Status::Conflict("edit_task: task " + id + " is running");
+  if (e.title) t->title = *e.title;
+  if (e.description) t->description = *e.description;
+  if (e.priority) t->priority = *e.priority;
+  if (e.max_attempts) t->max_attempts = *e.max_attempts;
+  if (e.touches) t->touches = *e.touches;
+  if (e.agent) t->agent = e.agent->empty() ? std::nullopt : e.agent;
+  t->updated_ms = now_ms;
+  return *t;
+}
+
+// Only what the engine tests need: no sub-tasks, no cascade.
+Result<TaskRemoval> MemoryTaskStore::remove_task(const std::string& id, bool /*cascade*/, int64_t /*now_ms*/) {
+  DROVER_RETURN_IF_ERROR(check("remove_task"));
+  std::lock_guard<std::mutex> lock(mu_);
+  Task* t = find(id);
+  if (!t) return Status::NotFound("remove_task: task " + id + " does not exist");
+  if (t->status == TaskStatus::kRunning) return Status::Conflict("remove_task: " + id + " is running");
+  if (!t->blocks.empty()) return Status::Conflict("remove_task: others wait for " + id);
+  for (const auto& b : t->blocked_by) {
+    auto& blocks = find(b)->blocks;
+    blocks.erase(std::remove(blocks.begin(), blocks.end(), id), blocks.end());
+  }
+  tasks_.erase(id);
+  order_.erase(std::remove(order_.begin(), order_.end(), id), order_.end());
+  return TaskRemoval{{id}};
+}
+
+Result<Task> MemoryTaskStore::remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) {
+  DROVER_RETURN_IF_ERROR(check("remove_dependency"));
+  std::lock_guard<std::mutex> lock(mu_);
+  Task* t = find(task);
+  Task* b = find(blocker);
+  if (!t || !b) return Status::NotFound("remove_dependency: no such task");
+  auto it = std::find(t->blocked_by.begin(), t->blocked_by.end(), blocker);
+  if (it == t->blocked_by.end()) return Status::NotFound("remove_dependency: " + task + " does not wait for " + blocker);
+  t->blocked_by.erase(it);
+  b->blocks.erase(std::remove(b->blocks.begin(), b->blocks.end(), task), b->blocks.end());
+  if (t->status == TaskStatus::kWaiting && blockers_done(*t)) t->status = TaskStatus::kReady;
+  t->updated_ms = now_ms;
+  return *t;
+}
+
+Result<Task> MemoryTaskStore::set_paused(const std::string& id, bool paused, int64_t now_ms) {
+  DROVER_RETURN_IF_ERROR(check("set_paused"));
+  std::lock_guard<std::mutex> lock(mu_);
+  Task* t = find(id);
+  if (!t) return Status::NotFound("set_paused: task " + id + " does not exist");
+  if (t->status == TaskStatus::kCompleted || t->status == TaskStatus::kCancelled)
+    return Status::Conflict("set_paused: task " + id + " is " + std::string(to_string(t->status)));
+  t->paused = paused;
   t->updated_ms = now_ms;
   return *t;
 }
@@ -221,7 +283,8 @@ Result<std::optional<Task>> MemoryTaskStore::claim_task(const ClaimRequest& c) {
     if (c.epic && t.epic != c.epic) continue;
     const std::string agent = t.agent_or(c.default_agent);
     if (std::find(c.exclude_agents.begin(), c.exclude_agents.end(), agent) != c.exclude_agents.end()) continue;
-    const bool ready = t.status == TaskStatus::kReady && t.not_before_ms <= c.now_ms;
+    if (std::find(c.exclude_ids.begin(), c.exclude_ids.end(), t.id) != c.exclude_ids.end()) continue;
+    const bool ready = t.status == TaskStatus::kReady && t.not_before_ms <= c.now_ms && !t.paused;
     const bool expired = t.status == TaskStatus::kRunning && t.lease_expires_ms < c.now_ms;
     if (!ready && !expired) continue;
     if (!best || t.priority > best->priority) {

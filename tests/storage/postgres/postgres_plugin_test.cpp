@@ -161,7 +161,7 @@ TEST_F(ServerTest, DescribeMasksPassword) {
   stores_.push_back(r.store);
   json d = call(r.store, vt().describe, json::object());
   EXPECT_EQ(d["backend"], "postgres");
-  EXPECT_EQ(d["schema_version"], 2);
+  EXPECT_EQ(d["schema_version"], 3);
   std::string location = d["location"];
   EXPECT_EQ(location.find("s3cret"), std::string::npos) << location;
   EXPECT_NE(location.find("****"), std::string::npos) << location;
@@ -231,8 +231,8 @@ std::string sql_literal(const std::string& text) {
 }
 
 // A schema-1 store (drover 0.1) kept a ready task's wait as prose in status_reason.
-// Schema 2 only added the wait_* columns, so dropping them and the version row
-// gives back the schema-1 layout, filled here the way that release filled it.
+// Schemas 2 and 3 only added columns (wait_*; touches, learned_touches, paused), so
+// dropping them and the version rows gives back the schema-1 layout, filled here the way that release filled it.
 TEST_F(ServerTest, SchemaOneStoreGetsTypedWaitsFromItsProseReasons) {
   drover_storage* store = open();
   ASSERT_NE(store, nullptr);
@@ -250,13 +250,14 @@ TEST_F(ServerTest, SchemaOneStoreGetsTypedWaitsFromItsProseReasons) {
   vt().close(store);
   stores_.clear();
   admin_sql("ALTER TABLE \"" + schema_ + "\".tasks DROP COLUMN wait_kind, DROP COLUMN wait_agent, "
-            "DROP COLUMN wait_detail, DROP COLUMN wait_paths; DELETE FROM \"" + schema_ +
-            "\".schema_version WHERE version = 2");
+            "DROP COLUMN wait_detail, DROP COLUMN wait_paths, DROP COLUMN touches, DROP COLUMN learned_touches, "
+            "DROP COLUMN paused; DELETE FROM \"" + schema_ + "\".schema_version WHERE version >= 2");
   store = open();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(call(store, vt().describe, json::object())["schema_version"], 2);
+  EXPECT_EQ(call(store, vt().describe, json::object())["schema_version"], 3);
   EXPECT_EQ(admin_sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM \"" + schema_ + "\".schema_version"),
-            "1,2");
+            "1,2,3");
+  EXPECT_EQ(call(store, vt().get_task, {{"id", "t1"}})["touches"], json::array()) << "schema 3 columns get defaults";
   auto wait_of = [&](const std::string& id) { return call(store, vt().get_task, {{"id", id}})["wait"]; };
   json quota = wait_of("t1");
   EXPECT_EQ(quota, json({{"kind", "quota"}, {"agent", "codex"}, {"detail", "weekly cap"}, {"paths", json::array()},

@@ -111,6 +111,14 @@ class RunLoop final : private TaskWorkflowEvents {
   // says so once, then at most once a minute; under kStop it drains the run.
   bool disk_full(RunSummary& summary);
   int64_t next_wakeup(int64_t now, bool& anything_left);
+  // Overlap-aware dispatch (merge.overlap: hold, run_loop_overlap.cpp): the
+  // ready tasks to leave out of this claim because their touches overlap a
+  // running task's (said once per task); empty under `ignore`.
+  std::vector<std::string> held_by_overlap_now();
+  // After a claim that left the held tasks out found nothing: when none of
+  // this run's tasks is in flight (so waiting could only wait on another
+  // run's task), claims with nothing held and says so. Called with mu_ held.
+  Result<std::optional<Task>> claim_held(ClaimRequest request, std::unique_lock<std::mutex>& lock);
   void print(const std::string& line);
 
   RunOptions opts_;
@@ -131,6 +139,7 @@ class RunLoop final : private TaskWorkflowEvents {
   int64_t claim_retry_at_ = 0;           // after a failed claim: not before then
   int claim_failures_ = 0;               // in a row
   std::string last_claim_error_;         // printed once until it changes
+  std::map<std::string, std::string> held_;  // ready task -> why held (overlap), as last said
   bool disk_full_ = false;        // said so, not yet said it is available again
   bool last_look_full_ = false;   // what the last look (once a second) found
   int64_t next_disk_look_ = 0, last_disk_line_ = 0;

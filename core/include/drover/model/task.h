@@ -81,6 +81,14 @@ struct Task {
   std::vector<std::string> blocks;
   WaitReason wait;
   bool reclaimed = false;  // set by a claim that took over an expired lease
+  // What the task expects to edit: globs relative to the repository root
+  // (path_glob.h), declared at creation or by `drover edit`.
+  std::vector<std::string> touches;
+  // Exact paths a merge conflict showed the task edits (recorded by the
+  // engine, replaced as a whole). Both lists feed overlap-aware dispatch.
+  std::vector<std::string> learned_touches;
+  // Paused by the user: not claimed (a running attempt finishes first).
+  bool paused = false;
 
   // The agent that runs this task: its own, else default_agent.
   std::string agent_or(const std::string& default_agent) const {

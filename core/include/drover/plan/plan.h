@@ -37,6 +37,7 @@ struct PlanTask {
   int max_attempts = 0;           // 0 = engine default
   int64_t timeout_ms = 0;         // 0 = engine default
   std::vector<Located> blocked_by;  // explicit blockers by key (sub-task ordering is implicit)
+  std::vector<Located> touches;     // globs of the paths it expects to edit (path_glob.h)
 };
 
 struct Plan {

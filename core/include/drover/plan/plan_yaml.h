@@ -12,6 +12,7 @@
 //       max_attempts: 2
 //       timeout: 30m
 //       blocked_by: [db]          # task keys (tasks or sub-tasks)
+//       touches: [src/api/**]     # paths or globs it expects to edit (or "a/**, b.md")
 //       subtasks:                 # run in this order; the parent waits for all
 //         - {key: api-routes, title: Routes}
 //

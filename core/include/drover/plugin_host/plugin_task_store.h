@@ -26,6 +26,10 @@ class PluginTaskStore final : public TaskStore {
   Result<std::vector<Task>> list_tasks(const TaskFilter& filter) override;
   Result<Task> add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) override;
   Result<Task> update_task(const std::string& id, const TaskUpdate& fields, int64_t now_ms) override;
+  Result<Task> edit_task(const std::string& id, const TaskEdit& edit, int64_t now_ms) override;
+  Result<TaskRemoval> remove_task(const std::string& id, bool cascade, int64_t now_ms) override;
+  Result<Task> remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) override;
+  Result<Task> set_paused(const std::string& id, bool paused, int64_t now_ms) override;
   Result<std::optional<Task>> claim_task(const ClaimRequest& request) override;
   Result<int> renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) override;
   Result<Task> release_task(const ReleaseRequest& request) override;

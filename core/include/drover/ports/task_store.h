@@ -31,6 +31,7 @@ struct NewTask {
   std::optional<int> priority, max_attempts;
   std::optional<int64_t> timeout_ms;
   std::vector<std::string> blocked_by;
+  std::vector<std::string> touches;  // globs (path_glob.h)
 };
 
 // The fields update_task may set; unset ones are left as they are.
@@ -39,6 +40,22 @@ struct TaskUpdate {
   std::optional<std::string> last_error, result_summary, session_id, merge_commit, status_reason;
   std::optional<int64_t> tokens_in, tokens_out;
   std::optional<double> cost_usd;
+  // Paths a merge conflict showed the task edits; replaces the whole list.
+  std::optional<std::vector<std::string>> learned_touches;
+};
+
+// What `drover edit` may change on a task that is not running; unset fields
+// are left as they are. agent: "" = back to the default agent.
+struct TaskEdit {
+  std::optional<std::string> title, description, agent;
+  std::optional<int> priority, max_attempts;
+  std::optional<std::vector<std::string>> touches;
+  bool empty() const { return !title && !description && !agent && !priority && !max_attempts && !touches; }
+};
+
+// remove_task's answer: every task removed, the named one first.
+struct TaskRemoval {
+  std::vector<std::string> removed;
 };
 
 struct ClaimRequest {
@@ -48,6 +65,7 @@ struct ClaimRequest {
   std::optional<std::string> epic;
   std::vector<std::string> exclude_agents;
   std::string default_agent;
+  std::vector<std::string> exclude_ids;  // held back this time (overlap-aware dispatch)
 };
 
 struct ReleaseRequest {
@@ -153,6 +171,18 @@ class TaskStore {
   virtual Result<std::vector<Task>> list_tasks(const TaskFilter& filter) = 0;
   virtual Result<Task> add_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) = 0;
   virtual Result<Task> update_task(const std::string& id, const TaskUpdate& fields, int64_t now_ms) = 0;
+
+  // Steering (storage ABI 1.2; a store without them answers kUnsupported).
+  // edit_task: a task that is not running (kConflict otherwise).
+  virtual Result<Task> edit_task(const std::string& id, const TaskEdit& edit, int64_t now_ms);
+  // remove_task: refuses (kConflict) a running task, and one that others
+  // depend on unless cascade, which removes those dependents too (none of
+  // them running). A task's sub-tasks go with it.
+  virtual Result<TaskRemoval> remove_task(const std::string& id, bool cascade, int64_t now_ms);
+  // remove_dependency: kNotFound when task does not wait for blocker.
+  virtual Result<Task> remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms);
+  // set_paused: a paused task is not claimed; a running one keeps running.
+  virtual Result<Task> set_paused(const std::string& id, bool paused, int64_t now_ms);
 
   // nullopt: nothing claimable now.
   virtual Result<std::optional<Task>> claim_task(const ClaimRequest& request) = 0;

@@ -25,7 +25,9 @@ extern "C" {
  * header); a host probes them against the plugin's struct_size.
  *   1.1  vcs: checkout_state, target_moves, reset_worktree
  *   1.2  vcs: build_landing, publish_landing, sync_worktree, scratch_worktree;
- *        agent: the build_command request's "round", run_should_stop, requirements */
+ *        agent: the build_command request's "round", run_should_stop, requirements;
+ *        storage: edit_task, remove_task, remove_dependency, set_paused; task fields
+ *        touches, learned_touches, paused; claim_task's exclude_ids */
 #define DROVER_PLUGIN_ABI_MINOR 2
 
 /* The name of the one exported symbol. The generation is part of the name so a

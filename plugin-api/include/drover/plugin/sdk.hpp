@@ -146,6 +146,20 @@ class Storage {
   virtual std::string append_event(std::string_view request) = 0;
   virtual std::string list_events(std::string_view request) = 0;
   virtual std::string summary(std::string_view request) = 0;
+  // ABI 1.2, optional: a plugin that does not override them answers
+  // "unsupported" and the host says the command needs a newer plugin.
+  virtual std::string edit_task(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "edit_task is not implemented by this storage plugin");
+  }
+  virtual std::string remove_task(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "remove_task is not implemented by this storage plugin");
+  }
+  virtual std::string remove_dependency(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "remove_dependency is not implemented by this storage plugin");
+  }
+  virtual std::string set_paused(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "set_paused is not implemented by this storage plugin");
+  }
 };
 
 namespace detail {
@@ -199,6 +213,10 @@ const drover_plugin_descriptor* storage_descriptor(const drover_host_api* host, 
       &storage_op<&Storage::append_event>,
       &storage_op<&Storage::list_events>,
       &storage_op<&Storage::summary>,
+      &storage_op<&Storage::edit_task>,
+      &storage_op<&Storage::remove_task>,
+      &storage_op<&Storage::remove_dependency>,
+      &storage_op<&Storage::set_paused>,
   };
   return make_descriptor(host, DROVER_KIND_STORAGE, name, version, schema, &vtable);
 }

@@ -42,6 +42,12 @@
  *   "blocked_by": [task ids],   direct blockers (explicit dependencies + implicit
  *                               sub-task ordering, see create_task)
  *   "blocks": [task ids]        direct dependents
+ *   -- ABI 1.2 (a host reads them as [] / false when absent):
+ *   "touches": [str],           globs of the paths the task expects to edit, as
+ *                               create_task or edit_task set them (the host's
+ *                               path_glob rules; the store keeps them as given)
+ *   "learned_touches": [str],   exact paths the engine learned it edits (update_task)
+ *   "paused": bool              set_paused: not claimable while true
  * }
  * epic: { "id": "e<N>", "title": str, "description": str, "created_ms": int }
  * workflow: { "id": str, "name": str, "input": any JSON, "status": "running"|"succeeded"|"failed"|"cancelled",
@@ -107,7 +113,8 @@ typedef struct drover_storage_vtable_v1 {
   drover_storage_op list_epics;
 
   /* {"title", "description"?, "epic"?, "parent"?, "priority"?, "agent"?,
-   *  "max_attempts"?, "timeout_ms"?, "blocked_by"?: [ids], "now_ms"} -> task
+   *  "max_attempts"?, "timeout_ms"?, "blocked_by"?: [ids], "touches"?: [str] (1.2),
+   *  "now_ms"} -> task
    * Unknown epic, parent or blocker: DROVER_NOT_FOUND. A parent that is itself a
    * sub-task, or that is running/completed: DROVER_INVALID_ARGUMENT. */
   drover_storage_op create_task;
@@ -121,18 +128,21 @@ typedef struct drover_storage_vtable_v1 {
   drover_storage_op add_dependency;
   /* {"id", "now_ms", "fields": {...}} -> task. Only these fields may be set:
    * attempts, last_error, result_summary, session_id, tokens_in, tokens_out,
-   * cost_usd, merge_commit, status_reason. Lifecycle changes go through the
-   * dedicated operations below. */
+   * cost_usd, merge_commit, status_reason, and (1.2) learned_touches: [str],
+   * which replaces the list. Lifecycle changes go through the dedicated
+   * operations below. */
   drover_storage_op update_task;
 
   /* {"executor", "lease_ms", "now_ms", "epic"?: str, "exclude_agents"?: [str],
-   *  "default_agent": str}
+   *  "default_agent": str, "exclude_ids"?: [task ids] (1.2)}
    * -> task (now "running", lease_owner = executor) or null when nothing is
    * claimable. Claimable: status "ready" with not_before_ms <= now_ms, or status
    * "running" whose lease expired (lease_expires_ms < now_ms): that one is
    * reclaimed and the response has "reclaimed": true. exclude_agents is matched
    * against the task's agent, or default_agent when the task has none. Atomic: two
-   * callers never get the same task. Highest priority first. */
+   * callers never get the same task. Highest priority first. (1.2) A ready task
+   * that is paused, or whose id is in exclude_ids, is not claimable; an expired
+   * lease is reclaimed even when paused (its attempt finishes). */
   drover_storage_op claim_task;
   /* {"executor", "lease_ms", "now_ms"} -> {"renewed": int}: extends every lease the
    * executor holds. */
@@ -191,7 +201,43 @@ typedef struct drover_storage_vtable_v1 {
   /* {"epic"?} -> {"counts": {status: n}, "total": int, "cost_usd": number,
    *  "tokens_in": int, "tokens_out": int} */
   drover_storage_op summary;
+
+  /* ---- ABI 1.2: optional; the host checks struct_size before calling them
+   * (a plugin built for 1.0/1.1 ends above) and says the command needs a newer
+   * plugin. Each is one transaction. ---- */
+
+  /* {"id", "now_ms", "fields": {"title"?: str, "description"?: str, "priority"?: int,
+   *  "agent"?: str|null (null: the default agent), "max_attempts"?: int >= 0,
+   *  "touches"?: [str]}} -> task. For a task that is not running: a running one
+   * is DROVER_CONFLICT (its attempt uses the old fields). Another field, or one of
+   * another type, is DROVER_INVALID_ARGUMENT naming it. An "edited" event. */
+  drover_storage_op edit_task;
+
+  /* {"id", "now_ms", "cascade"?: bool} -> {"removed": [ids], the named task first}.
+   * Removes the task with its sub-tasks, their dependency edges and their events
+   * (a "removed" event without task_id is appended). DROVER_CONFLICT when one of
+   * them is running, or when another task depends on one of them and cascade is
+   * not true (the message names the dependents); with cascade, those dependents
+   * are removed too, transitively. The edges of sub-task order do not count as
+   * depending: removing a sub-task makes the next one wait for the previous one,
+   * and its parent and siblings stay. Ids are never reused. */
+  drover_storage_op remove_task;
+
+  /* {"task", "blocker", "now_ms"} -> task (the dependent, its status re-derived:
+   * a waiting task whose last incomplete blocker went becomes ready, a blocked one
+   * no longer blocked by it waits or is ready). DROVER_NOT_FOUND when task does not
+   * wait for blocker; DROVER_INVALID_ARGUMENT for an edge between a parent and its
+   * sub-task or between two sub-tasks of one parent (sub-task order). */
+  drover_storage_op remove_dependency;
+
+  /* {"id", "paused": bool, "now_ms"} -> task. A paused task is not claimed; a running
+   * one keeps its lease and finishes its attempt. A completed or cancelled task is
+   * DROVER_CONFLICT. "paused"/"unpaused" events. */
+  drover_storage_op set_paused;
 } drover_storage_vtable_v1;
+
+/* The size of the ABI 1.0 storage vtable: the least a plugin may provide. */
+#define DROVER_STORAGE_VTABLE_V1_0_SIZE offsetof(drover_storage_vtable_v1, edit_task)
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -29,6 +29,12 @@ nlohmann::json stored_json(const RowCells& row, size_t column) {
   if (row.is_null(column)) return nullptr;
   return nlohmann::json::parse(row.text(column));
 }
+// A JSON array of strings kept as text; anything else reads as [].
+nlohmann::json stored_list(const RowCells& row, size_t column) {
+  nlohmann::json list = nlohmann::json::parse(row.text(column), nullptr, false);
+  if (!list.is_array()) return nlohmann::json::array();
+  return list;
+}
 }  // namespace
 
 nlohmann::json task_record(const RowCells& row, std::vector<std::string> blocked_by, std::vector<std::string> blocks) {
@@ -56,6 +62,9 @@ nlohmann::json task_record(const RowCells& row, std::vector<std::string> blocked
   }
   t["wait"] = wait_record(row.text(7), row.text(column), row.text(column + 1), row.text(column + 2),
                           row.text(column + 3), row.integer(21));
+  t["touches"] = stored_list(row, column + 4);
+  t["learned_touches"] = stored_list(row, column + 5);
+  t["paused"] = row.integer(column + 6) != 0;
   t["blocked_by"] = std::move(blocked_by);
   t["blocks"] = std::move(blocks);
   return t;

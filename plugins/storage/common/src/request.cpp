@@ -95,4 +95,14 @@ int64_t Request::now_ms() const {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::string path_list_text(const Request& req, const std::string& field, const nlohmann::json& value) {
+  if (!value.is_array()) req.invalid(field, "must be an array of paths");
+  if (value.size() > 1000) req.invalid(field, "has more than 1000 paths");
+  for (const nlohmann::json& path : value) {
+    if (!path.is_string()) req.invalid(field, "must hold strings only");
+    check_text(req.operation(), field, path.get_ref<const std::string&>(), kMaxNameBytes);
+  }
+  return value.dump();
+}
+
 }  // namespace drover::storage

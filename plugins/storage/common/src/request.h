@@ -13,6 +13,13 @@
 
 namespace drover::storage {
 
+class Request;
+
+// A list of paths or globs (touches, learned_touches): a JSON array of names
+// (at most kMaxNameBytes each, at most 1,000 of them), returned as the JSON
+// text the tables keep. `field` names it in the error.
+std::string path_list_text(const Request& req, const std::string& field, const nlohmann::json& value);
+
 class Request {
  public:
   // Parses text (empty = {}); invalid UTF-8, invalid JSON or another value than

@@ -7,7 +7,8 @@
 // The operations are split by topic: task_operations.cpp (epics, creating
 // and reading tasks, dependencies, field updates), task_lifecycle.cpp (claim,
 // leases, release, complete, fail, reset), workflow_operations.cpp
-// (workflows, steps, events, summary).
+// (workflows, steps, events, summary), task_steering.cpp (edit, remove,
+// remove a dependency, pause).
 //
 // Choices where the contract leaves room (documented for the engine):
 //   - a sub-task created without "epic" inherits its parent's epic;
@@ -22,7 +23,11 @@
 //   - besides "completed" and "failed", the event log gets "created",
 //     "released", "reclaimed", "retry", "reset" and "cancelled" events;
 //   - list_events refuses a negative limit; text the store keeps may not
-//     hold NUL characters.
+//     hold NUL characters;
+//   - remove_task does not count the edges sub-task order makes (a parent
+//     waits for its sub-tasks, a sub-task for the previous one) as "others
+//     depend on it": removing a sub-task re-links the next one to the
+//     previous one and re-derives both the next one and the parent.
 #ifndef DROVER_STORAGE_COMMON_STATE_STORE_H
 #define DROVER_STORAGE_COMMON_STATE_STORE_H
 
@@ -67,6 +72,11 @@ class StateStore : public drover::sdk::Storage {
   std::string append_event(std::string_view request) final;
   std::string list_events(std::string_view request) final;
   std::string summary(std::string_view request) final;
+  // ABI 1.2: steering (task_steering.cpp).
+  std::string edit_task(std::string_view request) final;
+  std::string remove_task(std::string_view request) final;
+  std::string remove_dependency(std::string_view request) final;
+  std::string set_paused(std::string_view request) final;
 
  protected:
   virtual StoreIdentity identity() const = 0;

@@ -26,6 +26,7 @@ struct NewTask {
   std::optional<std::string> parent, epic, agent;
   std::string title, description;
   int64_t priority = 0, max_attempts = 0, timeout_ms = 0, now_ms = 0;
+  std::string touches = "[]";  // JSON array of globs, kept as text
 };
 
 // What a new sub-task of a parent gets: its sequence, the parent's num and epic.
@@ -50,6 +51,7 @@ struct ClaimQuery {
   int64_t lease_ms = 0, now_ms = 0;
   std::optional<std::string> epic, default_agent;
   std::vector<std::string> exclude_agents;
+  std::vector<std::string> exclude_ids;  // never claimed (ready ones; paused ones never either)
 };
 
 struct Claimed {
@@ -65,7 +67,9 @@ struct Release {
   bool count_attempt = false;
 };
 
-// A settable column of update_task (validated) and its value.
+// A settable column of update_task or edit_task (validated: one of the fixed
+// column names, never request text) and its value: a string, an integer, a
+// number or null. List columns (touches, learned_touches) are JSON text.
 using FieldValue = std::pair<std::string, nlohmann::json>;
 
 // (task, blocker) dependency edges.
@@ -104,6 +108,11 @@ struct StatusTotals {
                                                                                                              \
   /* The dependency graph. */                                                                                \
   virtual void insert_dependency(const std::string& task, const std::string& blocker) SPEC;                  \
+  /* False when there was no such edge. */                                                                   \
+  virtual bool delete_dependency(const std::string& task, const std::string& blocker) SPEC;                  \
+  /* Deletes these tasks, their dependency edges (either end) and their */                                  \
+  /* events. The caller made sure no other task depends on them. */                                         \
+  virtual void delete_tasks(const std::vector<std::string>& ids) SPEC;                                       \
   /* (task, blocker) edges leaving these tasks, ordered. */                                                  \
   virtual drover::storage::Edges blocked_by_edges(const std::vector<std::string>& tasks) SPEC;               \
   /* Direct dependents of these tasks, numeric id order, each once. */                                       \

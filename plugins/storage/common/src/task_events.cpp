@@ -28,4 +28,24 @@ TaskEvent reset_event(const std::string& id, const std::string& mode, const std:
   return {mode == "cancel" ? "cancelled" : mode, "task " + id + ": " + mode, {{"changed", changed}}};
 }
 
+TaskEvent edited_event(const std::string& id, const std::vector<std::string>& fields) {
+  std::string list;
+  for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f;
+  return {"edited", "task " + id + " edited: " + list, {{"fields", fields}}};
+}
+
+TaskEvent removed_event(const std::vector<std::string>& removed) {
+  std::string list;
+  for (const auto& id : removed) list += (list.empty() ? "" : ", ") + id;
+  return {"removed", "removed " + list, {{"removed", removed}}};
+}
+
+TaskEvent dependency_removed_event(const std::string& task, const std::string& blocker) {
+  return {"dependency_removed", "task " + task + " no longer waits for " + blocker, {{"blocker", blocker}}};
+}
+
+TaskEvent paused_event(const std::string& id, bool paused) {
+  return {paused ? "paused" : "unpaused", "task " + id + (paused ? " paused" : " unpaused"), nullptr};
+}
+
 }  // namespace drover::storage

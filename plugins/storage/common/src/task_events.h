@@ -24,6 +24,12 @@ TaskEvent completed_event(const std::string& id, const std::string& executor, co
 TaskEvent failed_event(const std::string& error, const std::string& executor, const std::vector<std::string>& blocked);
 // mode: retry, reset or cancel (kind "cancelled").
 TaskEvent reset_event(const std::string& id, const std::string& mode, const std::vector<std::string>& changed);
+// Steering (storage ABI 1.2). fields: the names edit_task changed.
+TaskEvent edited_event(const std::string& id, const std::vector<std::string>& fields);
+// Appended without a task id: the task's own events go with it.
+TaskEvent removed_event(const std::vector<std::string>& removed);
+TaskEvent dependency_removed_event(const std::string& task, const std::string& blocker);
+TaskEvent paused_event(const std::string& id, bool paused);
 
 }  // namespace drover::storage
 

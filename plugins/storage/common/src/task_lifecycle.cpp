@@ -63,6 +63,7 @@ std::string StateStore::claim_task(std::string_view request) {
   query.now_ms = req.now_ms();
   query.epic = req.optional_text("epic", kMaxNameBytes);
   query.exclude_agents = req.names("exclude_agents");
+  query.exclude_ids = req.names("exclude_ids");
   query.default_agent = req.optional_text("default_agent", kMaxNameBytes);
   return write([&](StoreTables& tables) {
     std::optional<Claimed> claimed = tables.claim(query);

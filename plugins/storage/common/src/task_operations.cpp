@@ -36,7 +36,8 @@ const std::map<std::string, const char*>& settable_fields() {
   static const std::map<std::string, const char*> fields = {
       {"attempts", "an integer"},     {"tokens_in", "an integer"},  {"tokens_out", "an integer"},
       {"cost_usd", "a number"},       {"last_error", "a string"},   {"result_summary", "a string"},
-      {"session_id", "a string"},     {"merge_commit", "a string"}, {"status_reason", "a string"}};
+      {"session_id", "a string"},     {"merge_commit", "a string"}, {"status_reason", "a string"},
+      {"learned_touches", "a list of paths"}};
   return fields;
 }
 
@@ -49,10 +50,14 @@ std::vector<FieldValue> read_fields(const Request& req) {
     if (it == settable_fields().end()) {
       req.invalid("fields", "contains '" + key +
                                 "', which update_task cannot set; settable: attempts, last_error, result_summary, "
-                                "session_id, tokens_in, tokens_out, cost_usd, merge_commit, status_reason "
-                                "(lifecycle changes use claim/release/complete/fail/reset)");
+                                "session_id, tokens_in, tokens_out, cost_usd, merge_commit, status_reason, "
+                                "learned_touches (lifecycle changes use claim/release/complete/fail/reset)");
     }
     std::string type = it->second;
+    if (type == "a list of paths") {
+      out.emplace_back(key, path_list_text(req, "fields." + key, value));
+      continue;
+    }
     bool fits = type == "an integer" ? value.is_number_integer()
                 : type == "a number" ? value.is_number()
                                      : value.is_string();
@@ -115,6 +120,7 @@ std::string StateStore::create_task(std::string_view request) {
   task.timeout_ms = req.optional_integer("timeout_ms").value_or(0);
   if (task.max_attempts < 0) req.invalid("max_attempts", "must be 0 (engine default) or more");
   if (task.timeout_ms < 0) req.invalid("timeout_ms", "must be 0 (engine default) or more");
+  if (req.has("touches")) task.touches = path_list_text(req, "touches", *req.value("touches"));
   std::vector<std::string> blockers;
   for (std::string& id : req.names("blocked_by")) {
     if (std::find(blockers.begin(), blockers.end(), id) == blockers.end()) blockers.push_back(std::move(id));

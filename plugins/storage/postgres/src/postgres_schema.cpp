@@ -104,6 +104,15 @@ ALTER TABLE tasks ADD COLUMN wait_kind text NOT NULL DEFAULT '',
 INSERT INTO schema_version (version) VALUES (2);
 )sql";
 
+// Version 3: steering and overlap-aware dispatch (storage ABI 1.2). touches and
+// learned_touches are JSON arrays kept as text, like wait_paths.
+const char* const kSchemaV3 = R"sql(
+ALTER TABLE tasks ADD COLUMN touches text NOT NULL DEFAULT '[]',
+  ADD COLUMN learned_touches text NOT NULL DEFAULT '[]',
+  ADD COLUMN paused bigint NOT NULL DEFAULT 0;
+INSERT INTO schema_version (version) VALUES (3);
+)sql";
+
 // Version 1 stores kept the wait of a ready task as prose in status_reason
 // ("agent 'x' paused by a usage limit: ..."): the typed wait is read from it.
 void convert_legacy_waits(SqlTransaction& tx) {
@@ -144,6 +153,7 @@ void create_or_upgrade(SqlSession& session, const std::string& schema) {
       tx.exec(kSchemaV2);
       convert_legacy_waits(tx);
     }
+    if (version < 3) tx.exec(kSchemaV3);
   });
 }
 }  // namespace

@@ -67,13 +67,13 @@ const char* const kClaimSql = R"sql(
 WITH expired AS MATERIALIZED (
   SELECT id, lease_owner, priority, created_ms, num, sequence FROM tasks
   WHERE status = 'running' AND lease_expires_ms < $1
-    AND ($2::text IS NULL OR epic = $2)
+    AND ($2::text IS NULL OR epic = $2) AND NOT (id = ANY($7::text[]))
     AND (COALESCE(agent, $3) IS NULL OR NOT (COALESCE(agent, $3) = ANY($4::text[])))
   ORDER BY priority DESC, created_ms, num, sequence LIMIT 1 FOR UPDATE SKIP LOCKED
 ), ready AS MATERIALIZED (
   SELECT r.id FROM tasks r
-  WHERE r.status = 'ready' AND r.not_before_ms <= $1
-    AND ($2::text IS NULL OR r.epic = $2)
+  WHERE r.status = 'ready' AND r.not_before_ms <= $1 AND r.paused = 0
+    AND ($2::text IS NULL OR r.epic = $2) AND NOT (r.id = ANY($7::text[]))
     AND (COALESCE(r.agent, $3) IS NULL OR NOT (COALESCE(r.agent, $3) = ANY($4::text[])))
     AND NOT EXISTS (SELECT 1 FROM expired e WHERE e.priority > r.priority OR (e.priority = r.priority
                     AND (e.created_ms, e.num, e.sequence) < (r.created_ms, r.num, r.sequence)))
@@ -164,18 +164,22 @@ st::SubtaskSlot PostgresTables::take_subtask_slot(const std::string& parent) {
 void PostgresTables::insert_task(const st::NewTask& t) {
   tx_.exec(
       "INSERT INTO tasks (id, num, sequence, parent, epic, title, description, priority, status, agent, "
-      "max_attempts, timeout_ms, created_ms, updated_ms) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, $11, $12, $12)",
+      "max_attempts, timeout_ms, created_ms, updated_ms, touches) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, $11, $12, $12, $13)",
       {t.id, num(t.num), num(t.sequence), t.parent, t.epic, t.title, t.description, num(t.priority), t.agent,
-       num(t.max_attempts), num(t.timeout_ms), num(t.now_ms)});
+       num(t.max_attempts), num(t.timeout_ms), num(t.now_ms), t.touches});
 }
 
 bool PostgresTables::update_fields(const std::string& id, const std::vector<st::FieldValue>& fields, int64_t now_ms) {
   std::string assignments;
   std::vector<SqlParam> params{id, num(now_ms)};
   for (const auto& [column, value] : fields) {
-    params.push_back(value.is_string() ? value.get<std::string>() : value.dump());
-    // column is one of update_task's fixed names (validated), never request text.
+    if (value.is_null()) {
+      params.push_back(std::nullopt);
+    } else {
+      params.push_back(value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    // column is one of update_task's or edit_task's fixed names (validated), never request text.
     assignments += ", " + column + " = $" + num(params.size());
   }
   return !tx_.exec("UPDATE tasks SET updated_ms = $2" + assignments + " WHERE id = $1 RETURNING id", params).empty();
@@ -183,6 +187,16 @@ bool PostgresTables::update_fields(const std::string& id, const std::vector<st::
 
 void PostgresTables::insert_dependency(const std::string& task, const std::string& blocker) {
   tx_.exec("INSERT INTO dependencies (task, blocker) VALUES ($1, $2) ON CONFLICT DO NOTHING", {task, blocker});
+}
+
+bool PostgresTables::delete_dependency(const std::string& task, const std::string& blocker) {
+  return !tx_.exec("DELETE FROM dependencies WHERE task = $1 AND blocker = $2 RETURNING task", {task, blocker}).empty();
+}
+
+void PostgresTables::delete_tasks(const std::vector<std::string>& ids) {
+  tx_.exec("DELETE FROM dependencies WHERE task = ANY($1::text[]) OR blocker = ANY($1::text[])", {ids_param(ids)});
+  tx_.exec("DELETE FROM events WHERE task_id = ANY($1::text[])", {ids_param(ids)});
+  tx_.exec("DELETE FROM tasks WHERE id = ANY($1::text[])", {ids_param(ids)});
 }
 
 std::vector<std::pair<std::string, std::string>> PostgresTables::blocked_by_edges(const std::vector<std::string>& tasks) {
@@ -239,7 +253,7 @@ void PostgresTables::set_status(const std::string& id, const std::string& status
 
 std::optional<st::Claimed> PostgresTables::claim(const st::ClaimQuery& q) {
   SqlRows rows = tx_.exec(kClaimSql, {num(q.now_ms), q.epic, q.default_agent, ids_param(q.exclude_agents), q.executor,
-                                      num(q.now_ms + q.lease_ms)});
+                                      num(q.now_ms + q.lease_ms), ids_param(q.exclude_ids)});
   if (rows.empty()) return std::nullopt;
   return st::Claimed{rows[0].text(0), rows[0].boolean(1), rows[0].text(2)};
 }

@@ -152,6 +152,12 @@ ALTER TABLE tasks ADD COLUMN wait_paths TEXT NOT NULL DEFAULT '[]';  -- JSON arr
 ALTER TABLE dependencies DROP COLUMN implicit;
 )sql",
      convert_legacy_waits},
+    {3, R"sql(
+-- Steering and overlap-aware dispatch (storage ABI 1.2).
+ALTER TABLE tasks ADD COLUMN touches TEXT NOT NULL DEFAULT '[]';          -- JSON array of globs
+ALTER TABLE tasks ADD COLUMN learned_touches TEXT NOT NULL DEFAULT '[]';  -- JSON array of paths
+ALTER TABLE tasks ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 int64_t stored_version(Database& db) {

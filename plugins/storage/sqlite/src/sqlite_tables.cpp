@@ -1,5 +1,7 @@
 #include "sqlite_tables.h"
 
+#include <iterator>
+
 #include "drover/plugin/sdk.hpp"
 #include "records.h"
 
@@ -131,35 +133,52 @@ SubtaskSlot SqliteTables::take_subtask_slot(const std::string& parent) {
 void SqliteTables::insert_task(const NewTask& t) {
   Query q = db_.query(
       "INSERT INTO tasks (id, num, sequence, parent, epic, title, description, priority, status, agent, "
-      "max_attempts, timeout_ms, created_ms, updated_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?11, ?12, ?12)");
+      "max_attempts, timeout_ms, created_ms, updated_ms, touches) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?11, ?12, ?12, ?13)");
   q.bind(1, std::string_view(t.id)).bind(2, t.num).bind(3, t.sequence).bind_optional(4, t.parent);
   q.bind_optional(5, t.epic).bind(6, std::string_view(t.title)).bind(7, std::string_view(t.description));
   q.bind(8, t.priority).bind_optional(9, t.agent).bind(10, t.max_attempts).bind(11, t.timeout_ms).bind(12, t.now_ms);
+  q.bind(13, std::string_view(t.touches));
   q.run();
 }
 
+// The columns update_task and edit_task may set (their validated names).
+const char* const kSettableColumns[] = {"attempts",   "last_error",   "result_summary", "session_id",      "tokens_in",
+                                        "tokens_out", "cost_usd",     "merge_commit",   "status_reason",   "learned_touches",
+                                        "title",      "description",  "priority",       "agent",           "max_attempts",
+                                        "touches",    "paused"};
+
 bool SqliteTables::update_fields(const std::string& id, const std::vector<FieldValue>& fields, int64_t now_ms) {
-  // One statement for every field: a parameter left NULL keeps the column.
-  static const char* const kOrder[] = {"attempts",   "last_error",   "result_summary", "session_id",   "tokens_in",
-                                       "tokens_out", "cost_usd",     "merge_commit",   "status_reason"};
-  Query q = db_.query(
-      "UPDATE tasks SET attempts = COALESCE(?2, attempts), last_error = COALESCE(?3, last_error), "
-      "result_summary = COALESCE(?4, result_summary), session_id = COALESCE(?5, session_id), "
-      "tokens_in = COALESCE(?6, tokens_in), tokens_out = COALESCE(?7, tokens_out), "
-      "cost_usd = COALESCE(?8, cost_usd), merge_commit = COALESCE(?9, merge_commit), "
-      "status_reason = COALESCE(?10, status_reason), updated_ms = ?11 WHERE id = ?1 RETURNING id");
-  q.bind(1, std::string_view(id)).bind(11, now_ms);
-  for (int i = 0; i < 9; ++i) q.bind(i + 2, nullptr);
+  // One statement for every field, prepared once (the statement cache is keyed
+  // by the text's address): each column has a flag parameter saying whether
+  // to set it, and its value, which may be NULL (agent).
+  static const std::string sql = [] {
+    std::string text = "UPDATE tasks SET updated_ms = ?2";
+    int index = 3;
+    for (const char* column : kSettableColumns) {
+      text += std::string(", ") + column + " = CASE WHEN ?" + std::to_string(index) + " THEN ?" +
+              std::to_string(index + 1) + " ELSE " + column + " END";
+      index += 2;
+    }
+    return text + " WHERE id = ?1 RETURNING id";
+  }();
+  Query q = db_.query(sql.c_str());
+  q.bind(1, std::string_view(id)).bind(2, now_ms);
+  const int count = static_cast<int>(std::size(kSettableColumns));
+  for (int i = 0; i < count; ++i) q.bind(3 + 2 * i, int64_t{0}).bind(4 + 2 * i, nullptr);
   for (const auto& [key, value] : fields) {
-    int index = 2;
-    while (key != kOrder[index - 2]) ++index;
-    if (value.is_string()) {
-      q.bind(index, std::string_view(value.get_ref<const std::string&>()));
+    int i = 0;
+    while (i < count && key != kSettableColumns[i]) ++i;
+    if (i == count) throw drover::sdk::Error(DROVER_ERROR, "sqlite store: column '" + key + "' cannot be set");
+    q.bind(3 + 2 * i, int64_t{1});
+    if (value.is_null()) {
+      q.bind(4 + 2 * i, nullptr);
+    } else if (value.is_string()) {
+      q.bind(4 + 2 * i, std::string_view(value.get_ref<const std::string&>()));
     } else if (value.is_number_integer()) {
-      q.bind(index, value.get<int64_t>());
+      q.bind(4 + 2 * i, value.get<int64_t>());
     } else {
-      q.bind(index, value.get<double>());
+      q.bind(4 + 2 * i, value.get<double>());
     }
   }
   bool found = q.next();
@@ -171,6 +190,24 @@ void SqliteTables::insert_dependency(const std::string& task, const std::string&
   db_.query("INSERT INTO dependencies (task_id, blocker_id) VALUES (?1, ?2) ON CONFLICT (task_id, blocker_id) DO NOTHING",
             std::string_view(task), std::string_view(blocker))
       .run();
+}
+
+bool SqliteTables::delete_dependency(const std::string& task, const std::string& blocker) {
+  Query q = db_.query("DELETE FROM dependencies WHERE task_id = ?1 AND blocker_id = ?2 RETURNING task_id",
+                      std::string_view(task), std::string_view(blocker));
+  bool found = q.next();
+  q.run();
+  return found;
+}
+
+void SqliteTables::delete_tasks(const std::vector<std::string>& ids) {
+  std::string list = json_list(ids);
+  db_.query("DELETE FROM dependencies WHERE task_id IN (SELECT value FROM json_each(?1)) "
+            "OR blocker_id IN (SELECT value FROM json_each(?1))",
+            std::string_view(list))
+      .run();
+  db_.query("DELETE FROM events WHERE task_id IN (SELECT value FROM json_each(?1))", std::string_view(list)).run();
+  db_.query("DELETE FROM tasks WHERE id IN (SELECT value FROM json_each(?1))", std::string_view(list)).run();
 }
 
 std::vector<std::pair<std::string, std::string>> SqliteTables::blocked_by_edges(const std::vector<std::string>& tasks) {
@@ -235,18 +272,21 @@ std::optional<Claimed> SqliteTables::claim(const ClaimQuery& query) {
     }
   };
   std::string excluded = json_list(query.exclude_agents);
+  std::string excluded_ids = json_list(query.exclude_ids);
   auto probe = [&](Query q) -> std::optional<Candidate> {
     q.bind(1, query.now_ms).bind_optional(2, query.epic).bind_optional(3, query.default_agent);
-    q.bind(4, std::string_view(excluded));
+    q.bind(4, std::string_view(excluded)).bind(5, std::string_view(excluded_ids));
     if (!q.next()) return std::nullopt;
     return Candidate{q.text(0), q.text(1), q.integer(2), q.integer(3), q.integer(4), q.integer(5)};
   };
   std::optional<Candidate> ready =
       probe(db_.query("SELECT id, '', priority, created_ms, num, sequence FROM tasks "
-                      "WHERE status = 'ready' AND not_before_ms <= ?1 " DROVER_SQLITE_CLAIM_FILTER));
+                      "WHERE status = 'ready' AND not_before_ms <= ?1 AND paused = 0 "
+                      "AND id NOT IN (SELECT value FROM json_each(?5)) " DROVER_SQLITE_CLAIM_FILTER));
   std::optional<Candidate> expired =
       probe(db_.query("SELECT id, COALESCE(lease_owner, ''), priority, created_ms, num, sequence FROM tasks "
-                      "WHERE status = 'running' AND lease_expires_ms < ?1 " DROVER_SQLITE_CLAIM_FILTER));
+                      "WHERE status = 'running' AND lease_expires_ms < ?1 "
+                      "AND id NOT IN (SELECT value FROM json_each(?5)) " DROVER_SQLITE_CLAIM_FILTER));
   if (!ready && !expired) return std::nullopt;
   bool reclaimed = expired && (!ready || expired->better_than(*ready));
   const Candidate& pick = reclaimed ? *expired : *ready;

@@ -1,0 +1,51 @@
+// Overlap-aware dispatch (merge.overlap: hold): a ready task whose touches
+// overlap a running task's (running includes waiting to land) is left out of
+// the claim, so two agents do not edit the same files at once and collide at
+// merge time. It starts when the overlapping task has left "running" (its
+// worker ending wakes the loop), or at once when none of this run's tasks is
+// in flight: then the overlap is with another run's task (another machine, or
+// one whose lease has not expired yet), and holding would leave this run idle
+// for a task it does not control.
+#include "drover/engine/run_loop.h"
+#include "drover/model/task_overlap.h"
+
+namespace drover {
+
+std::vector<std::string> RunLoop::held_by_overlap_now() {
+  std::vector<std::string> ids;
+  if (!engine_.config->merge.overlap_hold) return ids;
+  auto tasks = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kReady, TaskStatus::kRunning}, {}});
+  if (!tasks.ok()) return ids;  // the claim says what is wrong with the store
+  std::map<std::string, std::string> held;
+  for (const auto& [id, overlap] : held_by_overlap(tasks.value())) {
+    ids.push_back(id);
+    held.emplace(id, describe(overlap));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, why] : held) {
+    auto it = held_.find(id);
+    if (it == held_.end() || it->second != why) print(id + ": held: " + why + " (merge.overlap: hold)");
+  }
+  held_ = std::move(held);
+  return ids;
+}
+
+Result<std::optional<Task>> RunLoop::claim_held(ClaimRequest request, std::unique_lock<std::mutex>& lock) {
+  if (!live_.empty()) return std::optional<Task>();
+  std::map<std::string, std::string> held = held_;
+  request.exclude_ids.clear();
+  lock.unlock();
+  auto claimed = store_.claim_task(request);
+  lock.lock();
+  if (claimed.ok() && claimed.value()) {
+    const std::string& id = claimed.value()->id;
+    auto it = held.find(id);
+    if (it != held.end()) {
+      print(id + ": starting although it " + it->second + " (nothing else is ready, and that task is not this run's)");
+      held_.erase(id);
+    }
+  }
+  return claimed;
+}
+
+}  // namespace drover
