@@ -134,6 +134,13 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
       << ", attempt " << t.attempts << ", "
       << format_duration(std::chrono::milliseconds(now - (t.started_ms > 0 ? t.started_ms : now))) << ", worker "
       << t.lease_owner.value_or("") << ")\n";
+    // Where it is in the merge queue: waiting to land, verifying (with its
+    // batch), resolving a conflict, fixing the merged result.
+    for (const char* stage : {"waiting to land", "verifying its merge", "resolving merge conflicts", "fixing the merged result"})
+      if (t.status_reason.rfind(stage, 0) == 0) {
+        o << "    " << paint("landing", "35") << ": " << escape_control_chars(t.status_reason) << "\n";
+        break;
+      }
   }
   for (const auto& t : st.tasks) {
     if (t.status == TaskStatus::kFailed) o << "  " << paint("failed", "31") << " " << t.id << ": " << escape_control_chars(t.last_error) << "\n";

@@ -148,5 +148,17 @@ TEST_F(LandingTest, WithoutVerifyTasksLandWithoutAScratchWorktree) {
   EXPECT_EQ(agents.verify_count(), 0);
 }
 
+TEST_F(LandingTest, AConflictsPathsAreLearnedOnBothTasks) {
+  config.verify.reset();
+  Task a = store.add("First");
+  Task b = store.add("Second");
+  workspace.conflicts[b.id] = 1;
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(store.task(b.id).learned_touches, std::vector<std::string>{"shared.txt"});
+  EXPECT_EQ(store.task(a.id).learned_touches, std::vector<std::string>{"shared.txt"}) << "the task it collided with learns too";
+}
+
 }  // namespace
 }  // namespace drover::testing

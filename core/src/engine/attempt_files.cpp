@@ -60,6 +60,7 @@ AttemptFiles attempt_files(const std::string& drover_dir, const std::string& tas
   f.log = stem + ".log";
   f.prompt = stem + ".prompt.md";
   f.verify_log = stem + ".verify.log";
+  f.land_log = stem + ".land.log";
   return f;
 }
 

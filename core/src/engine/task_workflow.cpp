@@ -1,6 +1,7 @@
 #include "drover/engine/task_workflow.h"
 
 #include "drover/common/duration.h"
+#include "drover/engine/attempt_files.h"
 #include "drover/engine/backoff.h"
 #include "drover/engine/prompt.h"
 #include "drover/process/leftover_process.h"
@@ -37,12 +38,6 @@ Status not_now(const std::string& why) { return Status::Unavailable(why); }
 bool is_not_now(const Result<json>& r) { return !r.ok() && r.status().code() == StatusCode::kUnavailable; }
 
 std::string in_duration(int64_t ms) { return format_duration(std::chrono::milliseconds(ms)); }
-
-// The name of an attempt's (and round's) files in .drover/logs/<task>/:
-// "2" for attempt 2, "2.r3" for its third round.
-std::string log_name(int attempt, int round) {
-  return std::to_string(attempt) + (round > 1 ? ".r" + std::to_string(round) : "");
-}
 
 // What the merge queue's "not now" says when the user's files are in the way.
 const char* const kLocalChanges = "local changes in the way of the merge: ";
@@ -274,8 +269,9 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   req.attempt = attempt;
   req.prompt = render_prompt(cfg.prompt_template, in, attempt);
   // Next to the log: one directory per task keeps file creation per attempt low.
-  req.prompt_file = dir + "/logs/" + id() + "/" + log_name(attempt, round) + ".prompt.md";
-  req.log_file = dir + "/logs/" + id() + "/" + log_name(attempt, round) + ".log";
+  const AttemptFiles files = attempt_files(dir, id(), task_.generation, attempt, round);
+  req.prompt_file = files.prompt;
+  req.log_file = files.log;
   req.round = round_kind;
   req.worktree = worktree;
   req.session_id = session_id;
@@ -332,14 +328,14 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   return out;
 }
 
-Result<json> TaskWorkflow::run_verify(const std::string& worktree, const std::string& log_name) {
+Result<json> TaskWorkflow::run_verify(const std::string& worktree, int attempt, int round) {
   const VerifyConfig& v = *e_.config->verify;
   VerifyRequest req;
   req.task_id = id();
   req.argv = v.command;
   req.worktree = worktree;
   req.timeout = v.timeout;
-  req.log_file = e_.config->drover_dir() + "/logs/" + id() + "/" + log_name + ".verify.log";
+  req.log_file = attempt_files(e_.config->drover_dir(), id(), task_.generation, attempt, round).verify_log;
   // A verify command left running by a killed run ends before this one starts.
   req.process_file = e_.config->drover_dir() + "/logs/" + id() + "/verify.pid";
   stop_leftover_process_group(req.process_file);
@@ -356,7 +352,7 @@ Result<json> TaskWorkflow::land(const WorktreeKey& key, int attempt, int round) 
   req.title = task_.title;
   req.priority = task_.priority;
   req.message = "Merge task " + id() + ": " + task_.title + "\n\nDrover-Task: " + id() + "\n";
-  req.verify_log = e_.config->drover_dir() + "/logs/" + id() + "/" + log_name(attempt, round) + ".land.log";
+  req.verify_log = attempt_files(e_.config->drover_dir(), id(), task_.generation, attempt, round).land_log;
   TaskUpdate waiting;
   waiting.status_reason = "waiting to land on " + e_.target_branch;
   update(waiting);
@@ -387,9 +383,28 @@ std::string TaskWorkflow::conflict_text(const WorktreeSync& sync) const {
 }
 
 void TaskWorkflow::learn_conflict(const WorktreeSync& sync) {
+  // Recorded on both sides: a later task declaring these paths is held
+  // (merge.overlap: hold) while either of them runs or lands.
+  auto learn = [&](const std::string& task_id, const std::vector<std::string>& paths) {
+    auto t = store_.get_task(task_id);
+    if (!t.ok()) return;
+    std::set<std::string> all(t.value().learned_touches.begin(), t.value().learned_touches.end());
+    const size_t before = all.size();
+    all.insert(paths.begin(), paths.end());
+    if (all.size() == before) return;
+    TaskUpdate u;
+    u.learned_touches = std::vector<std::string>(all.begin(), all.end());
+    auto r = store_.update_task(task_id, u, now());
+    if (r.ok() && task_id == id()) task_ = std::move(r.value());
+  };
   std::vector<std::string> with;
-  for (const auto& c : sync.collides_with) with.push_back(c.task);
-  event("conflict_paths", "conflicting paths: " + join(sync.paths, ", "), json{{"paths", sync.paths}, {"with", with}});
+  learn(id(), sync.paths);
+  for (const auto& c : sync.collides_with) {
+    with.push_back(c.task);
+    learn(c.task, c.paths);
+  }
+  event("conflict_paths", "conflicting paths: " + join(sync.paths, ", ") + (with.empty() ? "" : " (with " + join(with, ", ") + ")"),
+        json{{"paths", sync.paths}, {"with", with}});
 }
 
 TaskOutcome TaskWorkflow::run() {
@@ -556,7 +571,7 @@ TaskOutcome TaskWorkflow::run() {
       if (attempt_failed) break;
 
       if (verify_branch) {
-        auto v = ctx.step("verify#" + s, [&] { return run_verify(worktree, log_name(attempt, round)); });
+        auto v = ctx.step("verify#" + s, [&] { return run_verify(worktree, attempt, round); });
         if (lost(ctx)) return TaskOutcome::kAbandoned;
         if (is_not_now(v)) {
           release(now(), interrupted, interrupted_reason);

@@ -5,7 +5,7 @@
 //
 //   logs/<task>/<attempt>.log                 generation 0, round 1 (the
 //   logs/<task>/<attempt>.prompt.md           layout of earlier versions)
-//   logs/<task>/<attempt>.verify.log
+//   logs/<task>/<attempt>.verify.log         (.land.log: verify on the merged result)
 //   logs/<task>/g<generation>/<attempt>.log   generation 1 and later
 //   logs/<task>/.../<attempt>.r<round>.log    round 2 and later (likewise
 //                                             .r<round>.prompt.md, .verify.log)
@@ -25,7 +25,8 @@ struct AttemptFiles {
   std::string dir;         // the directory holding them (created by the writer)
   std::string log;         // the agent's output
   std::string prompt;      // the prompt as the agent got it
-  std::string verify_log;  // the verify command's output
+  std::string verify_log;  // the verify command's output (merge.verify_on: branch)
+  std::string land_log;    // verify's output on the merged result (the merge queue)
 };
 
 // round is 1-based; 0 is taken as 1.

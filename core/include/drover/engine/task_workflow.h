@@ -131,7 +131,7 @@ class TaskWorkflow {
   // of the user's checkout, or commits on the target (put back when only the
   // agent's own commits are there, kept under a private ref).
   std::string outside_writes(const WorktreeKey& key, const std::optional<CheckoutState>& before);
-  Result<nlohmann::json> run_verify(const std::string& worktree, const std::string& log_name);
+  Result<nlohmann::json> run_verify(const std::string& worktree, int attempt, int round);
   std::string commit_message(int attempt) const;
   void report(const std::string& message);
   void event(const std::string& kind, const std::string& message, const nlohmann::json& data = nullptr);
