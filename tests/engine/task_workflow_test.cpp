@@ -150,6 +150,19 @@ TEST_F(TaskWorkflowTest, AQuotaPauseUsesNoAttemptAndNamesTheAgent) {
   EXPECT_EQ(store.task(t.id).attempts, 1) << "the paused attempt was given back";
 }
 
+TEST_F(TaskWorkflowTest, TheRunAfterAUsageLimitIsNotTakenForAnInterruptedOne) {
+  Task t = store.add("Task");
+  const int64_t reset = clock.now_ms() + 60'000;
+  agents.script(t.id, {ScriptedAttempt{AttemptOutcome::kQuota, "usage limit reached", reset}});
+  auto first = context("exec-a");
+  EXPECT_EQ(claim_and_run(*first), TaskOutcome::kYielded);
+  workspace.leave_partial_work("t1");  // what the limited run left in the worktree
+  clock.advance(60'000);
+  auto second = context("exec-b");
+  EXPECT_EQ(claim_and_run(*second), TaskOutcome::kCompleted);
+  EXPECT_EQ(workspace.count("reset", "t1"), 0) << "its recorded end is no interruption: nothing is undone";
+}
+
 TEST_F(TaskWorkflowTest, AQuotaWithoutResetTimeBacksOff) {
   Task t = store.add("Task");
   agents.script(t.id, {ScriptedAttempt{AttemptOutcome::kQuota, "429"}});

@@ -197,5 +197,47 @@ TEST_F(VcsLanding, KeptWorkIsListedAndDroppedOnlyWithForce) {
   EXPECT_EQ(vcs_->ok(&V::list_worktrees, {{"kept_only", true}}).size(), 0u);
 }
 
+TEST_F(VcsLanding, MarkersTheAgentCommittedItselfAreStillRefused) {
+  task_with("a", {{"README.md", "from a\n"}});
+  task_with("b", {{"README.md", "from b\n"}});
+  ASSERT_EQ(vcs_->merge("a")["result"], "merged");
+  ASSERT_EQ(sync("b")["result"], "conflict");
+  git(wt("b"), {"add", "-A"});
+  git(wt("b"), {"commit", "-q", "-m", "the agent's own merge commit"});
+  auto refused = vcs_->call(&V::commit, {{"task_id", "b"}, {"message", "resolve"}});
+  EXPECT_EQ(refused.status, DROVER_CONFLICT);
+  EXPECT_NE(refused.error.find("conflict markers are still in README.md"), std::string::npos) << refused.error;
+  write_file(wt("b") / "README.md", "from a\nfrom b\n");
+  EXPECT_EQ(vcs_->commit("b", "resolved")["changed"], true);
+}
+
+TEST_F(VcsLanding, ASyncKilledBeforeItCommittedACleanMergeFinishesIt) {
+  task_with("a", {{"a.txt", "a\n"}});
+  task_with("b", {{"b.txt", "b\n"}});
+  ASSERT_EQ(vcs_->merge("a")["result"], "merged");
+  git(wt("b"), {"merge", "--no-commit", "--no-ff", "-q", "main"});  // what the killed sync left
+  json s = sync("b");
+  EXPECT_EQ(s["result"], "merged");
+  EXPECT_EQ(git(wt("b"), {"rev-parse", "HEAD^2"}), tip());
+  EXPECT_EQ(git_run(wt("b"), {"rev-parse", "-q", "--verify", "MERGE_HEAD"}).exit_code, 1) << "no merge left in progress";
+}
+
+TEST_F(VcsLanding, ATaskThatCannotBeBuiltIsLeftOutAlone) {
+  task_with("a", {{"a.txt", "a\n"}});
+  json b = build({"ghost", "a"});
+  EXPECT_EQ(b["tasks"][0]["result"], "error");
+  EXPECT_NE(b["tasks"][0]["error"].get<std::string>().find("has no branch"), std::string::npos);
+  EXPECT_EQ(b["tasks"][1]["result"], "merged");
+}
+
+TEST_F(VcsLanding, AStaleLockInTheScratchWorktreeIsCleared) {
+  task_with("a", {{"a.txt", "a\n"}});
+  const std::string commit = build({"a"})["commit"];
+  vcs_->ok(&V::scratch_worktree, {{"name", "landing"}, {"commit", commit}});
+  write_file(repo_ / ".git" / "worktrees" / "+landing" / "index.lock", "");  // a killed checkout's
+  json s = vcs_->ok(&V::scratch_worktree, {{"name", "landing"}, {"commit", tip()}});
+  EXPECT_EQ(git(s["path"].get<std::string>(), {"rev-parse", "HEAD"}), tip());
+}
+
 }  // namespace
 }  // namespace drover::vcs_tests

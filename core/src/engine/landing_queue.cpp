@@ -112,6 +112,9 @@ void LandingQueue::serve(std::unique_lock<std::mutex>& lock, const std::vector<u
     } catch (const std::exception& ex) {
       for (const auto& w : batch)
         if (!out.count(w.id)) out[w.id] = LandingVerdict::of(Landing::kError, "", std::string("landing failed: ") + ex.what());
+    } catch (...) {
+      for (const auto& w : batch)
+        if (!out.count(w.id)) out[w.id] = LandingVerdict::of(Landing::kError, "", "landing failed");
     }
     for (const auto& w : batch)
       if (!out.count(w.id)) out[w.id] = LandingVerdict::of(Landing::kError, "", "landing ended without a verdict");
@@ -206,6 +209,9 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
       if (t == b.tasks.end()) {
         v.outcome = Landing::kError;
         v.why = "the VCS plugin's build_landing did not mention " + w.request.key.str();
+      } else if (!t->error.empty()) {
+        v.outcome = Landing::kError;  // this task alone: the others go on
+        v.why = t->error;
       } else if (t->kind == MergeKind::kMerged) {
         candidates.push_back(w);
         commit_of[w.request.key.task] = t->commit.value_or("");
@@ -235,6 +241,12 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
     const bool known_red = red && red->tip == b.tip && candidates.size() == asked_for;
     if (verify_merged) {
       run = known_red ? red->run : verify(end, candidates);
+      if (run.broken) {
+        // The merged result could not even be checked out: nobody's fault
+        // among the tasks; they land on their next try.
+        for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kError, b.tip, run.why);
+        return "";
+      }
       if (run.stopped) {
         for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kStopped, b.tip, "stopped by a signal during verify");
         return "";
@@ -292,7 +304,9 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
       }
       out[w.id] = std::move(v);
     }
-    const bool all = p.value().kind == PublishKind::kMerged && candidates.size() == asked_for;
+    // Only a group landed on the tip it was first built on leaves the tip a
+    // bisection may take as "the failed merge minus this group".
+    const bool all = p.value().kind == PublishKind::kMerged && candidates.size() == asked_for && rebuild == 0;
     return all ? p.value().tip : "";
   }
   for (const auto& w : group)
@@ -307,6 +321,7 @@ LandingQueue::VerifyRun LandingQueue::verify(const std::string& commit, const st
   for (const auto& w : group) names.push_back(w.request.key.task);
   auto path = e_.workspace->scratch("landing", commit);
   if (!path.ok()) {
+    run.broken = true;
     run.why = "could not check out the merged result: " + path.status().message();
     run.output = run.why;
     return run;

@@ -470,6 +470,7 @@ TaskOutcome TaskWorkflow::run() {
     std::string round_kind = "work";
     std::string told = previous_failure;  // what the round's agent is told to do besides its task
     bool agent_runs = true;               // false: the round only lands again
+    bool agent_step_replayed = false;     // an agent step of this attempt ran to its end before (recorded)
     std::string merge_commit;
     bool landed = false;
     // Another round of `kind` when the attempt has rounds left.
@@ -486,16 +487,19 @@ TaskOutcome TaskWorkflow::run() {
     while (!attempt_failed && !landed) {
       const std::string s = a + (round > 1 ? "." + std::to_string(round) : "");
       while (agent_runs) {
+        const bool replayed = ctx.replaying();
         auto ar = ctx.step("agent#" + s, [&] {
           // An earlier execution of this workflow began this attempt and was cut
-          // short: its agent may have left half its work behind.
-          const bool interrupted_before =
-              round == 1 && !ctx.created() && first_agent_run && attempt <= attempts_at_claim_;
+          // short: its agent may have left half its work behind. (Not when its
+          // agent ran to an end that was recorded, e.g. a usage limit.)
+          const bool interrupted_before = round == 1 && !ctx.created() && first_agent_run && !agent_step_replayed &&
+                                          attempt <= attempts_at_claim_;
           first_agent_run = false;
           if (interrupted_before && cfg.restart_interrupted && restart_interrupted_attempt(key, prepared, attempt))
             session_id.clear();  // the agent's session remembers work that is gone
           return run_agent(key, attempt, round, round_kind, worktree, told, session_id);
         });
+        if (replayed) agent_step_replayed = true;
         if (lost(ctx)) return TaskOutcome::kAbandoned;
         if (is_disk_full(ar)) return wait_for_disk(ar.status().message());
         if (is_not_now(ar)) {

@@ -149,6 +149,13 @@ Result<BuiltLanding> PluginWorkspace::build_landing(const std::string& target_br
       for (const auto& t : j["tasks"]) {
         if (!t.is_object()) continue;
         const std::string text = t.value("result", "");
+        if (text == "error") {
+          TaskLanding failed;
+          failed.task = t.value("task_id", "");
+          failed.error = t.value("error", std::string("the VCS plugin could not build this task's landing"));
+          b.tasks.push_back(std::move(failed));
+          continue;
+        }
         auto kind = parse_merge_kind(text);
         if (!kind) return Status::Error("the VCS plugin's build_landing returned an unknown result \"" + text + "\"");
         b.tasks.push_back(TaskLanding{t.value("task_id", ""), *kind, optional_field<std::string>(t, "commit"),

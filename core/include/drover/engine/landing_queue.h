@@ -90,6 +90,7 @@ class LandingQueue {
   // One verify run on a merged result.
   struct VerifyRun {
     bool passed = false, stopped = false;
+    bool broken = false;  // the merged result could not be checked out: no verdict on the tasks
     std::string why, output, log;
   };
   std::vector<Waiting> take_batch();

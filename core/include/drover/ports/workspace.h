@@ -113,6 +113,7 @@ struct TaskLanding {
   MergeKind kind = MergeKind::kMerged;  // kMerged, kAlreadyMerged, kNothingToMerge or kConflict
   std::optional<std::string> commit;    // the commit that brings it in
   std::vector<std::string> paths;       // kConflict: the conflicting files
+  std::string error;                    // not "": this task could not be built (the others were)
 };
 struct BuiltLanding {
   std::string tip;                     // the target's tip it was built on

@@ -114,13 +114,14 @@ typedef struct drover_vcs_vtable_v1 {
   /* {"target_branch", "tasks": [{"task_id", "message"}]}
    * -> {"tip": str (the target's tip the landing was built on),
    *     "commit": str|null (the last commit built; null when nothing is new),
-   *     "tasks": [{"task_id", "result": "merged"|"already_merged"|"nothing_to_merge"|"conflict",
-   *                "commit": str|null, "paths": [str]}]}
+   *     "tasks": [{"task_id", "result": "merged"|"already_merged"|"nothing_to_merge"|"conflict"|"error",
+   *                "commit": str|null, "paths": [str], "error"?: str}]}
    * Builds, without moving any ref or touching any working tree, the commits
    * that land the tasks one after the other on the target's tip, in the order
    * given, by the configured strategy (one merge commit per task for "merge").
    * A task that conflicts with the tip or with a task before it is left out
-   * ("paths": the conflicting files) and the chain goes on without it. */
+   * ("paths": the conflicting files) and the chain goes on without it; so is
+   * one that cannot be built at all ("error": why, e.g. it has no branch). */
   drover_vcs_op build_landing;
 
   /* {"target_branch", "expected_tip", "commit"}

@@ -603,32 +603,37 @@ std::string GitVcs::build_landing(std::string_view request) {
     if (!t.is_object()) throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: build_landing: each task must be an object");
     const std::string task_id = required_string(op, t, "task_id");
     validate_task_id(task_id);
-    const std::string message = checked_message(optional_string(op, t, "message"), task_id, target, config_.merge_strategy);
-    const std::string branch = branch_name(task_id);
-    auto head = branch_tip(repo.get(), branch);
-    if (!head)
-      throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
-                                             "; call prepare_worktree and commit first");
-    MergeLookup found = find_merge(repo.get(), tip, *head, task_id);
-    if (found.state == MergeLookup::kMerged) {
-      tasks.push_back(json{{"task_id", task_id}, {"result", "already_merged"}, {"commit", oid_hex(*found.commit)}, {"paths", json::array()}});
-      continue;
+    try {
+      const std::string message = checked_message(optional_string(op, t, "message"), task_id, target, config_.merge_strategy);
+      const std::string branch = branch_name(task_id);
+      auto head = branch_tip(repo.get(), branch);
+      if (!head)
+        throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
+                                               "; call prepare_worktree and commit first");
+      MergeLookup found = find_merge(repo.get(), tip, *head, task_id);
+      if (found.state == MergeLookup::kMerged) {
+        tasks.push_back(json{{"task_id", task_id}, {"result", "already_merged"}, {"commit", oid_hex(*found.commit)}, {"paths", json::array()}});
+        continue;
+      }
+      if (found.state == MergeLookup::kNothingToMerge) {
+        tasks.push_back(json{{"task_id", task_id}, {"result", "nothing_to_merge"}, {"commit", nullptr}, {"paths", json::array()}});
+        continue;
+      }
+      BuiltMerge built = build_task_merge(repo.get(), config_.merge_strategy, onto.get(), *head, task_id, message, sig.get());
+      if (!built.conflicts.empty()) {
+        tasks.push_back(json{{"task_id", task_id}, {"result", "conflict"}, {"commit", nullptr}, {"paths", built.conflicts}});
+        continue;
+      }
+      if (!built.commit) {
+        tasks.push_back(json{{"task_id", task_id}, {"result", "nothing_to_merge"}, {"commit", nullptr}, {"paths", json::array()}});
+        continue;
+      }
+      onto = lookup_commit(repo.get(), *built.commit);
+      tasks.push_back(json{{"task_id", task_id}, {"result", "merged"}, {"commit", oid_hex(*built.commit)}, {"paths", json::array()}});
+    } catch (const sdk::Error& e) {
+      // This task alone: the chain goes on without it.
+      tasks.push_back(json{{"task_id", task_id}, {"result", "error"}, {"error", e.what()}, {"commit", nullptr}, {"paths", json::array()}});
     }
-    if (found.state == MergeLookup::kNothingToMerge) {
-      tasks.push_back(json{{"task_id", task_id}, {"result", "nothing_to_merge"}, {"commit", nullptr}, {"paths", json::array()}});
-      continue;
-    }
-    BuiltMerge built = build_task_merge(repo.get(), config_.merge_strategy, onto.get(), *head, task_id, message, sig.get());
-    if (!built.conflicts.empty()) {
-      tasks.push_back(json{{"task_id", task_id}, {"result", "conflict"}, {"commit", nullptr}, {"paths", built.conflicts}});
-      continue;
-    }
-    if (!built.commit) {
-      tasks.push_back(json{{"task_id", task_id}, {"result", "nothing_to_merge"}, {"commit", nullptr}, {"paths", json::array()}});
-      continue;
-    }
-    onto = lookup_commit(repo.get(), *built.commit);
-    tasks.push_back(json{{"task_id", task_id}, {"result", "merged"}, {"commit", oid_hex(*built.commit)}, {"paths", json::array()}});
   }
   const git_oid end = *git_commit_id(onto.get());
   return json{{"tip", oid_hex(tip)}, {"commit", git_oid_equal(&end, &tip) ? json(nullptr) : json(oid_hex(end))}, {"tasks", tasks}}

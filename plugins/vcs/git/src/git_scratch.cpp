@@ -10,6 +10,7 @@
 #include "repo_lock.h"
 #include "repo_queries.h"
 #include "request_json.h"
+#include "stale_locks.h"
 #include "worktree_dir.h"
 
 namespace drover::vcs_git {
@@ -42,6 +43,9 @@ std::string GitVcs::scratch_worktree(std::string_view request) {
   const std::string temp_branch = config_.branch_prefix + wt_name;
   RepoPtr repo = open_main();
   std::error_code ec;
+  // The host holds its landing lock around every use of the scratch
+  // worktree: a lock file in it is a killed process's.
+  clear_task_locks(common_dir_, temp_branch, admin);
 
   auto remove_all = [&] {
     RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
@@ -63,8 +67,32 @@ std::string GitVcs::scratch_worktree(std::string_view request) {
                                                   commit_text->substr(0, 60) + "'");
   CommitPtr commit = lookup_commit(repo.get(), oid);
 
+  auto delete_temp_branch = [&] {
+    git_reference* raw = nullptr;
+    if (git_branch_lookup(&raw, repo.get(), temp_branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
+      RefPtr ref(raw);
+      git_branch_delete(ref.get());
+    }
+  };
   WorktreePtr wt = lookup_worktree(repo.get(), wt_name);
-  if (!wt || git_worktree_validate(wt.get()) != 0) {
+  if (wt && git_worktree_validate(wt.get()) == 0) {
+    git_repository* raw_repo = nullptr;
+    if (git_repository_open_from_worktree(&raw_repo, wt.get()) == 0) {
+      RepoPtr wt_repo(raw_repo);
+      CommitPtr wt_commit = lookup_commit(wt_repo.get(), oid);
+      git_checkout_options co;
+      git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+      co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
+      if (git_checkout_tree(wt_repo.get(), reinterpret_cast<git_object*>(wt_commit.get()), &co) == 0 &&
+          git_repository_set_head_detached(wt_repo.get(), &oid) == 0) {
+        delete_temp_branch();  // left by a creation cut short after the add
+        return json{{"path", path}}.dump();
+      }
+      sdk::log(DROVER_LOG_WARN, "the scratch worktree " + path + " could not be checked out (" + last_git_error() +
+                                    "); making it afresh");
+    }
+  }
+  {
     // Missing, or left half made or damaged: made afresh.
     wt.reset();
     remove_all();
@@ -95,17 +123,6 @@ std::string GitVcs::scratch_worktree(std::string_view request) {
     git_branch_delete(branch.get());
     return json{{"path", path}}.dump();
   }
-  git_repository* raw_repo = nullptr;
-  check(git_repository_open_from_worktree(&raw_repo, wt.get()), "vcs git: cannot open the scratch worktree " + path);
-  RepoPtr wt_repo(raw_repo);
-  CommitPtr wt_commit = lookup_commit(wt_repo.get(), oid);
-  git_checkout_options co;
-  git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-  co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
-  check(git_checkout_tree(wt_repo.get(), reinterpret_cast<git_object*>(wt_commit.get()), &co),
-        "vcs git: cannot check out " + oid_hex(oid) + " in " + path);
-  check(git_repository_set_head_detached(wt_repo.get(), &oid), "vcs git: cannot move HEAD in " + path);
-  return json{{"path", path}}.dump();
 }
 
 }  // namespace drover::vcs_git

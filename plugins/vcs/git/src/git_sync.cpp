@@ -92,9 +92,49 @@ std::string GitVcs::sync_worktree(std::string_view request) {
   check(git_repository_index(&raw_index, wt.get()), "vcs git: cannot open the index of " + what);
   IndexPtr index(raw_index);
   check(git_index_read(index.get(), 1), "vcs git: cannot read the index of " + what);
-  if (git_repository_state(wt.get()) == GIT_REPOSITORY_STATE_MERGE && git_index_has_conflicts(index.get())) {
-    // A sync whose answer was lost (drover killed): the conflict is still there.
-    return answer("conflict", std::nullopt, conflict_paths(index.get()));
+  const std::string conflicts_file = admin_dir(task_id) + "/drover-conflicts";
+  auto remember_conflicts = [&](const std::vector<std::string>& paths) {
+    // The next commit refuses while one of these still holds conflict markers.
+    std::ofstream out(conflicts_file, std::ios::trunc);
+    for (const auto& p : paths) out << p << "\n";
+  };
+  auto commit_merge = [&](const git_oid& parent2, const std::string& message) {
+    git_oid tree_oid;
+    check(git_index_write_tree(&tree_oid, index.get()), "vcs git: cannot write the merged tree of " + what);
+    git_tree* raw_tree = nullptr;
+    check(git_tree_lookup(&raw_tree, wt.get(), &tree_oid), "vcs git: cannot read the merged tree of " + what);
+    TreePtr tree(raw_tree);
+    CommitPtr ours = lookup_commit(wt.get(), head), theirs = lookup_commit(wt.get(), parent2);
+    SignaturePtr sig = make_signature(wt.get(), config_, std::nullopt, std::nullopt);
+    const git_commit* parents[] = {ours.get(), theirs.get()};
+    git_oid merged;
+    check(git_commit_create(&merged, wt.get(), "HEAD", sig.get(), sig.get(), nullptr, message.c_str(), tree.get(), 2, parents),
+          "vcs git: cannot commit the merge of " + target + " into the worktree of " + what);
+    git_repository_state_cleanup(wt.get());
+    return merged;
+  };
+  const std::string message = optional_string(op, req, "message")
+                                  .value_or("Merge " + target + " into " + branch_name(task_id) +
+                                            "\n\nBrings task " + task_id + " up to date before it lands.\n");
+  if (git_repository_state(wt.get()) == GIT_REPOSITORY_STATE_MERGE) {
+    // A sync whose answer was lost (drover killed): the conflict is still
+    // there, or the clean merge was not committed yet.
+    if (git_index_has_conflicts(index.get())) {
+      std::vector<std::string> paths = conflict_paths(index.get());
+      remember_conflicts(paths);
+      return answer("conflict", std::nullopt, paths);
+    }
+    std::vector<git_oid> heads;
+    git_repository_mergehead_foreach(
+        wt.get(),
+        [](const git_oid* id, void* payload) {
+          static_cast<std::vector<git_oid>*>(payload)->push_back(*id);
+          return 0;
+        },
+        &heads);
+    if (heads.size() == 1 && !reachable_from(wt.get(), head, heads[0]))
+      return answer("merged", commit_merge(heads[0], message), {});
+    git_repository_state_cleanup(wt.get());  // its merge is in HEAD already
   }
   if (git_repository_state(wt.get()) != GIT_REPOSITORY_STATE_NONE)
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of " + what +
@@ -133,30 +173,10 @@ std::string GitVcs::sync_worktree(std::string_view request) {
   check(git_index_read(index.get(), 1), "vcs git: cannot read the index of " + what);
   if (git_index_has_conflicts(index.get())) {
     std::vector<std::string> paths = conflict_paths(index.get());
-    // The next commit refuses while one of these still holds conflict markers.
-    std::ofstream(admin_dir(task_id) + "/drover-conflicts", std::ios::trunc) << [&] {
-      std::string text;
-      for (const auto& p : paths) text += p + "\n";
-      return text;
-    }();
+    remember_conflicts(paths);
     return answer("conflict", std::nullopt, paths);
   }
-  git_oid tree_oid;
-  check(git_index_write_tree(&tree_oid, index.get()), "vcs git: cannot write the merged tree of " + what);
-  git_tree* raw_tree = nullptr;
-  check(git_tree_lookup(&raw_tree, wt.get(), &tree_oid), "vcs git: cannot read the merged tree of " + what);
-  TreePtr tree(raw_tree);
-  CommitPtr head_commit = lookup_commit(wt.get(), head);
-  SignaturePtr sig = make_signature(wt.get(), config_, std::nullopt, std::nullopt);
-  const std::string message = optional_string(op, req, "message")
-                                  .value_or("Merge " + target + " into " + branch_name(task_id) +
-                                            "\n\nBrings task " + task_id + " up to date before it lands.\n");
-  const git_commit* parents[] = {head_commit.get(), tip_commit.get()};
-  git_oid merged;
-  check(git_commit_create(&merged, wt.get(), "HEAD", sig.get(), sig.get(), nullptr, message.c_str(), tree.get(), 2, parents),
-        "vcs git: cannot commit the merge of " + target + " into the worktree of " + what);
-  git_repository_state_cleanup(wt.get());
-  return answer("merged", merged, {});
+  return answer("merged", commit_merge(*tip, message), {});
 }
 
 }  // namespace drover::vcs_git

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include <chrono>
@@ -509,12 +510,19 @@ std::string GitVcs::commit(std::string_view request) {
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the index of task " + quote_text(task_id) +
                                           " has unresolved conflicts; resolve them in " + worktree_path(task_id) +
                                           " before committing");
-  std::vector<git_oid> merge_heads;
-  if (finishing_merge) {
+  // The conflicts a sync left: checked whether the merge is still ours to
+  // finish or the agent committed it itself.
+  const std::string conflicts_file = admin_dir(task_id) + "/drover-conflicts";
+  std::error_code ec;
+  if (finishing_merge || fs::exists(conflicts_file, ec)) {
     std::vector<std::string> marked = files_with_conflict_markers(worktree_path(task_id), merge_conflict_paths(task_id, index.get()));
     if (!marked.empty())
       throw sdk::Error(DROVER_CONFLICT, "vcs git: conflict markers are still in " + join(marked) + " in the worktree of task " +
                                             quote_text(task_id) + "; resolve them before committing");
+    fs::remove(conflicts_file, ec);
+  }
+  std::vector<git_oid> merge_heads;
+  if (finishing_merge) {
     git_repository_mergehead_foreach(
         wt.get(),
         [](const git_oid* id, void* payload) {
@@ -522,6 +530,10 @@ std::string GitVcs::commit(std::string_view request) {
           return 0;
         },
         &merge_heads);
+    // A commit killed before it cleaned up: its merge heads are in HEAD already.
+    merge_heads.erase(std::remove_if(merge_heads.begin(), merge_heads.end(),
+                                     [&](const git_oid& id) { return reachable_from(wt.get(), head, id); }),
+                      merge_heads.end());
   }
   const git_oid tree_oid = stage_everything(wt.get(), index.get(), "task " + quote_text(task_id));
 
@@ -550,11 +562,7 @@ std::string GitVcs::commit(std::string_view request) {
   check(git_commit_create(&commit_oid, wt.get(), "HEAD", sig.get(), sig.get(), nullptr, message.c_str(), tree.get(),
                           parents.size(), parents.data()),
         "vcs git: cannot commit on branch " + branch);
-  if (finishing_merge) {
-    git_repository_state_cleanup(wt.get());
-    std::error_code ec;
-    fs::remove(admin_dir(task_id) + "/drover-conflicts", ec);
-  }
+  if (finishing_merge) git_repository_state_cleanup(wt.get());
   return json{{"commit", oid_hex(commit_oid)}, {"changed", true}, {"files", files}}.dump();
 }
 
