@@ -174,8 +174,9 @@ TEST(EndToEnd, QuotaPausesWithoutBurningAnAttempt) {
   EXPECT_NE(run.out.find("usage limit"), std::string::npos) << run.out;
 }
 
-TEST(EndToEnd, VerifyGateFailureFeedsTheNextAttempt) {
-  // The gate passes only once changes/<task>.txt and a marker from a first failure exist.
+TEST(EndToEnd, VerifyGateFailureOnTheMergeFeedsAFixRound) {
+  // The gate (run on the merged result in .drover/worktrees/+landing) passes
+  // only once a marker from a first failure exists.
   E2EProject p("", 2,
                "verify: { command: [\"bash\", \"-c\", \"test -e ../../../../gate-ok || { touch ../../../../gate-ok; "
                "echo gate says no; exit 1; }\"], timeout: 1m }\n");
@@ -183,10 +184,9 @@ TEST(EndToEnd, VerifyGateFailureFeedsTheNextAttempt) {
   auto run = p.drover({"run"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(p.task_states()[t], "completed");
-  std::ifstream prompt(p.repo() + "/.drover/logs/" + t + "/2.prompt.md");
-  std::stringstream ss;
-  ss << prompt.rdbuf();
-  EXPECT_NE(ss.str().find("gate says no"), std::string::npos) << "second prompt:\n" << ss.str();
+  const std::string fix_prompt = read_text(p.repo() + "/.drover/logs/" + t + "/1.r2.prompt.md");
+  EXPECT_NE(fix_prompt.find("gate says no"), std::string::npos) << "the fix round's prompt:\n" << fix_prompt;
+  EXPECT_NE(read_text(p.repo() + "/.drover/logs/" + t + "/1.land.log").find("gate says no"), std::string::npos);
 }
 
 TEST(EndToEnd, PostgresStoreRunsThePlanToo) {

@@ -158,8 +158,12 @@ Result<BuiltLanding> PluginWorkspace::build_landing(const std::string& target_br
         }
         auto kind = parse_merge_kind(text);
         if (!kind) return Status::Error("the VCS plugin's build_landing returned an unknown result \"" + text + "\"");
-        b.tasks.push_back(TaskLanding{t.value("task_id", ""), *kind, optional_field<std::string>(t, "commit"),
-                                      string_list(t, "paths")});
+        TaskLanding landed;
+        landed.task = t.value("task_id", "");
+        landed.kind = *kind;
+        landed.commit = optional_field<std::string>(t, "commit");
+        landed.paths = string_list(t, "paths");
+        b.tasks.push_back(std::move(landed));
       }
     return b;
   });
