@@ -10,8 +10,14 @@ packages=(
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   postgresql-15 postgresql-client-15
   zsh fish man-db  # the completion and man page tests run the real shells and man
-  nodejs npm       # the real-agents tests: the agent CLIs and tests/real_agents/model_server.js
 )
+# The real-agents tests: the agent CLIs and tests/real_agents/model_server.js.
+# Debian's nodejs and npm, unless a node with its npm is already installed (a
+# NodeSource nodejs bundles npm, and Debian's npm package cannot be installed
+# next to it).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
