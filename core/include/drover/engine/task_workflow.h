@@ -1,5 +1,7 @@
 // TaskWorkflow: one claimed task, run as a durable workflow:
-//   prepare worktree -> run agent -> verify -> commit -> merge -> complete
+//   prepare worktree -> run agent -> commit -> land (the merge queue: verify
+//   on the merged result; conflicts and red merges come back as resolve and
+//   fix rounds in the same worktree) -> complete
 //   (and unblock dependents, one transaction) -> remove worktree
 // with retries (exponential backoff with jitter, up to max_attempts), quota
 // pauses that burn no attempt, and waits while the user's checkout is in the
