@@ -190,17 +190,18 @@ TEST_F(RealAgents, ADependencyGraphAcrossTheThreeAgents) {
   EXPECT_TRUE(rp.project().built_on(d, c));
 }
 
-TEST_F(RealAgents, ARetryResumesTheAgentsSession) {
-  // The verify gate fails once; the retry resumes each agent's session, so
-  // its first request already carries the first attempt's tool result.
+TEST_F(RealAgents, AFixRoundResumesTheAgentsSession) {
+  // The verify gate fails once on the merged result; the fix round (no
+  // attempt used) resumes the agent's session, so its first request already
+  // carries the work round's tool result.
   RealProject rp("", "verify: { command: [\"bash\", \"-c\", \"test -e {dir}/gate || { touch {dir}/gate; exit 1; }\"] }\n");
   std::string a = rp.add("claude", "write:out/resumed.txt");
   CommandResult r = rp.run("resume");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(number_of(rp.task(a), "attempts"), 2);
+  EXPECT_EQ(number_of(rp.task(a), "attempts"), 1);
   std::vector<json> reqs = rp.server().requests();
   ASSERT_GE(reqs.size(), 3u);
-  EXPECT_EQ(reqs[2]["turn"], 1) << "the second attempt's first request continues the first session";
+  EXPECT_EQ(reqs[2]["turn"], 1) << "the fix round's first request continues the work round's session";
 }
 
 TEST_F(RealAgents, APermanent400FailsAtOnceForEveryAgent) {
