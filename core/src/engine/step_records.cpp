@@ -1,6 +1,7 @@
 #include "step_records.h"
 
 #include "common/json_fields.h"
+#include "drover/common/enum_names.h"
 
 namespace drover {
 namespace {
@@ -87,32 +88,21 @@ Completion completion_step(const json& j) {
 
 namespace {
 
-const std::pair<Landing, const char*> kLandingNames[] = {
-    {Landing::kLanded, "landed"},         {Landing::kNothingToLand, "nothing_to_land"}, {Landing::kConflict, "conflict"},
-    {Landing::kVerifyFailed, "verify_failed"}, {Landing::kLocalChanges, "local_changes"}, {Landing::kStopped, "stopped"},
-    {Landing::kError, "error"}};
+constexpr EnumNames<Landing, 7> kLandingNames{{{Landing::kLanded, "landed"},
+                                                {Landing::kNothingToLand, "nothing_to_land"},
+                                                {Landing::kConflict, "conflict"},
+                                                {Landing::kVerifyFailed, "verify_failed"},
+                                                {Landing::kLocalChanges, "local_changes"},
+                                                {Landing::kStopped, "stopped"},
+                                                {Landing::kError, "error"}}};
 
-const std::pair<SyncKind, const char*> kSyncNames[] = {
-    {SyncKind::kUpToDate, "up_to_date"}, {SyncKind::kMerged, "merged"}, {SyncKind::kConflict, "conflict"}};
-
-template <class E, size_t N>
-const char* name_of(const std::pair<E, const char*> (&names)[N], E value) {
-  for (const auto& [v, n] : names)
-    if (v == value) return n;
-  return names[N - 1].second;
-}
-
-template <class E, size_t N>
-E value_of(const std::pair<E, const char*> (&names)[N], const std::string& text, E otherwise) {
-  for (const auto& [v, n] : names)
-    if (text == n) return v;
-  return otherwise;
-}
+constexpr EnumNames<SyncKind, 3> kSyncNames{
+    {{SyncKind::kUpToDate, "up_to_date"}, {SyncKind::kMerged, "merged"}, {SyncKind::kConflict, "conflict"}}};
 
 }  // namespace
 
 json record(const LandingVerdict& v) {
-  return json{{"result", name_of(kLandingNames, v.outcome)},
+  return json{{"result", std::string(name_of(kLandingNames, v.outcome))},
               {"commit", v.commit},
               {"tip", v.tip},
               {"paths", v.paths},
@@ -125,7 +115,7 @@ json record(const LandingVerdict& v) {
 
 LandingVerdict landing_step(const json& j) {
   LandingVerdict v;
-  v.outcome = value_of(kLandingNames, field_or<std::string>(j, "result", ""), Landing::kError);
+  v.outcome = value_named(kLandingNames, field_or<std::string>(j, "result", "")).value_or(Landing::kError);
   v.commit = field_or<std::string>(j, "commit", "");
   v.tip = field_or<std::string>(j, "tip", "");
   v.paths = string_list(j, "paths");
@@ -141,12 +131,12 @@ json record(const WorktreeSync& s) {
   json with = json::array();
   for (const auto& c : s.collides_with)
     with.push_back(json{{"task_id", c.task}, {"commit", c.commit}, {"summary", c.summary}, {"paths", c.paths}});
-  return json{{"result", name_of(kSyncNames, s.kind)}, {"tip", s.tip}, {"paths", s.paths}, {"collides_with", with}};
+  return json{{"result", std::string(name_of(kSyncNames, s.kind))}, {"tip", s.tip}, {"paths", s.paths}, {"collides_with", with}};
 }
 
 WorktreeSync sync_step(const json& j) {
   WorktreeSync s;
-  s.kind = value_of(kSyncNames, field_or<std::string>(j, "result", ""), SyncKind::kConflict);
+  s.kind = value_named(kSyncNames, field_or<std::string>(j, "result", "")).value_or(SyncKind::kConflict);
   s.tip = field_or<std::string>(j, "tip", "");
   s.paths = string_list(j, "paths");
   if (j.is_object() && j.contains("collides_with") && j["collides_with"].is_array())

@@ -47,15 +47,18 @@ std::string GitVcs::scratch_worktree(std::string_view request) {
   // worktree: a lock file in it is a killed process's.
   clear_task_locks(common_dir_, temp_branch, admin);
 
-  auto remove_all = [&] {
-    RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
-    fs::remove_all(path, ec);
-    fs::remove_all(admin, ec);
+  auto delete_temp_branch = [&] {
     git_reference* raw = nullptr;
     if (git_branch_lookup(&raw, repo.get(), temp_branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
       RefPtr ref(raw);
       git_branch_delete(ref.get());
     }
+  };
+  auto remove_all = [&] {
+    RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
+    fs::remove_all(path, ec);
+    fs::remove_all(admin, ec);
+    delete_temp_branch();
   };
   if (!commit_text) {
     remove_all();
@@ -67,13 +70,6 @@ std::string GitVcs::scratch_worktree(std::string_view request) {
                                                   commit_text->substr(0, 60) + "'");
   CommitPtr commit = lookup_commit(repo.get(), oid);
 
-  auto delete_temp_branch = [&] {
-    git_reference* raw = nullptr;
-    if (git_branch_lookup(&raw, repo.get(), temp_branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
-      RefPtr ref(raw);
-      git_branch_delete(ref.get());
-    }
-  };
   WorktreePtr wt = lookup_worktree(repo.get(), wt_name);
   if (wt && git_worktree_validate(wt.get()) == 0) {
     git_repository* raw_repo = nullptr;

@@ -124,14 +124,7 @@ std::string GitVcs::sync_worktree(std::string_view request) {
       remember_conflicts(paths);
       return answer("conflict", std::nullopt, paths);
     }
-    std::vector<git_oid> heads;
-    git_repository_mergehead_foreach(
-        wt.get(),
-        [](const git_oid* id, void* payload) {
-          static_cast<std::vector<git_oid>*>(payload)->push_back(*id);
-          return 0;
-        },
-        &heads);
+    const std::vector<git_oid> heads = merge_heads(wt.get());
     if (heads.size() == 1 && !reachable_from(wt.get(), head, heads[0]))
       return answer("merged", commit_merge(heads[0], message), {});
     git_repository_state_cleanup(wt.get());  // its merge is in HEAD already

@@ -523,13 +523,7 @@ std::string GitVcs::commit(std::string_view request) {
   }
   std::vector<git_oid> merge_heads;
   if (finishing_merge) {
-    git_repository_mergehead_foreach(
-        wt.get(),
-        [](const git_oid* id, void* payload) {
-          static_cast<std::vector<git_oid>*>(payload)->push_back(*id);
-          return 0;
-        },
-        &merge_heads);
+    merge_heads = vcs_git::merge_heads(wt.get());
     // A commit killed before it cleaned up: its merge heads are in HEAD already.
     merge_heads.erase(std::remove_if(merge_heads.begin(), merge_heads.end(),
                                      [&](const git_oid& id) { return reachable_from(wt.get(), head, id); }),

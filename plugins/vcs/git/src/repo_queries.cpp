@@ -175,4 +175,16 @@ std::vector<std::string> conflict_paths(git_index* index) {
   return {paths.begin(), paths.end()};
 }
 
+std::vector<git_oid> merge_heads(git_repository* repo) {
+  std::vector<git_oid> heads;
+  git_repository_mergehead_foreach(
+      repo,
+      [](const git_oid* id, void* payload) {
+        static_cast<std::vector<git_oid>*>(payload)->push_back(*id);
+        return 0;
+      },
+      &heads);
+  return heads;
+}
+
 }  // namespace drover::vcs_git

@@ -47,6 +47,10 @@ SignaturePtr make_signature(git_repository* repo, const GitConfig& config, const
 // Paths that differ between two trees (both sides of renames, no rename detection).
 std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git_tree* to);
 
+// The commits a merge in progress in this worktree brings in (MERGE_HEAD);
+// empty when none is in progress.
+std::vector<git_oid> merge_heads(git_repository* repo);
+
 // The paths an index has in conflict, sorted.
 std::vector<std::string> conflict_paths(git_index* index);
 
