@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -118,6 +119,12 @@ std::string status_color(const std::string& status) {
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::string money(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.4f", v);
+  return buf;
 }
 
 std::string format_time(int64_t ms) {

@@ -72,6 +72,7 @@ std::string paint(const std::string& text, const char* ansi_code);
 std::string status_color(const std::string& status);
 int64_t wall_ms();
 std::string format_time(int64_t ms);
+std::string money(double v);  // "$0.0123"
 
 // Registration functions, one per command group.
 void add_init_command(CLI::App& app, GlobalOptions& g);
@@ -83,6 +84,8 @@ void add_worktree_commands(CLI::App& app, GlobalOptions& g);
 void add_transfer_commands(CLI::App& app, GlobalOptions& g);
 void add_dep_commands(CLI::App& app, GlobalOptions& g);
 void add_steer_commands(CLI::App& app, GlobalOptions& g);
+void add_review_commands(CLI::App& app, GlobalOptions& g);
+void add_show_commands(CLI::App& app, GlobalOptions& g);
 // `completion` and the hidden `__man`: register last, they describe the others.
 void add_doc_commands(CLI::App& app);
 

@@ -22,6 +22,7 @@ struct RunArgs {
   int workers = 0;
   std::string epic;
   std::string on_disk_full = "wait";
+  bool wait_for_review = false;
 };
 
 // The filesystems a run writes to: the repository with the user's checkout,
@@ -142,6 +143,7 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   opts.workers = a.workers;
   opts.epic = a.epic;
   opts.on_disk_full = a.on_disk_full == "stop" ? OnDiskFull::kStop : OnDiskFull::kWait;
+  opts.wait_for_review = a.wait_for_review;
   ProgressLine progress(*project, a.epic);
   opts.print = [&](const std::string& line) { progress.print(line); };
   TaskStore& store = open_store(*project);
@@ -190,6 +192,7 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   std::cout << "  completed: " << s.completed << "   failed: " << s.failed << "   blocked: " << s.blocked;
   if (s.waiting) std::cout << "   waiting: " << s.waiting;
   if (s.stopped) std::cout << "   interrupted: " << s.stopped;
+  if (!s.awaiting_review.empty()) std::cout << "   awaiting review: " << s.awaiting_review.size();
   if (s.ready) std::cout << "   not started: " << s.ready;
   if (s.running) std::cout << "   running elsewhere: " << s.running;
   if (s.cancelled) std::cout << "   cancelled: " << s.cancelled;
@@ -212,6 +215,11 @@ int run(const GlobalOptions& g, const RunArgs& a, bool resume) {
   }
   for (const auto& [id, why] : s.failures) std::cout << "  " << paint("failed", "31") << " " << id << ": " << escape_control_chars(why) << "\n";
   for (const auto& [id, why] : s.blocked_tasks) std::cout << "  " << paint("blocked", "33") << " " << id << ": " << escape_control_chars(why) << "\n";
+  for (const auto& [id, what] : s.awaiting_review)
+    std::cout << "  " << paint("review", "36") << " " << id << ": " << escape_control_chars(what) << "\n";
+  if (!s.awaiting_review.empty())
+    std::cout << "  awaiting your review: `drover show <id>` and `drover diff <id>`, then `drover approve <id>` or "
+                 "`drover reject <id> -m \"...\"`; the next `drover run` lands what you approved\n";
   if (!s.stop_reason.empty()) std::cout << "  " << escape_control_chars(s.stop_reason) << "\n";
   if (s.interrupted) std::cout << "  interrupted: run `drover resume` to continue\n";
   return s.all_completed() ? kExitOk : kExitRunIncomplete;
@@ -231,6 +239,8 @@ void add_run_commands(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--on-disk-full", args->on_disk_full,
                     "when a disk it writes to is full: wait (default; no new work until there is space) or stop")
         ->check(CLI::IsMember({"wait", "stop"}));
+    cmd->add_flag("--wait-for-review", args->wait_for_review,
+                  "keep running while tasks await review, and land each as soon as it is approved");
     cmd->callback([&g, args, resume] {
       int code = run(g, *args, resume);
       if (code != kExitOk) throw CommandError{code, ""};

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli_support.h"
+#include "drover/engine/agent_verdict.h"
 #include "run_presence.h"
 #include "drover/common/duration.h"
 #include "drover/engine/attempt_files.h"
@@ -33,12 +34,6 @@ void copy_new_output(std::ifstream& in) {
 
 const TaskStatus kStates[] = {TaskStatus::kCompleted, TaskStatus::kRunning, TaskStatus::kReady,   TaskStatus::kWaiting,
                               TaskStatus::kBlocked,   TaskStatus::kFailed,  TaskStatus::kCancelled};
-
-std::string money(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "$%.4f", v);
-  return buf;
-}
 
 std::string progress_bar(int done, int total, int width) {
   int filled = total == 0 ? 0 : done * width / total;
@@ -122,9 +117,13 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
   int total = sum.total;
   int done = sum.count(TaskStatus::kCompleted);
   o << progress_bar(done, total, 30) << " " << done << "/" << total << " completed\n";
+  // Tasks awaiting review are ready ones in the store; they are counted apart.
+  int reviews = 0;
+  for (const auto& t : st.tasks) reviews += t.awaiting_review();
   for (TaskStatus s : kStates) {
-    int n = sum.count(s);
+    int n = sum.count(s) - (s == TaskStatus::kReady ? reviews : 0);
     if (n > 0) o << "  " << status_color(std::string(to_string(s))) << ": " << n << "\n";
+    if (s == TaskStatus::kReady && reviews > 0) o << "  " << paint("awaiting review", "36") << ": " << reviews << "\n";
   }
   const int64_t now = wall_ms();
   for (const auto& t : st.tasks) {
@@ -147,7 +146,10 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
     if (t.status == TaskStatus::kBlocked) o << "  " << paint("blocked", "33") << " " << t.id << ": " << escape_control_chars(t.status_reason) << "\n";
     // A ready task with a reason is waiting for something: a merge the user's
     // checkout is in the way of, a retry backoff, an agent's usage limit.
-    if (t.status == TaskStatus::kReady && !t.status_reason.empty()) {
+    if (t.awaiting_review()) {
+      o << "  " << paint("review", "36") << " " << t.id << ": " << escape_control_chars(t.wait.detail) << " (`drover diff "
+        << t.id << "`; `drover approve " << t.id << "` or `drover reject " << t.id << " -m \"...\"`)\n";
+    } else if (t.status == TaskStatus::kReady && !t.status_reason.empty()) {
       const bool merge = t.wait.kind == WaitKind::kMerge;
       const std::string why = merge && !t.wait.detail.empty() ? t.wait.detail : t.status_reason;
       o << "  " << paint(merge ? "awaiting merge" : "waiting", "33") << " " << t.id << ": " << escape_control_chars(why);
@@ -196,12 +198,18 @@ std::optional<std::string> why_nothing_can_progress(const StatusView& st, bool r
     ++(t.lease_expires_ms > now_ms ? live : stale);
   }
   if (live > 0 || run_active) return std::nullopt;
-  int paused = 0;
-  for (const auto& t : st.tasks) paused += t.status == TaskStatus::kReady && t.paused;
-  const int ready = st.summary.count(TaskStatus::kReady) - paused;
+  int paused = 0, reviews = 0;
+  for (const auto& t : st.tasks) {
+    paused += t.status == TaskStatus::kReady && t.paused;
+    reviews += t.awaiting_review() && !t.paused;
+  }
+  const int ready = st.summary.count(TaskStatus::kReady) - paused - reviews;
   if (stale > 0)
     return std::to_string(stale) + " task" + (stale == 1 ? " was" : "s were") +
            " left running by a run that ended; `drover resume` continues " + (stale == 1 ? "it" : "them");
+  if (ready <= 0 && reviews > 0)
+    return std::to_string(reviews) + " task" + (reviews == 1 ? " awaits" : "s await") +
+           " your review; `drover show <id>`, then `drover approve <id>` or `drover reject <id> -m \"...\"`";
   if (ready <= 0 && paused > 0)
     return std::to_string(paused) + " ready task" + (paused == 1 ? " is" : "s are") +
            " paused and nothing else can run; `drover unpause <id>` lets one start";
@@ -355,6 +363,8 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     field("touches", ids(t.touches));
     field("learned touches", ids(t.learned_touches));
     if (t.paused) field("paused", "yes (`drover unpause " + t.id + "` lets it run)");
+    if (t.awaiting_review()) field("awaiting review", t.wait.detail);
+    field("the agent said", first_line(t.result_summary, 200));
     field("last error", t.last_error);
     field("session", t.session_id);
     if (t.tokens_in + t.tokens_out > 0)

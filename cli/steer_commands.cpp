@@ -37,6 +37,7 @@ struct EditOptions {
   std::string id, title, description, priority, agent, touches;
   int max_attempts = 0;
   bool json_out = false;
+  bool review = false, no_review = false;
   CLI::Option *title_opt = nullptr, *description_opt = nullptr, *priority_opt = nullptr, *agent_opt = nullptr,
               *touches_opt = nullptr, *max_attempts_opt = nullptr;
 };
@@ -52,6 +53,8 @@ void run_edit(const GlobalOptions& g, const EditOptions& o) {
   if (o.priority_opt->count() > 0) edit.priority = unwrap(parse_priority(o.priority), "edit --priority");
   if (o.max_attempts_opt->count() > 0) edit.max_attempts = o.max_attempts;
   if (o.touches_opt->count() > 0) edit.touches = touches_option(o.touches, "edit --touches");
+  if (o.review && o.no_review) fail(kExitUsage, "edit: --review and --no-review contradict each other; give one");
+  if (o.review || o.no_review) edit.review = o.review;
   auto project = open_project(g);
   if (o.agent_opt->count() > 0) {
     if (!o.agent.empty()) require_agent(project->config(), o.agent, "edit --agent", " (--agent '' puts the task back on default_agent)");
@@ -59,7 +62,8 @@ void run_edit(const GlobalOptions& g, const EditOptions& o) {
   }
   if (edit.empty())
     fail(kExitUsage, "edit: nothing to change for " + o.id +
-                         "; give one or more of --title, --description, --priority, --agent, --touches, --max-attempts");
+                         "; give one or more of --title, --description, --priority, --agent, --touches, --max-attempts, "
+                         "--review, --no-review");
   TaskStore& store = open_store(*project);
   Task before = get_task_or_fail(store, o.id);
   if (before.status == TaskStatus::kRunning)
@@ -77,6 +81,7 @@ void run_edit(const GlobalOptions& g, const EditOptions& o) {
   if (edit.agent) what += " agent";
   if (edit.touches) what += " touches";
   if (edit.max_attempts) what += " max-attempts";
+  if (edit.review) what += *edit.review ? " review (required)" : " review (not required)";
   print_task(t, o.json_out, t.id + ": edited" + what + " (" + std::string(to_string(t.status)) + ")");
 }
 
@@ -176,7 +181,7 @@ void run_pause(const GlobalOptions& g, const std::string& id, bool paused, bool 
 
 void add_steer_commands(CLI::App& app, GlobalOptions& g) {
   auto* e = new EditOptions();
-  auto* edit = app.add_subcommand("edit", "Change a task that is not running (title, description, priority, agent, touches, max attempts)");
+  auto* edit = app.add_subcommand("edit", "Change a task that is not running (title, description, priority, agent, touches, max attempts, review)");
   edit->add_option("id", e->id, "task id")->required();
   e->title_opt = edit->add_option("--title", e->title, "new title");
   e->description_opt = edit->add_option("-d,--description", e->description, "new details for the agent");
@@ -186,6 +191,8 @@ void add_steer_commands(CLI::App& app, GlobalOptions& g) {
                                     "comma-separated paths or globs it expects to edit; replaces the list ('' clears it)");
   e->max_attempts_opt = edit->add_option("--max-attempts", e->max_attempts, "attempts before it fails (0 = drover.yaml's)")
                             ->check(CLI::Range(0, 100));
+  edit->add_flag("--review", e->review, "its work waits for `drover approve` before it lands");
+  edit->add_flag("--no-review", e->no_review, "its work lands without review (unless review: required)");
   edit->add_flag("--json", e->json_out, "print the edited task as JSON");
   edit->callback([&g, e] { run_edit(g, *e); });
 

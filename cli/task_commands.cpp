@@ -14,6 +14,7 @@ struct AddOptions {
   std::string title, description, epic, parent, priority, blocked_by, agent, timeout, touches;
   int max_attempts = 0;
   bool json_out = false;
+  bool review = false;
 };
 
 std::vector<std::string> split_ids(const std::string& s) {
@@ -107,6 +108,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
   add->add_option("--touches", o->touches,
                   "comma-separated paths or globs it expects to edit, e.g. 'src/parser/**,docs/cli.md' "
                   "(merge.overlap: hold keeps overlapping tasks from running at once)");
+  add->add_flag("--review", o->review, "its work waits for `drover approve` before it lands (as with review: required)");
   add->add_flag("--json", o->json_out, "print the new task as JSON");
   add->callback([&g, o] {
     require_title(o->title, "add", "Add a --verbose flag");
@@ -140,6 +142,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& g) {
     if (o->max_attempts > 0) req.max_attempts = o->max_attempts;
     if (!o->timeout.empty()) req.timeout_ms = unwrap(parse_duration(o->timeout), "--timeout").count();
     req.touches = touches;
+    req.review = o->review;
     Task t = unwrap(store.create_task(req, wall_ms()), "add");
     if (o->json_out) {
       std::cout << to_json(t).dump(2) << "\n";

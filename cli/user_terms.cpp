@@ -14,7 +14,8 @@ bool is_operation_name(const std::string& word) {
       "add_dependency", "append_event", "claim_task",   "complete_task", "create_epic",  "create_task",
       "fail_task",      "finish_workflow", "get_task",  "get_workflow",  "list_epics",   "list_events",
       "list_tasks",     "record_step",  "release_task", "renew_leases",  "reset_task",   "start_workflow",
-      "take_back",      "update_task",  "edit_task",    "remove_task",   "remove_dependency", "set_paused"};
+      "take_back",      "update_task",  "edit_task",    "remove_task",   "remove_dependency", "set_paused",
+      "review_task"};
   return operations.count(word) > 0;
 }
 

@@ -10,6 +10,10 @@
 #   [permanent] reports an error a retry cannot change (HTTP 400)
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
 #   [quota-30s] reports a usage limit that resets in 30 s
+#   [give-up] changes nothing and says it cannot proceed (no verdict line)
+#   [nothing-to-do] changes nothing and says so with `DROVER-RESULT: done`
+#   [says-blocked] ends its message with `DROVER-RESULT: blocked: <reason>`
+# The prompt of each run is kept as $E2E_DIR/prompt-<task>-<n>.md.
 # E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
 # It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
 # tests can measure how many agents ran at once.
@@ -19,6 +23,9 @@ task=${DROVER_TASK_ID:?}
 dir=${E2E_DIR:?}
 title=$(head -n 1 "$prompt_file")
 echo "start $task $(date +%s%N)" >> "$dir/trace"
+n=1
+while [ -e "$dir/prompt-$task-$n.md" ]; do n=$((n + 1)); done
+cp "$prompt_file" "$dir/prompt-$task-$n.md"
 trap 'echo "end $task $(date +%s%N)" >> "$dir/trace"' EXIT
 # Stopped (cancel, a fenced lease, Ctrl-C): exit so the EXIT trap records the end.
 trap 'exit 143' TERM INT
@@ -51,6 +58,20 @@ esac
 case "$title" in
   *"[blocked]"*)
     echo '{"status":"blocked","reason":"needs the staging database password"}'
+    exit 0 ;;
+esac
+case "$title" in
+  *"[give-up]"*)
+    echo "I cannot proceed: I do not have the staging database credentials."
+    echo "Please provide DATABASE_URL."
+    exit 0 ;;
+  *"[nothing-to-do]"*)
+    echo "The option already exists; nothing to change."
+    echo "DROVER-RESULT: done"
+    exit 0 ;;
+  *"[says-blocked]"*)
+    echo "I looked at the deployment scripts."
+    echo "DROVER-RESULT: blocked: the staging DATABASE_URL"
     exit 0 ;;
 esac
 case "$title" in

@@ -81,7 +81,7 @@ class EngineTest : public ::testing::Test {
 
   // Claims the next task for `executor` (nullopt: nothing claimable now).
   std::optional<Task> claim(const std::string& executor) {
-    ClaimRequest req{executor, config.lease_duration.count(), clock.now_ms(), std::nullopt, {}, config.default_agent};
+    ClaimRequest req{executor, config.lease_duration.count(), clock.now_ms(), std::nullopt, {}, config.default_agent, {}};
     auto r = store.claim_task(req);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? r.value() : std::nullopt;

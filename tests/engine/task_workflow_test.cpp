@@ -283,6 +283,7 @@ TEST_F(TaskWorkflowTest, LocalChangesInTheWayWaitWithoutUsingAnAttempt) {
 }
 
 TEST_F(TaskWorkflowTest, NoChangesCompletesWithoutAMerge) {
+  config.no_changes = NoChanges::kComplete;
   Task t = store.add("Task");
   workspace.no_changes.insert("t1");
   auto ctx = context("exec-a");

@@ -44,7 +44,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_plugin_descriptor, build_info), 32u);
   EXPECT_EQ(offsetof(drover_plugin_descriptor, config_schema), 40u);
   EXPECT_EQ(offsetof(drover_plugin_descriptor, vtable), 48u);
-  EXPECT_EQ(sizeof(drover_storage_vtable_v1), 232u);
+  EXPECT_EQ(sizeof(drover_storage_vtable_v1), 240u);
   EXPECT_EQ(DROVER_STORAGE_VTABLE_V1_0_SIZE, 200u);  // what a plugin built for ABI 1.0/1.1 provides
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, check_config), 8u);
@@ -75,7 +75,8 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, remove_task), 208u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, remove_dependency), 216u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, set_paused), 224u);
-  EXPECT_EQ(sizeof(drover_vcs_vtable_v1), 144u);
+  EXPECT_EQ(offsetof(drover_storage_vtable_v1, review_task), 232u);  // ABI 1.3
+  EXPECT_EQ(sizeof(drover_vcs_vtable_v1), 152u);
   EXPECT_EQ(DROVER_VCS_VTABLE_V1_0_SIZE, 88u);  // what a plugin built for ABI 1.0 provides
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, check_config), 8u);
@@ -96,6 +97,8 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, publish_landing), 120u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, sync_worktree), 128u);
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, scratch_worktree), 136u);
+  EXPECT_EQ(DROVER_VCS_VTABLE_V1_2_SIZE, 144u);  // what a plugin built for ABI 1.2 provides
+  EXPECT_EQ(offsetof(drover_vcs_vtable_v1, diff_patch), 144u);  // ABI 1.3
   EXPECT_EQ(DROVER_AGENT_VTABLE_V1_0_SIZE, 72u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_agent_vtable_v1, check_config), 8u);

@@ -207,10 +207,11 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   r.require_map(root, "(top level)");
   r.check_keys(root, "", {"workers", "target_branch", "default_agent", "storage", "vcs", "agents", "tasks", "verify",
                           "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs", "disk", "sandbox",
-                          "merge"});
+                          "merge", "review"});
   if (auto n = root["workers"]) c.workers = static_cast<int>(r.integer(n, "workers", 1, 256));
   if (auto n = root["target_branch"]; n && !n.IsNull()) c.target_branch = r.str(n, "target_branch");
   if (auto n = root["storage"]) c.storage = r.plugin_choice(n, "storage");
+  if (auto n = root["review"]) c.review_required = r.choice(n, "review", {"off", "required"}) == "required";
   if (auto n = root["vcs"]) {
     c.vcs = r.plugin_choice(n, "vcs");
     const YAML::Node plugin_config = n["config"];
@@ -244,7 +245,11 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   }
   if (auto t = root["tasks"]) {
     r.require_map(t, "tasks");
-    r.check_keys(t, "tasks.", {"timeout", "max_attempts", "backoff", "on_interrupted"});
+    r.check_keys(t, "tasks.", {"timeout", "max_attempts", "backoff", "on_interrupted", "no_changes"});
+    if (auto n = t["no_changes"]) {
+      const std::string v = r.choice(n, "tasks.no_changes", {"complete", "fail", "hold"});
+      c.no_changes = v == "complete" ? NoChanges::kComplete : v == "fail" ? NoChanges::kFail : NoChanges::kHold;
+    }
     if (auto n = t["on_interrupted"])
       c.restart_interrupted = r.choice(n, "tasks.on_interrupted", {"restart", "continue"}) == "restart";
     if (auto n = t["timeout"]) c.task_timeout = r.duration(n, "tasks.timeout");
@@ -438,6 +443,10 @@ std::string default_config_text(const std::string& target_branch) {
        "  max_attempts: 3\n"
        "  backoff: { initial: 10s, max: 10m }\n"
        "  on_interrupted: restart   # or continue: re-run on top of the killed attempt's files\n"
+       "  no_changes: hold          # an agent that changed nothing and gave no verdict waits for\n"
+       "                            # you (drover show / approve / reject); or complete, or fail\n"
+       "\n"
+       "# review: required   # every task's work waits for `drover approve` before it lands\n"
        "\n"
        "# Optional gate: with merge.verify_on: merged it runs on the merge of each task\n"
        "# into the target's tip, and the target moves only when it passes.\n"

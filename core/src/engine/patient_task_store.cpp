@@ -83,6 +83,10 @@ Result<Task> PatientTaskStore::remove_dependency(const std::string& task, const 
 Result<Task> PatientTaskStore::set_paused(const std::string& id, bool paused, int64_t now_ms) {
   return patiently([&] { return inner_.set_paused(id, paused, now_ms); });
 }
+Result<Task> PatientTaskStore::review_task(const std::string& id, ReviewDecision decision, const std::string& message,
+                                           int64_t now_ms) {
+  return patiently([&] { return inner_.review_task(id, decision, message, now_ms); });
+}
 Result<std::optional<Task>> PatientTaskStore::claim_task(const ClaimRequest& request) {
   return patiently([&] { return inner_.claim_task(request); });
 }

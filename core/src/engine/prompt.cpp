@@ -14,7 +14,9 @@ const char* kDefaultTemplate =
     "\n"
     "Make the change in the current working directory, which is a git worktree of the project. "
     "Leave your changes in the working tree and do not commit: Drover commits and merges them. "
-    "If you cannot proceed without information or access you do not have, say so plainly.\n";
+    "End your final message with one line saying how it went: `DROVER-RESULT: done` when the task is done "
+    "(also when it needed no change), or `DROVER-RESULT: blocked: <what you need>` when you cannot proceed "
+    "without information or access you do not have.\n";
 
 std::string section(const std::string& heading, const std::string& body) {
   if (body.empty()) return "";
@@ -25,6 +27,7 @@ std::string failure_heading(const std::string& round) {
   if (round == "resolve")
     return "Your change was done; merging it with work that landed meanwhile left conflicts. Resolve them:";
   if (round == "fix") return "Your change was done; merged with the current code it fails the project's checks. Fix this:";
+  if (round == "review") return "A reviewer looked at your work and asks for changes:";
   return "The previous attempt failed; fix this:";
 }
 

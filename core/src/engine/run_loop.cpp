@@ -379,6 +379,14 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
     // A paused task waits for `drover unpause`, a held one for a running
     // task to finish (which wakes the loop): neither keeps the run going.
     if (t.status == TaskStatus::kReady && (t.paused || held_.count(t.id))) continue;
+    if (t.awaiting_review()) {
+      // A person's turn: it keeps the run going only when asked to, and is
+      // looked at twice a second for the decision.
+      if (!opts_.wait_for_review) continue;
+      anything_left = true;
+      wake = std::min(wake, now + 500);
+      continue;
+    }
     anything_left = true;
     if (t.status == TaskStatus::kReady) {
       int64_t nb = t.not_before_ms;
@@ -443,7 +451,7 @@ Result<RunSummary> RunLoop::run() {
       const int64_t now = clock.now_ms();
       if (now < claim_retry_at_) break;
       ClaimRequest req{engine_.executor, config.lease_duration.count(), now, std::nullopt, paused_agents(now),
-                       config.default_agent};
+                       config.default_agent, {}};
       if (!opts_.epic.empty()) req.epic = opts_.epic;
       lock.unlock();
       req.exclude_ids = held_by_overlap_now();
@@ -546,7 +554,10 @@ Result<RunSummary> RunLoop::run() {
         break;
       case TaskStatus::kWaiting: ++summary.waiting; break;
       case TaskStatus::kCancelled: ++summary.cancelled; break;
-      case TaskStatus::kReady: ++(t.wait.kind == WaitKind::kInterrupted ? summary.stopped : summary.ready); break;
+      case TaskStatus::kReady:
+        if (t.awaiting_review()) summary.awaiting_review.emplace_back(t.id, t.wait.detail);
+        else ++(t.wait.kind == WaitKind::kInterrupted ? summary.stopped : summary.ready);
+        break;
       case TaskStatus::kRunning: ++summary.running; break;
     }
   }

@@ -146,6 +146,15 @@ WorktreeSync sync_step(const json& j) {
   return s;
 }
 
+json record(const ReviewStep& r) {
+  return json{{"decision", r.approved ? "approve" : "reject"}, {"message", r.message}, {"event_id", r.event_id}};
+}
+
+ReviewStep review_step(const json& j) {
+  return ReviewStep{field_or<std::string>(j, "decision", "") == "approve", field_or<std::string>(j, "message", ""),
+                    field_or<int64_t>(j, "event_id", 0)};
+}
+
 json timer_record(int64_t until_ms) { return json{{"until_ms", until_ms}}; }
 
 int64_t timer_step(const json& j) { return field_or<int64_t>(j, "until_ms", 0); }

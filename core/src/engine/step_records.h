@@ -50,6 +50,16 @@ LandingVerdict landing_step(const nlohmann::json& j);
 nlohmann::json record(const WorktreeSync& sync);
 WorktreeSync sync_step(const nlohmann::json& j);
 
+// "review#N": a person's decision on the round's work, read from the
+// "approved"/"rejected" event the store wrote with it.
+struct ReviewStep {
+  bool approved = false;
+  std::string message;    // the reviewer's words (a rejection's feedback)
+  int64_t event_id = 0;   // the decision's event: later reviews look past it
+};
+nlohmann::json record(const ReviewStep& review);
+ReviewStep review_step(const nlohmann::json& j);
+
 // "pause#N" and "backoff#N": a durable timer.
 nlohmann::json timer_record(int64_t until_ms);
 int64_t timer_step(const nlohmann::json& j);

@@ -1,6 +1,7 @@
 #include "drover/engine/task_workflow.h"
 
 #include "drover/common/duration.h"
+#include "drover/engine/agent_verdict.h"
 #include "drover/engine/attempt_files.h"
 #include "drover/engine/backoff.h"
 #include "drover/engine/prompt.h"
@@ -45,6 +46,11 @@ const char* const kLocalChanges = "local changes in the way of the merge: ";
 bool is_local_changes(const Result<json>& r) {
   return is_not_now(r) && r.status().message().rfind(kLocalChanges, 0) == 0;
 }
+
+// What the review step's "not now" says while nobody has decided.
+const char* const kAwaitingReview = "awaiting review";
+
+bool is_awaiting_review(const Result<json>& r) { return is_not_now(r) && r.status().message() == kAwaitingReview; }
 
 }  // namespace
 
@@ -281,7 +287,10 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   req.process_file = dir + "/logs/" + id() + "/agent.pid";
   if (stop_leftover_process_group(req.process_file)) report("stopped an agent left running by an interrupted run");
 
-  const std::string doing = round_kind == "resolve" ? "resolving merge conflicts" : round_kind == "fix" ? "fixing the merged result" : "";
+  const std::string doing = round_kind == "resolve" ? "resolving merge conflicts"
+                            : round_kind == "fix"   ? "fixing the merged result"
+                            : round_kind == "review" ? "addressing review feedback"
+                                                     : "";
   const std::string which = "attempt " + std::to_string(attempt) + (round > 1 ? ", round " + std::to_string(round) : "");
   TaskUpdate starting;
   starting.attempts = attempt;
@@ -368,6 +377,39 @@ Result<json> TaskWorkflow::land(const WorktreeKey& key, int attempt, int round) 
   }
 }
 
+Result<json> TaskWorkflow::review_decision(int64_t after_event) {
+  EventFilter filter;
+  filter.task_id = id();
+  filter.after_id = after_event;
+  auto events = store_.list_events(filter);
+  if (!events.ok()) return not_now("cannot read the review decision: " + events.status().message());
+  for (const auto& ev : events.value()) {
+    if (ev.kind != "approved" && ev.kind != "rejected") continue;
+    // A decision on an earlier generation (before a reset) is not this one's.
+    if (!ev.data.is_object() || ev.data.value("generation", int64_t{-1}) != task_.generation) continue;
+    return record(ReviewStep{ev.kind == "approved", ev.data.value("message", std::string()), ev.id});
+  }
+  return not_now(kAwaitingReview);
+}
+
+TaskOutcome TaskWorkflow::await_review(const WorktreeKey& key, bool no_changes) {
+  const std::string said = first_line(task_.result_summary);
+  std::string detail;
+  if (no_changes) {
+    detail = "the agent changed nothing" + (said.empty() ? std::string(" and said nothing") : " and said: " + said);
+  } else {
+    auto d = e_.workspace->diff_summary(key, e_.target_branch);
+    detail = d.ok() ? std::to_string(d.value().files) + " file" + (d.value().files == 1 ? "" : "s") + " changed, +" +
+                          std::to_string(d.value().insertions) + " -" + std::to_string(d.value().deletions)
+                    : std::string("its work is committed");
+    if (!said.empty()) detail += "; the agent said: " + said;
+  }
+  report("awaiting review: " + detail + " (`drover show " + id() + "`, `drover diff " + id() + "`; then `drover approve " +
+         id() + "` or `drover reject " + id() + " -m \"...\"`)");
+  event("review_requested", "awaiting review: " + detail, json{{"no_changes", no_changes}});
+  return release(kNoTimeMs, WaitReason::review(detail), "awaiting review: " + detail);
+}
+
 std::string TaskWorkflow::conflict_text(const WorktreeSync& sync) const {
   std::string text = "Merging the current " + e_.target_branch + " into your worktree left conflicts in: " +
                      join(sync.paths, ", ") + ".\n";
@@ -440,6 +482,8 @@ TaskOutcome TaskWorkflow::run() {
   int quota_in_a_row = 0;  // usage/rate limits since the agent last ran to an end
   int attempt = 0;
   bool first_agent_run = true;  // no agent step has run (rather than replayed) in this execution
+  int64_t last_decision_event = 0;  // the review decision the last review step took
+  const bool review_all = cfg.review_required || task_.review;
 
   while (true) {
     ++attempt;
@@ -473,6 +517,7 @@ TaskOutcome TaskWorkflow::run() {
     bool agent_step_replayed = false;     // an agent step of this attempt ran to its end before (recorded)
     std::string merge_commit;
     bool landed = false;
+    AgentVerdict verdict;  // what the round's agent said of its work
     // Another round of `kind` when the attempt has rounds left.
     auto next_round = [&](const std::string& kind, const std::string& text) {
       if (round - 1 >= max_rounds) return false;
@@ -549,6 +594,15 @@ TaskOutcome TaskWorkflow::run() {
           continue;
         }
         agent_runs = false;
+        verdict = read_verdict(r.summary);
+        if (r.outcome == AttemptOutcome::kSuccess && !replayed)
+          if (std::string said = first_line(r.summary); !said.empty()) report("the agent said: " + said);
+        if (r.outcome == AttemptOutcome::kSuccess && verdict.kind == VerdictKind::kBlocked) {
+          // Its own verdict: it cannot go on without something it does not have.
+          last_error = "the agent is blocked: " + verdict.reason;
+          (void)ctx.finish("failed", json{{"error", last_error}});
+          return fail(last_error + " (attempt " + a + "; not retried)");
+        }
         if (r.outcome != AttemptOutcome::kSuccess && cancelled_by_user()) {
           (void)ctx.finish("cancelled", json{{"reason", "cancelled by the user"}});
           report("cancelled");
@@ -613,9 +667,49 @@ TaskOutcome TaskWorkflow::run() {
       }
       if (round_kind == "resolve")
         event("resolved", "the agent resolved the conflicts (round " + std::to_string(round) + ")", json{{"round", round}});
-      if (!commit_step(c.value()).commit) {
-        landed = true;  // the agent changed nothing: nothing to land
+      const bool no_changes = !commit_step(c.value()).commit;
+      if (no_changes && (verdict.kind == VerdictKind::kDone || cfg.no_changes == NoChanges::kComplete)) {
+        landed = true;  // the agent changed nothing and says so (or that is taken as done): nothing to land
         break;
+      }
+      if (no_changes && cfg.no_changes == NoChanges::kFail) {
+        const std::string said = first_line(task_.result_summary);
+        last_error = "the agent changed nothing and gave no verdict line" +
+                     (said.empty() ? std::string() : " (it said: " + said + ")");
+        (void)ctx.finish("failed", json{{"error", last_error}});
+        return fail(last_error + "; tasks.no_changes: fail (attempt " + a + "; not retried)");
+      }
+      if (no_changes || review_all) {
+        // A person decides: the work lands (or, with no changes, the task
+        // completes) on approval; a rejection's feedback goes to the agent.
+        auto rv = ctx.step("review#" + s, [&] { return review_decision(last_decision_event); });
+        if (lost(ctx)) return TaskOutcome::kAbandoned;
+        if (is_awaiting_review(rv)) return await_review(key, no_changes);
+        if (!rv.ok()) {
+          // The decision could not be read (the store): look again on the next claim.
+          report("left for the next claim: " + rv.status().message());
+          release(now(), interrupted, interrupted_reason);
+          return TaskOutcome::kAbandoned;
+        }
+        const ReviewStep decision = review_step(rv.value());
+        last_decision_event = decision.event_id;
+        if (!decision.approved) {
+          // Another round in the same worktree, session resumed; a person's
+          // rejections are not limited by merge.max_rounds.
+          ++round;
+          round_kind = "review";
+          told = (decision.message.empty() ? std::string("(no message)") : decision.message) +
+                 (no_changes ? "\n\nYour previous run changed no file." : "");
+          agent_runs = true;
+          e_.count("review");
+          report("rejected by review; round " + std::to_string(round) + " gives the agent the feedback");
+          continue;
+        }
+        report("approved" + std::string(no_changes ? "; completing with no changes" : "; landing"));
+        if (no_changes) {
+          landed = true;
+          break;
+        }
       }
 
       auto m = ctx.step("land#" + s, [&] { return land(key, attempt, round); });

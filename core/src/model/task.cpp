@@ -18,12 +18,13 @@ constexpr EnumNames<TaskStatus, 7> kStatusNames{{
     {TaskStatus::kCancelled, "cancelled"},
 }};
 
-constexpr EnumNames<WaitKind, 5> kWaitNames{{
+constexpr EnumNames<WaitKind, 6> kWaitNames{{
     {WaitKind::kNone, ""},
     {WaitKind::kBackoff, "backoff"},
     {WaitKind::kQuota, "quota"},
     {WaitKind::kMerge, "merge"},
     {WaitKind::kInterrupted, "interrupted"},
+    {WaitKind::kReview, "review"},
 }};
 
 json or_null(const std::optional<std::string>& v) { return v ? json(*v) : json(); }
@@ -94,7 +95,8 @@ json to_json(const Task& t) {
               {"wait", to_json(t.wait)},
               {"touches", t.touches},
               {"learned_touches", t.learned_touches},
-              {"paused", t.paused}};
+              {"paused", t.paused},
+              {"review", t.review}};
 }
 
 Task task_from_json(const json& j) {
@@ -135,6 +137,7 @@ Task task_from_json(const json& j) {
   t.touches = string_list(j, "touches");
   t.learned_touches = string_list(j, "learned_touches");
   t.paused = field_or<bool>(j, "paused", false);
+  t.review = field_or<bool>(j, "review", false);
   return t;
 }
 

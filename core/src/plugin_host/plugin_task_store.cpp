@@ -86,6 +86,7 @@ Result<Task> PluginTaskStore::create_task(const NewTask& t, int64_t now_ms) {
   put(req, "timeout_ms", t.timeout_ms);
   if (!t.blocked_by.empty()) req["blocked_by"] = t.blocked_by;
   if (!t.touches.empty()) req["touches"] = t.touches;
+  if (t.review) req["review"] = true;
   return read_storage<Task>(client_->call(&Storage::create_task, "create_task", req), as_task);
 }
 
@@ -142,6 +143,7 @@ Result<Task> PluginTaskStore::edit_task(const std::string& id, const TaskEdit& e
   put(fields, "priority", e.priority);
   put(fields, "max_attempts", e.max_attempts);
   put(fields, "touches", e.touches);
+  put(fields, "review", e.review);
   if (e.agent) fields["agent"] = e.agent->empty() ? json() : json(*e.agent);
   return read_storage<Task>(
       client_->call(&Storage::edit_task, "edit_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}), as_task);
@@ -163,6 +165,15 @@ Result<Task> PluginTaskStore::set_paused(const std::string& id, bool paused, int
   return read_storage<Task>(
       client_->call(&Storage::set_paused, "set_paused", json{{"id", id}, {"paused", paused}, {"now_ms", now_ms}}),
       as_task);
+}
+
+Result<Task> PluginTaskStore::review_task(const std::string& id, ReviewDecision decision, const std::string& message,
+                                          int64_t now_ms) {
+  json req{{"id", id},
+           {"decision", decision == ReviewDecision::kApprove ? "approve" : "reject"},
+           {"message", message},
+           {"now_ms", now_ms}};
+  return read_storage<Task>(client_->call(&Storage::review_task, "review_task", req), as_task);
 }
 
 Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {

@@ -239,4 +239,24 @@ Result<std::string> PluginWorkspace::scratch(const std::string& name, const std:
                                [](const json& j) { return optional_field<std::string>(j, "path").value_or(""); });
 }
 
+namespace {
+DiffPatch diff_patch_from(const json& j) {
+  return DiffPatch{j.value("patch", std::string()), j.value("files", 0), j.value("insertions", 0),
+                   j.value("deletions", 0), j.value("truncated", false)};
+}
+}  // namespace
+
+Result<DiffPatch> PluginWorkspace::diff_commit(const std::string& commit, uint64_t max_bytes) {
+  return read_vcs<DiffPatch>(
+      client_->call(&Vcs::diff_patch, "diff_patch", json{{"commit", commit}, {"max_bytes", max_bytes}}), diff_patch_from);
+}
+
+Result<DiffPatch> PluginWorkspace::diff_worktree(const WorktreeKey& key, const std::string& target_branch,
+                                                 uint64_t max_bytes) {
+  return read_vcs<DiffPatch>(
+      client_->call(&Vcs::diff_patch, "diff_patch",
+                    json{{"task_id", key.str()}, {"target_branch", target_branch}, {"max_bytes", max_bytes}}),
+      diff_patch_from);
+}
+
 }  // namespace drover

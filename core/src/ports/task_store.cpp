@@ -11,9 +11,9 @@ constexpr EnumNames<ResetMode, 3> kResetNames{{
     {ResetMode::kCancel, "cancel"},
 }};
 
-Status steering_unsupported(const char* what) {
+Status steering_unsupported(const char* what, const char* abi = "1.2") {
   return Status(StatusCode::kUnsupported, std::string("this task store cannot ") + what +
-                                              " (its storage plugin predates plugin ABI 1.2); upgrade the plugin");
+                                              " (its storage plugin predates plugin ABI " + abi + "); upgrade the plugin");
 }
 
 }  // namespace
@@ -30,5 +30,8 @@ Result<Task> TaskStore::remove_dependency(const std::string&, const std::string&
   return steering_unsupported("remove dependencies");
 }
 Result<Task> TaskStore::set_paused(const std::string&, bool, int64_t) { return steering_unsupported("pause tasks"); }
+Result<Task> TaskStore::review_task(const std::string&, ReviewDecision, const std::string&, int64_t) {
+  return steering_unsupported("review tasks", "1.3");
+}
 
 }  // namespace drover

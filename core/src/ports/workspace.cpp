@@ -19,4 +19,12 @@ std::string_view to_string(MergeKind kind) { return name_of(kMergeNames, kind); 
 
 std::optional<MergeKind> parse_merge_kind(std::string_view text) { return value_named(kMergeNames, text); }
 
+Result<DiffPatch> Workspace::diff_commit(const std::string&, uint64_t) {
+  return Status(StatusCode::kUnsupported, "this VCS plugin cannot show diffs (it predates plugin ABI 1.3)");
+}
+
+Result<DiffPatch> Workspace::diff_worktree(const WorktreeKey&, const std::string&, uint64_t) {
+  return Status(StatusCode::kUnsupported, "this VCS plugin cannot show diffs (it predates plugin ABI 1.3)");
+}
+
 }  // namespace drover

@@ -141,6 +141,7 @@ Result<Task> MemoryTaskStore::create_task(const NewTask& n, int64_t now_ms) {
   t.max_attempts = n.max_attempts.value_or(0);
   t.timeout_ms = n.timeout_ms.value_or(0);
   t.touches = n.touches;
+  t.review = n.review;
   for (const auto& b : n.blocked_by) {
     if (!find(b)) return Status::NotFound("create_task: task " + b + " does not exist");
     t.blocked_by.push_back(b);
@@ -224,6 +225,7 @@ Result<Task> MemoryTaskStore::edit_task(const std::string& id, const TaskEdit& e
   if (e.priority) t->priority = *e.priority;
   if (e.max_attempts) t->max_attempts = *e.max_attempts;
   if (e.touches) t->touches = *e.touches;
+  if (e.review) t->review = *e.review;
   if (e.agent) t->agent = e.agent->empty() ? std::nullopt : e.agent;
   t->updated_ms = now_ms;
   return *t;
@@ -270,6 +272,26 @@ Result<Task> MemoryTaskStore::set_paused(const std::string& id, bool paused, int
     return Status::Conflict("set_paused: task " + id + " is " + std::string(to_string(t->status)));
   t->paused = paused;
   t->updated_ms = now_ms;
+  return *t;
+}
+
+Result<Task> MemoryTaskStore::review_task(const std::string& id, ReviewDecision decision, const std::string& message,
+                                          int64_t now_ms) {
+  DROVER_RETURN_IF_ERROR(check("review_task"));
+  std::lock_guard<std::mutex> lock(mu_);
+  Task* t = find(id);
+  if (!t) return Status::NotFound("review_task: task " + id + " does not exist");
+  if (!t->awaiting_review())
+    return Status::Conflict("review_task: task " + id + " is " + std::string(to_string(t->status)) + ", not awaiting review");
+  const bool approve = decision == ReviewDecision::kApprove;
+  t->wait = WaitReason{};
+  t->not_before_ms = 0;
+  t->status_reason = approve ? "approved" : "rejected";
+  t->updated_ms = now_ms;
+  add_event_locked(id, approve ? "approved" : "rejected", approve ? "approved" : "rejected",
+                   nlohmann::json{{"decision", approve ? "approve" : "reject"}, {"message", message},
+                                  {"generation", t->generation}},
+                   now_ms);
   return *t;
 }
 

@@ -90,7 +90,7 @@ Result<AgentAttemptResult> ScriptedAgentRunner::run_agent(const std::string&, co
   r.reset_at_ms = a.reset_at_ms;
   r.session_id = a.session_id;
   if (a.cost_usd > 0) r.cost_usd = a.cost_usd;
-  r.summary = a.outcome == AttemptOutcome::kSuccess ? "did " + request.task_id : "";
+  r.summary = a.summary ? *a.summary : a.outcome == AttemptOutcome::kSuccess ? "did " + request.task_id : "";
   return r;
 }
 

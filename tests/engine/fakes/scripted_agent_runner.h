@@ -43,6 +43,7 @@ struct ScriptedAttempt {
   std::optional<int64_t> reset_at_ms;
   std::optional<std::string> session_id;
   double cost_usd = 0;
+  std::optional<std::string> summary;  // the final message (default: "did <task>" on success)
   bool hold = false;  // runs until cancel() or terminate_all()
   bool ignore_cancel = false;  // with hold: runs until finish()
 };

@@ -54,6 +54,14 @@ struct AgentContainment {
   AgentLimits limits;
 };
 
+// tasks.no_changes: what an attempt whose agent changed nothing and gave no
+// verdict line (DROVER-RESULT) becomes.
+enum class NoChanges {
+  kComplete,  // completed, no changes; dependents start
+  kFail,      // failed at once with the agent's last message; dependents blocked
+  kHold,      // waits for a person (drover approve / reject) with that message
+};
+
 struct Config {
   std::string path;          // absolute path of drover.yaml ("" when built-in defaults are used)
   std::string project_root;  // directory holding drover.yaml
@@ -70,6 +78,10 @@ struct Config {
   // its files kept under refs/drover/interrupted/<task>/<attempt> (restart);
   // or on top of whatever it left (continue).
   bool restart_interrupted = true;
+  NoChanges no_changes = NoChanges::kHold;
+  // review: required: every task's work waits for `drover approve` before it
+  // lands (a task's own `review` flag asks for it one task at a time).
+  bool review_required = false;
   std::chrono::milliseconds backoff_initial{10 * 1000};
   std::chrono::milliseconds backoff_max{10 * 60 * 1000};
   std::chrono::milliseconds lease_duration{30 * 1000};

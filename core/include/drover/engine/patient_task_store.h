@@ -44,6 +44,8 @@ class PatientTaskStore final : public TaskStore {
   Result<TaskRemoval> remove_task(const std::string& id, bool cascade, int64_t now_ms) override;
   Result<Task> remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms) override;
   Result<Task> set_paused(const std::string& id, bool paused, int64_t now_ms) override;
+  Result<Task> review_task(const std::string& id, ReviewDecision decision, const std::string& message,
+                           int64_t now_ms) override;
   Result<std::optional<Task>> claim_task(const ClaimRequest& request) override;
   Result<int> renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) override;
   Result<Task> release_task(const ReleaseRequest& request) override;

@@ -54,6 +54,10 @@ struct RunOptions {
   // Compare the user's checkout and the target branch around each agent
   // attempt (off where the sandbox already keeps agents out of them).
   bool watch_outside_writes = true;
+  // Keep running while tasks await a person's review (an approval is then
+  // picked up within a second); otherwise the run ends when nothing else can
+  // go on, and the next run lands what was approved meanwhile.
+  bool wait_for_review = false;
 };
 
 struct RunSummary {
@@ -61,6 +65,7 @@ struct RunSummary {
   int stopped = 0;  // ready again because a signal stopped their agent (not in `ready`)
   std::vector<std::pair<std::string, std::string>> failures;  // id, reason
   std::vector<std::pair<std::string, std::string>> blocked_tasks;
+  std::vector<std::pair<std::string, std::string>> awaiting_review;  // id, what waits (not in `ready`)
   double cost_usd = 0;
   int64_t duration_ms = 0;
   bool interrupted = false;   // drained or stopped by a signal
@@ -73,7 +78,8 @@ struct RunSummary {
   std::map<std::string, int> rounds;
   int verify_runs_on_merge = 0;  // verify runs on merged results
   bool all_completed() const {
-    return failed == 0 && blocked == 0 && waiting == 0 && ready == 0 && stopped == 0 && running == 0;
+    return failed == 0 && blocked == 0 && waiting == 0 && ready == 0 && stopped == 0 && running == 0 &&
+           awaiting_review.empty();
   }
 };
 

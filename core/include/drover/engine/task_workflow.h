@@ -1,5 +1,6 @@
 // TaskWorkflow: one claimed task, run as a durable workflow:
-//   prepare worktree -> run agent -> commit -> land (the merge queue: verify
+//   prepare worktree -> run agent -> commit -> [review: a person's decision,
+//   when the work awaits one] -> land (the merge queue: verify
 //   on the merged result; conflicts and red merges come back as resolve and
 //   fix rounds in the same worktree) -> complete
 //   (and unblock dependents, one transaction) -> remove worktree
@@ -121,6 +122,11 @@ class TaskWorkflow {
   Result<nlohmann::json> land(const WorktreeKey& key, int attempt, int round);
   // What a resolve round's agent is told about a conflict.
   std::string conflict_text(const WorktreeSync& sync) const;
+  // The "review#N" step: the decision a person made on the round's work since
+  // the event after_event, or not-now (kAwaitingReview) while there is none.
+  Result<nlohmann::json> review_decision(int64_t after_event);
+  // Gives the task back to wait for a person's decision on its work.
+  TaskOutcome await_review(const WorktreeKey& key, bool no_changes);
   // Records paths of a conflict on this task and the tasks it collided with.
   void learn_conflict(const WorktreeSync& sync);
   // tasks.on_interrupted: restart. Before an agent runs again for an attempt an

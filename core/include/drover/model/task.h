@@ -29,9 +29,13 @@ enum class WaitKind {
   kQuota,        // the agent hit a usage or rate limit: its other tasks wait too
   kMerge,        // the user's checkout is in the way of the merge
   kInterrupted,  // stopped by a signal; `drover resume` continues at once
+  kReview,       // its work waits for a person's `drover approve` or `drover reject`
 };
 std::string_view to_string(WaitKind kind);  // "" for kNone
 std::optional<WaitKind> parse_wait_kind(std::string_view text);
+
+// The not-before time of a task that waits for a person, not for a clock.
+constexpr int64_t kNoTimeMs = INT64_MAX;
 
 struct WaitReason {
   WaitKind kind = WaitKind::kNone;
@@ -49,6 +53,7 @@ struct WaitReason {
     return {WaitKind::kMerge, "", std::move(detail), std::move(paths), 0};
   }
   static WaitReason interrupted(std::string detail) { return {WaitKind::kInterrupted, "", std::move(detail), {}, 0}; }
+  static WaitReason review(std::string detail) { return {WaitKind::kReview, "", std::move(detail), {}, 0}; }
 };
 
 struct Task {
@@ -89,6 +94,9 @@ struct Task {
   std::vector<std::string> learned_touches;
   // Paused by the user: not claimed (a running attempt finishes first).
   bool paused = false;
+  bool review = false;  // a person approves its work before it lands (or review: required)
+  // Ready, waiting for a person's decision on its work.
+  bool awaiting_review() const { return status == TaskStatus::kReady && wait.kind == WaitKind::kReview; }
 
   // The agent that runs this task: its own, else default_agent.
   std::string agent_or(const std::string& default_agent) const {

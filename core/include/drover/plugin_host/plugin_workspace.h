@@ -36,6 +36,8 @@ class PluginWorkspace final : public Workspace {
   Result<std::vector<KeptWork>> kept_work() override;
   Result<Removal> drop_kept(const std::string& name, const std::string& ref) override;
   Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) override;
+  Result<DiffPatch> diff_commit(const std::string& commit, uint64_t max_bytes) override;
+  Result<DiffPatch> diff_worktree(const WorktreeKey& key, const std::string& target_branch, uint64_t max_bytes) override;
 
  private:
   std::unique_ptr<VcsClient> client_;

@@ -32,6 +32,7 @@ struct NewTask {
   std::optional<int64_t> timeout_ms;
   std::vector<std::string> blocked_by;
   std::vector<std::string> touches;  // globs (path_glob.h)
+  bool review = false;               // a person approves its work before it lands
 };
 
 // The fields update_task may set; unset ones are left as they are.
@@ -50,7 +51,8 @@ struct TaskEdit {
   std::optional<std::string> title, description, agent;
   std::optional<int> priority, max_attempts;
   std::optional<std::vector<std::string>> touches;
-  bool empty() const { return !title && !description && !agent && !priority && !max_attempts && !touches; }
+  std::optional<bool> review;
+  bool empty() const { return !title && !description && !agent && !priority && !max_attempts && !touches && !review; }
 };
 
 // remove_task's answer: every task removed, the named one first.
@@ -101,6 +103,8 @@ struct Failure {
   Task task;
   std::vector<std::string> blocked;  // dependents now blocked
 };
+
+enum class ReviewDecision { kApprove, kReject };
 
 enum class ResetMode { kRetry, kReset, kCancel };
 std::string_view to_string(ResetMode mode);
@@ -183,6 +187,11 @@ class TaskStore {
   virtual Result<Task> remove_dependency(const std::string& task, const std::string& blocker, int64_t now_ms);
   // set_paused: a paused task is not claimed; a running one keeps running.
   virtual Result<Task> set_paused(const std::string& id, bool paused, int64_t now_ms);
+  // review_task (storage ABI 1.3): a person's decision on a task awaiting
+  // review (kConflict for any other); the task is claimable at once and an
+  // "approved"/"rejected" event carries the decision for the workflow.
+  virtual Result<Task> review_task(const std::string& id, ReviewDecision decision, const std::string& message,
+                                   int64_t now_ms);
 
   // nullopt: nothing claimable now.
   virtual Result<std::optional<Task>> claim_task(const ClaimRequest& request) = 0;

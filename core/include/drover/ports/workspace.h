@@ -158,6 +158,13 @@ struct DiffSummary {
   std::vector<std::string> paths;
 };
 
+// A unified diff for people to read (`drover diff`).
+struct DiffPatch {
+  std::string patch;
+  int files = 0, insertions = 0, deletions = 0;
+  bool truncated = false;  // cut at the size asked for
+};
+
 class Workspace {
  public:
   virtual ~Workspace() = default;
@@ -200,6 +207,13 @@ class Workspace {
   virtual Result<Removal> drop_kept(const std::string& name, const std::string& ref) = 0;
   // A scratch worktree at commit (nullopt: removed); returns its path.
   virtual Result<std::string> scratch(const std::string& name, const std::optional<std::string>& commit) = 0;
+
+  // Readable diffs (VCS ABI 1.3; kUnsupported from an older VCS plugin):
+  // what a commit changed against its first parent (a landed merge: what its
+  // task brought in), and the key's worktree against its merge base with the
+  // target, committed, uncommitted and untracked changes alike.
+  virtual Result<DiffPatch> diff_commit(const std::string& commit, uint64_t max_bytes);
+  virtual Result<DiffPatch> diff_worktree(const WorktreeKey& key, const std::string& target_branch, uint64_t max_bytes);
 };
 
 }  // namespace drover

@@ -27,8 +27,10 @@ extern "C" {
  *   1.2  vcs: build_landing, publish_landing, sync_worktree, scratch_worktree;
  *        agent: the build_command request's "round", run_should_stop, requirements;
  *        storage: edit_task, remove_task, remove_dependency, set_paused; task fields
- *        touches, learned_touches, paused; claim_task's exclude_ids */
-#define DROVER_PLUGIN_ABI_MINOR 2
+ *        touches, learned_touches, paused; claim_task's exclude_ids
+ *   1.3  storage: review_task; the task field review; the wait kind "review";
+ *        vcs: diff_patch */
+#define DROVER_PLUGIN_ABI_MINOR 3
 
 /* The name of the one exported symbol. The generation is part of the name so a
  * future incompatible ABI can coexist with this one. */

@@ -160,6 +160,10 @@ class Storage {
   virtual std::string set_paused(std::string_view) {
     throw Error(DROVER_UNSUPPORTED, "set_paused is not implemented by this storage plugin");
   }
+  // ABI 1.3, optional.
+  virtual std::string review_task(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "review_task is not implemented by this storage plugin");
+  }
 };
 
 namespace detail {
@@ -217,6 +221,7 @@ const drover_plugin_descriptor* storage_descriptor(const drover_host_api* host, 
       &storage_op<&Storage::remove_task>,
       &storage_op<&Storage::remove_dependency>,
       &storage_op<&Storage::set_paused>,
+      &storage_op<&Storage::review_task>,
   };
   return make_descriptor(host, DROVER_KIND_STORAGE, name, version, schema, &vtable);
 }
@@ -257,6 +262,10 @@ class Vcs {
   }
   virtual std::string scratch_worktree(std::string_view) {
     throw Error(DROVER_UNSUPPORTED, "scratch_worktree is not implemented by this VCS plugin");
+  }
+  // ABI 1.3, optional.
+  virtual std::string diff_patch(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "diff_patch is not implemented by this VCS plugin");
   }
 };
 
@@ -303,6 +312,7 @@ const drover_plugin_descriptor* vcs_descriptor(const drover_host_api* host, cons
       &vcs_op<&Vcs::publish_landing>,
       &vcs_op<&Vcs::sync_worktree>,
       &vcs_op<&Vcs::scratch_worktree>,
+      &vcs_op<&Vcs::diff_patch>,
   };
   return make_descriptor(host, DROVER_KIND_VCS, name, version, schema, &vtable);
 }

@@ -32,7 +32,7 @@
  *   "generation": int,          incremented by reset/retry; part of the workflow id
  *   "not_before_ms": int,       not claimable before this time (backoff, quota pause)
  *   "wait": null | {            why a ready task waits, as release_task was told (see
- *     "kind": "backoff"|"quota"|"merge"|"interrupted",   there); null unless status is
+ *     "kind": "backoff"|"quota"|"merge"|"interrupted"|"review" (1.3),   there); null unless status is
  *     "agent": str, "detail": str,                        "ready". Typed so nobody parses
  *     "paths": [str],                                     status_reason back. paths: files
  *     "until_ms": int           = not_before_ms           in the way (merge), else []
@@ -48,6 +48,9 @@
  *                               path_glob rules; the store keeps them as given)
  *   "learned_touches": [str],   exact paths the engine learned it edits (update_task)
  *   "paused": bool              set_paused: not claimable while true
+ *   -- ABI 1.3 (read as false when absent):
+ *   "review": bool              a person approves the task's work before it lands
+ *                               (create_task, edit_task)
  * }
  * epic: { "id": "e<N>", "title": str, "description": str, "created_ms": int }
  * workflow: { "id": str, "name": str, "input": any JSON, "status": "running"|"succeeded"|"failed"|"cancelled",
@@ -149,7 +152,7 @@ typedef struct drover_storage_vtable_v1 {
   drover_storage_op renew_leases;
   /* {"id", "executor", "now_ms", "not_before_ms"?: int, "last_error"?: str,
    *  "count_attempt"?: bool, "status_reason"?: str,
-   *  "wait"?: {"kind": "backoff"|"quota"|"merge"|"interrupted", "agent"?: str,
+   *  "wait"?: {"kind": "backoff"|"quota"|"merge"|"interrupted"|"review", "agent"?: str,
    *            "detail"?: str, "paths"?: [str]}}
    * -> task: gives a running task back ("ready"), e.g. on drain, a quota pause or a
    * retry backoff. DROVER_CONFLICT if the executor does not hold the lease.
@@ -208,7 +211,7 @@ typedef struct drover_storage_vtable_v1 {
 
   /* {"id", "now_ms", "fields": {"title"?: str, "description"?: str, "priority"?: int,
    *  "agent"?: str|null (null: the default agent), "max_attempts"?: int >= 0,
-   *  "touches"?: [str]}} -> task. For a task that is not running: a running one
+   *  "touches"?: [str], "review"?: bool (1.3)}} -> task. For a task that is not running: a running one
    * is DROVER_CONFLICT (its attempt uses the old fields). Another field, or one of
    * another type, is DROVER_INVALID_ARGUMENT naming it. An "edited" event. */
   drover_storage_op edit_task;
@@ -234,6 +237,17 @@ typedef struct drover_storage_vtable_v1 {
    * one keeps its lease and finishes its attempt. A completed or cancelled task is
    * DROVER_CONFLICT. "paused"/"unpaused" events. */
   drover_storage_op set_paused;
+
+  /* ---- ABI 1.3: optional, probed by struct_size like 1.2. ---- */
+
+  /* {"id", "decision": "approve"|"reject", "message"?: str, "now_ms"} -> task.
+   * For a task released with wait kind "review" (it waits for a person's
+   * decision; release_task with that kind gives it a not_before_ms no clock
+   * reaches): the wait is dropped and the task is claimable at once, and an
+   * "approved" or "rejected" event is appended with data {"decision", "message",
+   * "generation"} in the same transaction; the engine reads the decision from
+   * that event. Any other task is DROVER_CONFLICT, naming its status. */
+  drover_storage_op review_task;
 } drover_storage_vtable_v1;
 
 /* The size of the ABI 1.0 storage vtable: the least a plugin may provide. */

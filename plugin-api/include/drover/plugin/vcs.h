@@ -152,12 +152,28 @@ typedef struct drover_vcs_vtable_v1 {
    * files (build caches) kept; "commit": null removes it. Not listed by
    * list_worktrees. The host verifies merged results there. */
   drover_vcs_op scratch_worktree;
+
+  /* ---- ABI 1.3: optional, probed by struct_size. ---- */
+
+  /* {"commit": str} | {"task_id", "target_branch"}
+   * -> {"patch": str, "files": int, "insertions": int, "deletions": int,
+   *     "truncated": bool}
+   * A unified diff (git's patch format) for people to read. With "commit":
+   * what that commit changed against its first parent (a landed merge: what
+   * the task brought in). With "task_id": the task's worktree against its
+   * merge base with the target, committed and uncommitted changes alike,
+   * untracked files included (ignored ones not); a task whose worktree is
+   * gone is read from its branch. "truncated": the patch stopped at the
+   * host's "max_bytes" (optional in the request; default 8 MiB). Read-only. */
+  drover_vcs_op diff_patch;
 } drover_vcs_vtable_v1;
 
 /* The size of the ABI 1.0 vcs vtable: the least a plugin may provide. */
 #define DROVER_VCS_VTABLE_V1_0_SIZE offsetof(drover_vcs_vtable_v1, checkout_state)
 /* The size of the ABI 1.1 vcs vtable: a plugin of that size has no merge-queue ops. */
 #define DROVER_VCS_VTABLE_V1_1_SIZE offsetof(drover_vcs_vtable_v1, build_landing)
+/* The size of the ABI 1.2 vcs vtable: a plugin of that size has no diff_patch. */
+#define DROVER_VCS_VTABLE_V1_2_SIZE offsetof(drover_vcs_vtable_v1, diff_patch)
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -106,7 +106,7 @@ class CodexRun : public sdk::AgentRun {
     } else if (type == "item.completed") {
       auto item = event.find("item");
       if (item != event.end() && item->is_object() && string_field(*item, "type") == "agent_message")
-        summary_ = truncate_text(string_field(*item, "text"));
+        summary_ = summary_text(string_field(*item, "text"));
     }
   }
 

@@ -199,6 +199,12 @@ class OutputTail {
     for (const auto& l : lines_) out += (out.empty() ? "" : " | ") + l;
     return out;
   }
+  // The lines as they were, one per line (an agent's final words).
+  std::string text() const {
+    std::string out;
+    for (const auto& l : lines_) out += (out.empty() ? "" : "\n") + l;
+    return out;
+  }
   bool empty() const { return lines_.empty(); }
 
  private:
@@ -212,6 +218,20 @@ inline std::string truncate_text(std::string s, std::size_t max_bytes = 4000) {
     s += "...";
   }
   return s;
+}
+
+// An agent's final message as the result's summary: a long one keeps its
+// beginning and its end, where the verdict line (DROVER-RESULT) is, cut on
+// UTF-8 character boundaries.
+inline std::string summary_text(const std::string& s, std::size_t max_bytes = 4000) {
+  if (s.size() <= max_bytes) return s;
+  auto boundary = [&](std::size_t i) {
+    while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+    return i;
+  };
+  const std::size_t head = boundary(max_bytes / 2);
+  const std::size_t tail = boundary(s.size() - max_bytes / 2 + 8);
+  return s.substr(0, head) + "\n...\n" + s.substr(tail);
 }
 
 // The outcome when an agent ended without its final structured event.

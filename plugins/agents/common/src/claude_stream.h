@@ -86,7 +86,7 @@ class ClaudeStreamRun : public sdk::AgentRun {
       r.outcome = "quota";
       r.reason = retry_reason("stopped it so Drover pauses the agent instead");
       r.reset_at_ms = rejected_reset_ms_.value_or(retry_->at_ms);
-      r.summary = truncate_text(last_text_);
+      r.summary = summary_text(last_text_);
     } else if (result_.is_object()) {
       r = classify(result_);
     } else if ((f.timed_out || f.inactive) && retry_) {
@@ -94,7 +94,7 @@ class ClaudeStreamRun : public sdk::AgentRun {
       r.outcome = "quota";
       r.reason = retry_reason("the attempt's time ran out while it waited");
       r.reset_at_ms = rejected_reset_ms_.value_or(retry_->at_ms);
-      r.summary = truncate_text(last_text_);
+      r.summary = summary_text(last_text_);
     } else {
       r = ended_without_result(agent_, f, stderr_tail_, "a result event");
       // Its own limit message may reach only stderr.
@@ -103,7 +103,7 @@ class ClaudeStreamRun : public sdk::AgentRun {
         r.reason = agent_ + " hit a usage or rate limit: " + stderr_tail_.joined();
         r.reset_at_ms = rejected_reset_ms_ ? rejected_reset_ms_ : quota_reset_ms(stderr_tail_.joined());
       }
-      r.summary = truncate_text(last_text_);
+      r.summary = summary_text(last_text_);
     }
     if (!r.session_id && !session_id_.empty()) r.session_id = session_id_;
     return r.to_json();
@@ -157,7 +157,7 @@ class ClaudeStreamRun : public sdk::AgentRun {
     auto content = msg->find("content");
     if (content == msg->end() || !content->is_array()) return;
     for (const json& part : *content) {
-      if (part.is_object() && string_field(part, "type") == "text") last_text_ = truncate_text(string_field(part, "text"));
+      if (part.is_object() && string_field(part, "type") == "text") last_text_ = summary_text(string_field(part, "text"));
     }
   }
 
@@ -186,7 +186,7 @@ class ClaudeStreamRun : public sdk::AgentRun {
       r.tokens_out = integer(*usage, "output_tokens");
     }
     std::string text = res.contains("result") && res["result"].is_string() ? res["result"].get<std::string>() : "";
-    r.summary = truncate_text(text.empty() ? last_text_ : text);
+    r.summary = summary_text(text.empty() ? last_text_ : text);
     std::string errors;
     if (auto e = res.find("errors"); e != res.end() && e->is_array()) {
       for (const json& item : *e)

@@ -106,7 +106,7 @@ class ExecRun : public sdk::AgentRun {
     AttemptResult r;
     if (f.exit_code && *f.exit_code == 0) {
       r.outcome = "success";
-      r.summary = stdout_tail_.joined();
+      r.summary = stdout_tail_.text();
       return r.to_json();
     }
     const OutputTail& tail = stderr_tail_.empty() ? stdout_tail_ : stderr_tail_;

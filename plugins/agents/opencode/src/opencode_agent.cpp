@@ -84,7 +84,7 @@ class OpencodeRun : public sdk::AgentRun {
         cost_ = cost_.value_or(0.0) + cost->get<double>();
     } else if (type == "text" && part != nullptr) {
       std::string t = string_field(*part, "text");
-      if (!t.empty()) summary_ = truncate_text(t);
+      if (!t.empty()) summary_ = summary_text(t);
     } else if (type == "error") {
       record_error(event);
     }

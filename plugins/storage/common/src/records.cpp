@@ -65,6 +65,7 @@ nlohmann::json task_record(const RowCells& row, std::vector<std::string> blocked
   t["touches"] = stored_list(row, column + 4);
   t["learned_touches"] = stored_list(row, column + 5);
   t["paused"] = row.integer(column + 6) != 0;
+  t["review"] = row.integer(column + 7) != 0;
   t["blocked_by"] = std::move(blocked_by);
   t["blocks"] = std::move(blocks);
   return t;

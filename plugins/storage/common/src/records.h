@@ -28,8 +28,8 @@ class RowCells {
   "t.attempts, t.max_attempts, t.agent, t.timeout_ms, t.last_error, t.result_summary, t.session_id, "    \
   "t.tokens_in, t.tokens_out, t.cost_usd, t.merge_commit, t.generation, t.not_before_ms, t.lease_owner, " \
   "t.lease_expires_ms, t.created_ms, t.updated_ms, t.started_ms, t.completed_ms, t.wait_kind, "          \
-  "t.wait_agent, t.wait_detail, t.wait_paths, t.touches, t.learned_touches, t.paused"
-constexpr size_t kTaskColumnCount = 35;
+  "t.wait_agent, t.wait_detail, t.wait_paths, t.touches, t.learned_touches, t.paused, t.review"
+constexpr size_t kTaskColumnCount = 36;
 #define DROVER_STORAGE_EPIC_COLUMNS "id, title, description, created_ms"
 #define DROVER_STORAGE_WORKFLOW_COLUMNS "id, name, input, status, output, executor, created_ms, updated_ms"
 #define DROVER_STORAGE_STEP_COLUMNS "workflow_id, step, name, outcome, error, created_ms"

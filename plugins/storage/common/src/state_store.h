@@ -8,7 +8,7 @@
 // and reading tasks, dependencies, field updates), task_lifecycle.cpp (claim,
 // leases, release, complete, fail, reset), workflow_operations.cpp
 // (workflows, steps, events, summary), task_steering.cpp (edit, remove,
-// remove a dependency, pause).
+// remove a dependency, pause, review).
 //
 // Choices where the contract leaves room (documented for the engine):
 //   - a sub-task created without "epic" inherits its parent's epic;
@@ -77,6 +77,8 @@ class StateStore : public drover::sdk::Storage {
   std::string remove_task(std::string_view request) final;
   std::string remove_dependency(std::string_view request) final;
   std::string set_paused(std::string_view request) final;
+  // ABI 1.3: a person's decision on a task awaiting review (task_steering.cpp).
+  std::string review_task(std::string_view request) final;
 
  protected:
   virtual StoreIdentity identity() const = 0;

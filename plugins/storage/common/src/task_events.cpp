@@ -44,6 +44,14 @@ TaskEvent dependency_removed_event(const std::string& task, const std::string& b
   return {"dependency_removed", "task " + task + " no longer waits for " + blocker, {{"blocker", blocker}}};
 }
 
+TaskEvent reviewed_event(const std::string& id, const std::string& decision, const std::string& message,
+                         int64_t generation) {
+  const bool approved = decision == "approve";
+  return {approved ? "approved" : "rejected",
+          "task " + id + (approved ? " approved" : " rejected") + (message.empty() ? "" : ": " + message),
+          {{"decision", decision}, {"message", message}, {"generation", generation}}};
+}
+
 TaskEvent paused_event(const std::string& id, bool paused) {
   return {paused ? "paused" : "unpaused", "task " + id + (paused ? " paused" : " unpaused"), nullptr};
 }

@@ -30,6 +30,9 @@ TaskEvent edited_event(const std::string& id, const std::vector<std::string>& fi
 TaskEvent removed_event(const std::vector<std::string>& removed);
 TaskEvent dependency_removed_event(const std::string& task, const std::string& blocker);
 TaskEvent paused_event(const std::string& id, bool paused);
+// Storage ABI 1.3: decision "approve" (kind "approved") or "reject" ("rejected").
+TaskEvent reviewed_event(const std::string& id, const std::string& decision, const std::string& message,
+                         int64_t generation);
 
 }  // namespace drover::storage
 

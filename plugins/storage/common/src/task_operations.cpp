@@ -121,6 +121,7 @@ std::string StateStore::create_task(std::string_view request) {
   if (task.max_attempts < 0) req.invalid("max_attempts", "must be 0 (engine default) or more");
   if (task.timeout_ms < 0) req.invalid("timeout_ms", "must be 0 (engine default) or more");
   if (req.has("touches")) task.touches = path_list_text(req, "touches", *req.value("touches"));
+  const bool review = req.boolean_or("review", false);
   std::vector<std::string> blockers;
   for (std::string& id : req.names("blocked_by")) {
     if (std::find(blockers.begin(), blockers.end(), id) == blockers.end()) blockers.push_back(std::move(id));
@@ -158,6 +159,7 @@ std::string StateStore::create_task(std::string_view request) {
       t.id = "t" + std::to_string(t.num);
     }
     tables.insert_task(t);
+    if (review) tables.update_fields(t.id, {FieldValue("review", int64_t{1})}, t.now_ms);
     for (const std::string& b : blockers) tables.insert_dependency(t.id, b);
     if (previous_subtask) tables.insert_dependency(t.id, *previous_subtask);
     std::vector<std::string> changed;

@@ -46,7 +46,7 @@ int64_t sequence_of(const std::string& id) {
 std::vector<FieldValue> edit_fields(const Request& req) {
   const nlohmann::json* fields = req.value("fields");
   if (fields == nullptr || !fields->is_object()) req.invalid("fields", "must be an object");
-  static const char* const kEditable = "title, description, priority, agent, max_attempts, touches";
+  static const char* const kEditable = "title, description, priority, agent, max_attempts, touches, review";
   if (fields->empty()) req.invalid("fields", std::string("is empty; set at least one of ") + kEditable);
   std::vector<FieldValue> out;
   for (const auto& [key, value] : fields->items()) {
@@ -67,6 +67,9 @@ std::vector<FieldValue> edit_fields(const Request& req) {
       out.emplace_back(key, value);
     } else if (key == "touches") {
       out.emplace_back(key, path_list_text(req, field, value));
+    } else if (key == "review") {
+      if (!value.is_boolean()) req.invalid(field, "must be true or false");
+      out.emplace_back(key, int64_t{value.get<bool>() ? 1 : 0});
     } else {
       req.invalid("fields", "contains '" + key + "', which edit_task cannot set; editable: " + kEditable);
     }
@@ -108,6 +111,33 @@ std::string StateStore::set_paused(std::string_view request) {
     }
     tables.update_fields(id, {FieldValue("paused", int64_t{paused ? 1 : 0})}, now);
     add_event(tables, id, paused_event(id, paused), now);
+    return tables.task(id)->dump();
+  });
+}
+
+std::string StateStore::review_task(std::string_view request) {
+  Request req("review_task", request);
+  std::string id = req.text("id", kMaxNameBytes);
+  std::string decision = req.text("decision", kMaxNameBytes);
+  if (decision != "approve" && decision != "reject") req.invalid("decision", "is '" + decision + "'; use approve or reject");
+  std::string message = req.optional_text("message", kMaxTextBytes).value_or("");
+  int64_t now = req.now_ms();
+  return write([&](StoreTables& tables) {
+    TaskState state = lock_existing(tables, req, id);
+    nlohmann::json task = *tables.task(id);
+    const nlohmann::json& wait = task["wait"];
+    const bool awaiting = wait.is_object() && wait.value("kind", std::string()) == "review";
+    if (!awaiting) {
+      throw Error(DROVER_CONFLICT, "review_task: task " + id + " is " + state.status +
+                                       (wait.is_object() ? " (waiting: " + wait.value("kind", std::string()) + ")" : "") +
+                                       ", not awaiting review; only a task whose work waits for a decision can be " +
+                                       "approved or rejected");
+    }
+    tables.set_wait(id, TaskWait{},
+                    std::string(decision == "approve" ? "approved; it lands when a run claims it"
+                                                      : "rejected; its agent gets the feedback when a run claims it"));
+    tables.update_fields(id, {FieldValue("not_before_ms", int64_t{0})}, now);
+    add_event(tables, id, reviewed_event(id, decision, message, task.value("generation", int64_t{0})), now);
     return tables.task(id)->dump();
   });
 }

@@ -8,7 +8,7 @@
 namespace drover::storage {
 
 namespace {
-constexpr const char* kWaitKinds[] = {"backoff", "quota", "merge", "interrupted"};
+constexpr const char* kWaitKinds[] = {"backoff", "quota", "merge", "interrupted", "review"};
 
 [[noreturn]] void invalid(std::string_view operation, const std::string& what) {
   throw drover::sdk::Error(DROVER_INVALID_ARGUMENT, std::string(operation) + ": field 'wait" + what);
@@ -36,17 +36,17 @@ std::string TaskWait::paths_text() const { return nlohmann::json(paths).dump(); 
 std::optional<TaskWait> read_wait(std::string_view operation, const nlohmann::json* value) {
   if (value == nullptr || value->is_null()) return std::nullopt;
   if (!value->is_object()) {
-    invalid(operation, "' must be an object: {\"kind\": backoff|quota|merge|interrupted, \"agent\"?, \"detail\"?, "
+    invalid(operation, "' must be an object: {\"kind\": backoff|quota|merge|interrupted|review, \"agent\"?, \"detail\"?, "
                        "\"paths\"?}");
   }
   TaskWait wait;
   auto kind = value->find("kind");
   if (kind == value->end() || !kind->is_string()) {
-    invalid(operation, ".kind' is required: backoff, quota, merge or interrupted");
+    invalid(operation, ".kind' is required: backoff, quota, merge, interrupted or review");
   }
   wait.kind = kind->get<std::string>();
   if (std::find(std::begin(kWaitKinds), std::end(kWaitKinds), wait.kind) == std::end(kWaitKinds)) {
-    invalid(operation, ".kind' is '" + wait.kind + "'; use backoff, quota, merge or interrupted");
+    invalid(operation, ".kind' is '" + wait.kind + "'; use backoff, quota, merge, interrupted or review");
   }
   wait.agent = optional_text(operation, *value, "agent", kMaxNameBytes);
   wait.detail = optional_text(operation, *value, "detail", kMaxTextBytes);

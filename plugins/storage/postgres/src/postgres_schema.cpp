@@ -113,6 +113,12 @@ ALTER TABLE tasks ADD COLUMN touches text NOT NULL DEFAULT '[]',
 INSERT INTO schema_version (version) VALUES (3);
 )sql";
 
+// Version 4: review before landing (storage ABI 1.3): a person approves the task's work.
+const char* const kSchemaV4 = R"sql(
+ALTER TABLE tasks ADD COLUMN review bigint NOT NULL DEFAULT 0;
+INSERT INTO schema_version (version) VALUES (4);
+)sql";
+
 // Version 1 stores kept the wait of a ready task as prose in status_reason
 // ("agent 'x' paused by a usage limit: ..."): the typed wait is read from it.
 void convert_legacy_waits(SqlTransaction& tx) {
@@ -154,6 +160,7 @@ void create_or_upgrade(SqlSession& session, const std::string& schema) {
       convert_legacy_waits(tx);
     }
     if (version < 3) tx.exec(kSchemaV3);
+    if (version < 4) tx.exec(kSchemaV4);
   });
 }
 }  // namespace

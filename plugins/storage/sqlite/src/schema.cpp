@@ -158,6 +158,10 @@ ALTER TABLE tasks ADD COLUMN touches TEXT NOT NULL DEFAULT '[]';          -- JSO
 ALTER TABLE tasks ADD COLUMN learned_touches TEXT NOT NULL DEFAULT '[]';  -- JSON array of paths
 ALTER TABLE tasks ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {4, R"sql(
+-- Review before landing (storage ABI 1.3): a person approves the task's work.
+ALTER TABLE tasks ADD COLUMN review INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 int64_t stored_version(Database& db) {

@@ -146,7 +146,7 @@ void SqliteTables::insert_task(const NewTask& t) {
 const char* const kSettableColumns[] = {"attempts",   "last_error",   "result_summary", "session_id",      "tokens_in",
                                         "tokens_out", "cost_usd",     "merge_commit",   "status_reason",   "learned_touches",
                                         "title",      "description",  "priority",       "agent",           "max_attempts",
-                                        "touches",    "paused"};
+                                        "touches",    "paused",       "review",         "not_before_ms"};
 
 bool SqliteTables::update_fields(const std::string& id, const std::vector<FieldValue>& fields, int64_t now_ms) {
   // One statement for every field, prepared once (the statement cache is keyed

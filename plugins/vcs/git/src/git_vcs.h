@@ -59,6 +59,7 @@ class GitVcs : public sdk::Vcs {
   std::string publish_landing(std::string_view request) override;  // git_merge.cpp
   std::string sync_worktree(std::string_view request) override;    // git_sync.cpp
   std::string scratch_worktree(std::string_view request) override; // git_scratch.cpp
+  std::string diff_patch(std::string_view request) override;       // git_diff.cpp
 
  private:
   RepoPtr open_main() const;
