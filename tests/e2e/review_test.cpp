@@ -39,7 +39,7 @@ TEST(Review, RequiredReviewWaitsThenRejectSendsFeedbackAndApproveLands) {
   auto show = p.drover({"show", t});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_TRUE(has(show.out, "status: awaiting review")) << show.out;
-  EXPECT_TRUE(has(show.out, "attempt 1    work    test  success")) << show.out;
+  EXPECT_TRUE(has(show.out, "attempt 1   work    test  success")) << show.out;
   EXPECT_TRUE(has(show.out, "in its worktree, not landed: 1 file changed, +1 -0 (changes/" + t + ".txt)")) << show.out;
   auto diff = p.drover({"diff", t});
   ASSERT_EQ(diff.exit_code, 0) << diff.err;
@@ -74,8 +74,9 @@ TEST(Review, RequiredReviewWaitsThenRejectSendsFeedbackAndApproveLands) {
   EXPECT_EQ(p.task_states()[t], "completed");
 
   show = p.drover({"show", t});
-  EXPECT_TRUE(has(show.out, "attempt 1.2  review  test  success")) << show.out;
-  EXPECT_TRUE(has(show.out, "rejected ")) << show.out;
+  EXPECT_TRUE(has(show.out, "attempt 1.2 review  test  success")) << show.out;
+  EXPECT_TRUE(has(show.out, ": task " + t + " rejected: name the flag --verbose")) << show.out;
+  EXPECT_TRUE(has(show.out, "review asked ")) << show.out;
   EXPECT_TRUE(has(show.out, "landed: ")) << show.out;
   diff = p.drover({"diff", t, "--stat"});
   EXPECT_EQ(diff.out, "1 file changed, +1 -0\n");
@@ -142,7 +143,7 @@ TEST(Review, NoChangesFailWhenConfigured) {
   // tasks.no_changes overrides the default hold; the project's tasks: line is replaced.
   std::string cfg = p.repo() + "/drover.yaml";
   std::string text = file_text(cfg);
-  text.replace(text.find("tasks: {"), 7, "tasks: { no_changes: fail,");
+  text.replace(text.find("tasks: {"), 8, "tasks: { no_changes: fail,");
   std::ofstream(cfg) << text;
   std::string t = p.add({"Migrate [give-up]"});
   auto run = p.drover({"run"});

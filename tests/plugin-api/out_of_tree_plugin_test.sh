@@ -22,13 +22,13 @@ out=$("$drover" plugins inspect "$plugin")
 echo "$out"
 grep -q '^name:       hello$' <<<"$out" || { echo "FAIL: inspect did not show name hello"; exit 1; }
 grep -q '^kind:       agent$' <<<"$out" || { echo "FAIL: inspect did not show kind agent"; exit 1; }
-grep -q '^abi:        1.2$' <<<"$out" || { echo "FAIL: inspect did not show ABI 1.2"; exit 1; }
+grep -q '^abi:        1.3$' <<<"$out" || { echo "FAIL: inspect did not show ABI 1.3"; exit 1; }
 
 mkdir -p "$tmp/project"
 printf 'plugin_dirs: ["%s"]\n' "$tmp/hello" > "$tmp/project/drover.yaml"
 list=$(cd "$tmp/project" && "$drover" plugins list)
 echo "$list"
-grep -Eq '^hello +agent +1\.0\.0 +1\.2 +.*libdrover-agent-hello\.so$' <<<"$list" || { echo "FAIL: list did not show the hello plugin"; exit 1; }
+grep -Eq '^hello +agent +1\.0\.0 +1\.3 +.*libdrover-agent-hello\.so$' <<<"$list" || { echo "FAIL: list did not show the hello plugin"; exit 1; }
 json=$(cd "$tmp/project" && "$drover" plugins list --json)
 grep -q '"name": "hello"' <<<"$json" || { echo "FAIL: list --json did not show hello"; exit 1; }
 grep -q '"config_schema": "{}  # the hello agent takes no settings"' <<<"$json" || { echo "FAIL: the config schema did not reach drover"; exit 1; }

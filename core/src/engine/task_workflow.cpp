@@ -406,7 +406,7 @@ TaskOutcome TaskWorkflow::await_review(const WorktreeKey& key, bool no_changes) 
   }
   report("awaiting review: " + detail + " (`drover show " + id() + "`, `drover diff " + id() + "`; then `drover approve " +
          id() + "` or `drover reject " + id() + " -m \"...\"`)");
-  event("review_requested", "awaiting review: " + detail, json{{"no_changes", no_changes}});
+  event("review_requested", detail, json{{"no_changes", no_changes}});
   return release(kNoTimeMs, WaitReason::review(detail), "awaiting review: " + detail);
 }
 
