@@ -113,6 +113,14 @@ ALTER TABLE tasks ADD COLUMN touches text NOT NULL DEFAULT '[]',
 INSERT INTO schema_version (version) VALUES (3);
 )sql";
 
+// Version 4: cost_usd is NULL when the agent reported no cost (issue 14). A
+// stored 0 was written for "none" (no agent reports a cost of exactly 0).
+const char* const kSchemaV4 = R"sql(
+ALTER TABLE tasks ALTER COLUMN cost_usd DROP NOT NULL, ALTER COLUMN cost_usd DROP DEFAULT;
+UPDATE tasks SET cost_usd = NULL WHERE cost_usd = 0;
+INSERT INTO schema_version (version) VALUES (4);
+)sql";
+
 // Version 1 stores kept the wait of a ready task as prose in status_reason
 // ("agent 'x' paused by a usage limit: ..."): the typed wait is read from it.
 void convert_legacy_waits(SqlTransaction& tx) {
@@ -154,6 +162,7 @@ void create_or_upgrade(SqlSession& session, const std::string& schema) {
       convert_legacy_waits(tx);
     }
     if (version < 3) tx.exec(kSchemaV3);
+    if (version < 4) tx.exec(kSchemaV4);
   });
 }
 }  // namespace
