@@ -10,6 +10,7 @@
 #   [permanent] reports an error a retry cannot change (HTTP 400)
 #   [quota]  reports a usage limit once (until $E2E_DIR/quota-<task> exists)
 #   [quota-30s] reports a usage limit that resets in 30 s
+#   [ratelimit] reports a rate limit without a reset time, every time
 # E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
 # It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
 # tests can measure how many agents ran at once.
@@ -29,6 +30,11 @@ esac
 case "$title" in
   *"[slow]"*) sleep 60 ;;
   *"[medium]"*) sleep 2 ;;
+esac
+case "$title" in
+  *"[ratelimit]"*)
+    echo '{"status":"quota","reason":"429 Too Many Requests"}'
+    exit 0 ;;
 esac
 case "$title" in
   *"[quota-30s]"*)
