@@ -540,13 +540,14 @@ TaskOutcome TaskWorkflow::run() {
           const std::string kind = p.value().value("reset_given", false) ? "usage limit" : "rate limit";
           if (e_.events) e_.events->agent_paused(agent, until);
           if (now() < until) {
-            const std::string which = ordinal(nth) + " " + kind + " in a row";
+            // The count is said from the 2nd limit in a row on.
+            const std::string which = nth > 1 ? " (" + ordinal(nth) + " " + kind + " in a row)" : "";
             report("agent '" + agent + "' hit a usage limit (" + r.reason + "); paused for " + in_duration(until - now()) +
-                   " (" + which + "), no attempt used");
-            event("quota_pause", "agent '" + agent + "' hit a usage limit; paused for " + in_duration(until - now()) + " (" + which + ")",
+                   which + ", no attempt used");
+            event("quota_pause", "agent '" + agent + "' hit a usage limit; paused for " + in_duration(until - now()) + which,
                   json{{"agent", agent}, {"until_ms", until}, {"limit", nth}, {"kind", kind}});
             return release(until, WaitReason::quota(agent, r.reason),
-                           "agent '" + agent + "' paused by a usage limit: " + r.reason + " (" + which + ")");
+                           "agent '" + agent + "' paused by a usage limit: " + r.reason + which);
           }
           // The pause is over: the worktree is looked at again and the same
           // round's agent runs again; no attempt is used.
