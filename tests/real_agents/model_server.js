@@ -21,8 +21,8 @@
 //   steps:<n>:<path>    turns 0..n-1: a shell tool call appending a line to <path>;
 //                       then the final text "done: <n> steps" (for turn limits)
 //   spawn:<secs>        turn 0: a shell tool call that starts `sleep <secs>` in a
-//                       new session (setsid), writes its pid to out/spawned.pid
-//                       and then blocks (sleep 600): for timeouts
+//                       new session (setsid) and writes its pid to out/spawned.pid;
+//                       turn 1: no answer (10 minutes): for timeouts
 //   text:<words>        the final text <words with _ as spaces>, no tool call
 //   status:<code>       HTTP <code> with an error body in the API's own format
 //                       (400 invalid_request_error, 401, 404 model not found, 500)
@@ -317,8 +317,13 @@ const server = http.createServer((req, res) => {
     } else if (steps) {
       reply = {text: `done: ${steps[1]} steps`};
     } else if (scenario.kind === 'spawn' && turn === 0 && hasTools) {
-      reply = {tool: shellCall(body, api, `mkdir -p out && setsid sleep ${Number(scenario.arg) || 300} ` +
-        '</dev/null >/dev/null 2>&1 & echo $! > out/spawned.pid; sleep 600')};
+      reply = {tool: shellCall(body, api, `mkdir -p out; setsid sleep ${Number(scenario.arg) || 300} ` +
+        '</dev/null >/dev/null 2>&1 & echo $! > out/spawned.pid')};
+    } else if (scenario.kind === 'spawn') {
+      // The agent now waits for an answer that does not come: its task times out.
+      log({...entry, status: 0, reply: 'none'});
+      setTimeout(() => res.destroy(), 600 * 1000);
+      return;
     } else if (scenario.kind === 'write' && turn === 0 && hasTools) {
       reply = {tool: shellCall(body, api, shellFor(scenario.arg))};
     } else if (scenario.kind === 'write') {

@@ -282,12 +282,12 @@ TEST_F(RealAgents, AStopAtTheTurnLimitGetsOneContinuationRound) {
 
 TEST_F(RealAgents, ATimedOutAgentLeavesNoProcessItStartedInANewSession) {
   // Claude Code's shell tool starts `sleep <n>` under setsid (its own session
-  // and process group), then blocks; the task timeout ends the attempt, and
-  // with it the escaped sleeper.
-  RealProject rp;
+  // and process group); then the model does not answer, and the task timeout
+  // ends the attempt, and with it the escaped sleeper.
+  RealProject rp("      allowed_tools: [\"Bash\"]\n");
   const int secs = 4000 + static_cast<int>(::getpid() % 4000);
   std::string a = rp.project().add({"Task for claude drover-script:spawn:" + std::to_string(secs), "--agent", "claude",
-                                    "--timeout", "15s", "--max-attempts", "1"});
+                                    "--timeout", "8s", "--max-attempts", "1"});
   CommandResult r = rp.run("timeout-setsid");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   json t = rp.task(a);
