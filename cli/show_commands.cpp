@@ -125,11 +125,9 @@ void run_show(const GlobalOptions& g, const std::string& id, bool json_out) {
   std::cout << "  agent: " << t.agent_or(config.default_agent) << (t.agent ? "" : " (the default agent)")
             << "   attempts: " << t.attempts << " of " << (t.max_attempts > 0 ? t.max_attempts : config.max_attempts)
             << (t.review || config.review_required ? "   review: required" : "") << "\n";
-  if (t.tokens_in + t.tokens_out > 0 || t.cost_usd > 0) {
-    std::cout << "  spent:";
-    if (t.cost_usd > 0) std::cout << " " << money(t.cost_usd);
-    if (t.tokens_in + t.tokens_out > 0)
-      std::cout << (t.cost_usd > 0 ? "," : "") << " " << t.tokens_in << " tokens in, " << t.tokens_out << " out";
+  if (t.attempts > 0) {
+    std::cout << "  spent: " << (t.cost_usd ? money(*t.cost_usd) : std::string("cost not reported"));
+    if (t.tokens_in + t.tokens_out > 0) std::cout << ", " << t.tokens_in << " tokens in, " << t.tokens_out << " out";
     std::cout << "\n";
   }
   if (!rounds.empty()) {

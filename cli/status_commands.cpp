@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "drover/engine/agent_verdict.h"
 #include "run_presence.h"
 #include "drover/common/duration.h"
+#include "drover/engine/agent_limit_book.h"
 #include "drover/engine/attempt_files.h"
 #include "drover/model/task_overlap.h"
 #include "drover/task_fields.h"
@@ -42,10 +44,51 @@ std::string progress_bar(int done, int total, int width) {
   return bar + "]";
 }
 
+// An agent whose tasks wait for its usage or rate limit.
+struct AgentPause {
+  std::string agent;
+  int64_t until_ms = 0;
+  int limit = 0;     // its nth limit in a row (the last quota_pause event's count; 0 = unknown)
+  std::string kind;  // "rate limit" (no reset time: backoff) or "usage limit" (the agent said when)
+};
+
+// From the tasks released with a quota wait and their quota_pause events.
+std::vector<AgentPause> agent_pauses(TaskStore& store, const std::vector<Task>& tasks) {
+  std::map<std::string, AgentPause> by_agent;
+  for (const auto& t : tasks) {
+    if (t.status != TaskStatus::kReady || t.wait.kind != WaitKind::kQuota || t.wait.agent.empty()) continue;
+    AgentPause& p = by_agent[t.wait.agent];
+    p.agent = t.wait.agent;
+    if (t.not_before_ms < p.until_ms) continue;
+    p.until_ms = t.not_before_ms;
+    auto events = store.list_events(EventFilter{t.id, std::nullopt, std::nullopt});
+    if (!events.ok()) continue;
+    for (const auto& e : events.value()) {
+      if (e.kind != "quota_pause" || !e.data.is_object()) continue;
+      p.limit = e.data.value("limit", 0);
+      p.kind = e.data.value("kind", std::string());
+    }
+  }
+  std::vector<AgentPause> out;
+  for (auto& [agent, p] : by_agent) out.push_back(std::move(p));
+  return out;
+}
+
+// "14:05", or "Tue 14:05" beyond a day.
+std::string clock_text(int64_t ms, int64_t now_ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, ms - now_ms >= 20 * 3600 * 1000 ? "%a %H:%M" : "%H:%M", &tm);
+  return buf;
+}
+
 struct StatusView {
   StoreSummary summary;
   std::vector<Task> tasks;
   std::map<std::string, Overlap> held;  // ready tasks a run holds back (merge.overlap: hold)
+  std::vector<AgentPause> agent_pauses;
 };
 
 StatusView load_status(Project& p, const std::string& epic) {
@@ -64,6 +107,7 @@ StatusView load_status(Project& p, const std::string& epic) {
     }
     view.held = held_by_overlap(tasks);
   }
+  view.agent_pauses = agent_pauses(store, view.tasks);
   return view;
 }
 
@@ -77,13 +121,17 @@ json status_json(const StatusView& st) {
       j["held"] = json{{"overlaps", it->second.task}, {"path", it->second.path}};
     tasks.push_back(std::move(j));
   }
+  json pauses = json::array();
+  for (const auto& p : st.agent_pauses)
+    pauses.push_back(json{{"agent", p.agent}, {"until_ms", p.until_ms}, {"limit", p.limit}, {"kind", p.kind}});
   return json{{"summary",
                {{"counts", counts},
                 {"total", st.summary.total},
                 {"cost_usd", st.summary.cost_usd},
                 {"tokens_in", st.summary.tokens_in},
                 {"tokens_out", st.summary.tokens_out}}},
-              {"tasks", tasks}};
+              {"tasks", tasks},
+              {"agent_pauses", pauses}};
 }
 
 // The tree lists tasks as they were added (t1, t2, … t10, sub-tasks by
@@ -141,6 +189,13 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
         break;
       }
   }
+  // "agent claude paused until 14:05, 4th rate limit"
+  for (const auto& p : st.agent_pauses) {
+    const std::string nth = p.limit > 0 ? ordinal(p.limit) + " " + (p.kind.empty() ? "limit" : p.kind) : "";
+    o << "  " << paint("agent", "33") << " " << escape_control_chars(p.agent);
+    if (p.until_ms > now) o << " paused until " << clock_text(p.until_ms, now) << (nth.empty() ? "" : ", " + nth) << "\n";
+    else o << " limited" << (nth.empty() ? "" : " (" + nth + ")") << "; its pause is over, a run tries it again\n";
+  }
   for (const auto& t : st.tasks) {
     if (t.status == TaskStatus::kFailed) o << "  " << paint("failed", "31") << " " << t.id << ": " << escape_control_chars(t.last_error) << "\n";
     if (t.status == TaskStatus::kBlocked) o << "  " << paint("blocked", "33") << " " << t.id << ": " << escape_control_chars(t.status_reason) << "\n";
@@ -166,7 +221,15 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
       o << "  " << paint("held", "33") << " " << t.id << ": " << describe(it->second) << " (starts when " << it->second.task
         << " has finished; merge.overlap: hold)\n";
   }
-  if (sum.cost_usd > 0) o << "  cost so far: " << money(sum.cost_usd) << "\n";
+  // Tasks whose agent ran but reported no cost (exec, codex) are not counted as $0.
+  int unreported = 0;
+  for (const auto& t : st.tasks) unreported += t.attempts > 0 && !t.cost_usd;
+  if (sum.cost_usd > 0)
+    o << "  cost so far: " << money(sum.cost_usd)
+      << (unreported > 0 ? " (not reported for " + std::to_string(unreported) + " task" + (unreported == 1 ? ")" : "s)") : "")
+      << "\n";
+  else if (unreported > 0)
+    o << "  cost: not reported\n";
   if (tree) {
     o << "\n";
     const std::vector<Task> plan = in_creation_order(st.tasks);
@@ -369,7 +432,8 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     field("session", t.session_id);
     if (t.tokens_in + t.tokens_out > 0)
       field("tokens", std::to_string(t.tokens_in) + " in, " + std::to_string(t.tokens_out) + " out");
-    if (t.cost_usd > 0) field("cost", money(t.cost_usd));
+    if (t.cost_usd) field("cost", money(*t.cost_usd));
+    else if (t.attempts > 0) field("cost", "not reported (the agent reports none)");
     field("merge commit", t.merge_commit);
     field("created", format_time(t.created_ms));
     if (t.completed_ms > 0) field("finished", format_time(t.completed_ms));

@@ -75,6 +75,7 @@ class E2EProject {
         // The test agent keeps its trace and markers in E2E_DIR, outside its worktree.
         << "    sandbox: { write_paths: [\"" << root_.string() << "\"] }\n"
         << "tasks: { timeout: 2m, max_attempts: 2, backoff: { initial: 100ms, max: 500ms } }\n"
+        << (extra_yaml.find("quota:") == std::string::npos ? "quota: { backoff: { initial: 100ms, max: 500ms } }\n" : "")
         << extra_yaml;
   }
   ~E2EProject() {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "e2e_project.h"
@@ -172,6 +173,31 @@ TEST(EndToEnd, QuotaPausesWithoutBurningAnAttempt) {
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(p.task_states()[q], "completed");
   EXPECT_NE(run.out.find("usage limit"), std::string::npos) << run.out;
+}
+
+TEST(EndToEnd, ARateLimitThatStaysBacksOffThenEndsTheRunAfterGiveUpAfter) {
+  // No reset time, every time (issue 14: relaunched for ever): growing
+  // pauses, then the run gives up on the agent, exit code 1, naming it.
+  E2EProject p("", 2, "quota: { backoff: { initial: 200ms, max: 800ms }, give_up_after: 3s }\n");
+  std::string q = p.add({"Always limited [ratelimit]", "--max-attempts", "1"});
+  auto run = p.drover({"run"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("gave up on agent 'test'"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("quota.give_up_after (3.0s)"), std::string::npos) << run.out;
+  EXPECT_EQ(p.task_states()[q], "ready") << "left for the next run, no attempt used";
+  std::vector<long long> starts;
+  std::istringstream trace(read_text(p.dir() + "/trace"));
+  for (std::string word, task; trace >> word >> task;) {
+    long long ns = 0;
+    trace >> ns;
+    if (word == "start" && task == q) starts.push_back(ns);
+  }
+  ASSERT_GE(starts.size(), 4u) << run.out;
+  EXPECT_LE(starts.size(), 10u) << "never a relaunch storm: " << run.out;
+  EXPECT_GT(starts.back() - starts[starts.size() - 2], starts[1] - starts[0]) << "the pauses grew: " << run.out;
+  EXPECT_NE(run.out.find("rate limit in a row"), std::string::npos) << run.out;
+  auto status = p.drover({"status"});
+  EXPECT_NE(status.out.find("agent test"), std::string::npos) << status.out;
 }
 
 TEST(EndToEnd, VerifyGateFailureOnTheMergeFeedsAFixRound) {

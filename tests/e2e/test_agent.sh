@@ -14,6 +14,7 @@
 #   [nothing-to-do] changes nothing and says so with `DROVER-RESULT: done`
 #   [says-blocked] ends its message with `DROVER-RESULT: blocked: <reason>`
 # The prompt of each run is kept as $E2E_DIR/prompt-<task>-<n>.md.
+#   [ratelimit] reports a rate limit without a reset time, every time
 # E2E_SLEEP_MS, when set, makes it take a random 1..E2E_SLEEP_MS milliseconds.
 # It appends "start <task> <ns>" and "end <task> <ns>" to $E2E_DIR/trace so
 # tests can measure how many agents ran at once.
@@ -36,6 +37,11 @@ esac
 case "$title" in
   *"[slow]"*) sleep 60 ;;
   *"[medium]"*) sleep 2 ;;
+esac
+case "$title" in
+  *"[ratelimit]"*)
+    echo '{"status":"quota","reason":"429 Too Many Requests"}'
+    exit 0 ;;
 esac
 case "$title" in
   *"[quota-30s]"*)

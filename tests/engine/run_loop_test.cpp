@@ -116,6 +116,90 @@ TEST_F(RunLoopTest, ANewRunRestoresAQuotaPauseFromTheStore) {
   EXPECT_GE(b_started, reset) << "t2 did not hit the limit again: the pause was read back";
 }
 
+TEST_F(RunLoopTest, AfterARateLimitPauseOneTaskProbesTheAgent) {
+  // The agent is rate-limited (no reset time) for 10 minutes. Its three tasks
+  // may hit the limit together once; after that, each pause ends with one launch
+  // (a probe), never all three (issue 14: a relaunch storm).
+  config.quota_backoff_initial = std::chrono::minutes(1);
+  config.quota_backoff_max = std::chrono::minutes(4);
+  for (const char* title : {"A", "B", "C"}) store.add(title);
+  const int64_t limited_until = clock.now_ms() + 10 * 60'000;
+  std::mutex mu;
+  std::map<int64_t, int> launches_at;  // clock time -> launches
+  agents.rule = [&](const AgentAttemptRequest&) -> std::optional<ScriptedAttempt> {
+    std::lock_guard<std::mutex> lock(mu);
+    ++launches_at[clock.now_ms()];
+    if (clock.now_ms() < limited_until) return ScriptedAttempt{AttemptOutcome::kQuota, "429 Too Many Requests"};
+    return std::nullopt;
+  };
+  RunSummary s = run_loop(3);
+  EXPECT_TRUE(s.all_completed());
+  int limited_launches = 0;
+  std::vector<int64_t> times;
+  for (const auto& [at, n] : launches_at) {
+    if (at >= limited_until) continue;
+    limited_launches += n;
+    times.push_back(at);
+    if (at != launches_at.begin()->first) EXPECT_EQ(n, 1) << "one probe at " << at;
+  }
+  EXPECT_LE(launches_at.begin()->second, 3) << "those started before the limit was known";
+  EXPECT_LE(limited_launches, 3 + 8) << "pauses of about 1, 2, 4, 4 minutes: a handful of probes in 10 minutes";
+  for (size_t i = 2; i < times.size(); ++i)
+    EXPECT_GE(times[i] - times[i - 1], (times[i - 1] - times[i - 2]) / 2) << "the pauses do not shrink";
+}
+
+TEST_F(RunLoopTest, AnAgentLimitedPastGiveUpAfterEndsTheRun) {
+  config.quota_backoff_initial = std::chrono::minutes(1);
+  config.quota_backoff_max = std::chrono::minutes(8);
+  config.quota_give_up_after = std::chrono::minutes(30);
+  Task a = store.add("A", {}, std::string("claude"));
+  Task b = store.add("B", {}, std::string("claude"));
+  Task other = store.add("Other agent's", {}, std::string("codex"));
+  std::vector<int64_t> launches;
+  std::mutex mu;
+  agents.rule = [&](const AgentAttemptRequest& r) -> std::optional<ScriptedAttempt> {
+    if (r.task_id == other.id) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu);
+    launches.push_back(clock.now_ms());
+    return ScriptedAttempt{AttemptOutcome::kQuota, "429 Too Many Requests"};
+  };
+  const int64_t start = clock.now_ms();
+  RunSummary s = run_loop(1);
+  EXPECT_FALSE(s.all_completed());
+  EXPECT_EQ(s.ready, 2) << "its tasks are left ready for the next run";
+  EXPECT_EQ(s.completed, 1) << "the other agent's work was done";
+  EXPECT_NE(s.stop_reason.find("gave up on agent 'claude'"), std::string::npos) << s.stop_reason;
+  EXPECT_NE(s.stop_reason.find("quota.give_up_after (30m"), std::string::npos) << s.stop_reason;
+  EXPECT_LE(clock.now_ms() - start, 30 * 60'000) << "it did not wait past give_up_after";
+  EXPECT_LE(store.task(a.id).attempts, 1) << "no limit used an attempt";
+  EXPECT_LE(store.task(b.id).attempts, 1);
+  ASSERT_GE(launches.size(), 4u);
+  EXPECT_LE(launches.size(), 10u) << "no relaunch storm";
+  EXPECT_GT(launches.back() - launches[launches.size() - 2], launches[1] - launches[0]) << "the pauses grew";
+}
+
+TEST_F(RunLoopTest, ANewRunGoesOnCountingTheAgentsLimits) {
+  // The previous run recorded the agent's 4th limit in a row on t1.
+  config.quota_backoff_initial = std::chrono::minutes(1);
+  config.quota_backoff_max = std::chrono::minutes(30);
+  Task a = store.add("A");
+  ASSERT_TRUE(claim("old-run").has_value());
+  ASSERT_TRUE(store.append_event(NewEvent{a.id, "quota_pause", "paused", nlohmann::json{{"agent", "test"}, {"until_ms", clock.now_ms()}, {"limit", 4}}, clock.now_ms()}).ok());
+  ASSERT_TRUE(store.release_task(ReleaseRequest{a.id, "old-run", clock.now_ms(), clock.now_ms(),
+                                                WaitReason::quota("test", "429"), "agent 'test' paused by a usage limit: 429"})
+                  .ok());
+  std::vector<int64_t> launches;
+  agents.rule = [&](const AgentAttemptRequest&) -> std::optional<ScriptedAttempt> {
+    launches.push_back(clock.now_ms());
+    if (launches.size() == 1) return ScriptedAttempt{AttemptOutcome::kQuota, "429"};
+    return std::nullopt;
+  };
+  RunSummary s = run_loop(1);
+  EXPECT_TRUE(s.all_completed());
+  ASSERT_EQ(launches.size(), 2u);
+  EXPECT_GE(launches[1] - launches[0], 8 * 60'000) << "the 5th limit: 16 minutes nominal, at least 8";
+}
+
 TEST_F(RunLoopTest, FailurePropagatesToEveryDependent) {
   Task a = store.add("A");
   Task b = store.add("B", {a.id});

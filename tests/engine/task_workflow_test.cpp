@@ -170,8 +170,8 @@ TEST_F(TaskWorkflowTest, AQuotaWithoutResetTimeBacksOff) {
   const int64_t before = clock.now_ms();
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
   const int64_t wait = store.task(t.id).not_before_ms - before;
-  EXPECT_GE(wait, config.backoff_initial.count() / 2);
-  EXPECT_LE(wait, config.backoff_initial.count());
+  EXPECT_GE(wait, config.quota_backoff_initial.count() / 2);
+  EXPECT_LE(wait, config.quota_backoff_initial.count());
 }
 
 TEST_F(TaskWorkflowTest, RateLimitsInARowPauseLongerEachTimeUpToTheCap) {
@@ -179,8 +179,8 @@ TEST_F(TaskWorkflowTest, RateLimitsInARowPauseLongerEachTimeUpToTheCap) {
   Task t = store.add("Task");
   std::vector<ScriptedAttempt> limits(5, ScriptedAttempt{AttemptOutcome::kQuota, "429 Too Many Requests"});
   agents.script(t.id, limits);
-  config.backoff_initial = std::chrono::seconds(30);
-  config.backoff_max = std::chrono::minutes(4);
+  config.quota_backoff_initial = std::chrono::seconds(30);
+  config.quota_backoff_max = std::chrono::minutes(4);
   auto ctx = context("exec-a");
   std::vector<int64_t> pauses;
   for (int i = 0; i < 5; ++i) {
@@ -195,7 +195,7 @@ TEST_F(TaskWorkflowTest, RateLimitsInARowPauseLongerEachTimeUpToTheCap) {
     EXPECT_LE(pauses[i], nominal) << "pause " << i + 1;
   }
   EXPECT_GE(pauses[3], pauses[0] * 2) << "the pauses grow";
-  EXPECT_NE(store.task(t.id).status_reason.find("(limit 5 in a row)"), std::string::npos) << store.task(t.id).status_reason;
+  EXPECT_NE(store.task(t.id).status_reason.find("(5th rate limit in a row)"), std::string::npos) << store.task(t.id).status_reason;
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
   EXPECT_EQ(store.task(t.id).attempts, 1) << "no limit used an attempt";
 }
@@ -206,7 +206,121 @@ TEST_F(TaskWorkflowTest, AResetTimeThatHasPassedBacksOffInsteadOfRelaunchingAtOn
   auto ctx = context("exec-a");
   const int64_t start = clock.now_ms();
   EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
-  EXPECT_GE(store.task(t.id).not_before_ms - start, config.backoff_initial.count() / 2);
+  EXPECT_GE(store.task(t.id).not_before_ms - start, config.quota_backoff_initial.count() / 2);
+}
+
+TEST_F(TaskWorkflowTest, RateLimitsCountPerAgentAcrossItsTasks) {
+  // Two tasks of one agent hit its limit one after the other: the second
+  // pause is the agent's 2nd, not another task's 1st.
+  Task a = store.add("A", {}, std::string("claude"));
+  Task b = store.add("B", {}, std::string("claude"));
+  agents.script(a.id, {ScriptedAttempt{AttemptOutcome::kQuota, "429"}});
+  agents.script(b.id, {ScriptedAttempt{AttemptOutcome::kQuota, "429"}});
+  config.quota_backoff_initial = std::chrono::minutes(1);
+  config.quota_backoff_max = std::chrono::minutes(30);
+  auto ctx = context("exec-a");
+  int64_t start = clock.now_ms();
+  ASSERT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+  const int64_t first = store.task(a.id).not_before_ms - start;
+  clock.advance(first);
+  start = clock.now_ms();
+  ClaimRequest req{"exec-a", 30'000, clock.now_ms(), std::nullopt, {}, "test", {a.id}};  // b, not a, is the next to meet the limit
+  auto tb = store.claim_task(req);
+  ASSERT_TRUE(tb.ok() && tb.value());
+  Task claimed = *tb.value();
+  ASSERT_EQ(claimed.id, b.id);
+  ASSERT_EQ(TaskWorkflow(*ctx, claimed).run(), TaskOutcome::kYielded);
+  const int64_t second = store.task(b.id).not_before_ms - start;
+  EXPECT_GE(second, 60'000) << "the agent's 2nd limit: at least half of 2 minutes";
+  EXPECT_LE(second, 120'000);
+  EXPECT_NE(store.task(b.id).status_reason.find("2nd rate limit in a row"), std::string::npos) << store.task(b.id).status_reason;
+  EXPECT_EQ(ctx->limits.in_a_row("claude"), 2);
+  auto events = store.list_events(EventFilter{b.id, std::nullopt, std::nullopt});
+  ASSERT_TRUE(events.ok());
+  int recorded = 0;
+  for (const auto& e : events.value())
+    if (e.kind == "quota_pause") recorded = e.data.value("limit", 0);
+  EXPECT_EQ(recorded, 2) << "the count is in the store for the next run and for status";
+}
+
+TEST_F(TaskWorkflowTest, ATaskLimitedWhileItsAgentIsPausedJoinsThatPause) {
+  Task a = store.add("A");
+  Task b = store.add("B");
+  agents.script(a.id, {ScriptedAttempt{AttemptOutcome::kQuota, "429"}});
+  agents.script(b.id, {ScriptedAttempt{AttemptOutcome::kQuota, "429"}});
+  auto ctx = context("exec-a");
+  auto ta = claim("exec-a");
+  auto tb = claim("exec-a");  // both were running when the limit came
+  ASSERT_TRUE(ta && tb);
+  ASSERT_EQ(TaskWorkflow(*ctx, *ta).run(), TaskOutcome::kYielded);
+  clock.advance(1000);
+  ASSERT_EQ(TaskWorkflow(*ctx, *tb).run(), TaskOutcome::kYielded);
+  EXPECT_EQ(store.task(a.id).not_before_ms, store.task(b.id).not_before_ms);
+  EXPECT_EQ(ctx->limits.in_a_row("test"), 1) << "one limit, seen by two tasks";
+}
+
+TEST_F(TaskWorkflowTest, MaxTurnsGetsOneContinuationRoundWithItsSessionThenFails) {
+  Task t = store.add("Big task");
+  Task after = store.add("After", {t.id});
+  ScriptedAttempt stop{AttemptOutcome::kFailure, "Claude Code stopped at its turn limit (max_turns 2) before it finished"};
+  stop.stop_reason = "max_turns";
+  stop.session_id = "sess-1";
+  agents.script(t.id, {stop, stop});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kFailed);
+  auto reqs = agents.requests(t.id);
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].round, "continue");
+  EXPECT_EQ(reqs[1].session_id, "sess-1") << "the continuation resumes the session";
+  EXPECT_EQ(reqs[1].worktree, reqs[0].worktree) << "in the same worktree";
+  EXPECT_NE(reqs[1].prompt.find("turn limit"), std::string::npos) << reqs[1].prompt;
+  Task failed = store.task(t.id);
+  EXPECT_EQ(failed.attempts, 1) << "not retried: a new attempt would stop there again";
+  EXPECT_EQ(failed.last_error,
+            "Claude Code stopped at its turn limit (max_turns 2) before it finished (again after 1 continuation round with "
+            "its session resumed) (attempt 1; not retried)");
+  EXPECT_EQ(store.task(after.id).status, TaskStatus::kBlocked);
+}
+
+TEST_F(TaskWorkflowTest, AContinuationAfterMaxTurnsThatFinishesLands) {
+  Task t = store.add("Big task");
+  ScriptedAttempt stop{AttemptOutcome::kFailure, "stopped at its turn limit"};
+  stop.stop_reason = "max_turns";
+  agents.script(t.id, {stop});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(agents.runs(t.id), 2);
+  EXPECT_EQ(store.task(t.id).attempts, 1);
+}
+
+TEST_F(TaskWorkflowTest, MaxTurnsWithoutContinuationsFailsAtOnce) {
+  config.max_turns_continuations = 0;
+  Task t = store.add("Big task");
+  ScriptedAttempt stop{AttemptOutcome::kFailure, "stopped at its turn limit"};
+  stop.stop_reason = "max_turns";
+  agents.script(t.id, {stop});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kFailed);
+  EXPECT_EQ(agents.runs(t.id), 1);
+  EXPECT_EQ(store.task(t.id).last_error, "stopped at its turn limit (attempt 1; not retried)");
+}
+
+TEST_F(TaskWorkflowTest, CostIsNullUntilAnAgentReportsOne) {
+  Task none = store.add("No cost");
+  Task some = store.add("Some cost");
+  ScriptedAttempt paid{AttemptOutcome::kSuccess};
+  paid.cost_usd = 0.25;
+  agents.script(some.id, {paid});
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_FALSE(store.task(none.id).cost_usd.has_value()) << "not reported is not $0";
+  ASSERT_TRUE(store.task(some.id).cost_usd.has_value());
+  EXPECT_DOUBLE_EQ(*store.task(some.id).cost_usd, 0.25);
+  EXPECT_TRUE(to_json(store.task(none.id))["cost_usd"].is_null());
+  auto sum = store.summary(std::nullopt);
+  ASSERT_TRUE(sum.ok());
+  EXPECT_DOUBLE_EQ(sum.value().cost_usd, 0.25);
 }
 
 TEST_F(TaskWorkflowTest, FailuresBackOffThenFailTheTaskAndBlockDependents) {

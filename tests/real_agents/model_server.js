@@ -18,6 +18,11 @@
 // names the task's own title before the tasks it builds on), where <scenario> is
 //   write:<path>        turn 1: a shell tool call `mkdir -p <dir> && echo ... > <path>`;
 //                       after the tool's result: the final text "done: wrote <path>"
+//   steps:<n>:<path>    turns 0..n-1: a shell tool call appending a line to <path>;
+//                       then the final text "done: <n> steps" (for turn limits)
+//   spawn:<secs>        turn 0: a shell tool call that starts `sleep <secs>` in a
+//                       new session (setsid) and writes its pid to out/spawned.pid;
+//                       turn 1: no answer (10 minutes): for timeouts
 //   text:<words>        the final text <words with _ as spaces>, no tool call
 //   status:<code>       HTTP <code> with an error body in the API's own format
 //                       (400 invalid_request_error, 401, 404 model not found, 500)
@@ -303,7 +308,23 @@ const server = http.createServer((req, res) => {
       return;
     }
     let reply;
-    if (scenario.kind === 'write' && turn === 0 && (body.tools || []).length > 0) {
+    const hasTools = (body.tools || []).length > 0;
+    const steps = scenario.kind === 'steps' ? /^(\d+):(.*)$/.exec(scenario.arg) : null;
+    if (steps && turn < Number(steps[1]) && hasTools) {
+      const path = steps[2];
+      const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.';
+      reply = {tool: shellCall(body, api, `mkdir -p ${dir} && echo step ${turn} >> ${path}`)};
+    } else if (steps) {
+      reply = {text: `done: ${steps[1]} steps`};
+    } else if (scenario.kind === 'spawn' && turn === 0 && hasTools) {
+      reply = {tool: shellCall(body, api, `mkdir -p out; setsid sleep ${Number(scenario.arg) || 300} ` +
+        '</dev/null >/dev/null 2>&1 & echo $! > out/spawned.pid')};
+    } else if (scenario.kind === 'spawn') {
+      // The agent now waits for an answer that does not come: its task times out.
+      log({...entry, status: 0, reply: 'none'});
+      setTimeout(() => res.destroy(), 600 * 1000);
+      return;
+    } else if (scenario.kind === 'write' && turn === 0 && hasTools) {
       reply = {tool: shellCall(body, api, shellFor(scenario.arg))};
     } else if (scenario.kind === 'write') {
       reply = {text: `done: wrote ${scenario.arg}`};

@@ -71,7 +71,9 @@ class ModelServer {
 // and its base URL on the model server.
 class RealProject {
  public:
-  explicit RealProject(const std::string& extra_agent_config = "", const std::string& extra_yaml = "")
+  // quota_yaml: the `quota:` line (short pauses by default, so limits take seconds).
+  explicit RealProject(const std::string& extra_agent_config = "", const std::string& extra_yaml = "",
+                       const std::string& quota_yaml = "quota: { backoff: { initial: 1s, max: 4s } }\n")
       : server_(p_.dir()) {
     const std::string d = p_.dir();
     const std::string bin = bin_dir();
@@ -118,7 +120,7 @@ class RealProject {
            "OPENCODE_DISABLE_LSP_DOWNLOAD: \"1\", OPENCODE_DISABLE_DEFAULT_PLUGINS: \"1\", OPENCODE_DISABLE_SHARE: \"1\" }\n"
         << "    sandbox: { write_paths: [\"" << cache << "\"] }\n"
         << "tasks: { timeout: 3m, max_attempts: 3, backoff: { initial: 1s, max: 4s } }\n"
-        << replace_dir(extra_yaml, d);
+        << quota_yaml << replace_dir(extra_yaml, d);
   }
 
   // "{dir}" in extra drover.yaml text is the test's directory.
@@ -229,6 +231,79 @@ TEST_F(RealAgents, ARateLimitWithoutAResetPausesThenCompletes) {
   EXPECT_NE(r.out.find("usage limit"), std::string::npos) << r.out;
 }
 
+TEST_F(RealAgents, ARateLimitThatStaysBacksOffThenGivesUp) {
+  // Every request is a 429 without a reset time: the agent is paused for a
+  // growing time (1 s, 2 s, 4 s, 4 s ... nominal), and once its next try
+  // would come more than quota.give_up_after past its first limit the run
+  // ends, exit code 1, naming the agent (issue 14: relaunched for ever).
+  RealProject rp("", "", "quota: { backoff: { initial: 1s, max: 4s }, give_up_after: 12s }\n");
+  std::string a = rp.add("codex", "ratelimit:none");
+  CommandResult r = rp.run("rate-limit-give-up");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("gave up on agent 'codex'"), std::string::npos) << r.out;
+  EXPECT_LT(rp.seconds(), 60) << "it neither waited for ever nor for long";
+  json t = rp.task(a);
+  EXPECT_EQ(text_of(t, "status"), "ready") << "left for the next run";
+  EXPECT_EQ(number_of(t, "attempts"), 1) << "no limit used an attempt";
+  std::vector<int64_t> at;
+  for (const json& q : rp.server().requests())
+    if (q.value("status", 0) == 429) at.push_back(q.value("at", int64_t{0}));
+  ASSERT_GE(at.size(), 4u) << "a few launches";
+  EXPECT_LE(at.size(), 12u) << "never a relaunch storm";
+  EXPECT_GT(at.back() - at[at.size() - 2], at[1] - at[0]) << "the pauses grew";
+  const std::string status = rp.project().drover({"status"}).out;
+  EXPECT_NE(status.find("agent codex"), std::string::npos) << status;
+  EXPECT_NE(status.find("rate limit"), std::string::npos) << status;
+}
+
+TEST_F(RealAgents, AStopAtTheTurnLimitGetsOneContinuationRound) {
+  // --max-turns 1: a task needing one tool call and an answer stops at the
+  // limit, then finishes in its continuation round (its session resumed); a
+  // task needing five tool calls stops there again and fails, one attempt used.
+  RealProject rp("      max_turns: 1\n");
+  std::string fits = rp.add("claude", "write:out/turns.txt");
+  std::string too_long = rp.add("claude", "steps:5:out/steps.txt");
+  CommandResult r = rp.run("max-turns");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("continuing after the turn limit"), std::string::npos) << r.out;
+  json ok = rp.task(fits);
+  EXPECT_EQ(text_of(ok, "status"), "completed") << ok.dump();
+  EXPECT_EQ(number_of(ok, "attempts"), 1);
+  json failed = rp.task(too_long);
+  EXPECT_EQ(text_of(failed, "status"), "failed") << failed.dump();
+  EXPECT_EQ(number_of(failed, "attempts"), 1) << "not retried";
+  EXPECT_NE(text_of(failed, "last_error").find("turn limit"), std::string::npos) << failed.dump();
+  EXPECT_NE(text_of(failed, "last_error").find("again after 1 continuation round"), std::string::npos) << failed.dump();
+  bool resumed = false;
+  for (const json& q : rp.server().requests())
+    resumed = resumed || (q.value("script", std::string()) == "write:out/turns.txt" && q.value("turn", 0) == 1);
+  EXPECT_TRUE(resumed) << "the continuation's request carries the first round's tool result";
+}
+
+TEST_F(RealAgents, ATimedOutAgentLeavesNoProcessItStartedInANewSession) {
+  // Claude Code's shell tool starts `sleep <n>` under setsid (its own session
+  // and process group); then the model does not answer, and the task timeout
+  // ends the attempt, and with it the escaped sleeper.
+  RealProject rp("      allowed_tools: [\"Bash\"]\n");
+  const int secs = 4000 + static_cast<int>(::getpid() % 4000);
+  std::string a = rp.project().add({"Task for claude drover-script:spawn:" + std::to_string(secs), "--agent", "claude",
+                                    "--timeout", "8s", "--max-attempts", "1"});
+  CommandResult r = rp.run("timeout-setsid");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  json t = rp.task(a);
+  EXPECT_EQ(text_of(t, "status"), "failed") << t.dump();
+  EXPECT_NE(text_of(t, "last_error").find("timeout"), std::string::npos) << t.dump();
+  const std::string pid = read_text(rp.project().repo() + "/.drover/worktrees/" + a + "/out/spawned.pid");
+  EXPECT_FALSE(pid.empty()) << "the tool call ran and started the sleeper";
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string cmdline = read_text(e.path().string() + "/cmdline");
+    if (cmdline.rfind(std::string("sleep") + '\0' + std::to_string(secs), 0) == 0) left.push_back(e.path().filename());
+  }
+  for (const std::string& p : left) ::kill(std::atoi(p.c_str()), SIGKILL);
+  EXPECT_TRUE(left.empty()) << "still running after the timeout: sleep " << secs << " (pid " << pid << ")";
+}
+
 TEST_F(RealAgents, ClaudesOwnRetriesBecomeAQuotaPause) {
   // Every answer is a 429 with retry-after 6 s until the 3rd request: Claude
   // Code announces a 6 s retry, past stop_at_api_retry_delay (5s): the
@@ -254,6 +329,32 @@ TEST_F(RealAgents, AUsageLimitWithAResetTimeResumesAfterIt) {
   json t = rp.task(a);
   EXPECT_EQ(text_of(t, "status"), "completed");
   EXPECT_EQ(number_of(t, "attempts"), 1);
+}
+
+TEST_F(RealAgents, VerdictsAndAGiveUpAreNotCompletions) {
+  // Issue 14: "I cannot proceed..." with no change ended as completed and
+  // unblocked its dependents. Now a give-up with no verdict waits for a
+  // person, a blocked verdict fails at once, and a done verdict completes.
+  RealProject rp;
+  std::string gave_up = rp.add("claude", "text:I_cannot_proceed:_I_do_not_have_the_staging_database_credentials.");
+  std::string after = rp.add("claude", "write:out/after.txt", {gave_up});
+  std::string blocked = rp.add("codex", "text:DROVER-RESULT:_blocked:_the_staging_DATABASE_URL");
+  std::string done = rp.add("opencode", "text:DROVER-RESULT:_done");
+  CommandResult r = rp.run("verdicts");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  json g = rp.task(gave_up);
+  EXPECT_EQ(text_of(g, "status"), "ready");
+  ASSERT_TRUE(g["wait"].is_object()) << g.dump();
+  EXPECT_EQ(text_of(g["wait"], "kind"), "review");
+  EXPECT_NE(text_of(g["wait"], "detail").find("I cannot proceed"), std::string::npos) << g.dump();
+  EXPECT_EQ(text_of(rp.task(after), "status"), "waiting") << "its dependent did not start";
+  EXPECT_NE(r.out.find("the agent said: I cannot proceed"), std::string::npos) << r.out;
+  json b = rp.task(blocked);
+  EXPECT_EQ(text_of(b, "status"), "failed");
+  EXPECT_EQ(number_of(b, "attempts"), 1);
+  EXPECT_NE(text_of(b, "last_error").find("the agent is blocked: the staging DATABASE_URL"), std::string::npos)
+      << b.dump();
+  EXPECT_EQ(text_of(rp.task(done), "status"), "completed");
 }
 
 }  // namespace

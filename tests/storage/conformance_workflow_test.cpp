@@ -128,7 +128,9 @@ TEST_P(StorageConformance, SummaryCountsStatusesAndAddsUpCosts) {
   EXPECT_EQ(all["counts"].value("ready", 0), 1);
   EXPECT_EQ(all["tokens_in"], 11);
   EXPECT_EQ(all["tokens_out"], 7);
-  EXPECT_DOUBLE_EQ(all["cost_usd"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(all["cost_usd"].get<double>(), 0.75) << "t2 reported no cost (null): it adds nothing";
+  EXPECT_TRUE(ok(&V::get_task, {{"id", "t2"}})["cost_usd"].is_null());
+  EXPECT_DOUBLE_EQ(ok(&V::get_task, {{"id", "t1"}})["cost_usd"].get<double>(), 0.5);
   Json epic = ok(&V::summary, {{"epic", "e1"}});
   EXPECT_EQ(epic["total"], 2);
   EXPECT_EQ(epic["tokens_in"], 10);

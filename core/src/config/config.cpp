@@ -207,7 +207,7 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   r.require_map(root, "(top level)");
   r.check_keys(root, "", {"workers", "target_branch", "default_agent", "storage", "vcs", "agents", "tasks", "verify",
                           "plugin_dirs", "prompt", "budget_usd", "author", "lease", "logs", "disk", "sandbox",
-                          "merge", "review"});
+                          "merge", "review", "quota"});
   if (auto n = root["workers"]) c.workers = static_cast<int>(r.integer(n, "workers", 1, 256));
   if (auto n = root["target_branch"]; n && !n.IsNull()) c.target_branch = r.str(n, "target_branch");
   if (auto n = root["storage"]) c.storage = r.plugin_choice(n, "storage");
@@ -245,11 +245,14 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   }
   if (auto t = root["tasks"]) {
     r.require_map(t, "tasks");
-    r.check_keys(t, "tasks.", {"timeout", "max_attempts", "backoff", "on_interrupted", "no_changes"});
+    r.check_keys(t, "tasks.", {"timeout", "max_attempts", "backoff", "on_interrupted", "no_changes",
+                               "max_turns_continuations"});
     if (auto n = t["no_changes"]) {
       const std::string v = r.choice(n, "tasks.no_changes", {"complete", "fail", "hold"});
       c.no_changes = v == "complete" ? NoChanges::kComplete : v == "fail" ? NoChanges::kFail : NoChanges::kHold;
     }
+    if (auto n = t["max_turns_continuations"])
+      c.max_turns_continuations = static_cast<int>(r.integer(n, "tasks.max_turns_continuations", 0, 10));
     if (auto n = t["on_interrupted"])
       c.restart_interrupted = r.choice(n, "tasks.on_interrupted", {"restart", "continue"}) == "restart";
     if (auto n = t["timeout"]) c.task_timeout = r.duration(n, "tasks.timeout");
@@ -260,6 +263,20 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
       if (auto n = b["initial"]) c.backoff_initial = r.duration(n, "tasks.backoff.initial");
       if (auto n = b["max"]) c.backoff_max = r.duration(n, "tasks.backoff.max");
     }
+  }
+  if (auto q = root["quota"]; q && !q.IsNull()) {
+    r.require_map(q, "quota");
+    r.check_keys(q, "quota.", {"backoff", "give_up_after"});
+    if (auto b = q["backoff"]) {
+      r.require_map(b, "quota.backoff");
+      r.check_keys(b, "quota.backoff.", {"initial", "max"});
+      if (auto n = b["initial"]) c.quota_backoff_initial = r.duration(n, "quota.backoff.initial");
+      if (auto n = b["max"]) c.quota_backoff_max = r.duration(n, "quota.backoff.max");
+      if (c.quota_backoff_initial.count() < 1) r.fail(b["initial"], "quota.backoff.initial", "must be at least 1ms");
+      if (c.quota_backoff_max < c.quota_backoff_initial)
+        r.fail(b["max"] ? b["max"] : b, "quota.backoff.max", "must not be below quota.backoff.initial");
+    }
+    if (auto n = q["give_up_after"]) c.quota_give_up_after = r.duration(n, "quota.give_up_after");
   }
   if (auto l = root["lease"]) {
     r.require_map(l, "lease");

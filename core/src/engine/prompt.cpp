@@ -28,6 +28,7 @@ std::string failure_heading(const std::string& round) {
     return "Your change was done; merging it with work that landed meanwhile left conflicts. Resolve them:";
   if (round == "fix") return "Your change was done; merged with the current code it fails the project's checks. Fix this:";
   if (round == "review") return "A reviewer looked at your work and asks for changes:";
+  if (round == "continue") return "You stopped at your turn limit before you finished; go on:";
   return "The previous attempt failed; fix this:";
 }
 

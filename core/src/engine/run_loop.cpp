@@ -131,6 +131,8 @@ std::vector<std::string> RunLoop::paused_agents(int64_t now) {
   std::vector<std::string> out;
   for (const auto& [agent, until] : agent_paused_until_)
     if (until > now) out.push_back(agent);
+  // Also while a probe runs after a pause, and once the run gave up on it.
+  for (auto& agent : engine_.limits.held(now)) out.push_back(std::move(agent));
   return out;
 }
 
@@ -144,6 +146,7 @@ void RunLoop::worker(uint64_t thread_id, Task task) {
   }
   slot_free(id);
   leases_.dropped(id);
+  engine_.limits.ended(id);
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(id);
   ++outcomes_[outcome];
@@ -293,7 +296,15 @@ void RunLoop::restore_agent_pauses() {
   const int64_t now = engine_.clock->now_ms();
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& t : ready.value()) {
-    if (t.wait.kind != WaitKind::kQuota || t.wait.agent.empty() || t.wait.until_ms <= now) continue;
+    if (t.wait.kind != WaitKind::kQuota || t.wait.agent.empty()) continue;
+    // The agent's limits in a row, as its last quota_pause event counted
+    // them: a new run goes on backing off from there.
+    int in_a_row = 1;
+    if (auto events = store_.list_events(EventFilter{t.id, std::nullopt, std::nullopt}); events.ok())
+      for (const auto& e : events.value())
+        if (e.kind == "quota_pause" && e.data.is_object()) in_a_row = std::max(1, e.data.value("limit", 1));
+    engine_.limits.restore(t.wait.agent, in_a_row, t.wait.until_ms, now);
+    if (t.wait.until_ms <= now) continue;
     agent_paused_until_[t.wait.agent] = std::max(agent_paused_until_[t.wait.agent], t.wait.until_ms);
   }
 }
@@ -379,6 +390,8 @@ int64_t RunLoop::next_wakeup(int64_t now, bool& anything_left) {
     // A paused task waits for `drover unpause`, a held one for a running
     // task to finish (which wakes the loop): neither keeps the run going.
     if (t.status == TaskStatus::kReady && (t.paused || held_.count(t.id))) continue;
+    // Nor does one whose agent the run gave up on (quota.give_up_after).
+    if (t.status == TaskStatus::kReady && engine_.limits.given_up(t.agent_or(engine_.config->default_agent))) continue;
     if (t.awaiting_review()) {
       // A person's turn: it keeps the run going only when asked to, and is
       // looked at twice a second for the decision.
@@ -431,6 +444,11 @@ Result<RunSummary> RunLoop::run() {
       release_stranded();
       lock.lock();
     }
+    // An agent limited for longer than quota.give_up_after is given up on.
+    for (const auto& [agent, why] : engine_.limits.give_up(clock.now_ms(), config.quota_give_up_after)) {
+      print(why);
+      summary.stop_reason += (summary.stop_reason.empty() ? "" : "; ") + why;
+    }
     // Claim as many as there are free workers (none while a disk is full).
     const bool no_space = !draining_ && disk_full(summary);
     while (running_ < opts_.workers && !draining_ && !no_space) {
@@ -481,6 +499,7 @@ Result<RunSummary> RunLoop::run() {
       }
       stranded_.erase(task.id);
       leases_.claimed(task.id, now);
+      engine_.limits.claimed(task.agent_or(config.default_agent), task.id, now);
       live_.insert(task.id);
       ++running_;
       slot_holders_.insert(task.id);

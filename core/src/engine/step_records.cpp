@@ -20,6 +20,7 @@ json record(const AgentAttemptResult& a) {
   if (a.cost_usd) out["cost_usd"] = *a.cost_usd;
   if (a.reset_at_ms) out["reset_at_ms"] = *a.reset_at_ms;
   if (a.exit_code) out["exit_code"] = *a.exit_code;
+  if (!a.stop_reason.empty()) out["stop_reason"] = a.stop_reason;
   return out;
 }
 
@@ -32,6 +33,7 @@ AgentStep agent_step(const json& j) {
   s.session_id = optional_field<std::string>(j, "session_id");
   s.reset_at_ms = optional_field<int64_t>(j, "reset_at_ms");
   s.duration_ms = field_or<int64_t>(j, "duration_ms", 0);
+  s.stop_reason = field_or<std::string>(j, "stop_reason", "");
   return s;
 }
 

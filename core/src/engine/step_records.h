@@ -22,6 +22,7 @@ struct AgentStep {
   std::optional<std::string> session_id;
   std::optional<int64_t> reset_at_ms;
   int64_t duration_ms = 0;
+  std::string stop_reason;  // "max_turns": the agent stopped at its turn limit
 };
 
 nlohmann::json record(const AgentAttemptResult& result);

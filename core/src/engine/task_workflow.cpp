@@ -287,10 +287,11 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   req.process_file = dir + "/logs/" + id() + "/agent.pid";
   if (stop_leftover_process_group(req.process_file)) report("stopped an agent left running by an interrupted run");
 
-  const std::string doing = round_kind == "resolve" ? "resolving merge conflicts"
-                            : round_kind == "fix"   ? "fixing the merged result"
-                            : round_kind == "review" ? "addressing review feedback"
-                                                     : "";
+  const std::string doing = round_kind == "resolve"    ? "resolving merge conflicts"
+                            : round_kind == "fix"      ? "fixing the merged result"
+                            : round_kind == "review"   ? "addressing review feedback"
+                            : round_kind == "continue" ? "continuing after the turn limit"
+                                                       : "";
   const std::string which = "attempt " + std::to_string(attempt) + (round > 1 ? ", round " + std::to_string(round) : "");
   TaskUpdate starting;
   starting.attempts = attempt;
@@ -323,7 +324,7 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   TaskUpdate fields;
   fields.tokens_in = task_.tokens_in + a.tokens_in.value_or(0);
   fields.tokens_out = task_.tokens_out + a.tokens_out.value_or(0);
-  fields.cost_usd = task_.cost_usd + a.cost_usd.value_or(0.0);
+  if (a.cost_usd) fields.cost_usd = task_.cost_usd.value_or(0.0) + *a.cost_usd;  // none reported: left as it is
   if (a.session_id) fields.session_id = *a.session_id;
   if (!a.summary.empty()) fields.result_summary = a.summary.substr(0, 4000);
   if (a.outcome != AttemptOutcome::kSuccess) fields.last_error = a.reason;
@@ -479,7 +480,6 @@ TaskOutcome TaskWorkflow::run() {
   // The worktree's key round: a fresh worktree per conflict only where the
   // VCS can neither bring the tip in nor reset a worktree (a VCS plugin of ABI < 1.2).
   int wt_round = 1;
-  int quota_in_a_row = 0;  // usage/rate limits since the agent last ran to an end
   int attempt = 0;
   bool first_agent_run = true;  // no agent step has run (rather than replayed) in this execution
   int64_t last_decision_event = 0;  // the review decision the last review step took
@@ -515,6 +515,7 @@ TaskOutcome TaskWorkflow::run() {
     std::string told = previous_failure;  // what the round's agent is told to do besides its task
     bool agent_runs = true;               // false: the round only lands again
     bool agent_step_replayed = false;     // an agent step of this attempt ran to its end before (recorded)
+    int continuations = 0;                // rounds after the agent stopped at its turn limit
     std::string merge_commit;
     bool landed = false;
     AgentVerdict verdict;  // what the round's agent said of its work
@@ -560,31 +561,36 @@ TaskOutcome TaskWorkflow::run() {
         }
         const AgentStep r = agent_step(ar.value());
         if (r.session_id) session_id = *r.session_id;
-        if (r.outcome != AttemptOutcome::kQuota) quota_in_a_row = 0;
+        if (r.outcome != AttemptOutcome::kQuota && !replayed) e_.limits.ran(agent_name());
         if (r.outcome == AttemptOutcome::kQuota) {
-          // Without a reset time in the future (none given, or the one given
-          // has passed and the limit is still there), the pause grows with each
-          // limit in a row, from backoff_initial up to backoff_max: never a
-          // relaunch storm, never a day's wait for a rounded clock time.
-          ++quota_in_a_row;
+          // Limits count per agent (agent_limit_book.h): without a reset time
+          // ahead, the agent's nth limit in a row pauses it for
+          // quota.backoff.initial * 2^(n-1), up to quota.backoff.max: never a
+          // relaunch storm, never a day's wait for a rounded clock time. The
+          // pause and its count are recorded: a replay waits for the same end.
+          const std::string agent = agent_name();
           auto p = ctx.step("pause#" + s, [&]() -> Result<json> {
-            int64_t until = r.reset_at_ms.value_or(0);
-            if (until <= now())
-              until = now() + backoff_delay(quota_in_a_row, cfg.backoff_initial, cfg.backoff_max, seed).count();
-            return timer_record(until);
+            const auto pause = e_.limits.limited(agent, now(), r.reset_at_ms, cfg.quota_backoff_initial,
+                                                 cfg.quota_backoff_max);
+            json j = timer_record(pause.until_ms);
+            j["limit"] = pause.in_a_row;
+            j["reset_given"] = r.reset_at_ms.has_value() && *r.reset_at_ms >= pause.until_ms;
+            return j;
           });
           if (lost(ctx) || !p.ok()) return TaskOutcome::kAbandoned;
           const int64_t until = timer_step(p.value());
-          const std::string agent = agent_name();
+          const int nth = std::max(1, p.value().value("limit", 1));
+          const std::string kind = p.value().value("reset_given", false) ? "usage limit" : "rate limit";
           if (e_.events) e_.events->agent_paused(agent, until);
           if (now() < until) {
+            // The count is said from the 2nd limit in a row on.
+            const std::string which = nth > 1 ? " (" + ordinal(nth) + " " + kind + " in a row)" : "";
             report("agent '" + agent + "' hit a usage limit (" + r.reason + "); paused for " + in_duration(until - now()) +
-                   ", no attempt used");
-            event("quota_pause", "agent '" + agent + "' hit a usage limit; paused for " + in_duration(until - now()),
-                  json{{"agent", agent}, {"until_ms", until}});
+                   which + ", no attempt used");
+            event("quota_pause", "agent '" + agent + "' hit a usage limit; paused for " + in_duration(until - now()) + which,
+                  json{{"agent", agent}, {"until_ms", until}, {"limit", nth}, {"kind", kind}});
             return release(until, WaitReason::quota(agent, r.reason),
-                           "agent '" + agent + "' paused by a usage limit: " + r.reason +
-                               (quota_in_a_row > 1 ? " (limit " + std::to_string(quota_in_a_row) + " in a row)" : ""));
+                           "agent '" + agent + "' paused by a usage limit: " + r.reason + which);
           }
           // The pause is over: the worktree is looked at again and the same
           // round's agent runs again; no attempt is used.
@@ -612,6 +618,27 @@ TaskOutcome TaskWorkflow::run() {
           // The agent says it cannot go on without something it does not
           // have (or hit an error a retry cannot change); running it again would not change that.
           last_error = (r.outcome == AttemptOutcome::kBlocked ? "the agent is blocked: " : "permanent error: ") + r.reason;
+          (void)ctx.finish("failed", json{{"error", last_error}});
+          return fail(last_error + " (attempt " + a + "; not retried)");
+        }
+        if (r.outcome != AttemptOutcome::kSuccess && r.stop_reason == "max_turns") {
+          // Stopped at its turn limit: running it again from the start would
+          // stop there again. Its session goes on in the same worktree
+          // (tasks.max_turns_continuations rounds), then the task fails.
+          if (continuations < cfg.max_turns_continuations) {
+            ++continuations;
+            ++round;
+            round_kind = "continue";
+            told = "Your previous run stopped at its turn limit before the task was done. Your work so far is in "
+                   "the working tree; carry on from there and finish the task.";
+            agent_runs = true;
+            e_.count("continue");
+            continue;
+          }
+          last_error = r.reason + (continuations > 0 ? " (again after " + std::to_string(continuations) +
+                                                           " continuation round" + (continuations == 1 ? "" : "s") +
+                                                           " with its session resumed)"
+                                                     : std::string());
           (void)ctx.finish("failed", json{{"error", last_error}});
           return fail(last_error + " (attempt " + a + "; not retried)");
         }

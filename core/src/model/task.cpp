@@ -80,7 +80,7 @@ json to_json(const Task& t) {
               {"session_id", t.session_id},
               {"tokens_in", t.tokens_in},
               {"tokens_out", t.tokens_out},
-              {"cost_usd", t.cost_usd},
+              {"cost_usd", t.cost_usd ? json(*t.cost_usd) : json(nullptr)},
               {"merge_commit", t.merge_commit},
               {"generation", t.generation},
               {"not_before_ms", t.not_before_ms},
@@ -120,7 +120,7 @@ Task task_from_json(const json& j) {
   t.session_id = field_or<std::string>(j, "session_id", "");
   t.tokens_in = field_or<int64_t>(j, "tokens_in", 0);
   t.tokens_out = field_or<int64_t>(j, "tokens_out", 0);
-  t.cost_usd = field_or<double>(j, "cost_usd", 0.0);
+  if (auto c = j.find("cost_usd"); c != j.end() && c->is_number()) t.cost_usd = c->get<double>();
   t.merge_commit = field_or<std::string>(j, "merge_commit", "");
   t.generation = field_or<int64_t>(j, "generation", 0);
   t.not_before_ms = field_or<int64_t>(j, "not_before_ms", 0);

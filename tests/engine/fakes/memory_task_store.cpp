@@ -541,7 +541,7 @@ Result<StoreSummary> MemoryTaskStore::summary(const std::optional<std::string>& 
     if (epic && t.epic != epic) continue;
     ++s.counts[std::string(to_string(t.status))];
     ++s.total;
-    s.cost_usd += t.cost_usd;
+    s.cost_usd += t.cost_usd.value_or(0.0);
     s.tokens_in += t.tokens_in;
     s.tokens_out += t.tokens_out;
   }

@@ -59,7 +59,9 @@ Result<AgentAttemptResult> ScriptedAgentRunner::run_agent(const std::string&, co
     const int now_running = ++at_once_[request.task_id];
     most_at_once_[request.task_id] = std::max(most_at_once_[request.task_id], now_running);
     auto& queue = scripts_[request.task_id];
-    if (!queue.empty()) {
+    if (auto ruled = rule ? rule(request) : std::nullopt) {
+      a = *ruled;
+    } else if (!queue.empty()) {
       a = queue.front();
       queue.pop_front();
     }
@@ -90,6 +92,7 @@ Result<AgentAttemptResult> ScriptedAgentRunner::run_agent(const std::string&, co
   r.reset_at_ms = a.reset_at_ms;
   r.session_id = a.session_id;
   if (a.cost_usd > 0) r.cost_usd = a.cost_usd;
+  r.stop_reason = a.stop_reason;
   r.summary = a.summary ? *a.summary : a.outcome == AttemptOutcome::kSuccess ? "did " + request.task_id : "";
   return r;
 }

@@ -42,7 +42,8 @@ struct ScriptedAttempt {
   std::string reason;
   std::optional<int64_t> reset_at_ms;
   std::optional<std::string> session_id;
-  double cost_usd = 0;
+  double cost_usd = 0;        // 0: the agent reports no cost
+  std::string stop_reason;    // "max_turns": it stopped at its turn limit
   std::optional<std::string> summary;  // the final message (default: "did <task>" on success)
   bool hold = false;  // runs until cancel() or terminate_all()
   bool ignore_cancel = false;  // with hold: runs until finish()
@@ -59,6 +60,9 @@ class ScriptedAgentRunner final : public AgentRunner {
   int verify_count() const;
   // Called at the start of each attempt; may throw Crash.
   std::function<void(const AgentAttemptRequest&)> before;
+  // When set and it answers, decides the attempt (before the task's script),
+  // e.g. an agent-wide rate limit that holds until some time.
+  std::function<std::optional<ScriptedAttempt>(const AgentAttemptRequest&)> rule;
 
   int runs(const std::string& task_id) const;
   std::vector<AgentAttemptRequest> requests(const std::string& task_id) const;

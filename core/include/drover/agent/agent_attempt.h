@@ -31,7 +31,8 @@ struct AgentAttemptRequest {
   std::string worktree;     // the agent's working directory unless the plugin says otherwise
   std::string session_id;   // the previous attempt's session, for resume; empty = none
   // The round's kind: work (the task itself), resolve (a merge conflict left
-  // in the worktree) or fix (the merged result failed verify).
+  // in the worktree), fix (the merged result failed verify) or continue (the
+  // previous run stopped at its turn limit; tasks.max_turns_continuations).
   std::string round = "work";
   std::string log_file;     // stdout and stderr of the agent are appended here
   uint64_t log_max_bytes = 0;  // logs.max_size: the log's cap (ProcessSpec::log_max_bytes); 0 = none

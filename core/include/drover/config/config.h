@@ -85,6 +85,16 @@ struct Config {
   std::chrono::milliseconds backoff_initial{10 * 1000};
   std::chrono::milliseconds backoff_max{10 * 60 * 1000};
   std::chrono::milliseconds lease_duration{30 * 1000};
+  // quota: pauses after an agent's usage or rate limit with no reset time
+  // ahead, per agent: backoff.initial * 2^(n-1) for its nth limit in a row,
+  // capped at backoff.max; the run gives up on an agent still limited
+  // give_up_after past its first limit (0 = never). See agent_limit_book.h.
+  std::chrono::milliseconds quota_backoff_initial{60 * 1000};
+  std::chrono::milliseconds quota_backoff_max{30 * 60 * 1000};
+  std::chrono::milliseconds quota_give_up_after{6 * 3600 * 1000};
+  // tasks.max_turns_continuations: rounds an attempt that stopped at the
+  // agent's turn limit gets to go on (its session resumed) before it fails.
+  int max_turns_continuations = 1;
   // logs.max_size: the cap of one attempt's log (agent or verify); 0 = none.
   // 64 MiB holds hours of an agent's JSON events (a long session writes a few
   // MiB), while a runaway agent cannot fill the disk: head and tail are kept.

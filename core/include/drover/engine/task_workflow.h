@@ -22,6 +22,7 @@
 #include <string>
 
 #include "drover/config/config.h"
+#include "drover/engine/agent_limit_book.h"
 #include "drover/engine/landing_queue.h"
 #include "drover/engine/lease_book.h"
 #include "drover/engine/outside_writes.h"
@@ -83,6 +84,7 @@ struct EngineContext : EnginePorts {
   std::mutex merge_mu;                   // merges into the target are serialized
   std::set<std::string> awaiting_merge;  // tasks already reported as waiting (guarded by merge_mu)
   LandingQueue landing{*this};           // the merge queue
+  AgentLimitBook limits;                 // usage and rate limits per agent
   // Rounds by kind ("resolve", "fix") and landings, for the run summary.
   std::mutex counts_mu;
   std::map<std::string, int> counts;     // guarded by counts_mu

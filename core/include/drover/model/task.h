@@ -75,7 +75,7 @@ struct Task {
   std::string session_id;
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
-  double cost_usd = 0;
+  std::optional<double> cost_usd;  // nullopt: no attempt reported a cost
   std::string merge_commit;
   int64_t generation = 0;
   int64_t not_before_ms = 0;

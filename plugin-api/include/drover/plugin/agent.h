@@ -11,7 +11,8 @@
  *   {"task_id", "attempt": int, "prompt": str, "prompt_file": str (the prompt
  *    written to a file), "worktree": str, "session_id": str|null (the previous
  *    attempt's session, for resume), "log_file": str,
- *    "round": "work"|"resolve"|"fix" (ABI 1.2; absent from older hosts: work)}
+ *    "round": "work"|"resolve"|"fix"|"continue" (ABI 1.2; absent from older
+ *    hosts: work; "continue": the previous run stopped at its turn limit)}
  * The host also sets DROVER_ROUND to the round in the agent's environment.
  * build_command response:
  *   {"argv": [str, ...],           argv[0] is looked up in PATH if it has no '/'

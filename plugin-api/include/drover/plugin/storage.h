@@ -27,7 +27,8 @@
  *   "agent": str|null,          agent name from drover.yaml (null = default agent)
  *   "timeout_ms": int (0 = engine default),
  *   "last_error": str, "result_summary": str, "session_id": str,
- *   "tokens_in": int, "tokens_out": int, "cost_usd": number,
+ *   "tokens_in": int, "tokens_out": int,
+ *   "cost_usd": number|null,    null: no attempt reported a cost (a 1.0 store may say 0)
  *   "merge_commit": str,
  *   "generation": int,          incremented by reset/retry; part of the workflow id
  *   "not_before_ms": int,       not claimable before this time (backoff, quota pause)

@@ -38,8 +38,8 @@ nlohmann::json stored_list(const RowCells& row, size_t column) {
 }  // namespace
 
 nlohmann::json task_record(const RowCells& row, std::vector<std::string> blocked_by, std::vector<std::string> blocks) {
-  // Column names in DROVER_STORAGE_TASK_COLUMNS order: text, integer, real or
-  // nullable text cells.
+  // Column names in DROVER_STORAGE_TASK_COLUMNS order: text, integer,
+  // nullable real (cost_usd: NULL = the agent reported none) or nullable text cells.
   enum Kind { kText, kInt, kReal, kNullable };
   static const std::pair<const char*, Kind> kColumns[] = {
       {"id", kText},           {"title", kText},          {"description", kText},     {"epic", kNullable},
@@ -55,7 +55,7 @@ nlohmann::json task_record(const RowCells& row, std::vector<std::string> blocked
     switch (kind) {
       case kText: t[name] = row.text(column); break;
       case kInt: t[name] = row.integer(column); break;
-      case kReal: t[name] = row.real(column); break;
+      case kReal: t[name] = row.is_null(column) ? nlohmann::json(nullptr) : nlohmann::json(row.real(column)); break;
       case kNullable: t[name] = text_or_null(row, column); break;
     }
     ++column;

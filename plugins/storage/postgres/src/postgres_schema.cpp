@@ -113,9 +113,13 @@ ALTER TABLE tasks ADD COLUMN touches text NOT NULL DEFAULT '[]',
 INSERT INTO schema_version (version) VALUES (3);
 )sql";
 
-// Version 4: review before landing (storage ABI 1.3): a person approves the task's work.
+// Version 4: review before landing (storage ABI 1.3): a person approves the
+// task's work; and cost_usd is NULL when the agent reported no cost (issue
+// 14): a stored 0 was written for "none" (no agent reports a cost of exactly 0).
 const char* const kSchemaV4 = R"sql(
 ALTER TABLE tasks ADD COLUMN review bigint NOT NULL DEFAULT 0;
+ALTER TABLE tasks ALTER COLUMN cost_usd DROP NOT NULL, ALTER COLUMN cost_usd DROP DEFAULT;
+UPDATE tasks SET cost_usd = NULL WHERE cost_usd = 0;
 INSERT INTO schema_version (version) VALUES (4);
 )sql";
 

@@ -161,6 +161,14 @@ ALTER TABLE tasks ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
     {4, R"sql(
 -- Review before landing (storage ABI 1.3): a person approves the task's work.
 ALTER TABLE tasks ADD COLUMN review INTEGER NOT NULL DEFAULT 0;
+-- And cost_usd is NULL when the agent reported no cost (issue 14); a stored 0
+-- was written for "none" (no agent reports a cost of exactly 0). SQLite
+-- cannot drop NOT NULL in place: a nullable column replaces it (queries name
+-- their columns, so its new place at the end does not matter).
+ALTER TABLE tasks ADD COLUMN cost_reported REAL;
+UPDATE tasks SET cost_reported = NULLIF(cost_usd, 0);
+ALTER TABLE tasks DROP COLUMN cost_usd;
+ALTER TABLE tasks RENAME COLUMN cost_reported TO cost_usd;
 )sql"},
 };
 
