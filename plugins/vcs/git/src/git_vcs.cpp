@@ -22,6 +22,7 @@
 #include "request_json.h"
 #include "task_id.h"
 #include "worktree_dir.h"
+#include "worktree_pool.h"
 #include "worktree_staging.h"
 
 namespace drover::vcs_git {
@@ -193,6 +194,12 @@ GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
   worktree_dir_ = strip_trailing_slash(wt.lexically_normal().string());
   drover_dir_ = optional_string("open (context)", ctx, "drover_dir").value_or("");
   exclude_worktree_dir(root_, common_dir_, worktree_dir_);
+  // The pool's bound: the config's, else the host's worker count if it says
+  // (a host of this version does not), else the default number of workers.
+  pool_size_ = config_.worktree_pool_size.value_or(4);
+  if (!config_.worktree_pool_size && ctx.contains("workers") && ctx["workers"].is_number_integer())
+    pool_size_ = std::max(0, ctx["workers"].get<int>());
+  if (!config_.reuse_worktrees || pool_size_ == 0) drain_pool(common_dir_, worktree_dir_);
 }
 
 RepoPtr GitVcs::open_main() const {
@@ -281,12 +288,6 @@ void remove_broken_worktree_entries(const std::string& common_dir) {
   }
 }
 
-// Records that a worktree's checkout finished (see prepare_worktree).
-void mark_worktree_complete(const std::string& marker) {
-  std::ofstream out(marker, std::ios::trunc);
-  out << "checkout complete\n";
-  if (!out) throw sdk::Error(DROVER_ERROR, "vcs git: cannot write " + marker);
-}
 }  // namespace
 
 std::string GitVcs::prepare_worktree(std::string_view request) {
@@ -333,14 +334,9 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
       // would drop them from the target. The marker is written only after the
       // checkout finished, so without it the checkout is redone first. The
       // agent cannot have worked here: prepare_worktree never returned.
+      // (A recycled worktree's move to its new base likewise: worktree_pool.h.)
       const std::string complete_marker = admin_dir(task_id) + "/drover-complete";
-      if (!fs::exists(complete_marker, ec)) {
-        git_checkout_options co;
-        git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-        co.checkout_strategy = GIT_CHECKOUT_FORCE;
-        check(git_checkout_head(wt_repo.get(), &co), "vcs git: cannot finish the checkout of worktree " + path);
-        mark_worktree_complete(complete_marker);
-      }
+      if (!fs::exists(complete_marker, ec)) complete_checkout(wt_repo.get(), admin_dir(task_id), config_.keep_ignored);
       const git_oid* head_oid = git_reference_target(head.get());
       git_oid base = *tip;
       if (head_oid != nullptr && git_merge_base(&base, repo.get(), head_oid, &*tip) != 0) base = *tip;
@@ -407,24 +403,52 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
     check(rc, "vcs git: cannot look up branch " + branch);
   }
 
-  RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
-  remove_broken_worktree_entries(common_dir_);
-  git_worktree_add_options opts;
-  git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
-  opts.ref = branch_ref.get();
-  git_worktree* raw_wt = nullptr;
-  if (int add = git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts); add != 0) {
-    // Half made (a full disk, say): the directory and the admin entry are this
-    // call's alone, as nothing was there before and no agent ever worked here.
-    // Leaving them would make the next prepare refuse a directory it cannot
-    // recognise; removing them lets it start over once there is space.
-    const std::string why = last_git_error();
-    fs::remove_all(path, ec);
-    fs::remove_all(admin_dir(task_id), ec);
-    throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id) + ": " + why);
+  // Only the registration (admin entry, HEAD on the branch, the `.git` file)
+  // holds the worktrees lock: libgit2 scans every entry when adding one and
+  // fails on a half-made neighbour. The checkout, which writes every file and
+  // takes seconds in a large repository, runs after the lock is released, so
+  // the workers' checkouts proceed in parallel. A crash in between leaves a
+  // registered worktree without the drover-complete marker, which the next
+  // prepare_worktree finishes (above) before anybody works in it. With
+  // reuse_worktrees a pooled worktree is registered instead, and the checkout
+  // writes only the files that differ from the commit it was pooled at.
+  WorktreePtr created;
+  {
+    RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
+    remove_broken_worktree_entries(common_dir_);
+    set_aside_interrupted_pool_moves(worktree_dir_);
+    if (config_.reuse_worktrees && pool_size_ > 0 &&
+        claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch)) {
+      created = lookup_worktree(repo.get(), task_id);
+      if (!created)
+        throw sdk::Error(DROVER_ERROR, "vcs git: a recycled worktree registered for task " + quote_text(task_id) +
+                                           " cannot be found again; retry");
+    }
+    if (!created) {
+      git_worktree_add_options opts;
+      git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
+      opts.ref = branch_ref.get();
+      opts.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE;
+      git_worktree* raw_wt = nullptr;
+      if (int add = git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts); add != 0) {
+        // Half made (a full disk, say): the directory and the admin entry are this
+        // call's alone, as nothing was there before and no agent ever worked here.
+        // Leaving them would make the next prepare refuse a directory it cannot
+        // recognise; removing them lets it start over once there is space.
+        const std::string why = last_git_error();
+        fs::remove_all(path, ec);
+        fs::remove_all(admin_dir(task_id), ec);
+        throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id) + ": " + why);
+      }
+      created.reset(raw_wt);
+    }
   }
-  WorktreePtr created(raw_wt);
-  mark_worktree_complete(admin_dir(task_id) + "/drover-complete");
+  {
+    git_repository* raw_wt_repo = nullptr;
+    check(git_repository_open_from_worktree(&raw_wt_repo, created.get()), "vcs git: cannot open worktree " + path);
+    RepoPtr wt_repo(raw_wt_repo);
+    complete_checkout(wt_repo.get(), admin_dir(task_id), config_.keep_ignored);
+  }
   remember_target(task_id, target);
   const git_oid* branch_head = git_reference_target(branch_ref.get());
   return json{{"path", path},
@@ -593,11 +617,19 @@ std::string GitVcs::remove_worktree(std::string_view request) {
     return json{{"removed", false}, {"discarded", json::array()}}.dump();
 
   std::vector<std::string> discarded;
+  // A worktree that can go to the pool (worktree_pool.h): valid, no merge or
+  // rebase in progress, its HEAD a commit (checked below: clean, merged).
+  std::optional<git_oid> recycle_at;
   if (wt && git_worktree_validate(wt.get()) == 0) {
     git_repository* raw = nullptr;
     check(git_repository_open_from_worktree(&raw, wt.get()), "vcs git: cannot open worktree " + path);
     RepoPtr wt_repo(raw);
     discarded = uncommitted_paths(wt_repo.get());
+    git_oid at{};
+    if (config_.reuse_worktrees && pool_size_ > 0 && !force && discarded.empty() &&
+        git_repository_state(wt_repo.get()) == GIT_REPOSITORY_STATE_NONE &&
+        git_reference_name_to_id(&at, wt_repo.get(), "HEAD") == 0)
+      recycle_at = at;
     if (!discarded.empty() && !force)
       throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " (" + path +
                                             ") has uncommitted changes: " + join(discarded) +
@@ -641,14 +673,24 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   std::optional<RepoLock> lock(std::in_place, RepoLock::worktrees_lock_path(common_dir_));
   const std::string trash = worktree_dir_ + "/.removing-" + task_id + "-" +
                             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-  if (fs::exists(fs::symlink_status(path, ec))) {
+  // Recycled: the worktree (checkout and admin dir) moves to the pool instead
+  // of being deleted; only a clean one whose work is merged (checked above)
+  // and that nobody locked (`git worktree lock`).
+  set_aside_interrupted_pool_moves(worktree_dir_);
+  std::optional<std::string> staged;
+  if (recycle_at && !fs::exists(admin_dir(task_id) + "/locked", ec) && is_checkout_of(path, admin_dir(task_id)) &&
+      pooled_worktrees(worktree_dir_) < static_cast<std::size_t>(pool_size_))
+    staged = stage_for_pool(worktree_dir_, path, admin_dir(task_id), *recycle_at, task_id);
+  if (staged) {
+    // Neither directory nor git entry is left to remove.
+  } else if (fs::exists(fs::symlink_status(path, ec))) {
     if (!is_checkout_of(path, admin_dir(task_id)))
       throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " is not a worktree Drover created for task " +
                                             quote_text(task_id) + "; Drover leaves it alone: move it away and retry");
     fs::rename(path, trash, ec);
     if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + path + ": " + ec.message());
   }
-  if (wt) {
+  if (wt && !staged) {
     git_worktree_prune_options prune;
     git_worktree_prune_options_init(&prune, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
     prune.flags = GIT_WORKTREE_PRUNE_VALID | (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
@@ -666,9 +708,10 @@ std::string GitVcs::remove_worktree(std::string_view request) {
       check(git_reference_delete(ref.get()), "vcs git: cannot delete branch " + branch);
     }
   }
+  if (staged) publish_to_pool(worktree_dir_, *staged);
   lock.reset();
   remove_trash(worktree_dir_);
-  return json{{"removed", true}, {"discarded", discarded}}.dump();
+  return json{{"removed", true}, {"discarded", discarded}, {"recycled", staged.has_value()}}.dump();
 }
 
 std::string GitVcs::list_worktrees(std::string_view request) {

@@ -81,6 +81,7 @@ class GitVcs : public sdk::Vcs {
   std::string common_dir_;    // the common git dir, with trailing slash
   std::string worktree_dir_;  // absolute, no trailing slash
   std::string drover_dir_;    // the host's .drover dir ("" when not given)
+  int pool_size_ = 4;         // the most recycled worktrees kept (worktree_pool.h)
 };
 
 // Throws DROVER_INVALID_ARGUMENT unless name is a valid local branch name.
