@@ -175,6 +175,40 @@ TEST(Chaos, KilledAndResumedRepeatedlySqlite) {
   run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), std::random_device{}());
 }
 
+// Recycled worktrees (vcs.config.reuse_worktrees, the default) in a repository
+// large enough that moving a pooled worktree to a new base, putting one into
+// the pool and checking one out take a while: kills land in the middle of
+// them. Besides everything run_chaos checks, nothing half-moved is left and
+// the pool stays within its bound.
+TEST(Chaos, KilledWhileRecyclingWorktrees) {
+  E2EProject p("", 4, "", ", E2E_SLEEP_MS: \"50\"");
+  for (int i = 0; i < 3000; ++i) {
+    const std::string dir = p.repo() + "/src/d" + std::to_string(i / 100);
+    if (i % 100 == 0) std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/f" + std::to_string(i) + ".txt") << "file " << i << "\n";
+  }
+  p.git({"add", "-A", "src"});
+  p.git({"commit", "-q", "-m", "many files"});
+  run_chaos(p, env_int("DROVER_CHAOS_TASKS", 30), env_int("DROVER_CHAOS_KILLS", 20), std::random_device{}());
+  const std::filesystem::path dir = p.repo() + "/.drover/worktrees";
+  std::size_t pooled = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir / ".pool", ec), end; !ec && it != end; it.increment(ec)) {
+    ++pooled;
+    // A pooled worktree is a checkout of a commit main has, with nothing else in it.
+    std::ifstream head(it->path() / "admin" / "HEAD");
+    std::string sha;
+    std::getline(head, sha);
+    EXPECT_EQ(p.git({"merge-base", "--is-ancestor", sha, "main"}).exit_code, 0) << it->path();
+  }
+  EXPECT_LE(pooled, 4u);
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_EQ(name.rfind(".recycling-", 0), std::string::npos) << name;
+    EXPECT_EQ(name.rfind(".claiming-", 0), std::string::npos) << name;
+  }
+}
+
 TEST(Chaos, KilledAndResumedRepeatedlyPostgres) {
   const std::string storage = postgres_storage_yaml("chaos_");
   if (storage.empty()) GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";

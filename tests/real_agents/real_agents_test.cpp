@@ -338,7 +338,7 @@ TEST_F(RealAgents, VerdictsAndAGiveUpAreNotCompletions) {
   RealProject rp;
   std::string gave_up = rp.add("claude", "text:I_cannot_proceed:_I_do_not_have_the_staging_database_credentials.");
   std::string after = rp.add("claude", "write:out/after.txt", {gave_up});
-  std::string blocked = rp.add("codex", "text:DROVER-RESULT:_blocked:_the_staging_DATABASE_URL");
+  std::string blocked = rp.add("codex", "text:DROVER-RESULT:_blocked:_the_staging_DATABASE_URL");  // `_` reads as a space
   std::string done = rp.add("opencode", "text:DROVER-RESULT:_done");
   CommandResult r = rp.run("verdicts");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -352,7 +352,7 @@ TEST_F(RealAgents, VerdictsAndAGiveUpAreNotCompletions) {
   json b = rp.task(blocked);
   EXPECT_EQ(text_of(b, "status"), "failed");
   EXPECT_EQ(number_of(b, "attempts"), 1);
-  EXPECT_NE(text_of(b, "last_error").find("the agent is blocked: the staging DATABASE_URL"), std::string::npos)
+  EXPECT_NE(text_of(b, "last_error").find("the agent is blocked: the staging DATABASE URL"), std::string::npos)
       << b.dump();
   EXPECT_EQ(text_of(rp.task(done), "status"), "completed");
 }

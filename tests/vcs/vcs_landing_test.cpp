@@ -222,6 +222,31 @@ TEST_F(VcsLanding, ASyncKilledBeforeItCommittedACleanMergeFinishesIt) {
   EXPECT_EQ(git_run(wt("b"), {"rev-parse", "-q", "--verify", "MERGE_HEAD"}).exit_code, 1) << "no merge left in progress";
 }
 
+TEST_F(VcsLanding, ASyncKilledInsideTheMergeIsDoneAgainNotCommittedHalfDone) {
+  // What a kill inside libgit2's merge leaves: MERGE_HEAD and MERGE_MSG
+  // written, a conflict file half written through its lock file, the index
+  // still the branch's (written last), lock files in the admin directory.
+  task_with("a", {{"README.md", "from a\n"}, {"a.txt", "a\n"}});
+  task_with("b", {{"README.md", "from b\n"}});
+  ASSERT_EQ(vcs_->merge("a")["result"], "merged");
+  const fs::path admin = fs::path(git(wt("b"), {"rev-parse", "--absolute-git-dir"}));
+  write_file(admin / "MERGE_HEAD", tip() + "\n");
+  write_file(admin / "MERGE_MSG", "Merge main\n");
+  write_file(admin / "MERGE_MSG.lock", "Merge main, half");
+  write_file(wt("b") / "README.md.lock", "<<<<<<< HEAD\nfrom b\n");
+  write_file(wt("b") / "a.txt", "a\n");  // checked out before the kill, not in the index yet
+  json s = sync("b");
+  EXPECT_EQ(s["result"], "conflict") << s.dump();
+  EXPECT_EQ(s["paths"], json::array({"README.md"}));
+  EXPECT_FALSE(fs::exists(wt("b") / "README.md.lock"));
+  EXPECT_FALSE(fs::exists(admin / "MERGE_MSG.lock"));
+  EXPECT_NE(read_file(wt("b") / "README.md").find("<<<<<<< "), std::string::npos);
+  write_file(wt("b") / "README.md", "from a\nfrom b\n");
+  ASSERT_EQ(vcs_->commit("b", "resolved")["changed"], true);
+  EXPECT_EQ(git(wt("b"), {"rev-parse", "HEAD^2"}), tip());
+  EXPECT_EQ(git(wt("b"), {"show", "HEAD:a.txt"}), "a") << "the merge holds the target's changes";
+}
+
 TEST_F(VcsLanding, ATaskThatCannotBeBuiltIsLeftOutAlone) {
   task_with("a", {{"a.txt", "a\n"}});
   json b = build({"ghost", "a"});

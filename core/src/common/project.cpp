@@ -11,7 +11,9 @@ Result<std::unique_ptr<Project>> Project::load(const std::string& config_path) {
 }
 
 json Project::plugin_context() const {
-  return json{{"project_root", config_.project_root}, {"drover_dir", config_.drover_dir()}};
+  // workers: the effective worker count (a run's --workers overrides it only
+  // for that run), which bounds e.g. the git plugin's pool of recycled worktrees.
+  return json{{"project_root", config_.project_root}, {"drover_dir", config_.drover_dir()}, {"workers", config_.workers}};
 }
 
 Result<TaskStore*> Project::store(StoreAccess access) {

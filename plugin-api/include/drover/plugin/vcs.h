@@ -65,9 +65,12 @@ typedef struct drover_vcs_vtable_v1 {
    * along exactly as `git merge` would. */
   drover_vcs_op merge;
 
-  /* {"task_id", "force"?: bool} -> {"removed": bool, "discarded": [str]}
+  /* {"task_id", "force"?: bool} -> {"removed": bool, "discarded": [str], "recycled"?: bool}
    * Removes the worktree and its branch only if the branch's commits are in the
-   * target branch and the worktree has no uncommitted change, unless force. */
+   * target branch and the worktree has no uncommitted change, unless force.
+   * ("recycled", optional: true when the plugin kept the worktree's files for
+   * a later task instead of deleting them, as the git plugin's
+   * reuse_worktrees does; hosts may ignore it.) */
   drover_vcs_op remove_worktree;
 
   /* {"target_branch"} -> [{"task_id", "path", "branch", "head": str, "merged": bool,

@@ -34,6 +34,15 @@ std::string scalar(const YAML::Node& node, const std::string& key) {
   return node.as<std::string>();
 }
 
+bool boolean(const YAML::Node& node, const std::string& key) {
+  if (node.IsScalar()) {
+    const std::string text = node.as<std::string>();
+    if (text == "true" || text == "yes" || text == "on") return true;
+    if (text == "false" || text == "no" || text == "off") return false;
+  }
+  reject(key, "must be true or false");
+}
+
 bool has_control_char(const std::string& s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f) return true;
@@ -86,8 +95,25 @@ GitConfig GitConfig::parse(std::string_view yaml) {
       if (config.author_email->empty() || has_control_char(*config.author_email) ||
           config.author_email->find_first_of("<>") != std::string::npos)
         reject(key, "must be a non-empty e-mail address without '<', '>' or control characters");
+    } else if (key == "reuse_worktrees") {
+      config.reuse_worktrees = boolean(value, key);
+    } else if (key == "keep_ignored") {
+      config.keep_ignored = boolean(value, key);
+    } else if (key == "worktree_pool_size") {
+      std::string text = scalar(value, key);
+      int n = -1;
+      try {
+        std::size_t used = 0;
+        n = std::stoi(text, &used);
+        if (used != text.size()) n = -1;
+      } catch (const std::exception&) {
+        n = -1;
+      }
+      if (n < 0 || n > 256) reject(key, "must be a whole number from 0 to 256, not '" + text + "'");
+      config.worktree_pool_size = n;
     } else {
-      reject(key, "is unknown (known keys: worktree_dir, merge_strategy, branch_prefix, author_name, author_email)");
+      reject(key, "is unknown (known keys: worktree_dir, merge_strategy, branch_prefix, author_name, author_email, "
+                  "reuse_worktrees, keep_ignored, worktree_pool_size)");
     }
   }
   return config;

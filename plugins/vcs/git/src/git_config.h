@@ -20,6 +20,14 @@ struct GitConfig {
   std::string branch_prefix = "drover/";
   std::optional<std::string> author_name;
   std::optional<std::string> author_email;
+  // Recycled worktrees (worktree_pool.h): a finished task's clean, merged
+  // worktree is kept and the next task's is made from it by writing only the
+  // files that differ. Ignored files (build caches) survive into the next task
+  // only with keep_ignored. The pool holds at most worktree_pool_size
+  // worktrees (unset: the host's `workers` when it passes it, else 4).
+  bool reuse_worktrees = true;
+  bool keep_ignored = false;
+  std::optional<int> worktree_pool_size;
 
   // Parses and validates the YAML text. Throws sdk::Error(DROVER_INVALID_CONFIG)
   // naming the offending key for unknown keys and bad values.

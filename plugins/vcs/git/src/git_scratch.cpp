@@ -93,30 +93,46 @@ std::string GitVcs::scratch_worktree(std::string_view request) {
     wt.reset();
     remove_all();
     claim_worktree_dir(worktree_dir_, drover_dir_);
-    RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
-    // libgit2 adds a worktree on a branch only: a short-lived one, deleted
-    // once HEAD is detached.
-    git_reference* raw_branch = nullptr;
-    check(git_branch_create(&raw_branch, repo.get(), temp_branch.c_str(), commit.get(), 1),
-          "vcs git: cannot create the scratch worktree's branch");
-    RefPtr branch(raw_branch);
-    git_worktree_add_options opts;
-    git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
-    opts.ref = branch.get();
-    git_worktree* raw_wt = nullptr;
-    if (git_worktree_add(&raw_wt, repo.get(), wt_name.c_str(), path.c_str(), &opts) != 0) {
-      const std::string why = last_git_error();
-      fs::remove_all(path, ec);
-      fs::remove_all(admin, ec);
+    {
+      // Registration and ref updates under the worktrees lock; the checkout
+      // (every file) after it, so task worktrees are not held up. A crash
+      // before the checkout ends leaves a registered scratch worktree that
+      // the next call checks out in full (the path above: FORCE).
+      RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
+      // libgit2 adds a worktree on a branch only: a short-lived one, deleted
+      // once HEAD is detached.
+      git_reference* raw_branch = nullptr;
+      check(git_branch_create(&raw_branch, repo.get(), temp_branch.c_str(), commit.get(), 1),
+            "vcs git: cannot create the scratch worktree's branch");
+      RefPtr branch(raw_branch);
+      git_worktree_add_options opts;
+      git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
+      opts.ref = branch.get();
+      opts.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE;
+      git_worktree* raw_wt = nullptr;
+      if (git_worktree_add(&raw_wt, repo.get(), wt_name.c_str(), path.c_str(), &opts) != 0) {
+        const std::string why = last_git_error();
+        fs::remove_all(path, ec);
+        fs::remove_all(admin, ec);
+        git_branch_delete(branch.get());
+        throw sdk::Error(DROVER_ERROR, "vcs git: cannot create the scratch worktree " + path + ": " + why);
+      }
+      wt.reset(raw_wt);
+      git_repository* raw_repo = nullptr;
+      check(git_repository_open_from_worktree(&raw_repo, wt.get()), "vcs git: cannot open the scratch worktree " + path);
+      RepoPtr wt_repo(raw_repo);
+      check(git_repository_set_head_detached(wt_repo.get(), &oid), "vcs git: cannot detach HEAD in " + path);
       git_branch_delete(branch.get());
-      throw sdk::Error(DROVER_ERROR, "vcs git: cannot create the scratch worktree " + path + ": " + why);
     }
-    wt.reset(raw_wt);
     git_repository* raw_repo = nullptr;
     check(git_repository_open_from_worktree(&raw_repo, wt.get()), "vcs git: cannot open the scratch worktree " + path);
     RepoPtr wt_repo(raw_repo);
-    check(git_repository_set_head_detached(wt_repo.get(), &oid), "vcs git: cannot detach HEAD in " + path);
-    git_branch_delete(branch.get());
+    CommitPtr wt_commit = lookup_commit(wt_repo.get(), oid);
+    git_checkout_options co;
+    git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+    co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
+    check(git_checkout_tree(wt_repo.get(), reinterpret_cast<git_object*>(wt_commit.get()), &co),
+          "vcs git: cannot check out the scratch worktree " + path);
     return json{{"path", path}}.dump();
   }
 }

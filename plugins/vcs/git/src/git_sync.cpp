@@ -54,6 +54,37 @@ json collisions(git_repository* repo, const git_oid& tip, const git_oid& head, c
   return out;
 }
 
+// A sync that was cut short (drover killed) inside git_merge leaves the
+// worktree mid-merge in any of its stages: MERGE_HEAD written but files half
+// checked out and the index not yet written, or `<file>.lock` files of the
+// conflict files it was writing. Committing that state would record a merge
+// whose tree lacks the target's changes. The sync began on a clean worktree
+// and no agent ran since (its step was not recorded), so everything that is
+// not HEAD is the interrupted merge's: it is undone and the merge done again.
+void undo_interrupted_sync(git_repository* wt, const git_oid& head, const git_oid& tip, const std::string& what) {
+  CommitPtr head_commit = lookup_commit(wt, head), tip_commit = lookup_commit(wt, tip);
+  TreePtr head_tree = commit_tree(head_commit.get()), tip_tree = commit_tree(tip_commit.get());
+  // The only files the merge writes through a lock file are the ones it changes.
+  const std::string root = git_repository_workdir(wt);
+  for (const auto& p : changed_paths(wt, head_tree.get(), tip_tree.get())) {
+    std::error_code ec;
+    fs::remove(fs::path(root) / (p + ".lock"), ec);
+  }
+  git_checkout_options co;
+  git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+  co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
+  check(git_checkout_tree(wt, reinterpret_cast<git_object*>(head_commit.get()), &co),
+        "vcs git: cannot undo the interrupted merge in the worktree of " + what);
+  git_index* raw_index = nullptr;
+  check(git_repository_index(&raw_index, wt), "vcs git: cannot open the index of " + what);
+  IndexPtr index(raw_index);
+  check(git_index_read_tree(index.get(), head_tree.get()), "vcs git: cannot reset the index of " + what);
+  check(git_index_write(index.get()), "vcs git: cannot write the index of " + what);
+  git_repository_state_cleanup(wt);
+  sdk::log(DROVER_LOG_WARN, "vcs git: undid a merge of the target into the worktree of " + what +
+                                " that a killed drover had left half done; merging again");
+}
+
 }  // namespace
 
 std::string GitVcs::sync_worktree(std::string_view request) {
@@ -117,17 +148,10 @@ std::string GitVcs::sync_worktree(std::string_view request) {
                                   .value_or("Merge " + target + " into " + branch_name(task_id) +
                                             "\n\nBrings task " + task_id + " up to date before it lands.\n");
   if (git_repository_state(wt.get()) == GIT_REPOSITORY_STATE_MERGE) {
-    // A sync whose answer was lost (drover killed): the conflict is still
-    // there, or the clean merge was not committed yet.
-    if (git_index_has_conflicts(index.get())) {
-      std::vector<std::string> paths = conflict_paths(index.get());
-      remember_conflicts(paths);
-      return answer("conflict", std::nullopt, paths);
-    }
-    const std::vector<git_oid> heads = merge_heads(wt.get());
-    if (heads.size() == 1 && !reachable_from(wt.get(), head, heads[0]))
-      return answer("merged", commit_merge(heads[0], message), {});
-    git_repository_state_cleanup(wt.get());  // its merge is in HEAD already
+    // A sync whose answer was lost or that was cut short (drover killed):
+    // whatever stage it reached, it is done again from the clean HEAD.
+    undo_interrupted_sync(wt.get(), head, *tip, what);
+    check(git_index_read(index.get(), 1), "vcs git: cannot read the index of " + what);
   }
   if (git_repository_state(wt.get()) != GIT_REPOSITORY_STATE_NONE)
     throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of " + what +

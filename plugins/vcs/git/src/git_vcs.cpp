@@ -22,6 +22,7 @@
 #include "request_json.h"
 #include "task_id.h"
 #include "worktree_dir.h"
+#include "worktree_pool.h"
 #include "worktree_staging.h"
 
 namespace drover::vcs_git {
@@ -193,6 +194,13 @@ GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
   worktree_dir_ = strip_trailing_slash(wt.lexically_normal().string());
   drover_dir_ = optional_string("open (context)", ctx, "drover_dir").value_or("");
   exclude_worktree_dir(root_, common_dir_, worktree_dir_);
+  // The pool's bound: the config's, else the host's worker count if it says
+  // (a host of this version does not), else the default number of workers.
+  pool_size_ = config_.worktree_pool_size.value_or(4);
+  if (!config_.worktree_pool_size && ctx.contains("workers") && ctx["workers"].is_number_integer())
+    pool_size_ = std::max(0, ctx["workers"].get<int>());
+  // (Only when a pool is left from a run with reuse on: one stat otherwise.)
+  if (!config_.reuse_worktrees || pool_size_ == 0) drain_pool(repo.get(), common_dir_, worktree_dir_);
 }
 
 RepoPtr GitVcs::open_main() const {
@@ -281,13 +289,79 @@ void remove_broken_worktree_entries(const std::string& common_dir) {
   }
 }
 
-// Records that a worktree's checkout finished (see prepare_worktree).
-void mark_worktree_complete(const std::string& marker) {
-  std::ofstream out(marker, std::ios::trunc);
-  out << "checkout complete\n";
-  if (!out) throw sdk::Error(DROVER_ERROR, "vcs git: cannot write " + marker);
-}
 }  // namespace
+
+WorktreePtr GitVcs::add_worktree(git_repository* repo, const std::string& task_id) const {
+  const std::string path = worktree_path(task_id);
+  const std::string branch = branch_name(task_id);
+  git_reference* raw_ref = nullptr;
+  check(git_branch_lookup(&raw_ref, repo, branch.c_str(), GIT_BRANCH_LOCAL), "vcs git: cannot look up branch " + branch);
+  RefPtr branch_ref(raw_ref);
+  git_worktree_add_options opts;
+  git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
+  opts.ref = branch_ref.get();
+  opts.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE;
+  git_worktree* raw_wt = nullptr;
+  std::error_code ec;
+  if (int add = git_worktree_add(&raw_wt, repo, task_id.c_str(), path.c_str(), &opts); add != 0) {
+    // Half made (a full disk, say): the directory and the admin entry are this
+    // call's alone, as nothing was there before and no agent ever worked here.
+    // Leaving them would make the next prepare refuse a directory it cannot
+    // recognise; removing them lets it start over once there is space.
+    const std::string why = last_git_error();
+    fs::remove_all(path, ec);
+    fs::remove_all(admin_dir(task_id), ec);
+    throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id) + ": " + why);
+  }
+  WorktreePtr created(raw_wt);
+  if (const git_oid* at = git_reference_target(branch_ref.get())) record_checkout_base(admin_dir(task_id), *at);
+  return created;
+}
+
+void GitVcs::finish_checkout(git_repository* repo, const std::string& task_id) const {
+  const std::string path = worktree_path(task_id);
+  auto complete = [&] {
+    WorktreePtr wt = lookup_worktree(repo, task_id);
+    if (!wt) throw sdk::Error(DROVER_ERROR, "vcs git: the worktree of task " + quote_text(task_id) + " vanished; retry");
+    git_repository* raw = nullptr;
+    check(git_repository_open_from_worktree(&raw, wt.get()), "vcs git: cannot open worktree " + path);
+    RepoPtr wt_repo(raw);
+    return complete_checkout(wt_repo.get(), admin_dir(task_id), config_.keep_ignored);
+  };
+  if (complete()) return;
+  // A recycled checkout that cannot be trusted: the directory goes to the
+  // trash, the registration too, and a new worktree is checked out in full.
+  // A crash in between leaves a registered worktree without its directory or
+  // a branch without worktree, both repaired by the next prepare.
+  {
+    RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(path, ec))) {
+      if (!is_checkout_of(path, admin_dir(task_id)))
+        throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " is not a worktree Drover created for task " +
+                                              quote_text(task_id) + "; Drover leaves it alone: move it away and retry");
+      const std::string trash = worktree_dir_ + "/.removing-" + task_id + "-" +
+                                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+      fs::rename(path, trash, ec);
+      if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot move " + path + " aside: " + ec.message());
+    }
+    fs::remove_all(admin_dir(task_id), ec);
+    if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + admin_dir(task_id) + ": " + ec.message());
+    remove_broken_worktree_entries(common_dir_);
+    add_worktree(repo, task_id);
+  }
+  remove_trash(worktree_dir_);
+  if (!complete())
+    throw sdk::Error(DROVER_ERROR, "vcs git: cannot check out the worktree of task " + quote_text(task_id));
+}
+
+bool GitVcs::unfinished_without_work(git_repository* repo, const std::string& task_id) const {
+  if (checkout_completed(admin_dir(task_id))) return false;
+  auto base = recorded_checkout_base(admin_dir(task_id));
+  auto branch_head = branch_tip(repo, branch_name(task_id));
+  auto head = worktree_head(repo, admin_dir(task_id));
+  return base && branch_head && head && git_oid_equal(&*base, &*branch_head) && git_oid_equal(&*head, &*branch_head);
+}
 
 std::string GitVcs::prepare_worktree(std::string_view request) {
   const char* op = "prepare_worktree";
@@ -333,14 +407,8 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
       // would drop them from the target. The marker is written only after the
       // checkout finished, so without it the checkout is redone first. The
       // agent cannot have worked here: prepare_worktree never returned.
-      const std::string complete_marker = admin_dir(task_id) + "/drover-complete";
-      if (!fs::exists(complete_marker, ec)) {
-        git_checkout_options co;
-        git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-        co.checkout_strategy = GIT_CHECKOUT_FORCE;
-        check(git_checkout_head(wt_repo.get(), &co), "vcs git: cannot finish the checkout of worktree " + path);
-        mark_worktree_complete(complete_marker);
-      }
+      // (A recycled worktree's move to its new base likewise: worktree_pool.h.)
+      if (!checkout_completed(admin_dir(task_id))) finish_checkout(repo.get(), task_id);
       const git_oid* head_oid = git_reference_target(head.get());
       git_oid base = *tip;
       if (head_oid != nullptr && git_merge_base(&base, repo.get(), head_oid, &*tip) != 0) base = *tip;
@@ -407,24 +475,27 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
     check(rc, "vcs git: cannot look up branch " + branch);
   }
 
-  RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
-  remove_broken_worktree_entries(common_dir_);
-  git_worktree_add_options opts;
-  git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
-  opts.ref = branch_ref.get();
-  git_worktree* raw_wt = nullptr;
-  if (int add = git_worktree_add(&raw_wt, repo.get(), task_id.c_str(), path.c_str(), &opts); add != 0) {
-    // Half made (a full disk, say): the directory and the admin entry are this
-    // call's alone, as nothing was there before and no agent ever worked here.
-    // Leaving them would make the next prepare refuse a directory it cannot
-    // recognise; removing them lets it start over once there is space.
-    const std::string why = last_git_error();
-    fs::remove_all(path, ec);
-    fs::remove_all(admin_dir(task_id), ec);
-    throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id) + ": " + why);
+  // Only the registration (admin entry, HEAD on the branch, the `.git` file)
+  // holds the worktrees lock: libgit2 scans every entry when adding one and
+  // fails on a half-made neighbour. The checkout, which writes every file and
+  // takes seconds in a large repository, runs after the lock is released, so
+  // the workers' checkouts proceed in parallel. A crash in between leaves a
+  // registered worktree without the drover-complete marker, which the next
+  // prepare_worktree finishes (above) before anybody works in it. With
+  // reuse_worktrees a pooled worktree is registered instead, and the checkout
+  // writes only the files that differ from the commit it was pooled at.
+  {
+    RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
+    remove_broken_worktree_entries(common_dir_);
+    set_aside_interrupted_pool_moves(repo.get(), worktree_dir_);
+    bool claimed = config_.reuse_worktrees && pool_size_ > 0 &&
+                   claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch);
+    if (claimed && !lookup_worktree(repo.get(), task_id))
+      throw sdk::Error(DROVER_ERROR, "vcs git: a recycled worktree registered for task " + quote_text(task_id) +
+                                         " cannot be found again; retry");
+    if (!claimed) add_worktree(repo.get(), task_id);
   }
-  WorktreePtr created(raw_wt);
-  mark_worktree_complete(admin_dir(task_id) + "/drover-complete");
+  finish_checkout(repo.get(), task_id);
   remember_target(task_id, target);
   const git_oid* branch_head = git_reference_target(branch_ref.get());
   return json{{"path", path},
@@ -592,23 +663,48 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   if (!wt && !head && !fs::exists(fs::symlink_status(path, ec)))
     return json{{"removed", false}, {"discarded", json::array()}}.dump();
 
+  // Locked by someone (`git worktree lock`): left alone unless forced, before
+  // anything moves (the prune would refuse after the directory went).
+  if (wt && !force && git_worktree_is_locked(nullptr, wt.get()) > 0)
+    throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " (" + path +
+                                          ") is locked; run `git worktree unlock " + path +
+                                          "`, or remove with force");
+
   std::vector<std::string> discarded;
+  // A worktree that can go to the pool (worktree_pool.h): valid, no merge or
+  // rebase in progress, its HEAD a commit (checked below: clean, merged).
+  std::optional<git_oid> recycle_at;
+  // The worktree's own HEAD when it is not the branch (an agent's commits on
+  // a detached HEAD or another branch): it must be merged too.
+  std::optional<git_oid> wt_head;
   if (wt && git_worktree_validate(wt.get()) == 0) {
     git_repository* raw = nullptr;
     check(git_repository_open_from_worktree(&raw, wt.get()), "vcs git: cannot open worktree " + path);
     RepoPtr wt_repo(raw);
-    discarded = uncommitted_paths(wt_repo.get());
+    // Killed in the middle of its checkout and nobody committed since: its
+    // missing files are no work (worktree_pool.h); never recycled.
+    if (!unfinished_without_work(repo.get(), task_id)) discarded = uncommitted_paths(wt_repo.get());
+    git_oid at{};
+    if (git_reference_name_to_id(&at, wt_repo.get(), "HEAD") == 0 && (!head || !git_oid_equal(&at, &*head))) wt_head = at;
+    if (config_.reuse_worktrees && pool_size_ > 0 && !force && discarded.empty() &&
+        git_repository_state(wt_repo.get()) == GIT_REPOSITORY_STATE_NONE &&
+        git_reference_name_to_id(&at, wt_repo.get(), "HEAD") == 0) {
+      if (auto why = not_recyclable(wt_repo.get(), admin_dir(task_id)))
+        sdk::log(DROVER_LOG_DEBUG, "vcs git: worktree " + path + " is not recycled: " + *why);
+      else
+        recycle_at = at;
+    }
     if (!discarded.empty() && !force)
       throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " (" + path +
                                             ") has uncommitted changes: " + join(discarded) +
                                             "; commit them, or remove with force to discard them");
   }
 
-  if (head) {
+  auto is_merged = [&](const git_oid& commit) {
     bool merged = false;
     auto tip = target ? branch_tip(repo.get(), *target) : std::nullopt;
     if (tip) {
-      merged = find_merge(repo.get(), *tip, *head, task_id).state != MergeLookup::kNotMerged;
+      merged = find_merge(repo.get(), *tip, commit, task_id).state != MergeLookup::kNotMerged;
     } else {
       // No known target: the work is safe if any other local branch contains it.
       git_branch_iterator* raw_it = nullptr;
@@ -621,17 +717,25 @@ std::string GitVcs::remove_worktree(std::string_view request) {
         const char* name = nullptr;
         git_branch_name(&name, ref.get());
         const git_oid* oid = git_reference_target(ref.get());
-        if (name != nullptr && branch != name && oid != nullptr) merged = reachable_from(repo.get(), *oid, *head);
+        if (name != nullptr && branch != name && oid != nullptr) merged = reachable_from(repo.get(), *oid, commit);
       }
     }
-    if (!merged) {
-      std::string where = target ? "target branch " + quote_text(*target) : std::string("any other branch");
-      if (!force)
-        throw sdk::Error(DROVER_CONFLICT, "vcs git: branch " + branch + " of task " + quote_text(task_id) + " (" +
-                                              oid_hex(*head) + ") has commits that are not in " + where +
-                                              "; merge it first, or remove with force to discard them");
-      discarded.push_back("branch " + branch + " at " + oid_hex(*head) + " (not merged)");
-    }
+    return merged;
+  };
+  const std::string where = target ? "target branch " + quote_text(*target) : std::string("any other branch");
+  if (head && !is_merged(*head)) {
+    if (!force)
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: branch " + branch + " of task " + quote_text(task_id) + " (" +
+                                            oid_hex(*head) + ") has commits that are not in " + where +
+                                            "; merge it first, or remove with force to discard them");
+    discarded.push_back("branch " + branch + " at " + oid_hex(*head) + " (not merged)");
+  }
+  if (wt_head && !is_merged(*wt_head)) {
+    if (!force)
+      throw sdk::Error(DROVER_CONFLICT, "vcs git: the worktree of task " + quote_text(task_id) + " (" + path +
+                                            ") has its HEAD at " + oid_hex(*wt_head) + ", which is not in " + where +
+                                            "; merge it first, or remove with force to discard it");
+    discarded.push_back("HEAD of " + path + " at " + oid_hex(*wt_head) + " (not merged)");
   }
 
   // Order matters for crash safety: directory, then admin data, then branch.
@@ -641,14 +745,24 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   std::optional<RepoLock> lock(std::in_place, RepoLock::worktrees_lock_path(common_dir_));
   const std::string trash = worktree_dir_ + "/.removing-" + task_id + "-" +
                             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-  if (fs::exists(fs::symlink_status(path, ec))) {
+  // Recycled: the worktree (checkout and admin dir) moves to the pool instead
+  // of being deleted; only a clean one whose work is merged (checked above)
+  // and that nobody locked (`git worktree lock`).
+  set_aside_interrupted_pool_moves(repo.get(), worktree_dir_);
+  std::optional<Staged> staged;
+  if (recycle_at && !fs::exists(admin_dir(task_id) + "/locked", ec) && is_checkout_of(path, admin_dir(task_id)) &&
+      pooled_worktrees(worktree_dir_) < static_cast<std::size_t>(pool_size_))
+    staged = stage_for_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), *recycle_at, task_id);
+  if (staged) {
+    // Neither directory nor git entry is left to remove.
+  } else if (fs::exists(fs::symlink_status(path, ec))) {
     if (!is_checkout_of(path, admin_dir(task_id)))
       throw sdk::Error(DROVER_CONFLICT, "vcs git: " + path + " is not a worktree Drover created for task " +
                                             quote_text(task_id) + "; Drover leaves it alone: move it away and retry");
     fs::rename(path, trash, ec);
     if (ec) throw sdk::Error(DROVER_ERROR, "vcs git: cannot remove " + path + ": " + ec.message());
   }
-  if (wt) {
+  if (wt && !staged) {
     git_worktree_prune_options prune;
     git_worktree_prune_options_init(&prune, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
     prune.flags = GIT_WORKTREE_PRUNE_VALID | (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
@@ -666,9 +780,13 @@ std::string GitVcs::remove_worktree(std::string_view request) {
       check(git_reference_delete(ref.get()), "vcs git: cannot delete branch " + branch);
     }
   }
+  if (staged) {
+    crash_point("S4");
+    publish_to_pool(repo.get(), worktree_dir_, *staged);
+  }
   lock.reset();
   remove_trash(worktree_dir_);
-  return json{{"removed", true}, {"discarded", discarded}}.dump();
+  return json{{"removed", true}, {"discarded", discarded}, {"recycled", staged.has_value()}}.dump();
 }
 
 std::string GitVcs::list_worktrees(std::string_view request) {
@@ -704,7 +822,8 @@ std::string GitVcs::list_worktrees(std::string_view request) {
     git_repository* raw = nullptr;
     if (git_worktree_validate(wt.get()) == 0 && git_repository_open_from_worktree(&raw, wt.get()) == 0) {
       RepoPtr wt_repo(raw);
-      dirty = !uncommitted_paths(wt_repo.get()).empty();
+      // A checkout killed half-way with nothing committed since holds no work.
+      dirty = !unfinished_without_work(repo.get(), name) && !uncommitted_paths(wt_repo.get()).empty();
     } else {
       // Its files can no longer be compared with anything: whatever is in the
       // directory counts as work not merged.

@@ -65,6 +65,15 @@ class GitVcs : public sdk::Vcs {
   RepoPtr open_main() const;
   // The registered worktree of a task, or null when there is none.
   WorktreePtr lookup_worktree(git_repository* repo, const std::string& task_id) const;
+  // Call with the worktrees lock held: registers a new worktree for task_id on
+  // its branch (no files checked out yet) and records its base.
+  WorktreePtr add_worktree(git_repository* repo, const std::string& task_id) const;
+  // Completes the checkout of task_id's registered worktree (no marker yet);
+  // a recycled one that cannot be used is thrown away and checked out afresh.
+  void finish_checkout(git_repository* repo, const std::string& task_id) const;
+  // True iff task_id's worktree never finished its checkout and its branch is
+  // still at the commit recorded when it was registered: nobody worked there.
+  bool unfinished_without_work(git_repository* repo, const std::string& task_id) const;
   RepoPtr open_task_worktree(git_repository* main, const std::string& task_id) const;
   std::string worktree_path(const std::string& task_id) const { return worktree_dir_ + "/" + task_id; }
   std::string branch_name(const std::string& task_id) const { return config_.branch_prefix + task_id; }
@@ -82,6 +91,7 @@ class GitVcs : public sdk::Vcs {
   std::string common_dir_;    // the common git dir, with trailing slash
   std::string worktree_dir_;  // absolute, no trailing slash
   std::string drover_dir_;    // the host's .drover dir ("" when not given)
+  int pool_size_ = 4;         // the most recycled worktrees kept (worktree_pool.h)
 };
 
 // Throws DROVER_INVALID_ARGUMENT unless name is a valid local branch name.

@@ -24,8 +24,13 @@ void clear_task_locks(const std::string& common_dir, const std::string& task_bra
                   "left by a drover process that died while updating the task branch");
   std::error_code ec;
   if (!fs::is_directory(admin_dir, ec)) return;
-  for (const auto& name : {"index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock"})
-    remove_leftover(fs::path(admin_dir) / name, "left by a drover process that died while writing the task worktree");
+  // Every lock file of the admin directory (index, HEAD, ORIG_HEAD, MERGE_HEAD,
+  // MERGE_MSG, MERGE_MODE, config...): only the lease holder writes there.
+  std::vector<fs::path> locks;
+  for (const auto& entry : fs::directory_iterator(admin_dir, ec))
+    if (entry.path().extension() == ".lock" && entry.is_regular_file(ec)) locks.push_back(entry.path());
+  for (const auto& lock : locks)
+    remove_leftover(lock, "left by a drover process that died while writing the task worktree");
 }
 
 void clear_shared_locks(const std::string& common_dir, const std::string& target_branch,

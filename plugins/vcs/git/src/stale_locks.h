@@ -11,7 +11,7 @@
 namespace drover::vcs_git {
 
 // Locks that only the holder of a task's lease ever takes: the task branch's
-// ref lock and the lock files in the task worktree's admin directory. Drover
+// ref lock and every lock file in the task worktree's admin directory. Drover
 // gives a task to one executor at a time, so when that executor is about to
 // write, any such file is a leftover of a dead one: it is removed.
 void clear_task_locks(const std::string& common_dir, const std::string& task_branch, const std::string& admin_dir);

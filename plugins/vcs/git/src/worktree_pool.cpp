@@ -1,0 +1,422 @@
+#include "worktree_pool.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "drover/plugin/sdk.hpp"
+#include "libgit2_handles.h"
+#include "repo_lock.h"
+#include "repo_queries.h"
+#include "worktree_dir.h"
+
+namespace drover::vcs_git {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kRecycledFrom = "drover-recycled-from";
+constexpr const char* kComplete = "drover-complete";
+constexpr const char* kBase = "drover-base";
+constexpr const char* kPoolRefPrefix = "refs/drover/pool/";
+
+std::string pool_dir(const std::string& worktree_dir) { return worktree_dir + "/.pool"; }
+
+std::string unique_suffix() {
+  static std::atomic<unsigned> counter{0};
+  return std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+// Writes text to path; false (nothing thrown) when it cannot.
+bool try_write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  if (!try_write_text(path, text)) throw sdk::Error(DROVER_ERROR, "vcs git: cannot write " + path);
+}
+
+std::optional<std::string> read_line(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+bool same_device(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;
+}
+
+// Renames an entry of the worktree dir to a .removing-* name (remove_trash deletes those).
+void to_trash(const std::string& worktree_dir, const fs::path& entry) {
+  std::error_code ec;
+  fs::rename(entry, fs::path(worktree_dir) / (".removing-pool-" + unique_suffix()), ec);
+  if (ec) fs::remove_all(entry, ec);
+}
+
+void delete_pool_ref(git_repository* repo, const std::string& slot) {
+  const std::string name = kPoolRefPrefix + slot;
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo, name.c_str()) != 0) return;
+  RefPtr ref(raw);
+  git_reference_delete(ref.get());
+}
+
+// Deletes refs/drover/pool/<slot> for every slot not in the pool (all when
+// keep_pooled is false). Call with the worktrees lock held: nothing is then
+// between staging and publishing.
+void prune_pool_refs(git_repository* repo, const std::string& worktree_dir, bool keep_pooled) {
+  std::vector<std::string> stale;
+  git_reference_iterator* raw_it = nullptr;
+  const std::string glob = std::string(kPoolRefPrefix) + "*";
+  if (git_reference_iterator_glob_new(&raw_it, repo, glob.c_str()) != 0) return;
+  const char* name = nullptr;
+  while (git_reference_next_name(&name, raw_it) == 0) {
+    const std::string slot = std::string(name).substr(std::strlen(kPoolRefPrefix));
+    std::error_code ec;
+    if (!keep_pooled || !fs::exists(pool_dir(worktree_dir) + "/" + slot, ec)) stale.push_back(slot);
+  }
+  git_reference_iterator_free(raw_it);
+  for (const auto& slot : stale) delete_pool_ref(repo, slot);
+}
+
+// A pooled entry that cannot be used: its ref first, then the directory.
+void trash_pool_entry(git_repository* repo, const std::string& worktree_dir, const fs::path& entry,
+                      const std::string& slot) {
+  delete_pool_ref(repo, slot);
+  to_trash(worktree_dir, entry);
+}
+
+// Status entries of a worktree that match `flags` (GIT_STATUS_* bits).
+bool any_status(git_repository* wt_repo, unsigned int opt_flags, unsigned int match) {
+  git_status_options opts;
+  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  opts.flags = opt_flags;
+  git_status_list* raw = nullptr;
+  check(git_status_list_new(&raw, wt_repo, &opts), "vcs git: cannot read worktree status");
+  StatusListPtr list(raw);
+  for (size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i)
+    if (git_status_byindex(list.get(), i)->status & match) return true;
+  return false;
+}
+
+// True iff some ignored directory of the worktree holds a .git (a nested
+// repository, which libgit2's checkout never removes).
+bool has_ignored_nested_repository(git_repository* wt_repo) {
+  const char* workdir = git_repository_workdir(wt_repo);
+  if (workdir == nullptr) return false;
+  git_status_options opts;
+  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+  opts.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
+  opts.flags = GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+  git_status_list* raw = nullptr;
+  check(git_status_list_new(&raw, wt_repo, &opts), "vcs git: cannot read worktree status");
+  StatusListPtr list(raw);
+  for (size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i) {
+    const git_status_entry* e = git_status_byindex(list.get(), i);
+    if (!(e->status & GIT_STATUS_IGNORED) || e->index_to_workdir == nullptr) continue;
+    const char* rel = e->index_to_workdir->new_file.path ? e->index_to_workdir->new_file.path
+                                                         : e->index_to_workdir->old_file.path;
+    if (rel == nullptr) continue;
+    const fs::path full = fs::path(workdir) / rel;
+    if (full.filename() == ".git" || (full.filename().empty() && full.parent_path().filename() == ".git")) return true;
+    std::error_code ec;
+    if (!fs::is_directory(fs::symlink_status(full, ec))) continue;
+    if (fs::exists(fs::symlink_status(full / ".git", ec))) return true;
+    for (fs::recursive_directory_iterator it(full, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec))
+      if (it->path().filename() == ".git") return true;
+  }
+  return false;
+}
+
+// True iff a path ending in .gitattributes differs between the two trees.
+bool attributes_differ(git_repository* repo, git_tree* from, git_tree* to) {
+  for (const auto& p : changed_paths(repo, from, to)) {
+    const std::string suffix = ".gitattributes";
+    if (p.size() >= suffix.size() && p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void crash_point(const char* step) {
+  const char* at = std::getenv("DROVER_TEST_CRASH_AT");
+  if (at != nullptr && std::strcmp(at, step) == 0) ::_exit(86);
+}
+
+void set_aside_interrupted_pool_moves(git_repository* repo, const std::string& worktree_dir) {
+  std::error_code ec;
+  bool found = false;
+  for (fs::directory_iterator it(worktree_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(".recycling-", 0) != 0 && name.rfind(".claiming-", 0) != 0) continue;
+    sdk::log(DROVER_LOG_WARN, "vcs git: " + it->path().string() +
+                                  " was left by an interrupted worktree recycle; deleting it (it held no work)");
+    to_trash(worktree_dir, it->path());
+    found = true;
+  }
+  if (found) prune_pool_refs(repo, worktree_dir, true);
+}
+
+std::size_t pooled_worktrees(const std::string& worktree_dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(pool_dir(worktree_dir), ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
+std::optional<std::string> not_recyclable(git_repository* wt_repo, const std::string& admin_dir) {
+  std::error_code ec;
+  if (!checkout_completed(admin_dir)) return "its checkout never completed";
+  if (fs::exists(admin_dir + "/modules", ec)) return "it has submodules (" + admin_dir + "/modules)";
+  const char* workdir = git_repository_workdir(wt_repo);
+  git_index* raw = nullptr;
+  if (workdir == nullptr || git_repository_index(&raw, wt_repo) != 0) return "its index cannot be read";
+  IndexPtr index(raw);
+  for (size_t i = 0, n = git_index_entrycount(index.get()); i < n; ++i) {
+    const git_index_entry* e = git_index_get_byindex(index.get(), i);
+    if (e->mode != GIT_FILEMODE_COMMIT) continue;
+    const fs::path dir = fs::path(workdir) / e->path;
+    if (fs::exists(fs::symlink_status(dir, ec)) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
+      return std::string("its submodule ") + e->path + " is checked out";
+  }
+  if (has_ignored_nested_repository(wt_repo)) return "it holds an ignored nested repository";
+  return std::nullopt;
+}
+
+std::optional<Staged> stage_for_pool(git_repository* repo, const std::string& worktree_dir, const std::string& path,
+                                     const std::string& admin_dir, const git_oid& head, const std::string& task_id) {
+  // Renames only: the admin dir must be able to move next to the checkout.
+  if (!same_device(worktree_dir, admin_dir)) return std::nullopt;
+  Staged staged{"", unique_suffix()};
+  staged.dir = worktree_dir + "/.recycling-" + task_id + "-" + staged.slot;
+  const std::string tree = staged.dir + "/tree", admin = staged.dir + "/admin";
+  std::error_code ec;
+  if (!fs::create_directory(staged.dir, ec) || ec || !fs::create_directory(admin, ec) || ec) {
+    fs::remove_all(staged.dir, ec);
+    return std::nullopt;
+  }
+  // The pooled commit stays alive while pooled (pooled admin dirs are no gc roots).
+  const std::string ref_name = kPoolRefPrefix + staged.slot;
+  git_reference* raw_ref = nullptr;
+  if (git_reference_create(&raw_ref, repo, ref_name.c_str(), &head, 1, "drover: pooled worktree") != 0) {
+    fs::remove_all(staged.dir, ec);
+    return std::nullopt;
+  }
+  git_reference_free(raw_ref);
+  // Puts back whatever moved, so the caller deletes the worktree as usual;
+  // what cannot be put back is trashed (the worktree is clean and merged).
+  bool tree_moved = false, index_moved = false;
+  auto give_up = [&](const std::string& why) -> std::optional<Staged> {
+    std::error_code back;
+    if (index_moved) fs::rename(admin + "/index", admin_dir + "/index", back);
+    if (tree_moved) fs::rename(tree, path, back);
+    delete_pool_ref(repo, staged.slot);
+    to_trash(worktree_dir, staged.dir);
+    sdk::log(DROVER_LOG_INFO, "vcs git: worktree " + path + " is not recycled: " + why);
+    return std::nullopt;
+  };
+  fs::rename(path, tree, ec);
+  if (ec) return give_up("cannot move it: " + ec.message());
+  tree_moved = true;
+  crash_point("S1");
+  // A new admin dir: only the index (which matches the files) moves over;
+  // HEAD is written, so MERGE_MSG, config.worktree, logs, refs/worktree/* and
+  // anything else of the task it served stays behind.
+  fs::rename(admin_dir + "/index", admin + "/index", ec);
+  if (ec) return give_up("cannot move its index: " + ec.message());
+  index_moved = true;
+  if (!try_write_text(admin + "/HEAD", oid_hex(head) + "\n")) return give_up("cannot write " + admin + "/HEAD");
+  crash_point("S2");
+  // Unregistered: its old admin dir goes to the trash.
+  fs::rename(admin_dir, fs::path(worktree_dir) / (".removing-admin-" + unique_suffix()), ec);
+  if (ec) return give_up("cannot move " + admin_dir + " aside: " + ec.message());
+  crash_point("S3");
+  // A git command run inside the pool must not find (and touch) anyone's index.
+  fs::remove(tree + "/.git", ec);
+  return staged;
+}
+
+void publish_to_pool(git_repository* repo, const std::string& worktree_dir, const Staged& staged) {
+  std::error_code ec;
+  fs::create_directories(pool_dir(worktree_dir), ec);
+  fs::rename(staged.dir, pool_dir(worktree_dir) + "/" + staged.slot, ec);
+  if (ec) trash_pool_entry(repo, worktree_dir, staged.dir, staged.slot);
+}
+
+bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, const std::string& path,
+                     const std::string& admin_dir, const std::string& branch) {
+  std::error_code ec;
+  if (!fs::is_directory(pool_dir(worktree_dir), ec)) return false;
+  git_oid branch_head{};
+  if (git_reference_name_to_id(&branch_head, repo, ("refs/heads/" + branch).c_str()) != 0) return false;
+  std::vector<fs::path> entries;
+  for (fs::directory_iterator it(pool_dir(worktree_dir), ec), end; !ec && it != end; it.increment(ec))
+    entries.push_back(it->path());
+  for (const fs::path& entry : entries) {
+    const std::string slot = entry.filename().string();
+    const std::string claim = worktree_dir + "/.claiming-" + fs::path(path).filename().string() + "-" + unique_suffix();
+    std::error_code mv;
+    fs::rename(entry, claim, mv);
+    if (mv) continue;
+    crash_point("C1");
+    // A usable entry: a checkout of a commit (and tree) this repository has.
+    git_oid from{};
+    auto head = read_line(claim + "/admin/HEAD");
+    git_commit* raw = nullptr;
+    git_tree* raw_tree = nullptr;
+    bool usable = head && git_oid_fromstr(&from, head->c_str()) == 0 && fs::is_directory(claim + "/tree", mv) &&
+                  git_commit_lookup(&raw, repo, &from) == 0;
+    if (usable) usable = git_commit_tree(&raw_tree, raw) == 0;
+    git_tree_free(raw_tree);
+    git_commit_free(raw);
+    // No longer pooled: the ref goes (from here on, a baseline gc took is
+    // caught by complete_checkout, which then checks out afresh).
+    delete_pool_ref(repo, slot);
+    if (!usable) {
+      sdk::log(DROVER_LOG_WARN, "vcs git: the pooled worktree " + entry.string() +
+                                    " is not a checkout of a commit this repository has; deleting it");
+      to_trash(worktree_dir, claim);
+      continue;
+    }
+    // Point the checkout and its admin dir at each other under the task's
+    // names; HEAD on the task's branch, the files still the pooled commit's
+    // (drover-recycled-from), no drover-complete marker until they are moved.
+    // The admin dir holds only what this writes and the index.
+    const std::string admin = claim + "/admin";
+    for (fs::directory_iterator it(admin, mv), end; !mv && it != end; it.increment(mv))
+      if (it->path().filename() != "index") fs::remove_all(it->path(), ec);
+    write_text(admin + "/" + kRecycledFrom, oid_hex(from) + "\n");
+    write_text(admin + "/" + kBase, oid_hex(branch_head) + "\n");
+    write_text(admin + "/gitdir", path + "/.git\n");
+    write_text(admin + "/commondir", "../..\n");
+    write_text(admin + "/HEAD", "ref: refs/heads/" + branch + "\n");
+    write_text(claim + "/tree/.git", "gitdir: " + admin_dir + "\n");
+    // Registration first, then the directory: a crash in between leaves a
+    // registered worktree whose directory is missing, which prepare prunes.
+    // (<git-dir>/worktrees itself may be gone: git gc prunes it when empty.)
+    fs::create_directories(fs::path(admin_dir).parent_path(), ec);
+    fs::rename(admin, admin_dir, mv);
+    if (mv) {
+      to_trash(worktree_dir, claim);
+      throw sdk::Error(DROVER_ERROR, "vcs git: cannot register a recycled worktree as " + admin_dir + ": " + mv.message());
+    }
+    crash_point("C2");
+    fs::rename(claim + "/tree", path, mv);
+    if (mv) {
+      fs::remove_all(admin_dir, ec);
+      to_trash(worktree_dir, claim);
+      throw sdk::Error(DROVER_ERROR, "vcs git: cannot move a recycled worktree to " + path + ": " + mv.message());
+    }
+    crash_point("C3");
+    fs::remove(claim, mv);
+    return true;
+  }
+  return false;
+}
+
+void record_checkout_base(const std::string& admin_dir, const git_oid& base) {
+  write_text(admin_dir + "/" + kBase, oid_hex(base) + "\n");
+}
+
+std::optional<git_oid> recorded_checkout_base(const std::string& admin_dir) {
+  auto line = read_line(admin_dir + "/" + kBase);
+  git_oid oid{};
+  if (!line || git_oid_fromstr(&oid, line->c_str()) != 0) return std::nullopt;
+  return oid;
+}
+
+bool checkout_completed(const std::string& admin_dir) {
+  std::error_code ec;
+  return fs::exists(admin_dir + "/" + kComplete, ec);
+}
+
+bool complete_checkout(git_repository* wt_repo, const std::string& admin_dir, bool keep_ignored) {
+  git_checkout_options co;
+  git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+  co.checkout_strategy = GIT_CHECKOUT_FORCE;
+  const std::string where = git_repository_workdir(wt_repo) ? git_repository_workdir(wt_repo) : admin_dir;
+  git_oid from{};
+  auto recycled = read_line(admin_dir + "/" + kRecycledFrom);
+  if (recycled) {
+    // From the pooled commit's files to HEAD's: only what differs is written.
+    // Nobody worked here (prepare_worktree never returned), so whatever is
+    // not in HEAD goes, ignored files too unless kept on purpose. Anything
+    // that makes the result doubtful: false, and the caller starts afresh.
+    std::string why;
+    try {
+      if (git_oid_fromstr(&from, recycled->c_str()) != 0) throw sdk::Error(DROVER_ERROR, "unreadable " + std::string(kRecycledFrom));
+      CommitPtr base = lookup_commit(wt_repo, from);
+      TreePtr base_tree = commit_tree(base.get());
+      git_oid head{};
+      check(git_reference_name_to_id(&head, wt_repo, "HEAD"), "cannot read HEAD");
+      CommitPtr target = lookup_commit(wt_repo, head);
+      TreePtr target_tree = commit_tree(target.get());
+      if (attributes_differ(wt_repo, base_tree.get(), target_tree.get())) {
+        why = "a .gitattributes file differs between the pooled commit and the base";
+      } else {
+        co.baseline = base_tree.get();
+        co.checkout_strategy |= GIT_CHECKOUT_REMOVE_UNTRACKED | (keep_ignored ? 0 : GIT_CHECKOUT_REMOVE_IGNORED);
+        check(git_checkout_tree(wt_repo, reinterpret_cast<const git_object*>(target.get()), &co), "checkout failed");
+        crash_point("C4");
+        // Exactly the base: nothing modified, staged or untracked (a file
+        // ignored at the pooled commit but not at the base stays behind as
+        // untracked), and nothing ignored unless kept on purpose.
+        if (!uncommitted_paths(wt_repo).empty())
+          why = "files differ from the base after the checkout";
+        else if (!keep_ignored && any_status(wt_repo, GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES,
+                                             GIT_STATUS_IGNORED))
+          why = "ignored files could not be removed";
+      }
+    } catch (const sdk::Error& e) {
+      why = e.what();
+    }
+    if (!why.empty()) {
+      sdk::log(DROVER_LOG_WARN, "vcs git: the recycled worktree " + where + " cannot be used (" + why +
+                                    "); checking it out afresh");
+      return false;
+    }
+  } else {
+    check(git_checkout_head(wt_repo, &co), "vcs git: cannot check out worktree " + where);
+  }
+  write_text(admin_dir + "/" + kComplete, "checkout complete\n");
+  std::error_code ec;
+  fs::remove(admin_dir + "/" + kRecycledFrom, ec);
+  return true;
+}
+
+void drain_pool(git_repository* repo, const std::string& common_dir, const std::string& worktree_dir) {
+  std::error_code ec;
+  if (!fs::is_directory(pool_dir(worktree_dir), ec) || !is_claimed_worktree_dir(worktree_dir)) return;
+  {
+    RepoLock lock(RepoLock::worktrees_lock_path(common_dir));
+    for (fs::directory_iterator it(pool_dir(worktree_dir), ec), end; !ec && it != end; it.increment(ec))
+      to_trash(worktree_dir, it->path());
+    fs::remove(pool_dir(worktree_dir), ec);
+    prune_pool_refs(repo, worktree_dir, false);
+  }
+  for (fs::directory_iterator it(worktree_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().rfind(".removing-pool-", 0) == 0) {
+      std::error_code rm;
+      fs::remove_all(it->path(), rm);
+    }
+}
+
+}  // namespace drover::vcs_git

@@ -1,0 +1,548 @@
+// Git-specific: recycled worktrees (vcs.config.reuse_worktrees, keep_ignored,
+// worktree_pool_size). A finished task's clean, merged worktree goes to a pool
+// and the next task's worktree is made from it, writing only differing files.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include "vcs_test_support.h"
+
+namespace drover::vcs_tests {
+namespace {
+
+using V = drover_vcs_vtable_v1;
+
+ino_t inode_of(const fs::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+class VcsRecycle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    init_repo(repo_, "main", 40);
+    write_file(repo_ / ".gitignore", "/build/\n");
+    git(repo_, {"add", ".gitignore"});
+    git(repo_, {"commit", "-q", "-m", "ignore build"});
+  }
+  void open(const std::string& config = "reuse_worktrees: true\n") { vcs_ = std::make_unique<VcsClient>(repo_, config); }
+  fs::path wt(const std::string& task) const { return worktree_of(repo_, task); }
+  fs::path pool() const { return repo_ / ".drover" / "worktrees" / ".pool"; }
+  std::size_t pooled() const {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(pool(), ec), end; !ec && it != end; it.increment(ec)) ++n;
+    return n;
+  }
+  // A task that adds one file and lands.
+  json land(const std::string& task, const std::string& file) {
+    vcs_->prepare(task);
+    write_file(wt(task) / file, task + "\n");
+    vcs_->commit(task, "work of " + task);
+    json m = vcs_->merge(task);
+    EXPECT_EQ(m["result"], "merged") << m.dump();
+    return vcs_->ok(&V::remove_worktree, {{"task_id", task}, {"target_branch", "main"}});
+  }
+  // Changes main behind the pool's back: one file edited, one deleted, one added.
+  void advance_main() {
+    write_file(repo_ / "src" / "file0.txt", "changed on main\n");
+    git(repo_, {"rm", "-q", "src/file1.txt"});
+    write_file(repo_ / "src" / "new.txt", "new on main\n");
+    git(repo_, {"add", "-A", "src"});
+    git(repo_, {"commit", "-q", "-m", "main moves"});
+  }
+  // The worktree is exactly a clean checkout of main's tip on its task branch.
+  void expect_fresh_checkout(const std::string& task) {
+    EXPECT_EQ(git(wt(task), {"symbolic-ref", "HEAD"}), "refs/heads/drover/" + task);
+    EXPECT_EQ(git(wt(task), {"rev-parse", "HEAD"}), git(repo_, {"rev-parse", "main"}));
+    EXPECT_EQ(git(wt(task), {"status", "--porcelain", "--untracked-files=all"}), "");
+    std::vector<std::string> tracked;
+    {
+      std::string files = git(wt(task), {"ls-files"});
+      std::istringstream in(files);
+      for (std::string l; std::getline(in, l);) tracked.push_back(l);
+      std::sort(tracked.begin(), tracked.end());
+    }
+    std::vector<std::string> on_disk;
+    for (const auto& f : list_tree(wt(task)))
+      if (f.rfind("build/", 0) != 0) on_disk.push_back(f);
+    EXPECT_EQ(on_disk, tracked);
+  }
+
+  std::size_t pool_refs() const {
+    std::string out = git(repo_, {"for-each-ref", "--format=%(refname)", "refs/drover/pool/"});
+    return out.empty() ? 0 : static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n') + 1);
+  }
+  // Nothing left behind in the worktree dir but the pool, and one pool ref per pooled worktree.
+  void expect_no_leftovers() {
+    for (const auto& e : fs::directory_iterator(repo_ / ".drover" / "worktrees")) {
+      const std::string name = e.path().filename().string();
+      EXPECT_TRUE(name == ".pool" || name == ".drover-worktrees") << name;
+    }
+    EXPECT_EQ(pool_refs(), pooled());
+  }
+  fs::path admin(const std::string& task) const { return repo_ / ".git" / "worktrees" / task; }
+
+  TempDir tmp_;
+  fs::path repo_ = tmp_.path() / "repo";
+  std::unique_ptr<VcsClient> vcs_;
+};
+
+TEST_F(VcsRecycle, ALandedWorktreeIsPooledAndTheNextTaskWritesOnlyWhatDiffers) {
+  open();
+  vcs_->prepare("t1");
+  const ino_t untouched = inode_of(wt("t1") / "src" / "file5.txt");
+  ASSERT_NE(untouched, 0u);
+  json rm = land("t1", "a.txt");
+  EXPECT_EQ(rm["removed"], true);
+  EXPECT_EQ(rm["recycled"], true);
+  EXPECT_FALSE(fs::exists(wt("t1")));
+  EXPECT_EQ(pooled(), 1u);
+  // Gone from git: no worktree entry, no branch.
+  EXPECT_EQ(git(repo_, {"worktree", "list", "--porcelain"}).find(".drover"), std::string::npos);
+  EXPECT_EQ(git(repo_, {"branch", "--list", "drover/*"}), "");
+  EXPECT_FALSE(fs::exists(repo_ / ".git" / "worktrees" / "t1"));
+
+  advance_main();
+  json p = vcs_->prepare("t2");
+  EXPECT_EQ(p["created"], true);
+  EXPECT_EQ(p["base_commit"], git(repo_, {"rev-parse", "main"}));
+  EXPECT_EQ(pooled(), 0u);
+  expect_fresh_checkout("t2");
+  EXPECT_EQ(read_file(wt("t2") / "src" / "file0.txt"), "changed on main\n");
+  EXPECT_FALSE(fs::exists(wt("t2") / "src" / "file1.txt"));
+  EXPECT_EQ(read_file(wt("t2") / "src" / "new.txt"), "new on main\n");
+  EXPECT_EQ(read_file(wt("t2") / "a.txt"), "t1\n");  // landed on main
+  // The recycled checkout kept the file nobody changed: not rewritten.
+  EXPECT_EQ(inode_of(wt("t2") / "src" / "file5.txt"), untouched);
+  // And it works like any worktree: commit, merge, list.
+  write_file(wt("t2") / "b.txt", "b\n");
+  EXPECT_EQ(vcs_->commit("t2", "b")["changed"], true);
+  EXPECT_EQ(vcs_->merge("t2")["result"], "merged");
+  json list = vcs_->ok(&V::list_worktrees, {{"target_branch", "main"}});
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_EQ(list[0]["task_id"], "t2");
+}
+
+TEST_F(VcsRecycle, IgnoredFilesAreRemovedUnlessKeepIgnored) {
+  for (bool keep : {false, true}) {
+    SCOPED_TRACE(keep ? "keep_ignored: true" : "keep_ignored: false");
+    open(std::string("reuse_worktrees: true\nkeep_ignored: ") + (keep ? "true" : "false") + "\n");
+    const std::string a = keep ? "k1" : "r1", b = keep ? "k2" : "r2";
+    vcs_->prepare(a);
+    write_file(wt(a) / "build" / "cache.o", "object\n");  // ignored: does not block removal
+    EXPECT_EQ(land(a, a + ".txt")["recycled"], true);
+    vcs_->prepare(b);
+    EXPECT_EQ(fs::exists(wt(b) / "build" / "cache.o"), keep);
+    expect_fresh_checkout(b);
+    vcs_->ok(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}});
+  }
+}
+
+TEST_F(VcsRecycle, WorktreesWithWorkAreNeverRecycled) {
+  open();
+  // Uncommitted (untracked) work: refused without force, deleted with it, never pooled.
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "draft.txt", "draft\n");
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}}).status, DROVER_CONFLICT);
+  json forced = vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}, {"force", true}});
+  EXPECT_EQ(forced["recycled"], false);
+  EXPECT_EQ(pooled(), 0u);
+  // Committed but not merged: the same.
+  vcs_->prepare("t2");
+  write_file(wt("t2") / "x.txt", "x\n");
+  vcs_->commit("t2", "unmerged");
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "t2"}, {"target_branch", "main"}}).status, DROVER_CONFLICT);
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t2"}, {"target_branch", "main"}, {"force", true}})["recycled"], false);
+  // A merge in progress (left by an agent) with a clean status: removed
+  // without force (nothing is lost: `side` keeps its commit) but not recycled.
+  vcs_->prepare("t3");
+  EXPECT_EQ(pooled(), 0u);
+  git(wt("t3"), {"checkout", "-q", "-b", "side"});
+  write_file(wt("t3") / "side.txt", "side\n");
+  git(wt("t3"), {"add", "side.txt"});
+  git(wt("t3"), {"commit", "-q", "-m", "side"});
+  git(wt("t3"), {"checkout", "-q", "drover/t3"});
+  git(wt("t3"), {"merge", "--no-commit", "--no-ff", "-s", "ours", "side"});
+  ASSERT_TRUE(fs::exists(repo_ / ".git" / "worktrees" / "t3" / "MERGE_HEAD"));
+  ASSERT_EQ(git(wt("t3"), {"status", "--porcelain", "--untracked-files=all"}), "");
+  json r3 = vcs_->ok(&V::remove_worktree, {{"task_id", "t3"}, {"target_branch", "main"}});
+  EXPECT_EQ(r3["removed"], true);
+  EXPECT_EQ(r3["recycled"], false);
+  EXPECT_EQ(pooled(), 0u);
+  // A locked worktree (`git worktree lock`): refused without force, nothing moved.
+  vcs_->prepare("t4");
+  git(repo_, {"worktree", "lock", wt("t4").string()});
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "t4"}, {"target_branch", "main"}}).status, DROVER_CONFLICT);
+  EXPECT_TRUE(fs::exists(wt("t4") / "README.md"));
+  EXPECT_EQ(pooled(), 0u);
+  git(repo_, {"worktree", "unlock", wt("t4").string()});
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t4"}, {"target_branch", "main"}})["recycled"], true);
+  // Commits on a detached HEAD that are in no branch: refused without force.
+  vcs_->prepare("t5");
+  git(wt("t5"), {"checkout", "-q", "--detach"});
+  write_file(wt("t5") / "detached.txt", "d\n");
+  git(wt("t5"), {"add", "detached.txt"});
+  git(wt("t5"), {"commit", "-q", "-m", "on a detached HEAD"});
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "t5"}, {"target_branch", "main"}}).status, DROVER_CONFLICT);
+  EXPECT_TRUE(fs::exists(wt("t5") / "detached.txt"));
+  json r5 = vcs_->ok(&V::remove_worktree, {{"task_id", "t5"}, {"target_branch", "main"}, {"force", true}});
+  EXPECT_EQ(r5["recycled"], false);
+  EXPECT_NE(r5["discarded"].dump().find("HEAD of"), std::string::npos) << r5.dump();
+}
+
+TEST_F(VcsRecycle, ThePoolIsBoundedAndTurningReuseOffEmptiesIt) {
+  open("reuse_worktrees: true\nworktree_pool_size: 2\n");
+  for (const char* t : {"t1", "t2", "t3"}) vcs_->prepare(t);
+  EXPECT_EQ(land("t1", "1.txt")["recycled"], true);
+  EXPECT_EQ(land("t2", "2.txt")["recycled"], true);
+  EXPECT_EQ(land("t3", "3.txt")["recycled"], false);  // the pool is full
+  EXPECT_EQ(pooled(), 2u);
+  EXPECT_FALSE(fs::exists(wt("t3")));
+  vcs_.reset();
+  open("reuse_worktrees: false\n");
+  EXPECT_FALSE(fs::exists(pool()));
+  vcs_->prepare("t4");
+  EXPECT_EQ(land("t4", "4.txt")["recycled"], false);
+  EXPECT_FALSE(fs::exists(pool()));
+  for (const auto& e : fs::directory_iterator(repo_ / ".drover" / "worktrees"))
+    EXPECT_EQ(e.path().filename().string().rfind(".removing", 0), std::string::npos) << e.path();
+}
+
+TEST_F(VcsRecycle, ConfigKeysAreValidated) {
+  EXPECT_EQ(VcsClient::check_config("reuse_worktrees: maybe\n").status, DROVER_INVALID_CONFIG);
+  EXPECT_EQ(VcsClient::check_config("keep_ignored: 3\n").status, DROVER_INVALID_CONFIG);
+  EXPECT_EQ(VcsClient::check_config("worktree_pool_size: -1\n").status, DROVER_INVALID_CONFIG);
+  EXPECT_EQ(VcsClient::check_config("worktree_pool_size: 300\n").status, DROVER_INVALID_CONFIG);
+  EXPECT_EQ(VcsClient::check_config("reuse_worktrees: false\nkeep_ignored: true\nworktree_pool_size: 8\n").status, DROVER_OK);
+}
+
+TEST_F(VcsRecycle, LeftoversOfAnInterruptedRecycleAreCleanedUp) {
+  open();
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], true);
+  ASSERT_EQ(pooled(), 1u);
+  // A kill right after a claim took the pooled worktree, and one in the middle
+  // of putting a worktree into the pool: both leave a directory of their own.
+  const fs::path dir = repo_ / ".drover" / "worktrees";
+  fs::rename(fs::directory_iterator(pool())->path(), dir / ".claiming-t2-1");
+  fs::create_directories(dir / ".recycling-t9-1" / "tree");
+  json p = vcs_->prepare("t2");
+  EXPECT_EQ(p["created"], true);
+  expect_fresh_checkout("t2");
+  vcs_->ok(&V::remove_worktree, {{"task_id", "t2"}, {"target_branch", "main"}});
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name == ".pool" || name == ".drover-worktrees") << name;
+  }
+}
+
+// A process killed (SIGKILL) at random moments while it takes a pooled
+// worktree and moves it to a new base: the next prepare_worktree always ends
+// with an exact checkout of the base, whatever the kill interrupted.
+TEST_F(VcsRecycle, KilledWhileClaimingAPooledWorktreeTheNextPrepareRepairsIt) {
+  // Enough differing files that the move takes a while.
+  for (int i = 0; i < 600; ++i) write_file(repo_ / "bulk" / ("b" + std::to_string(i) + ".txt"), "v1\n");
+  git(repo_, {"add", "-A", "bulk"});
+  git(repo_, {"commit", "-q", "-m", "bulk v1"});
+  int interrupted_mid_checkout = 0;
+  for (int round = 0; round < 6; ++round) {
+    const std::string a = "a" + std::to_string(round), b = "b" + std::to_string(round);
+    open();
+    EXPECT_EQ(land(a, a + ".txt")["recycled"], true);
+    // main moves: every bulk file changes, so the recycled checkout must rewrite them.
+    for (int i = 0; i < 600; ++i)
+      write_file(repo_ / "bulk" / ("b" + std::to_string(i) + ".txt"), "v" + std::to_string(round + 2) + "\n");
+    git(repo_, {"add", "-A", "bulk"});
+    git(repo_, {"commit", "-q", "-m", "bulk moves"});
+    vcs_.reset();
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      VcsClient child(repo_, "reuse_worktrees: true\n");
+      child.call(&V::prepare_worktree, {{"task_id", b}, {"target_branch", "main"}});
+      _exit(0);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(2000 + 8000 * round));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const fs::path admin = repo_ / ".git" / "worktrees" / b;
+    if (fs::exists(admin / "drover-recycled-from") && !fs::exists(admin / "drover-complete")) ++interrupted_mid_checkout;
+    open();
+    json p = vcs_->prepare(b);
+    expect_fresh_checkout(b);
+    EXPECT_EQ(read_file(wt(b) / "bulk" / "b7.txt"), "v" + std::to_string(round + 2) + "\n");
+    EXPECT_FALSE(fs::exists(admin / "drover-recycled-from"));
+    vcs_->ok(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}});
+    if (HasFailure()) break;
+  }
+  std::cerr << "kills that interrupted the recycled checkout: " << interrupted_mid_checkout << " of 6\n";
+}
+
+// The pooled commit is kept by refs/drover/pool/<slot>: after a squash the
+// branch's commit is in no branch, and gc must not take it.
+TEST_F(VcsRecycle, APooledCommitSurvivesGcAndAGcedOneFallsBackToAFreshCheckout) {
+  for (bool drop_ref : {false, true}) {
+    SCOPED_TRACE(drop_ref ? "pool ref deleted before gc" : "pool ref kept");
+    open();
+    const std::string a = drop_ref ? "g3" : "g1", b = drop_ref ? "g4" : "g2";
+    vcs_->prepare(a);
+    const ino_t untouched = inode_of(wt(a) / "src" / "file5.txt");
+    write_file(wt(a) / (a + ".txt"), "x\n");
+    vcs_->commit(a, "work");
+    const std::string pooled_at = git(wt(a), {"rev-parse", "HEAD"});
+    EXPECT_EQ(vcs_->merge(a, "main", "squash")["result"], "merged");
+    EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", a}, {"target_branch", "main"}})["recycled"], true);
+    EXPECT_EQ(pool_refs(), 1u);
+    if (drop_ref) git(repo_, {"update-ref", "-d", git(repo_, {"for-each-ref", "--format=%(refname)", "refs/drover/pool/"})});
+    git(repo_, {"reflog", "expire", "--expire=now", "--all"});
+    git(repo_, {"gc", "-q", "--prune=now"});
+    EXPECT_EQ(git_run(repo_, {"cat-file", "-e", pooled_at + "^{commit}"}).exit_code == 0, !drop_ref);
+    write_file(repo_ / "src" / "file0.txt", "changed on main for " + b + "\n");
+    git(repo_, {"commit", "-q", "-am", "main moves"});
+    vcs_->prepare(b);
+    expect_fresh_checkout(b);
+    EXPECT_EQ(inode_of(wt(b) / "src" / "file5.txt") == untouched, !drop_ref);
+    EXPECT_EQ(pooled(), 0u);
+    vcs_->ok(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}});
+    expect_no_leftovers();
+  }
+}
+
+// An ignored file that cannot be deleted: the checkout fails, a fresh one is made.
+TEST_F(VcsRecycle, AnIgnoredFileTheCheckoutCannotDeleteFallsBackToAFreshCheckout) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root deletes files in read-only directories";
+  open();
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "build" / "ro" / "cache.o", "object\n");
+  fs::permissions(wt("t1") / "build" / "ro", fs::perms::owner_read | fs::perms::owner_exec);
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], true);
+  vcs_->prepare("t2");
+  expect_fresh_checkout("t2");
+  EXPECT_FALSE(fs::exists(wt("t2") / "build"));
+  for (auto it = fs::recursive_directory_iterator(repo_ / ".drover" / "worktrees"); it != fs::recursive_directory_iterator(); ++it)
+    if (it->is_directory()) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add);
+}
+
+// A file ignored at the pooled commit but not at the new base would be left
+// as an untracked file (and end up in the next commit): a fresh checkout instead.
+TEST_F(VcsRecycle, AFileIgnoredOnlyAtThePooledCommitIsNotLeftBehind) {
+  for (bool keep : {false, true}) {
+    SCOPED_TRACE(keep ? "keep_ignored: true" : "keep_ignored: false");
+    open(std::string("reuse_worktrees: true\nkeep_ignored: ") + (keep ? "true" : "false") + "\n");
+    const std::string a = keep ? "k1" : "r1", b = keep ? "k2" : "r2";
+    write_file(repo_ / ".gitignore", "/build/\n");
+    git(repo_, {"add", ".gitignore"});
+    git_run(repo_, {"commit", "-q", "-m", "ignore build"});
+    vcs_->prepare(a);
+    write_file(wt(a) / "build" / "cache.o", "object\n");
+    EXPECT_EQ(land(a, a + ".txt")["recycled"], true);
+    write_file(repo_ / ".gitignore", "/other/\n");
+    git(repo_, {"add", ".gitignore"});
+    git(repo_, {"commit", "-q", "-m", "build is no longer ignored"});
+    vcs_->prepare(b);
+    EXPECT_FALSE(fs::exists(wt(b) / "build"));
+    expect_fresh_checkout(b);
+    vcs_->ok(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}});
+    expect_no_leftovers();
+  }
+}
+
+// libgit2's checkout never removes an ignored nested repository: such a
+// worktree is not recycled.
+TEST_F(VcsRecycle, AWorktreeWithAnIgnoredNestedRepositoryIsNotRecycled) {
+  open();
+  vcs_->prepare("t1");
+  fs::create_directories(wt("t1") / "build" / "deps");
+  git(wt("t1") / "build" / "deps", {"init", "-q", "nested"});
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], false);
+  EXPECT_EQ(pooled(), 0u);
+  expect_no_leftovers();
+}
+
+// A submodule's files and its git dir (<admin>/modules) are never recycled.
+TEST_F(VcsRecycle, AWorktreeWithACheckedOutSubmoduleIsNotRecycled) {
+  const fs::path sub = tmp_.path() / "sub";
+  init_repo(sub, "main", 2);
+  git(repo_, {"-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.string(), "mod"});
+  git(repo_, {"commit", "-q", "-m", "a submodule"});
+  open();
+  // Not initialised (an empty gitlink directory): recycled.
+  EXPECT_EQ(land("t0", "0.txt")["recycled"], true);
+  vcs_->prepare("t1");
+  EXPECT_TRUE(fs::is_empty(wt("t1") / "mod"));
+  git(wt("t1"), {"-c", "protocol.file.allow=always", "submodule", "update", "-q", "--init"});
+  ASSERT_TRUE(fs::exists(wt("t1") / "mod" / "README.md"));
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], false);
+  EXPECT_EQ(pooled(), 0u);
+  // Only a git dir of it left (the files deleted by hand): not recycled either.
+  vcs_->prepare("t2");
+  git(wt("t2"), {"-c", "protocol.file.allow=always", "submodule", "update", "-q", "--init"});
+  git(wt("t2"), {"submodule", "deinit", "-q", "-f", "mod"});
+  ASSERT_TRUE(fs::exists(admin("t2") / "modules"));
+  EXPECT_EQ(land("t2", "b.txt")["recycled"], false);
+  expect_no_leftovers();
+}
+
+// Only the index moves to the pool: the admin dir of the next task is new.
+TEST_F(VcsRecycle, NothingOfTheOldAdminDirCarriesOver) {
+  open();
+  vcs_->prepare("t1");
+  const ino_t untouched = inode_of(wt("t1") / "src" / "file5.txt");
+  write_file(admin("t1") / "MERGE_MSG", "a merge message\n");
+  write_file(admin("t1") / "SQUASH_MSG", "a squash message\n");
+  write_file(admin("t1") / "config.worktree", "[user]\n\tname = Someone Else\n");
+  write_file(admin("t1") / "refs" / "worktree" / "mine", git(repo_, {"rev-parse", "main"}) + "\n");
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], true);
+  vcs_->prepare("t2");
+  EXPECT_EQ(inode_of(wt("t2") / "src" / "file5.txt"), untouched);  // recycled
+  expect_fresh_checkout("t2");
+  for (const char* stale : {"MERGE_MSG", "SQUASH_MSG", "config.worktree", "refs", "logs", "ORIG_HEAD", "drover-recycled-from"})
+    EXPECT_FALSE(fs::exists(admin("t2") / stale)) << stale;
+  // The pooled tree has no .git file while pooled.
+  EXPECT_EQ(land("t2", "b.txt")["recycled"], true);
+  for (const auto& e : fs::directory_iterator(pool())) EXPECT_FALSE(fs::exists(e.path() / "tree" / ".git"));
+}
+
+// Attributes may change how unchanged blobs are written (eol, filters): a
+// .gitattributes change between the pooled commit and the base means a full checkout.
+TEST_F(VcsRecycle, AGitattributesChangeMeansAFullCheckout) {
+  open();
+  vcs_->prepare("t1");
+  const ino_t untouched = inode_of(wt("t1") / "src" / "file5.txt");
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], true);
+  write_file(repo_ / "src" / ".gitattributes", "*.txt text eol=crlf\n");
+  git(repo_, {"add", "src/.gitattributes"});
+  git(repo_, {"commit", "-q", "-m", "crlf"});
+  vcs_->prepare("t2");
+  EXPECT_NE(inode_of(wt("t2") / "src" / "file5.txt"), untouched);
+  EXPECT_NE(read_file(wt("t2") / "src" / "file5.txt").find("\r\n"), std::string::npos);
+  expect_fresh_checkout("t2");
+}
+
+// A worktree killed in the middle of its checkout (no drover-complete marker)
+// whose branch is still at its recorded base holds no work: listed clean,
+// removed without force. Commits beyond the base keep it protected.
+TEST_F(VcsRecycle, AnUnfinishedCheckoutWithoutCommitsHoldsNoWork) {
+  open();
+  vcs_->prepare("t1");
+  fs::remove(admin("t1") / "drover-complete");
+  fs::remove(wt("t1") / "src" / "file3.txt");  // the checkout never got there
+  json list = vcs_->ok(&V::list_worktrees, {{"target_branch", "main"}});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["dirty"], false) << list.dump();
+  EXPECT_EQ(list[0]["merged"], true) << list.dump();
+  json r = vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}});
+  EXPECT_EQ(r["removed"], true);
+  EXPECT_EQ(r["recycled"], false);
+  EXPECT_EQ(r["discarded"], json::array());
+  // With a commit beyond the base it is work.
+  vcs_->prepare("t2");
+  write_file(wt("t2") / "w.txt", "work\n");
+  vcs_->commit("t2", "work");
+  fs::remove(admin("t2") / "drover-complete");
+  fs::remove(wt("t2") / "src" / "file3.txt");
+  list = vcs_->ok(&V::list_worktrees, {{"target_branch", "main"}});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["dirty"], true) << list.dump();
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "t2"}, {"target_branch", "main"}}).status, DROVER_CONFLICT);
+  EXPECT_TRUE(fs::exists(wt("t2") / "w.txt"));
+}
+
+// A process ended at each step of putting a worktree into the pool (S*) or
+// taking one (C*), as kill -9 there would: the next prepare repairs it,
+// nothing landed is lost, and nothing is left behind.
+class VcsRecycleCrash : public VcsRecycle, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(VcsRecycleCrash, TheNextPrepareRepairsIt) {
+  const std::string step = GetParam();
+  const bool in_remove = step[0] == 'S';
+  open();
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "a.txt", "t1\n");
+  vcs_->commit("t1", "work of t1");
+  EXPECT_EQ(vcs_->merge("t1")["result"], "merged");
+  if (!in_remove) {
+    EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}})["recycled"], true);
+    advance_main();
+  }
+  vcs_.reset();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("DROVER_TEST_CRASH_AT", step.c_str(), 1);
+    VcsClient child(repo_, "reuse_worktrees: true\n");
+    if (in_remove)
+      child.call(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}});
+    else
+      child.call(&V::prepare_worktree, {{"task_id", "t2"}, {"target_branch", "main"}});
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 86) << "the step " << step << " was not reached";
+  open();
+  // Whatever the crash left, the task list can be read and cleaned up.
+  json list = vcs_->ok(&V::list_worktrees, {{"target_branch", "main"}});
+  for (const auto& w : list)
+    if (w["task_id"] == "t1") {
+      EXPECT_EQ(w["merged"], true) << list.dump();
+      vcs_->ok(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}});
+    }
+  vcs_->prepare("t2");
+  expect_fresh_checkout("t2");
+  EXPECT_EQ(read_file(wt("t2") / "a.txt"), "t1\n");  // t1's work landed and stays
+  EXPECT_FALSE(fs::exists(admin("t2") / "drover-recycled-from"));
+  EXPECT_TRUE(fs::exists(admin("t2") / "drover-complete"));
+  EXPECT_EQ(land("t2", "b.txt")["removed"], true);
+  EXPECT_EQ(git(repo_, {"branch", "--list", "drover/*"}), "");
+  EXPECT_EQ(git(repo_, {"worktree", "list", "--porcelain"}).find(".drover"), std::string::npos);
+  expect_no_leftovers();
+  EXPECT_LE(pooled(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, VcsRecycleCrash, ::testing::Values("S1", "S2", "S3", "S4", "C1", "C2", "C3", "C4"));
+
+// Several threads prepare tasks against a pool of one while another removes:
+// every worktree ends up an exact checkout, the pool within its bound.
+TEST_F(VcsRecycle, ConcurrentPreparesAndRemovesShareAPoolOfOne) {
+  const std::string config = "reuse_worktrees: true\nworktree_pool_size: 1\n";
+  open(config);
+  EXPECT_EQ(land("t0", "0.txt")["recycled"], true);
+  vcs_->prepare("q");
+  write_file(wt("q") / "q.txt", "q\n");
+  vcs_->commit("q", "q");
+  EXPECT_EQ(vcs_->merge("q")["result"], "merged");
+  std::vector<std::thread> threads;
+  std::vector<int> statuses(5, -1);
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      VcsClient c(repo_, config);
+      statuses[i] = c.call(&V::prepare_worktree, {{"task_id", "p" + std::to_string(i)}, {"target_branch", "main"}}).status;
+    });
+  threads.emplace_back([&] {
+    VcsClient c(repo_, config);
+    statuses[4] = c.call(&V::remove_worktree, {{"task_id", "q"}, {"target_branch", "main"}}).status;
+  });
+  for (auto& t : threads) t.join();
+  for (int s : statuses) EXPECT_EQ(s, DROVER_OK);
+  EXPECT_LE(pooled(), 1u);
+  for (int i = 0; i < 4; ++i) {
+    const std::string task = "p" + std::to_string(i);
+    EXPECT_EQ(git(wt(task), {"status", "--porcelain", "--untracked-files=all", "--ignored"}), "") << task;
+    EXPECT_EQ(git(wt(task), {"symbolic-ref", "HEAD"}), "refs/heads/drover/" + task);
+    vcs_->ok(&V::remove_worktree, {{"task_id", task}, {"target_branch", "main"}});
+  }
+  EXPECT_LE(pooled(), 1u);
+  expect_no_leftovers();
+}
+
+}  // namespace
+}  // namespace drover::vcs_tests
