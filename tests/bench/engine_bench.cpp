@@ -44,13 +44,17 @@ fs::path make_project(const std::string& vcs, int workers) {
   fs::create_directories(dir);
   sh({"git", "init", "-q", "-b", "main"}, dir);
   sh({"git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty", "-m", "init"}, dir);
+  // What `drover init` does: Drover's own files are not the user's changes.
+  std::ofstream(dir / ".git" / "info" / "exclude", std::ios::app) << ".drover/\n";
   std::ofstream(dir / "drover.yaml") << "workers: " << workers << "\ntarget_branch: main\n"
                                      << "storage: { plugin: sqlite }\n"
                                      << "vcs: { plugin: " << vcs << " }\n"
                                      << "plugin_dirs: [\"" << BENCH_FAKE_VCS_DIR << "\"]\n"
                                      << "default_agent: noop\n"
                                      << "agents: { noop: { plugin: exec, config: { command: [\"true\"] } } }\n"
-                                     << "author: { name: bench, email: bench@drover.invalid }\n";
+                                     << "author: { name: bench, email: bench@drover.invalid }\n"
+                                     // The no-op agent changes nothing and gives no verdict line: done.
+                                     << "tasks: { no_changes: complete }\n";
   return dir;
 }
 
@@ -96,6 +100,10 @@ double run(Project& p, int workers) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!s.ok() || !s.value().all_completed()) {
     std::cerr << "run did not complete: " << (s.ok() ? "tasks left" : s.status().message()) << "\n";
+    if (s.ok())
+      std::cerr << "  completed " << s.value().completed << ", failed " << s.value().failed << ", ready "
+                << s.value().ready << ", awaiting review " << s.value().awaiting_review.size()
+                << (s.value().failures.empty() ? std::string() : "; " + s.value().failures.front().second) << "\n";
     std::exit(1);
   }
   return secs;
