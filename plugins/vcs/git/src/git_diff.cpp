@@ -89,29 +89,18 @@ std::string GitVcs::diff_patch(std::string_view request) {
     validate_task_id(task_id);
     const std::string target = required_string(op, req, "target_branch");
     validate_branch_name(target);
-    const std::string branch = branch_name(task_id);
-    auto head = branch_tip(repo.get(), branch);
-    if (!head)
-      throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
-                                             " (its work was removed, or it has not started)");
-    auto tip = branch_tip(repo.get(), target);
-    if (!tip) throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist");
-    git_oid base;
-    check(git_merge_base(&base, repo.get(), &*head, &*tip),
-          "vcs git: branch " + branch + " and " + quote_text(target) + " share no history", DROVER_CONFLICT);
-    CommitPtr base_commit = lookup_commit(repo.get(), base);
-    TreePtr base_tree = commit_tree(base_commit.get());
+    const TaskBase b = task_base(repo.get(), task_id, target);
     std::error_code ec;
     if (lookup_worktree(repo.get(), task_id) && std::filesystem::is_directory(worktree_path(task_id), ec)) {
       worktree = open_task_worktree(repo.get(), task_id);
       git_diff_options opts = diff_options(true);
-      check(git_diff_tree_to_workdir_with_index(&raw, worktree.get(), base_tree.get(), &opts),
+      check(git_diff_tree_to_workdir_with_index(&raw, worktree.get(), b.base_tree.get(), &opts),
             "vcs git: cannot diff the worktree of task " + quote_text(task_id));
     } else {
-      CommitPtr head_commit = lookup_commit(repo.get(), *head);
+      CommitPtr head_commit = lookup_commit(repo.get(), b.head);
       TreePtr head_tree = commit_tree(head_commit.get());
       git_diff_options opts = diff_options(false);
-      check(git_diff_tree_to_tree(&raw, repo.get(), base_tree.get(), head_tree.get(), &opts),
+      check(git_diff_tree_to_tree(&raw, repo.get(), b.base_tree.get(), head_tree.get(), &opts),
             "vcs git: cannot diff task " + quote_text(task_id));
     }
   }

@@ -890,6 +890,21 @@ std::string GitVcs::list_worktrees(std::string_view request) {
   return out.dump();
 }
 
+GitVcs::TaskBase GitVcs::task_base(git_repository* repo, const std::string& task_id, const std::string& target) const {
+  const std::string branch = branch_name(task_id);
+  auto head = branch_tip(repo, branch);
+  if (!head)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
+                                           " (its work was removed, or it has not started: prepare_worktree makes it)");
+  auto tip = branch_tip(repo, target);
+  if (!tip) throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist");
+  git_oid base;
+  check(git_merge_base(&base, repo, &*head, &*tip),
+        "vcs git: branch " + branch + " and " + quote_text(target) + " share no history", DROVER_CONFLICT);
+  CommitPtr base_commit = lookup_commit(repo, base);
+  return TaskBase{*head, commit_tree(base_commit.get())};
+}
+
 std::string GitVcs::diff_summary(std::string_view request) {
   const char* op = "diff_summary";
   json req = parse_request(op, request);
@@ -899,25 +914,14 @@ std::string GitVcs::diff_summary(std::string_view request) {
   validate_branch_name(target);
 
   RepoPtr repo = open_main();
-  const std::string branch = branch_name(task_id);
-  auto head = branch_tip(repo.get(), branch);
-  if (!head)
-    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
-                                           "; call prepare_worktree first");
-  auto tip = branch_tip(repo.get(), target);
-  if (!tip) throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist");
-  git_oid base;
-  check(git_merge_base(&base, repo.get(), &*head, &*tip),
-        "vcs git: branch " + branch + " and " + quote_text(target) + " share no history", DROVER_CONFLICT);
-  CommitPtr base_commit = lookup_commit(repo.get(), base);
-  CommitPtr head_commit = lookup_commit(repo.get(), *head);
-  TreePtr base_tree = commit_tree(base_commit.get());
+  const TaskBase b = task_base(repo.get(), task_id, target);
+  CommitPtr head_commit = lookup_commit(repo.get(), b.head);
   TreePtr head_tree = commit_tree(head_commit.get());
 
   git_diff_options opts;
   git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
   git_diff* raw_diff = nullptr;
-  check(git_diff_tree_to_tree(&raw_diff, repo.get(), base_tree.get(), head_tree.get(), &opts),
+  check(git_diff_tree_to_tree(&raw_diff, repo.get(), b.base_tree.get(), head_tree.get(), &opts),
         "vcs git: cannot diff task " + quote_text(task_id));
   DiffPtr diff(raw_diff);
   git_diff_stats* raw_stats = nullptr;

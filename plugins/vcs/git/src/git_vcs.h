@@ -85,6 +85,13 @@ class GitVcs : public sdk::Vcs {
   void finish_interrupted_checkout(git_repository* repo, const std::string& target) const;
   std::optional<std::string> remembered_target(const std::string& task_id) const;
   std::vector<std::string> merge_conflict_paths(const std::string& task_id, git_index* index) const;
+  // The task branch's head and the tree it branched from the target at (their
+  // merge base): what diff_summary and diff_patch compare against.
+  struct TaskBase {
+    git_oid head;
+    TreePtr base_tree;
+  };
+  TaskBase task_base(git_repository* repo, const std::string& task_id, const std::string& target) const;
 
   GitConfig config_;
   std::string root_;          // the main worktree, no trailing slash
