@@ -111,9 +111,15 @@ GitConfig GitConfig::parse(std::string_view yaml) {
       }
       if (n < 0 || n > 256) reject(key, "must be a whole number from 0 to 256, not '" + text + "'");
       config.worktree_pool_size = n;
+    } else if (key == "remote") {
+      config.remote = scalar(value, key);
+      int valid = 0;
+      if (config.remote->empty() || has_control_char(*config.remote) ||
+          git_remote_name_is_valid(&valid, config.remote->c_str()) < 0 || !valid)
+        reject(key, "must name a git remote of the repository (see `git remote -v`), not '" + *config.remote + "'");
     } else {
       reject(key, "is unknown (known keys: worktree_dir, merge_strategy, branch_prefix, author_name, author_email, "
-                  "reuse_worktrees, keep_ignored, worktree_pool_size)");
+                  "reuse_worktrees, keep_ignored, worktree_pool_size, remote)");
     }
   }
   return config;

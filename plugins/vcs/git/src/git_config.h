@@ -28,6 +28,11 @@ struct GitConfig {
   bool reuse_worktrees = true;
   bool keep_ignored = false;
   std::optional<int> worktree_pool_size;
+  // A remote's name (`git remote`): tasks start from that remote's target
+  // branch (fetched) and land by pushing to it with a compare-and-swap, and
+  // each task's committed work is pushed under refs/drover/tasks/ so another
+  // machine can continue it (git_remote.h). Unset: the local branch.
+  std::optional<std::string> remote;
 
   // Parses and validates the YAML text. Throws sdk::Error(DROVER_INVALID_CONFIG)
   // naming the offending key for unknown keys and bad values.

@@ -7,6 +7,7 @@
 // afterwards; every other local modification is left exactly as it was.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -517,7 +518,48 @@ std::string checked_message(const std::optional<std::string>& given, const std::
   return (strategy == MergeStrategy::kMerge ? "Merge drover task " : "Drover task ") + task_id + " into " + target + "\n";
 }
 
+// The tasks a landing brought in: the Drover-Task trailers on the first-parent
+// line from commit down to (not including) base.
+std::vector<std::string> landed_tasks(git_repository* repo, const git_oid& base, const git_oid& commit) {
+  std::vector<std::string> out;
+  for (CommitPtr c = lookup_commit(repo, commit); c && !git_oid_equal(git_commit_id(c.get()), &base);) {
+    std::string task = trailer_value(git_commit_message(c.get()), "Drover-Task");
+    if (!task.empty() && std::find(out.begin(), out.end(), task) == out.end()) out.push_back(task);
+    git_commit* raw_parent = nullptr;
+    if (git_commit_parentcount(c.get()) == 0 || git_commit_parent(&raw_parent, c.get(), 0) != 0) break;
+    c.reset(raw_parent);
+  }
+  return out;
+}
+
 }  // namespace
+
+void GitVcs::bring_local_target_along(git_repository* repo, const std::string& target, const git_oid& landed) const {
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo, ("refs/heads/" + target).c_str()) != 0) return;  // a clone without it
+  RefPtr ref(raw);
+  if (git_reference_type(ref.get()) != GIT_REFERENCE_DIRECT) return;
+  const git_oid local = *git_reference_target(ref.get());
+  if (git_oid_equal(&local, &landed)) return;
+  const std::string follow = "`git pull " + remote_->name() + " " + target + "` brings it up to date";
+  if (!reachable_from(repo, landed, local)) {
+    sdk::log(DROVER_LOG_INFO, "vcs git: the local branch " + target + " has commits that are not on " + remote_->name() +
+                                  "/" + target + "; Drover leaves it as it is (" + follow + ")");
+    return;
+  }
+  const std::string pending = pending_checkout_path(RepoLock::merge_lock_path(common_dir_, target));
+  if (std::vector<std::string> stuck = finish_pending_checkout(repo, common_dir_, pending, "refs/heads/" + target);
+      !stuck.empty())
+    return;
+  Published p = publish(repo, common_dir_, ref.get(), target, local, landed,
+                        "drover: follow " + remote_->name() + "/" + target, pending);
+  if (p.kind == Published::kLocalChanges)
+    sdk::log(DROVER_LOG_WARN, "vcs git: landed on " + remote_->name() + "/" + target + "; the local branch " + target +
+                                  " stays at " + oid_hex(local) + " because files in " + root_ +
+                                  " are in the way (" + (p.paths.empty() ? std::string("?") : p.paths.front()) +
+                                  (p.paths.size() > 1 ? " and " + std::to_string(p.paths.size() - 1) + " more" : "") +
+                                  "); " + follow);
+}
 
 std::string GitVcs::merge(std::string_view request) {
   const char* op = "merge";
@@ -545,8 +587,29 @@ std::string GitVcs::merge(std::string_view request) {
     throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
                                            "; call prepare_worktree and commit first");
   SignaturePtr sig = make_signature(repo.get(), config_, author_name, author_email);
+  const std::string reflog = "drover: " + std::string(strategy_name(strategy)) + " task " + task_id;
 
   RepoLock lock(RepoLock::merge_lock_path(common_dir_, target));
+  if (remote_) {
+    // Built on the remote's tip just fetched, pushed only if it is still there.
+    for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
+      const git_oid tip = remote_->fetch_target(repo.get(), target);
+      const git_oid head = *branch_tip(repo.get(), branch);
+      MergeLookup found = find_merge(repo.get(), tip, head, task_id);
+      if (found.state == MergeLookup::kMerged) return result("already_merged", found.commit).dump();
+      if (found.state == MergeLookup::kNothingToMerge) return result("nothing_to_merge", std::nullopt).dump();
+      CommitPtr tip_commit = lookup_commit(repo.get(), tip);
+      BuiltMerge built = build_task_merge(repo.get(), strategy, tip_commit.get(), head, task_id, message, sig.get());
+      if (!built.conflicts.empty()) return result("conflict", std::nullopt, built.conflicts).dump();
+      if (!built.commit) return result("nothing_to_merge", std::nullopt).dump();
+      if (remote_->push_target(repo.get(), target, tip, *built.commit) == TargetRemote::Pushed::kMoved) continue;
+      remote_->forget_tasks(repo.get(), {task_id});
+      bring_local_target_along(repo.get(), target, *built.commit);
+      return result("merged", built.commit).dump();
+    }
+    throw sdk::Error(DROVER_CONFLICT, "vcs git: " + remote_->name() + "/" + target + " kept moving while merging task " +
+                                          quote_text(task_id) + "; retry the merge");
+  }
   // Under the merge lock no other drover writes the target; a lock file on it
   // (or on this task's branch) is a leftover of a process killed mid-write.
   clear_shared_locks(common_dir_, target);
@@ -571,7 +634,6 @@ std::string GitVcs::merge(std::string_view request) {
     if (!built.conflicts.empty()) return result("conflict", std::nullopt, built.conflicts).dump();
     if (!built.commit) return result("nothing_to_merge", std::nullopt).dump();
 
-    const std::string reflog = "drover: " + std::string(strategy_name(strategy)) + " task " + task_id;
     Published p = publish(repo.get(), common_dir_, target_ref.get(), target, tip, *built.commit, reflog, pending);
     if (p.kind == Published::kMoved) continue;  // recompute on the new tip
     if (p.kind == Published::kLocalChanges) return result("local_changes", std::nullopt, p.paths).dump();
@@ -595,8 +657,9 @@ std::string GitVcs::build_landing(std::string_view request) {
     throw sdk::Error(DROVER_INVALID_ARGUMENT, "vcs git: build_landing: \"tasks\" must be a list");
   RepoPtr repo = open_main();
   SignaturePtr sig = make_signature(repo.get(), config_, std::nullopt, std::nullopt);
-  RefPtr target_ref = target_reference(repo.get(), target, root_);
-  const git_oid tip = *git_reference_target(target_ref.get());
+  // With a remote: its tip, fetched now (publish_landing pushes onto it).
+  const git_oid tip = remote_ ? remote_->fetch_target(repo.get(), target)
+                              : *git_reference_target(target_reference(repo.get(), target, root_).get());
   CommitPtr onto = lookup_commit(repo.get(), tip);
   json tasks = json::array();
   for (const auto& t : req["tasks"]) {
@@ -666,6 +729,20 @@ std::string GitVcs::publish_landing(std::string_view request) {
     return json{{"result", what}, {"commit", std::string(what) == "merged" ? json(oid_hex(commit)) : json(nullptr)},
                 {"tip", oid_hex(tip)}, {"paths", paths}};
   };
+  if (remote_) {
+    // A compare-and-swap on the remote: a fast-forward from expected_tip.
+    // Moved, the commit may be there anyway: a push whose reply was lost (or
+    // a drover killed after it) landed it before; that counts as published.
+    auto landed = [&] {
+      remote_->forget_tasks(repo.get(), landed_tasks(repo.get(), expected, commit));
+      bring_local_target_along(repo.get(), target, commit);
+      return answer("merged", commit, {}).dump();
+    };
+    if (remote_->push_target(repo.get(), target, expected, commit) == TargetRemote::Pushed::kPushed) return landed();
+    const git_oid now = *target_tip(repo.get(), target);
+    if (reachable_from(repo.get(), now, commit)) return landed();
+    return answer("moved", now, {}).dump();
+  }
   RefPtr target_ref = target_reference(repo.get(), target, root_);
   const git_oid tip = *git_reference_target(target_ref.get());
   if (std::vector<std::string> stuck = finish_pending_checkout(repo.get(), common_dir_, pending, "refs/heads/" + target);

@@ -88,6 +88,9 @@ std::string GitVcs::reset_worktree(std::string_view request) {
   co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
   check(git_reset(wt.get(), reinterpret_cast<git_object*>(to_commit.get()), GIT_RESET_HARD, &co),
         "vcs git: cannot reset the worktree of " + what);
+  // The work saved on a remote is the restarted attempt's too: a machine that
+  // takes the task over starts where this one restarted, not before.
+  if (remote_) remote_->push_task(repo.get(), task_id, to);
   return json{{"reset", true}, {"kept_at", keep_ref}, {"paths", changed_paths(wt.get(), to_tree.get(), tree.get())}}.dump();
 }
 

@@ -98,9 +98,7 @@ std::string GitVcs::sync_worktree(std::string_view request) {
   const std::string what = "task " + quote_text(task_id);
 
   RepoPtr repo = open_main();
-  auto tip = branch_tip(repo.get(), target);
-  if (!tip)
-    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root_);
+  const std::optional<git_oid> tip = current_target_tip(repo.get(), target);
   RepoPtr wt = open_task_worktree(repo.get(), task_id);
   const std::string branch_ref = "refs/heads/" + branch_name(task_id);
   git_reference* raw_head = nullptr;

@@ -194,6 +194,16 @@ GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
   worktree_dir_ = strip_trailing_slash(wt.lexically_normal().string());
   drover_dir_ = optional_string("open (context)", ctx, "drover_dir").value_or("");
   exclude_worktree_dir(root_, common_dir_, worktree_dir_);
+  if (config_.remote) {
+    git_remote* raw_remote = nullptr;
+    int found = git_remote_lookup(&raw_remote, repo.get(), config_.remote->c_str());
+    git_remote_free(raw_remote);
+    if (found != 0)
+      throw sdk::Error(DROVER_INVALID_CONFIG, "vcs git: vcs.config.remote " + quote_text(*config_.remote) +
+                                                  " is not a remote of " + root_ + "; add it with `git remote add " +
+                                                  *config_.remote + " <url>` or remove the key to land locally");
+    remote_.emplace(*config_.remote, common_dir_, root_);
+  }
   // The pool's bound: the config's, else the host's worker count if it says
   // (a host of this version does not), else the default number of workers.
   pool_size_ = config_.worktree_pool_size.value_or(4);
@@ -229,6 +239,30 @@ void GitVcs::remember_target(const std::string& task_id, const std::string& targ
   if (!fs::is_directory(admin_dir(task_id), ec)) return;
   if (remembered_target(task_id) == target) return;
   write_file_atomically(admin_dir(task_id) + "/drover-target", target + "\n");
+}
+
+std::optional<git_oid> GitVcs::target_tip(git_repository* repo, const std::string& target) const {
+  if (!remote_) return branch_tip(repo, target);
+  git_oid oid;
+  if (git_reference_name_to_id(&oid, repo, remote_->tracking_ref(target).c_str()) != 0) return std::nullopt;
+  return oid;
+}
+
+git_oid GitVcs::current_target_tip(git_repository* repo, const std::string& target) const {
+  if (remote_) return remote_->fetch_target(repo, target);
+  auto tip = branch_tip(repo, target);
+  if (!tip)
+    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root_ +
+                                           "; create it or configure another target branch");
+  return *tip;
+}
+
+void GitVcs::save_task_work(git_repository* repo, const std::string& task_id, const git_oid& head,
+                            const std::optional<std::string>& target) const {
+  if (!remote_) return;
+  if (target)
+    if (auto tip = target_tip(repo, *target); tip && reachable_from(repo, *tip, head)) return;  // nothing of its own
+  remote_->push_task(repo, task_id, head);
 }
 
 std::optional<std::string> GitVcs::remembered_target(const std::string& task_id) const {
@@ -373,10 +407,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
 
   clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
   RepoPtr repo = open_main();
-  auto tip = branch_tip(repo.get(), target);
-  if (!tip)
-    throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist in " + root_ +
-                                           "; create it or configure another target branch");
+  const std::optional<git_oid> tip = current_target_tip(repo.get(), target);
   finish_interrupted_checkout(repo.get(), target);
   const std::string path = worktree_path(task_id);
   const std::string branch = branch_name(task_id);
@@ -447,6 +478,14 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
     }
   }
 
+  // With a remote, the work another machine committed for this task (it died
+  // or lost its lease) is continued rather than redone: the task's saved ref,
+  // when it holds work not yet on the target.
+  std::optional<git_oid> saved;
+  if (remote_) {
+    saved = remote_->fetch_task(repo.get(), task_id);
+    if (saved && find_merge(repo.get(), *tip, *saved, task_id).state != MergeLookup::kNotMerged) saved.reset();
+  }
   // The branch may survive from a crashed attempt: keep it if it holds work not
   // yet in the target, otherwise restart it from the target's tip.
   git_oid base = *tip;
@@ -454,9 +493,21 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   RefPtr branch_ref;
   git_reference* raw_ref = nullptr;
   int rc = git_branch_lookup(&raw_ref, repo.get(), branch.c_str(), GIT_BRANCH_LOCAL);
-  if (rc == 0) {
-    branch_ref.reset(raw_ref);
-    auto head = branch_tip(repo.get(), branch);
+  if (rc == 0 || (rc == GIT_ENOTFOUND && saved)) {
+    if (rc == 0) branch_ref.reset(raw_ref);
+    auto head = rc == 0 ? branch_tip(repo.get(), branch) : std::nullopt;
+    if (saved && (!head || (!git_oid_equal(&*head, &*saved) && reachable_from(repo.get(), *saved, *head)))) {
+      // The saved work includes everything this branch has (or there is no
+      // branch here): the task goes on from there.
+      CommitPtr saved_commit = lookup_commit(repo.get(), *saved);
+      raw_ref = nullptr;
+      check(git_branch_create(&raw_ref, repo.get(), branch.c_str(), saved_commit.get(), 1),
+            "vcs git: cannot set branch " + branch + " to the work saved on remote " + quote_text(remote_->name()));
+      branch_ref.reset(raw_ref);
+      head = saved;
+      sdk::log(DROVER_LOG_INFO, "task " + task_id + " continues from its work saved on remote " +
+                                    quote_text(remote_->name()) + " (" + oid_hex(*saved) + ")");
+    }
     // (Merged by any strategy counts as no work: a squash leaves the branch
     // unreachable from the target, but its Drover-Source trailer names it.)
     if (head && find_merge(repo.get(), *tip, *head, task_id).state == MergeLookup::kNotMerged) {
@@ -608,9 +659,11 @@ std::string GitVcs::commit(std::string_view request) {
     if (!target) target = remembered_target(task_id);
     json commit = oid_hex(head);
     if (target) {
-      auto tip = branch_tip(repo.get(), *target);
+      auto tip = target_tip(repo.get(), *target);
       if (tip && reachable_from(repo.get(), *tip, head)) commit = nullptr;
     }
+    // A replayed commit step whose push did not happen pushes now.
+    if (!commit.is_null()) save_task_work(repo.get(), task_id, head, target);
     return json{{"commit", commit}, {"changed", false}, {"files", 0}}.dump();
   }
 
@@ -628,6 +681,8 @@ std::string GitVcs::commit(std::string_view request) {
                           parents.size(), parents.data()),
         "vcs git: cannot commit on branch " + branch);
   if (finishing_merge) git_repository_state_cleanup(wt.get());
+  // Reported done only once it is safe from this machine's loss.
+  save_task_work(repo.get(), task_id, commit_oid, std::nullopt);
   return json{{"commit", oid_hex(commit_oid)}, {"changed", true}, {"files", files}}.dump();
 }
 
@@ -702,9 +757,14 @@ std::string GitVcs::remove_worktree(std::string_view request) {
 
   auto is_merged = [&](const git_oid& commit) {
     bool merged = false;
-    auto tip = target ? branch_tip(repo.get(), *target) : std::nullopt;
+    auto tip = target ? target_tip(repo.get(), *target) : std::nullopt;
     if (tip) {
       merged = find_merge(repo.get(), *tip, commit, task_id).state != MergeLookup::kNotMerged;
+      // With a remote, another machine may have landed it since the last fetch.
+      if (!merged && remote_) {
+        const git_oid now = remote_->fetch_target(repo.get(), *target);
+        merged = find_merge(repo.get(), now, commit, task_id).state != MergeLookup::kNotMerged;
+      }
     } else {
       // No known target: the work is safe if any other local branch contains it.
       git_branch_iterator* raw_it = nullptr;
@@ -786,6 +846,9 @@ std::string GitVcs::remove_worktree(std::string_view request) {
   }
   lock.reset();
   remove_trash(worktree_dir_);
+  // Its saved work on the remote is no longer needed once it landed (a
+  // landing deletes it; this catches one cut short). Kept when discarded here.
+  if (remote_ && discarded.empty()) remote_->forget_tasks(repo.get(), {task_id});
   return json{{"removed", true}, {"discarded", discarded}, {"recycled", staged.has_value()}}.dump();
 }
 
@@ -834,7 +897,7 @@ std::string GitVcs::list_worktrees(std::string_view request) {
     bool merged = false;
     auto task_target = target ? target : remembered_target(name);
     if (head && task_target && !dirty) {
-      auto tip = branch_tip(repo.get(), *task_target);
+      auto tip = target_tip(repo.get(), *task_target);
       auto in_target = [&](const git_oid& id) { return find_merge(repo.get(), *tip, id, name).state != MergeLookup::kNotMerged; };
       if (tip) merged = in_target(*head) && (!branch_head || in_target(*branch_head));
     }
@@ -875,7 +938,7 @@ std::string GitVcs::list_worktrees(std::string_view request) {
       bool merged = false;
       auto task_target = target ? target : remembered_target(name);
       if (head && task_target) {
-        auto tip = branch_tip(repo.get(), *task_target);
+        auto tip = target_tip(repo.get(), *task_target);
         if (tip) merged = find_merge(repo.get(), *tip, *head, name).state != MergeLookup::kNotMerged;
       }
       out.push_back({{"task_id", name},
@@ -896,7 +959,7 @@ GitVcs::TaskBase GitVcs::task_base(git_repository* repo, const std::string& task
   if (!head)
     throw sdk::Error(DROVER_NOT_FOUND, "vcs git: task " + quote_text(task_id) + " has no branch " + branch +
                                            " (its work was removed, or it has not started: prepare_worktree makes it)");
-  auto tip = branch_tip(repo, target);
+  auto tip = target_tip(repo, target);
   if (!tip) throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist");
   git_oid base;
   check(git_merge_base(&base, repo, &*head, &*tip),

@@ -36,6 +36,7 @@
 
 #include "drover/plugin/sdk.hpp"
 #include "git_config.h"
+#include "git_remote.h"
 #include "libgit2_handles.h"
 
 namespace drover::vcs_git {
@@ -92,6 +93,21 @@ class GitVcs : public sdk::Vcs {
     TreePtr base_tree;
   };
   TaskBase task_base(git_repository* repo, const std::string& task_id, const std::string& target) const;
+  // The target's tip as known here: the local branch, or with a remote the
+  // remote's branch as last fetched or pushed (no network).
+  std::optional<git_oid> target_tip(git_repository* repo, const std::string& target) const;
+  // The target's tip now, fetched first with a remote. Throws DROVER_NOT_FOUND
+  // when the branch does not exist (DROVER_UNAVAILABLE: the remote is away).
+  git_oid current_target_tip(git_repository* repo, const std::string& target) const;
+  // With a remote: the task's committed work (its branch head) is saved there
+  // so another machine can continue it; unless it is already on the target.
+  void save_task_work(git_repository* repo, const std::string& task_id, const git_oid& head,
+                      const std::optional<std::string>& target) const;
+  // With a remote, after a landing moved its target: the local target branch
+  // follows (and the user's checkout of it) when it is behind, so the user
+  // sees what landed; left alone, with a warning, when it has commits of its
+  // own or files in the way (git_merge.cpp).
+  void bring_local_target_along(git_repository* repo, const std::string& target, const git_oid& landed) const;
 
   GitConfig config_;
   std::string root_;          // the main worktree, no trailing slash
@@ -99,6 +115,7 @@ class GitVcs : public sdk::Vcs {
   std::string worktree_dir_;  // absolute, no trailing slash
   std::string drover_dir_;    // the host's .drover dir ("" when not given)
   int pool_size_ = 4;         // the most recycled worktrees kept (worktree_pool.h)
+  std::optional<TargetRemote> remote_;  // vcs.config.remote: the target lives there
 };
 
 // Throws DROVER_INVALID_ARGUMENT unless name is a valid local branch name.
