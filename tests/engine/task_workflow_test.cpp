@@ -55,7 +55,9 @@ TEST_P(CrashAfterCheckpoint, RepeatsNoFinishedStep) {
   // worktree, which the next run's sweep removes.
   EXPECT_EQ(store.task(t.id).status, TaskStatus::kCompleted);
   EXPECT_EQ(agents.runs(t.id), 1);
-  EXPECT_EQ(workspace.count("prepare", "t1"), 1);
+  // A resumed workflow looks its recorded worktree up again (prepare is
+  // idempotent): it may have been made on a machine that is gone.
+  EXPECT_EQ(workspace.count("prepare", "t1"), GetParam() < 5 ? 2 : 1);
   EXPECT_EQ(workspace.count("commit", "t1"), 1);
   EXPECT_EQ(workspace.count("build_landing", "t1"), 1);
   EXPECT_EQ(workspace.target_history(), std::vector<std::string>{"t1"});

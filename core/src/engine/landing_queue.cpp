@@ -155,6 +155,19 @@ void LandingQueue::process(const std::vector<Waiting>& batch, Verdicts& out) {
   (void)land_group(batch, out, std::nullopt);
 }
 
+namespace {
+
+// A VCS failure while landing: its remote cannot be reached (nothing moved;
+// the task waits and lands later), the remote refused the published update
+// (not retried: a hook or permissions decide), or an error.
+Landing failed_landing(const Status& s, bool publishing) {
+  if (s.code() == StatusCode::kUnavailable) return Landing::kUnreachable;
+  if (publishing && s.code() == StatusCode::kConflict) return Landing::kRefused;
+  return Landing::kError;
+}
+
+}  // namespace
+
 void LandingQueue::land_one_by_one(const std::vector<Waiting>& batch, Verdicts& out) {
   // A VCS without the merge queue's operations: each task merged as before
   // (its branch was verified before it asked to land).
@@ -163,7 +176,7 @@ void LandingQueue::land_one_by_one(const std::vector<Waiting>& batch, Verdicts& 
     auto r = e_.workspace->merge(w.request.key, e_.target_branch, w.request.message);
     LandingVerdict v;
     if (!r.ok()) {
-      v.outcome = Landing::kError;
+      v.outcome = failed_landing(r.status(), false);
       v.why = r.status().message();
     } else {
       const MergeResult& m = r.value();
@@ -194,7 +207,8 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
       return "";
     }
     if (!built.ok()) {
-      for (const auto& w : group) out[w.id] = LandingVerdict::of(Landing::kError, "", built.status().message());
+      for (const auto& w : group)
+        out[w.id] = LandingVerdict::of(failed_landing(built.status(), false), "", built.status().message());
       return "";
     }
     const BuiltLanding& b = built.value();
@@ -281,7 +295,8 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
       p = e_.workspace->publish_landing(e_.target_branch, b.tip, end);
     }
     if (!p.ok()) {
-      for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kError, b.tip, p.status().message());
+      for (const auto& w : candidates)
+        out[w.id] = LandingVerdict::of(failed_landing(p.status(), true), b.tip, p.status().message());
       return "";
     }
     if (p.value().kind == PublishKind::kMoved) {

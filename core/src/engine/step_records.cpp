@@ -90,12 +90,14 @@ Completion completion_step(const json& j) {
 
 namespace {
 
-constexpr EnumNames<Landing, 7> kLandingNames{{{Landing::kLanded, "landed"},
+constexpr EnumNames<Landing, 9> kLandingNames{{{Landing::kLanded, "landed"},
                                                 {Landing::kNothingToLand, "nothing_to_land"},
                                                 {Landing::kConflict, "conflict"},
                                                 {Landing::kVerifyFailed, "verify_failed"},
                                                 {Landing::kLocalChanges, "local_changes"},
                                                 {Landing::kStopped, "stopped"},
+                                                {Landing::kUnreachable, "unreachable"},
+                                                {Landing::kRefused, "refused"},
                                                 {Landing::kError, "error"}}};
 
 constexpr EnumNames<SyncKind, 3> kSyncNames{

@@ -52,6 +52,11 @@ const char* const kAwaitingReview = "awaiting review";
 
 bool is_awaiting_review(const Result<json>& r) { return is_not_now(r) && r.status().message() == kAwaitingReview; }
 
+// What a step's "not now" says when the VCS cannot reach its remote (fetch or
+// push failed for the network, the server, or a lost reply).
+const char* const kRemoteAway = "the repository's remote cannot be reached: ";
+const char* const kDiskFull = "disk full: ";
+
 }  // namespace
 
 TaskWorkflow::TaskWorkflow(EngineContext& engine, Task task)
@@ -102,14 +107,21 @@ std::optional<std::string> TaskWorkflow::disk_full(const std::string& error) con
 
 Status TaskWorkflow::step_failure(const Status& error) const {
   if (auto f = disk_full(error.message())) return not_now(*f);
+  // Only plugins say "unavailable" (a VCS whose remote is away): nothing was
+  // done, and the step runs again once the task is claimed again.
+  if (error.code() == StatusCode::kUnavailable && error.message().rfind(kRemoteAway, 0) != 0)
+    return not_now(kRemoteAway + error.message());
   return error;
 }
 
-bool TaskWorkflow::is_disk_full(const Result<json>& r) {
-  return is_not_now(r) && r.status().message().rfind("disk full: ", 0) == 0;
+bool TaskWorkflow::must_wait(const Result<json>& r) {
+  return is_not_now(r) &&
+         (r.status().message().rfind(kDiskFull, 0) == 0 || r.status().message().rfind(kRemoteAway, 0) == 0);
 }
 
-TaskOutcome TaskWorkflow::wait_for_disk(const std::string& why) {
+TaskOutcome TaskWorkflow::wait_for(const std::string& why) {
+  if (why.rfind(kDiskFull, 0) != 0)  // the remote: like a store outage, tried again every few seconds
+    return release(now() + 5000, WaitReason::backoff(why), "waiting for the repository's remote (" + why + ")");
   // The run loop starts nothing while the disk is full and says so once; the
   // task is claimable again as soon as there is space.
   if (e_.events) e_.events->out_of_space(id(), why);
@@ -373,6 +385,7 @@ Result<json> TaskWorkflow::land(const WorktreeKey& key, int attempt, int round) 
     case Landing::kLocalChanges:
       in_the_way_ = v.paths;
       return not_now(kLocalChanges + join(v.paths, ", "));
+    case Landing::kUnreachable: return not_now(kRemoteAway + v.why);
     case Landing::kError: return step_failure(Status::Error(v.why));
     default: return record(v);
   }
@@ -499,9 +512,25 @@ TaskOutcome TaskWorkflow::run() {
       if (!w.ok()) return step_failure(w.status());
       return record(w.value());
     };
+    const bool worktree_replayed = ctx.replaying();
     auto wt = ctx.step("worktree#" + a, prepare);
     if (lost(ctx)) return TaskOutcome::kAbandoned;
-    if (is_disk_full(wt)) return wait_for_disk(wt.status().message());
+    if (must_wait(wt)) return wait_for(wt.status().message());
+    // A recorded worktree is looked up again (prepare is idempotent): it may
+    // have been made by an executor on another machine (it died or lost its
+    // lease), or removed since. Then it is made again here, the VCS bringing
+    // back the task's committed work (a remote keeps it), and what that
+    // executor had not committed is gone: see "lost#" below.
+    bool made_again_here = false;
+    if (wt.ok() && worktree_replayed) {
+      auto again = prepare();
+      if (must_wait(again)) return wait_for(again.status().message());
+      if (again.ok()) {
+        made_again_here = prepared_worktree(again.value()).created;
+        if (made_again_here) report("its worktree was made again here (the one it had is gone)");
+      }
+      wt = again;
+    }
     if (!wt.ok()) {
       last_error = "could not prepare the worktree: " + wt.status().message();
       previous_failure.clear();
@@ -547,7 +576,7 @@ TaskOutcome TaskWorkflow::run() {
         });
         if (replayed) agent_step_replayed = true;
         if (lost(ctx)) return TaskOutcome::kAbandoned;
-        if (is_disk_full(ar)) return wait_for_disk(ar.status().message());
+        if (must_wait(ar)) return wait_for(ar.status().message());
         if (is_not_now(ar)) {
           // Stopped by a signal: give the task back so any executor resumes it at once.
           release(now(), interrupted, interrupted_reason);
@@ -560,6 +589,22 @@ TaskOutcome TaskWorkflow::run() {
           break;
         }
         const AgentStep r = agent_step(ar.value());
+        // The agent ran on an executor that is gone and nothing after it was
+        // recorded: its uncommitted work went with that machine. The agent
+        // works again on what was saved (the decision is recorded, so a later
+        // replay takes the same path).
+        if (replayed && (ctx.recorded_next("lost#" + s) || (made_again_here && !ctx.replaying()))) {
+          auto l = ctx.step("lost#" + s, [&]() -> Result<json> { return json{{"lost", "uncommitted work"}}; });
+          if (lost(ctx) || !l.ok()) return TaskOutcome::kAbandoned;
+          report("round " + s + "'s agent worked on an executor that is gone, which did not commit; the agent works again");
+          ++round;
+          round_kind = "continue";
+          told = "The machine your previous run worked on was lost before your changes were saved. Whatever is in "
+                 "the working tree is what was saved; carry on from there and finish the task.";
+          session_id.clear();  // the session lived on that machine
+          e_.count("continue");
+          continue;
+        }
         if (r.session_id) session_id = *r.session_id;
         if (r.outcome != AttemptOutcome::kQuota && !replayed) e_.limits.ran(agent_name());
         if (r.outcome == AttemptOutcome::kQuota) {
@@ -596,7 +641,7 @@ TaskOutcome TaskWorkflow::run() {
           // round's agent runs again; no attempt is used.
           auto again = ctx.step("worktree#" + a, prepare);
           if (lost(ctx)) return TaskOutcome::kAbandoned;
-          if (is_disk_full(again)) return wait_for_disk(again.status().message());
+          if (must_wait(again)) return wait_for(again.status().message());
           continue;
         }
         agent_runs = false;
@@ -679,7 +724,7 @@ TaskOutcome TaskWorkflow::run() {
         return record(r.value());
       });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
-      if (is_disk_full(c)) return wait_for_disk(c.status().message());
+      if (must_wait(c)) return wait_for(c.status().message());
       if (!c.ok()) {
         last_error = "commit failed: " + c.status().message();
         // Conflict markers left behind, say: the resolution goes on.
@@ -741,7 +786,7 @@ TaskOutcome TaskWorkflow::run() {
 
       auto m = ctx.step("land#" + s, [&] { return land(key, attempt, round); });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
-      if (is_disk_full(m)) return wait_for_disk(m.status().message());
+      if (must_wait(m)) return wait_for(m.status().message());
       if (is_local_changes(m)) {
         bool first_time;
         {
@@ -771,6 +816,13 @@ TaskOutcome TaskWorkflow::run() {
         break;
       }
       const LandingVerdict verdict = landing_step(m.value());
+      if (verdict.outcome == Landing::kRefused) {
+        // A hook, permissions or branch protection on the remote: landing
+        // again would be refused again.
+        last_error = "the repository's remote refused the landing: " + verdict.why;
+        (void)ctx.finish("failed", json{{"error", last_error}});
+        return fail(last_error + " (attempt " + a + "; not retried)");
+      }
       if (verdict.outcome == Landing::kLanded || verdict.outcome == Landing::kNothingToLand) {
         landed = true;
         merge_commit = verdict.commit;
@@ -807,7 +859,7 @@ TaskOutcome TaskWorkflow::run() {
           return record(r.value());
         });
         if (lost(ctx)) return TaskOutcome::kAbandoned;
-        if (is_disk_full(sy)) return wait_for_disk(sy.status().message());
+        if (must_wait(sy)) return wait_for(sy.status().message());
         if (sy.ok()) {
           const WorktreeSync ws = sync_step(sy.value());
           round_tip = ws.tip;
@@ -886,7 +938,7 @@ TaskOutcome TaskWorkflow::run() {
         return json{{"reset", r.value().reset}, {"kept_at", r.value().kept_at}, {"to", redo_tip}};
       });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
-      if (is_disk_full(rs)) return wait_for_disk(rs.status().message());
+      if (must_wait(rs)) return wait_for(rs.status().message());
       if (rs.ok()) {
         session_id.clear();  // the session remembers work that is gone from the worktree
         e_.count("redo");

@@ -32,7 +32,9 @@ Result<PreparedWorktree> FakeWorkspace::prepare(const WorktreeKey& key, const st
   std::lock_guard<std::mutex> lock(mu_);
   if (prepare_fails.count(k)) return Status::Error("cannot create worktree " + k + ": disk full");
   if (!prepare_error_.empty()) return Status::Error(prepare_error_);
-  bool created = trees_.try_emplace(k).second;
+  if (auto f = away_locked("prepare")) return *f;
+  bool created = trees_.try_emplace(k).second || !trees_[k].here;
+  trees_[k].here = true;
   const std::string base = "c" + std::to_string(history_.size());
   return PreparedWorktree{"/repo/.drover/worktrees/" + k, "drover/" + k, base, created, base};
 }
@@ -41,9 +43,30 @@ Result<CommitResult> FakeWorkspace::commit(const WorktreeKey& key, const CommitR
   const std::string k = key.str();
   note("commit", k);
   std::lock_guard<std::mutex> lock(mu_);
+  if (auto f = away_locked("commit")) return *f;
   if (no_changes.count(k)) return CommitResult{std::nullopt, false, 0};
   trees_[k].committed = true;
   return CommitResult{"commit-" + k, true, 1};
+}
+
+std::optional<Status> FakeWorkspace::away(const std::string& op) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return away_locked(op);
+}
+
+std::optional<Status> FakeWorkspace::away_locked(const std::string& op) {
+  auto it = unreachable.find(op);
+  if (it == unreachable.end() || it->second <= 0) return std::nullopt;
+  --it->second;
+  return Status::Unavailable("cannot reach remote 'origin' (git://127.0.0.1/shared.git): connection refused");
+}
+
+void FakeWorkspace::forget_worktrees_here() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [key, tree] : trees_) {
+    tree.here = false;
+    tree.partial = false;  // uncommitted work stays on the other machine
+  }
 }
 
 Result<MergeResult> FakeWorkspace::merge(const WorktreeKey& key, const std::string&, const std::string&) {
@@ -187,6 +210,7 @@ Result<BuiltLanding> FakeWorkspace::build_landing(const std::string&, const std:
   if (no_queue) return Status(StatusCode::kUnsupported, "the fake VCS has no merge queue");
   for (const auto& t : tasks) note("build_landing", t.key.str());
   std::lock_guard<std::mutex> lock(mu_);
+  if (auto f = away_locked("build_landing")) return *f;
   BuiltLanding b;
   b.tip = tip_locked();
   std::string chain = "land:" + b.tip;
@@ -221,6 +245,8 @@ Result<Publication> FakeWorkspace::publish_landing(const std::string&, const std
   if (no_queue) return Status(StatusCode::kUnsupported, "the fake VCS has no merge queue");
   note("publish_landing", commit);
   std::lock_guard<std::mutex> lock(mu_);
+  if (auto f = away_locked("publish_landing")) return *f;
+  if (!refuse_publish.empty()) return Status::Conflict("the remote refused the update of main: " + refuse_publish);
   if (moves_before_publish > 0) {
     --moves_before_publish;
     history_.push_back("(someone else)");

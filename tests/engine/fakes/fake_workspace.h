@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,6 +27,13 @@ class FakeWorkspace final : public Workspace {
   bool no_checkout_state = false;            // checkout_state/target_moves: kUnsupported
   bool no_queue = false;                     // build/publish_landing, sync, scratch: kUnsupported (ABI 1.1)
   int moves_before_publish = 0;              // this many publishes find the target moved by someone else
+  // A remote that cannot be reached: this many calls of the op (prepare,
+  // commit, build_landing, publish_landing) fail with kUnavailable first.
+  std::map<std::string, int> unreachable;
+  std::string refuse_publish;                // set: every publish is refused with kConflict and this reason
+  // Another machine: worktrees made before are not on this one (their
+  // commits are, as a remote keeps them); the next prepare makes them again.
+  void forget_worktrees_here();
   // Called before each operation with its name and key; may throw Crash.
   std::function<void(const std::string& op, const std::string& key)> before;
 
@@ -47,6 +55,8 @@ class FakeWorkspace final : public Workspace {
   int count(const std::string& op, const std::string& key) const;
   std::vector<std::string> target_history() const;  // keys merged, in order
   bool exists(const std::string& key) const;
+  // The op's next call fails (kUnavailable) when `unreachable` says so.
+  std::optional<Status> away(const std::string& op);
 
   Result<RepoInfo> repo_info() override;
   Result<PreparedWorktree> prepare(const WorktreeKey& key, const std::string& target_branch) override;
@@ -78,7 +88,9 @@ class FakeWorkspace final : public Workspace {
     bool merged = false;
     bool partial = false;  // uncommitted work of an attempt
     bool conflicted = false;  // its last landing conflicted: the next sync leaves the conflict in it
+    bool here = true;         // on this machine (forget_worktrees_here)
   };
+  std::optional<Status> away_locked(const std::string& op);
   std::string tip_locked() const { return "c" + std::to_string(history_.size()); }
   void note(const std::string& op, const std::string& key);
 

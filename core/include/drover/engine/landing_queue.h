@@ -40,6 +40,8 @@ enum class Landing {
   kVerifyFailed,   // the merged result failed verify: why, output
   kLocalChanges,   // the user's files are in the way of the checkout: paths
   kStopped,        // a signal stopped verify; nothing moved
+  kUnreachable,    // the VCS's remote cannot be reached (why); nothing moved, try again later
+  kRefused,        // the remote refused the update (why: a hook, permissions); retrying would not help
   kError,          // why
 };
 

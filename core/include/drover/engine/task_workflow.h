@@ -163,9 +163,12 @@ class TaskWorkflow {
   std::optional<std::string> disk_full(const std::string& error) const;
   // A side effect's error as its step returns it: "not now" while the disk is full.
   Status step_failure(const Status& error) const;
-  static bool is_disk_full(const Result<nlohmann::json>& r);
-  // Gives the task back until there is space; no attempt is used.
-  TaskOutcome wait_for_disk(const std::string& why);
+  // A step that cannot go on until the world changes: the disk is full, or
+  // the VCS cannot reach its remote (step_failure makes both "not now").
+  static bool must_wait(const Result<nlohmann::json>& r);
+  // Gives the task back until there is space (or the remote answers); no
+  // attempt is used.
+  TaskOutcome wait_for(const std::string& why);
 
   EngineContext& e_;
   Task task_;

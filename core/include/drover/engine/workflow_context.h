@@ -39,6 +39,8 @@ class WorkflowContext {
   const std::string& loaded_status() const { return loaded_status_; }
   // True while step() is returning recorded outcomes.
   bool replaying() const { return next_ < recorded_.size(); }
+  // True when the next step() replays a step recorded under this name.
+  bool recorded_next(const std::string& name) const { return replaying() && recorded_[next_].name == name; }
 
   // Runs the step, or returns its recorded outcome. A step function that
   // returns an error Status is recorded as failed and its message is returned
