@@ -64,7 +64,7 @@ class E2EProject {
     cfg << "workers: " << workers << "\n"
         << "target_branch: main\n"
         << (storage_yaml.empty() ? "storage: { plugin: sqlite }\n" : storage_yaml + "\n")
-        << "vcs: { plugin: git }\n"
+        << (extra_yaml.find("vcs:") == std::string::npos ? "vcs: { plugin: git }\n" : "")
         << "default_agent: test\n"
         << "agents:\n"
         << "  test:\n"

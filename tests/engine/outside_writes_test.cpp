@@ -38,6 +38,15 @@ TEST(CheckoutChanges, NamesEveryPathThatDiffers) {
   EXPECT_EQ(texts, (std::vector<std::string>{"a (changed)", "c (added)", "b (reverted)"}));
 }
 
+TEST(CheckoutChanges, DroversOwnDirectoryIsNeverAnAgentsWrite) {
+  // A repository where `drover init` did not exclude .drover/: its logs show up.
+  auto changes = checkout_changes(state({{"a", "1"}}), state({{"a", "1"}, {".drover/", "d1"}, {".drover/logs/t1/1.log", "x"},
+                                                              {"sub/.drover/db", "y"}, {"b", "1"}}),
+                                  "main");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].text(), "b (added)");
+}
+
 TEST(CheckoutChanges, TheTargetMovingUnderACheckedOutHeadIsNotAChange) {
   // Drover's own merges move the checked-out target; target_moves judges those.
   EXPECT_TRUE(checkout_changes(state({}, "refs/heads/main", "c1"), state({}, "refs/heads/main", "c2"), "main").empty());

@@ -13,13 +13,18 @@ std::vector<CheckoutChange> checkout_changes(const CheckoutState& before, const 
     out.push_back({"HEAD", name(after.head_ref) + " moved from " + before.head_commit.substr(0, 10) + " to " +
                                after.head_commit.substr(0, 10)});
   }
+  auto drovers_own = [](const std::string& path) {
+    return path == ".drover" || path.rfind(".drover/", 0) == 0 || path.find("/.drover/") != std::string::npos ||
+           (path.size() >= 8 && path.compare(path.size() - 8, 8, "/.drover") == 0);
+  };
   for (const auto& [path, sig] : after.entries) {
+    if (drovers_own(path)) continue;
     auto it = before.entries.find(path);
     if (it == before.entries.end()) out.push_back({path, "added"});
     else if (it->second != sig) out.push_back({path, "changed"});
   }
   for (const auto& [path, sig] : before.entries)
-    if (!after.entries.count(path)) out.push_back({path, "reverted"});
+    if (!after.entries.count(path) && !drovers_own(path)) out.push_back({path, "reverted"});
   return out;
 }
 

@@ -27,7 +27,9 @@ struct CheckoutChange {
 
 // Every entry that differs (added, changed, or reverted: a change of the
 // user's that is gone), and HEAD when it names another branch or its branch
-// (other than the target) moved. Empty when nothing changed.
+// (other than the target) moved. Empty when nothing changed. Drover's own
+// directory (.drover/, where it writes logs while agents run) is never an
+// agent's write, even in a repository where `drover init` did not exclude it.
 std::vector<CheckoutChange> checkout_changes(const CheckoutState& before, const CheckoutState& after,
                                           const std::string& target_branch);
 
