@@ -12,7 +12,24 @@
 namespace drover::testing {
 namespace {
 
-class RemoteVcsTest : public EngineTest {};
+class RemoteVcsTest : public EngineTest {
+ protected:
+  // The first executor dies (kill -9) when it is about to commit: its agent's
+  // step is recorded, the commit is not.
+  void die_before_the_commit() {
+    bool crash = true;
+    workspace.before = [&crash](const std::string& op, const std::string&) {
+      if (op == "commit" && crash) {
+        crash = false;
+        throw Crash();
+      }
+    };
+    auto dead = context("exec-dead");
+    EXPECT_THROW(claim_and_run(*dead), Crash);
+    workspace.before = nullptr;
+    clock.advance(config.lease_duration.count() + 1);
+  }
+};
 
 TEST_F(RemoteVcsTest, AnUnreachableRemoteWhilePreparingPausesTheTaskWithoutUsingAnAttempt) {
   Task t = store.add("T");
@@ -71,17 +88,8 @@ TEST_F(RemoteVcsTest, ALandingTheRemoteRefusesFailsTheTaskAtOnce) {
 // keeps, where the agent's uncommitted work is not, so the agent works again.
 TEST_F(RemoteVcsTest, AMachineLostBeforeItCommittedHasItsRoundRedoneByTheNext) {
   Task t = store.add("T");
-  bool crash = true;
-  workspace.before = [&](const std::string& op, const std::string&) {
-    if (op == "commit" && crash) {
-      crash = false;
-      throw Crash();
-    }
-  };
-  auto dead = context("exec-dead");
-  EXPECT_THROW(claim_and_run(*dead), Crash);
+  die_before_the_commit();
   workspace.forget_worktrees_here();
-  clock.advance(config.lease_duration.count() + 1);
   auto next = context("exec-other-machine");
   EXPECT_EQ(claim_and_run(*next), TaskOutcome::kCompleted);
   EXPECT_EQ(agents.runs(t.id), 2) << "the lost round is run again";
@@ -118,16 +126,7 @@ TEST_F(RemoteVcsTest, AMachineLostAfterItCommittedIsContinuedWithoutRunningTheAg
 // Resumed on the same machine, the worktree is there: nothing is redone.
 TEST_F(RemoteVcsTest, AResumeOnTheSameMachineFindsItsWorktreeAndRedoesNothing) {
   Task t = store.add("T");
-  bool crash = true;
-  workspace.before = [&](const std::string& op, const std::string&) {
-    if (op == "commit" && crash) {
-      crash = false;
-      throw Crash();
-    }
-  };
-  auto dead = context("exec-dead");
-  EXPECT_THROW(claim_and_run(*dead), Crash);
-  clock.advance(config.lease_duration.count() + 1);
+  die_before_the_commit();
   auto next = context("exec-same-machine");
   EXPECT_EQ(claim_and_run(*next), TaskOutcome::kCompleted);
   EXPECT_EQ(agents.runs(t.id), 1);

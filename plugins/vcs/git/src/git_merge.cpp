@@ -589,19 +589,31 @@ std::string GitVcs::merge(std::string_view request) {
   SignaturePtr sig = make_signature(repo.get(), config_, author_name, author_email);
   const std::string reflog = "drover: " + std::string(strategy_name(strategy)) + " task " + task_id;
 
+  // The task's merge onto tip: the commit to publish, or the answer when
+  // there is nothing to publish.
+  struct Built {
+    std::optional<git_oid> commit;
+    std::string answer;
+  };
+  auto build_on = [&](const git_oid& tip) -> Built {
+    const git_oid head = *branch_tip(repo.get(), branch);
+    MergeLookup found = find_merge(repo.get(), tip, head, task_id);
+    if (found.state == MergeLookup::kMerged) return {std::nullopt, result("already_merged", found.commit).dump()};
+    if (found.state == MergeLookup::kNothingToMerge) return {std::nullopt, result("nothing_to_merge", std::nullopt).dump()};
+    CommitPtr tip_commit = lookup_commit(repo.get(), tip);
+    BuiltMerge built = build_task_merge(repo.get(), strategy, tip_commit.get(), head, task_id, message, sig.get());
+    if (!built.conflicts.empty()) return {std::nullopt, result("conflict", std::nullopt, built.conflicts).dump()};
+    if (!built.commit) return {std::nullopt, result("nothing_to_merge", std::nullopt).dump()};
+    return {built.commit, ""};
+  };
+
   RepoLock lock(RepoLock::merge_lock_path(common_dir_, target));
   if (remote_) {
     // Built on the remote's tip just fetched, pushed only if it is still there.
     for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
       const git_oid tip = remote_->fetch_target(repo.get(), target);
-      const git_oid head = *branch_tip(repo.get(), branch);
-      MergeLookup found = find_merge(repo.get(), tip, head, task_id);
-      if (found.state == MergeLookup::kMerged) return result("already_merged", found.commit).dump();
-      if (found.state == MergeLookup::kNothingToMerge) return result("nothing_to_merge", std::nullopt).dump();
-      CommitPtr tip_commit = lookup_commit(repo.get(), tip);
-      BuiltMerge built = build_task_merge(repo.get(), strategy, tip_commit.get(), head, task_id, message, sig.get());
-      if (!built.conflicts.empty()) return result("conflict", std::nullopt, built.conflicts).dump();
-      if (!built.commit) return result("nothing_to_merge", std::nullopt).dump();
+      const Built built = build_on(tip);
+      if (!built.commit) return built.answer;
       if (remote_->push_target(repo.get(), target, tip, *built.commit) == TargetRemote::Pushed::kMoved) continue;
       remote_->forget_tasks(repo.get(), {task_id});
       bring_local_target_along(repo.get(), target, *built.commit);
@@ -623,16 +635,8 @@ std::string GitVcs::merge(std::string_view request) {
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     RefPtr target_ref = target_reference(repo.get(), target, root_);
     const git_oid tip = *git_reference_target(target_ref.get());
-    const git_oid head = *branch_tip(repo.get(), branch);
-
-    MergeLookup found = find_merge(repo.get(), tip, head, task_id);
-    if (found.state == MergeLookup::kMerged) return result("already_merged", found.commit).dump();
-    if (found.state == MergeLookup::kNothingToMerge) return result("nothing_to_merge", std::nullopt).dump();
-
-    CommitPtr tip_commit = lookup_commit(repo.get(), tip);
-    BuiltMerge built = build_task_merge(repo.get(), strategy, tip_commit.get(), head, task_id, message, sig.get());
-    if (!built.conflicts.empty()) return result("conflict", std::nullopt, built.conflicts).dump();
-    if (!built.commit) return result("nothing_to_merge", std::nullopt).dump();
+    const Built built = build_on(tip);
+    if (!built.commit) return built.answer;
 
     Published p = publish(repo.get(), common_dir_, target_ref.get(), target, tip, *built.commit, reflog, pending);
     if (p.kind == Published::kMoved) continue;  // recompute on the new tip
