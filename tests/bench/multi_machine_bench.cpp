@@ -1,0 +1,167 @@
+// Landings per minute with 1, 2, 3 ... executors on one project: each executor
+// a `drover run` in its own clone, all sharing one PostgreSQL store and one git
+// remote (a real `git daemon` on 127.0.0.1, vcs.config.remote), an agent that
+// writes one file and exits. Prints, per executor count, the wall time of the
+// whole run, landings per minute, and the compare-and-swap retries (a landing
+// built on a tip another executor moved first). Checks that every task landed
+// exactly once on the remote. A program that prints figures, not a test.
+//
+//   multi_machine_bench [--tasks 60] [--executors 1,2,3] [--workers 2] [--url postgresql://...]
+//   (the URL defaults to $DROVER_TEST_POSTGRES_URL)
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "git_daemon.h"
+#include "temp_dir.h"
+
+namespace fs = std::filesystem;
+using drover::testing::CommandResult;
+using drover::testing::run_command;
+
+namespace {
+
+[[noreturn]] void die(const std::string& why) {
+  std::cerr << "multi_machine_bench: " << why << "\n";
+  std::exit(2);
+}
+
+CommandResult must(const std::vector<std::string>& argv, const std::string& cwd) {
+  CommandResult r = run_command(argv, cwd, {{"GIT_CONFIG_NOSYSTEM", "1"}, {"NO_COLOR", "1"}});
+  if (r.exit_code != 0) die(argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed in " + cwd + ": " + r.err + r.out);
+  return r;
+}
+
+int count_of(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+struct Figures {
+  double wall_s = 0;
+  int retries = 0;
+  int landed_once = 0;
+  int exit_failures = 0;
+};
+
+Figures run_once(int executors, int tasks, int workers, const std::string& url) {
+  drover::testing::TempDir tmp("drover-multi-bench-");
+  const fs::path seed = tmp.path() / "seed";
+  fs::create_directories(seed);
+  must({"git", "init", "-q", "-b", "main"}, seed);
+  must({"git", "config", "user.name", "Bench"}, seed);
+  must({"git", "config", "user.email", "bench@drover.invalid"}, seed);
+  std::ofstream(seed / "README.md") << "# bench\n";
+  must({"git", "add", "README.md"}, seed);
+  must({"git", "commit", "-q", "-m", "Initial commit"}, seed);
+  must({"git", "clone", "-q", "--bare", seed.string(), (tmp.path() / "served" / "shared.git").string()}, tmp.path());
+  drover::testing::GitDaemon daemon(tmp.path() / "served");
+
+  std::random_device rd;
+  const std::string schema = "bench_multi_" + std::to_string(rd() % 1000000);
+  std::vector<fs::path> clones;
+  for (int e = 0; e < executors; ++e) {
+    const fs::path c = tmp.path() / ("machine-" + std::to_string(e));
+    must({"git", "clone", "-q", daemon.url("shared.git"), c.string()}, tmp.path());
+    must({"git", "config", "user.name", "Bench"}, c);
+    must({"git", "config", "user.email", "bench@drover.invalid"}, c);
+    must({DROVER_BINARY, "init"}, c);
+    std::ofstream(c / "drover.yaml")
+        << "workers: " << workers << "\n"
+        << "target_branch: main\n"
+        << "storage: { plugin: postgres, config: { url: \"" << url << "\", schema: " << schema << " } }\n"
+        << "vcs: { plugin: git, config: { remote: origin } }\n"
+        << "default_agent: instant\n"
+        << "agents:\n"
+        << "  instant:\n"
+        << "    plugin: exec\n"
+        << "    config:\n"
+        << "      command: [\"bash\", \"-c\", \"echo \\\"$DROVER_TASK_ID\\\" > \\\"task-$DROVER_TASK_ID.txt\\\"\"]\n"
+        << "tasks: { timeout: 2m, max_attempts: 3, backoff: { initial: 100ms, max: 500ms } }\n";
+    clones.push_back(c);
+  }
+  for (int i = 0; i < tasks; ++i) must({DROVER_BINARY, "add", "Task " + std::to_string(i + 1)}, clones[0]);
+
+  std::vector<pid_t> pids;
+  std::vector<fs::path> logs;
+  const auto start = std::chrono::steady_clock::now();
+  for (int e = 0; e < executors; ++e) {
+    logs.push_back(tmp.path() / ("run-" + std::to_string(e) + ".log"));
+    int fd = ::open(logs.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    pids.push_back(drover::testing::spawn_process({DROVER_BINARY, "run"}, clones[e].string(), {{"NO_COLOR", "1"}}, fd, fd));
+    ::close(fd);
+  }
+  Figures f;
+  for (pid_t p : pids) {
+    int st = 0;
+    ::waitpid(p, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) ++f.exit_failures;
+  }
+  f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& l : logs) {
+    std::ifstream in(l);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    f.retries += count_of(ss.str(), "moved while landing");
+    if (f.exit_failures > 0) std::cerr << "--- " << l << "\n" << ss.str();
+  }
+  CommandResult log = must({"git", "--git-dir", (tmp.path() / "served" / "shared.git").string(), "log", "--first-parent",
+                            "--format=%B", "main"},
+                           tmp.path());
+  std::map<std::string, int> merged;
+  std::regex trailer("^Drover-Task: (\\S+)$");
+  std::istringstream lines(log.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, trailer)) ++merged[m[1]];
+  }
+  for (const auto& [task, n] : merged) f.landed_once += n == 1;
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int tasks = 60, workers = 2;
+  std::vector<int> counts = {1, 2, 3};
+  std::string url = std::getenv("DROVER_TEST_POSTGRES_URL") ? std::getenv("DROVER_TEST_POSTGRES_URL") : "";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) die(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--tasks") tasks = std::stoi(next());
+    else if (a == "--workers") workers = std::stoi(next());
+    else if (a == "--url") url = next();
+    else if (a == "--executors") {
+      counts.clear();
+      std::stringstream ss(next());
+      for (std::string n; std::getline(ss, n, ',');) counts.push_back(std::stoi(n));
+    } else die("unknown argument " + a + " (see the comment at the top of multi_machine_bench.cpp)");
+  }
+  if (url.empty()) die("no PostgreSQL: pass --url or set DROVER_TEST_POSTGRES_URL");
+  std::cout << "multi_machine_bench: " << tasks << " independent tasks, instant agent, " << workers
+            << " workers per executor, one PostgreSQL, one git remote (git daemon on 127.0.0.1)\n";
+  std::cout << "executors  wall_s  landings/min  cas_retries  landed_once  failed_runs\n";
+  for (int e : counts) {
+    Figures f = run_once(e, tasks, workers, url);
+    std::printf("%9d  %6.1f  %12.1f  %11d  %6d/%-4d  %11d\n", e, f.wall_s, tasks / f.wall_s * 60.0, f.retries,
+                f.landed_once, tasks, f.exit_failures);
+    std::fflush(stdout);
+  }
+  return 0;
+}
