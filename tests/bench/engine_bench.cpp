@@ -5,7 +5,7 @@
 //  2. Ready-to-start latency: chains of tasks; the time from a blocker's
 //     completion to its dependent's agent start (p50, p99), from the event log.
 //  3. A 10,000-task DAG with a fake VCS: scheduling throughput and peak memory.
-// Usage: engine_bench [--tasks N] [--dag N] [--skip-dag]
+// Usage: engine_bench [--tasks N] [--dag N] [--skip-dag] [--dag-only]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -119,13 +119,15 @@ double percentile(std::vector<double> v, double q) {
 
 int main(int argc, char** argv) {
   int tasks = 200, dag = 10000;
-  bool skip_dag = false;
+  bool skip_dag = false, dag_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--tasks" && i + 1 < argc) tasks = std::atoi(argv[++i]);
     else if (a == "--dag" && i + 1 < argc) dag = std::atoi(argv[++i]);
     else if (a == "--skip-dag") skip_dag = true;
+    else if (a == "--dag-only") dag_only = true;
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is known, also into a file
   spdlog::set_level(spdlog::level::warn);
 
   // The cost of the agent process itself, to subtract from per-task time.
@@ -133,8 +135,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 50; ++i) sh({"true"}, fs::temp_directory_path());
   double spawn_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 50;
 
-  std::printf("== %d independent tasks, no-op agent, git + sqlite ==\n", tasks);
+  if (!dag_only) std::printf("== %d independent tasks, no-op agent, git + sqlite ==\n", tasks);
   for (int workers : {1, 4, 16}) {
+    if (dag_only) break;
     fs::path dir = make_project("git", workers);
     auto p = open(dir);
     for (int i = 0; i < tasks; ++i) add_task(*p, "task " + std::to_string(i));
@@ -147,6 +150,7 @@ int main(int argc, char** argv) {
   }
 
   for (const char* vcs : {"git", "fake"}) {
+    if (dag_only) break;
     std::printf("\n== ready-to-start latency (blocker completed -> dependent's agent started), 4 chains x 25, %s VCS ==\n", vcs);
     fs::path dir = make_project(vcs, 4);
     auto p = open(dir);

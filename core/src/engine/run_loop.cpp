@@ -558,11 +558,19 @@ Result<RunSummary> RunLoop::run() {
 
   TaskFilter filter;
   if (!opts_.epic.empty()) filter.epic = opts_.epic;
+  // Completed tasks are counted by the store, not read back: with every task
+  // of a large run in memory at once, the summary was the run's peak.
+  auto counts = store_.summary(filter.epic);
+  if (!counts.ok()) return counts.status();
+  summary.completed = counts.value().count(TaskStatus::kCompleted);
+  summary.cost_usd = counts.value().cost_usd;
+  filter.statuses = {TaskStatus::kFailed, TaskStatus::kBlocked, TaskStatus::kWaiting, TaskStatus::kCancelled,
+                     TaskStatus::kReady,  TaskStatus::kRunning};
   auto all = store_.list_tasks(filter);
   if (!all.ok()) return all.status();
   for (const auto& t : all.value()) {
     switch (t.status) {
-      case TaskStatus::kCompleted: ++summary.completed; break;
+      case TaskStatus::kCompleted: break;  // counted above
       case TaskStatus::kFailed:
         ++summary.failed;
         summary.failures.emplace_back(t.id, t.last_error);
@@ -580,8 +588,6 @@ Result<RunSummary> RunLoop::run() {
       case TaskStatus::kRunning: ++summary.running; break;
     }
   }
-  auto s = store_.summary(filter.epic);
-  if (s.ok()) summary.cost_usd = s.value().cost_usd;
   summary.duration_ms = clock.now_ms() - started;
   {
     std::lock_guard<std::mutex> guard(mu_);

@@ -7,6 +7,9 @@
 // one whose lease has not expired yet), and holding would leave this run idle
 // for a task it does not control.
 #include "drover/engine/run_loop.h"
+
+#include <algorithm>
+
 #include "drover/model/task_overlap.h"
 
 namespace drover {
@@ -14,8 +17,20 @@ namespace drover {
 std::vector<std::string> RunLoop::held_by_overlap_now() {
   std::vector<std::string> ids;
   if (!engine_.config->merge.overlap_hold) return ids;
-  auto tasks = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kReady, TaskStatus::kRunning}, {}});
+  // The running tasks first (at most a few per worker): only when one of
+  // them declares or learned touches can a ready task be held, so the ready
+  // ones (thousands in a large DAG) are read only then. Reading them all on
+  // every claim made a run quadratic in its number of tasks.
+  auto tasks = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}});
   if (!tasks.ok()) return ids;  // the claim says what is wrong with the store
+  const bool any_touches = std::any_of(tasks.value().begin(), tasks.value().end(), [](const Task& t) {
+    return !t.touches.empty() || !t.learned_touches.empty();
+  });
+  if (any_touches) {
+    auto ready = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kReady}, {}});
+    if (!ready.ok()) return ids;
+    for (auto& t : ready.value()) tasks.value().push_back(std::move(t));
+  }
   std::map<std::string, std::string> held;
   for (const auto& [id, overlap] : held_by_overlap(tasks.value())) {
     ids.push_back(id);

@@ -276,9 +276,14 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
       for (const auto& epic : epics.value())
         if (epic.id == *task_.epic) in.epic_title = epic.title;
   }
-  for (const auto& b : task_.blocked_by) {
-    auto t = store_.get_task(b);
-    if (t.ok() && t.value().status == TaskStatus::kCompleted) in.completed_blockers.push_back(std::move(t.value()));
+  if (!task_.blocked_by.empty()) {
+    // One store call for all of them (not one per blocker): it is on the
+    // path from a blocker's completion to this agent's start.
+    auto blockers = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kCompleted}, task_.blocked_by});
+    if (blockers.ok())
+      for (const auto& b : task_.blocked_by)
+        for (auto& t : blockers.value())
+          if (t.id == b) in.completed_blockers.push_back(std::move(t));
   }
 
   const std::string dir = cfg.drover_dir();
@@ -888,11 +893,16 @@ TaskOutcome TaskWorkflow::run() {
     }
 
     if (landed) {
+      bool slot_freed = false;
       auto done = ctx.step("complete", [&]() -> Result<json> {
         CompleteRequest req{tid, e_.executor, now(), merge_commit, task_.result_summary};
         if (merge_commit.empty() && req.result_summary.empty()) req.result_summary = "no changes";
         auto r = store_.complete_task(req);
         if (!r.ok()) return r.status();
+        // The dependents it unblocked may start now, before this step's
+        // record is written: the worker slot is free once the store says so.
+        if (e_.events) e_.events->slot_free(tid);
+        slot_freed = true;
         return record(r.value());
       });
       if (lost(ctx)) return TaskOutcome::kAbandoned;
@@ -900,7 +910,7 @@ TaskOutcome TaskWorkflow::run() {
         report("could not complete: " + done.status().message());
         return TaskOutcome::kAbandoned;
       }
-      if (e_.events) e_.events->slot_free(tid);
+      if (e_.events && !slot_freed) e_.events->slot_free(tid);  // the step was replayed
       std::string unblocked = join(completion_step(done.value()).unblocked, ", ");
       report("completed" + (merge_commit.empty() ? std::string(" (no changes)") : " (merged " + merge_commit.substr(0, 10) + ")") +
              (unblocked.empty() ? "" : "; ready now: " + unblocked));

@@ -164,6 +164,12 @@ Result<Task> MemoryTaskStore::get_task(const std::string& id) {
 
 Result<std::vector<Task>> MemoryTaskStore::list_tasks(const TaskFilter& f) {
   DROVER_RETURN_IF_ERROR(check("list_tasks"));
+  std::vector<Task> out = list_locked(f);
+  if (listed) listed(f, out.size());
+  return out;
+}
+
+std::vector<Task> MemoryTaskStore::list_locked(const TaskFilter& f) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Task> out;
   for (const auto& id : order_) {

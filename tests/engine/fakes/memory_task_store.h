@@ -26,6 +26,8 @@ class MemoryTaskStore final : public TaskStore {
   // Called with the operation's name before it runs; a non-OK Status is
   // returned instead of running it (e.g. the store is unreachable).
   std::function<Status(const std::string& op)> fault;
+  // Called after each list_tasks with its filter and how many tasks it returned.
+  std::function<void(const TaskFilter& filter, size_t returned)> listed;
   // Throw Crash right after this many step checkpoints were written in total
   // (0 = never).
   int crash_after_steps = 0;
@@ -80,6 +82,7 @@ class MemoryTaskStore final : public TaskStore {
   };
   Status check(const std::string& op);
   Task* find(const std::string& id);
+  std::vector<Task> list_locked(const TaskFilter& filter);
   bool blockers_done(const Task& t);
   std::vector<Task*> dependents(const std::string& id);
   bool waits_for(const std::string& from, const std::string& to);

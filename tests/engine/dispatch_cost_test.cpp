@@ -1,0 +1,119 @@
+// What the run loop and a workflow cost per task, through the fakes: a claim
+// reads only the running tasks when none of them declares touches (not every
+// ready task: that made a large DAG quadratic), a completion frees its worker
+// slot before its step record is written (it is on the path to the
+// dependents' start), a dependent starts in the same instant its blocker
+// completes (no polling interval in between), and the completed blockers
+// reach the prompt through one store call.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "engine_fixture.h"
+
+namespace drover::testing {
+namespace {
+
+using DispatchCostTest = EngineTest;
+
+bool lists_ready(const TaskFilter& f) {
+  return f.statuses.empty() || std::find(f.statuses.begin(), f.statuses.end(), TaskStatus::kReady) != f.statuses.end();
+}
+
+TEST_F(DispatchCostTest, ClaimsDoNotReadEveryReadyTaskWhenNothingRunningDeclaresTouches) {
+  const int n = 100;
+  for (int i = 0; i < n; ++i) store.add("T" + std::to_string(i));
+  std::atomic<size_t> ready_read{0};
+  store.listed = [&](const TaskFilter& f, size_t returned) {
+    if (lists_ready(f)) ready_read += returned;
+  };
+  RunSummary s = run_loop(4);
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(s.completed, n);
+  // Reading all ready tasks per claim would be about n*n/2 = 5000 here.
+  EXPECT_LT(ready_read.load(), static_cast<size_t>(3 * n));
+}
+
+TEST_F(DispatchCostTest, ATaskWithTouchesRunningStillHoldsAnOverlappingOne) {
+  NewTask a;
+  a.title = "a";
+  a.touches = {"src/x.cc"};
+  NewTask b = a;
+  b.title = "b";
+  Task ta = store.create_task(a, 1).value();
+  Task tb = store.create_task(b, 1).value();
+  agents.script(ta.id, {ScriptedAttempt::until_finished()});
+  RunSummary s = run_loop(2, [&](RunLoop&) {
+    ASSERT_TRUE(agents.wait_running(ta.id));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(agents.runs(tb.id), 0) << "held while a runs";
+    agents.finish(ta.id);
+  });
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_GT(events.count_lines(tb.id + ": held: overlaps " + ta.id), 0);
+}
+
+TEST_F(DispatchCostTest, ACompletionFreesItsSlotBeforeItsStepIsRecorded) {
+  Task t = store.add("T");
+  std::vector<size_t> freed_at;  // slots freed when each step record was asked for
+  store.fault = [&](const std::string& op) {
+    if (op == "record_step") {
+      std::lock_guard<std::mutex> lock(events.mu);
+      freed_at.push_back(events.freed.size());
+    }
+    return Status::Ok();
+  };
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  auto names = store.step_names(TaskWorkflow::workflow_id(store.task(t.id)));
+  auto complete = std::find(names.begin(), names.end(), "complete") - names.begin();
+  ASSERT_LT(static_cast<size_t>(complete), freed_at.size());
+  EXPECT_EQ(freed_at[complete], 1u) << "the slot is free before the complete step's record is written";
+  EXPECT_EQ(events.freed, std::vector<std::string>{t.id}) << "and freed once";
+}
+
+TEST_F(DispatchCostTest, ADependentStartsInTheInstantItsBlockerCompletes) {
+  Task a = store.add("A");
+  Task b = store.add("B", {a.id});
+  RunSummary s = run_loop(1);
+  ASSERT_TRUE(s.all_completed());
+  int64_t completed = -1, started = -1;
+  for (const auto& e : store.events_of(a.id))
+    if (e.kind == "completed") completed = e.created_ms;
+  for (const auto& e : store.events_of(b.id))
+    if (e.kind == "attempt_started") started = e.created_ms;
+  ASSERT_GE(completed, 0);
+  // The engine's clock only moves while the loop waits with nothing to do:
+  // no simulated time passed, so nothing waited for a poll.
+  EXPECT_EQ(started, completed);
+}
+
+TEST_F(DispatchCostTest, CompletedBlockersReachThePromptThroughOneStoreCall) {
+  Task a = store.add("Write the lexer");
+  Task c = store.add("Write the grammar");
+  Task b = store.add("Write the parser", {a.id, c.id});
+  std::string prompt;
+  agents.before = [&](const AgentAttemptRequest& r) {
+    if (r.task_id == b.id) prompt = r.prompt;
+  };
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  int lists = 0, gets = 0;
+  store.fault = [&](const std::string& op) {
+    lists += op == "list_tasks";
+    gets += op == "get_task";
+    return Status::Ok();
+  };
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  const size_t lexer = prompt.find("- " + a.id + ": Write the lexer");
+  const size_t grammar = prompt.find("- " + c.id + ": Write the grammar");
+  ASSERT_NE(lexer, std::string::npos) << prompt;
+  ASSERT_NE(grammar, std::string::npos) << prompt;
+  EXPECT_LT(lexer, grammar) << "in blocked_by order";
+  EXPECT_EQ(lists, 1);
+  EXPECT_EQ(gets, 0);
+}
+
+}  // namespace
+}  // namespace drover::testing
