@@ -104,6 +104,21 @@ TEST_F(LandingTest, TheTargetMovingUnderALandingIsBuiltAndVerifiedAgain) {
   EXPECT_EQ(agents.runs(t.id), 1);
 }
 
+TEST_F(LandingTest, ATargetThatKeepsMovingMakesTheTaskWaitAndLandLaterWithoutUsingAnAttempt) {
+  // Executors on other machines land first every time this landing is built.
+  Task t = store.add("Task");
+  workspace.moves_before_publish = 8;
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kYielded);
+  EXPECT_NE(store.task(t.id).status_reason.find("waiting to land: main kept moving"), std::string::npos)
+      << store.task(t.id).status_reason;
+  clock.advance(1001);
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(agents.runs(t.id), 1) << "the agent's work is not redone";
+  EXPECT_EQ(store.task(t.id).attempts, 1);
+  EXPECT_EQ(workspace.target_history().back(), "t1");
+}
+
 TEST_F(LandingTest, AGreenBatchLandsWithOneVerifyRunAndOneCommitPerTask) {
   std::vector<LandingVerdict> verdicts;
   EXPECT_EQ(verify_runs_for(8, {}, &verdicts), 2);

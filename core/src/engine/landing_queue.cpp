@@ -326,7 +326,8 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
   }
   for (const auto& w : group)
     if (!out.count(w.id))
-      out[w.id] = LandingVerdict::of(Landing::kError, "", e_.target_branch + " kept moving while landing; the task lands on its next try");
+      out[w.id] = LandingVerdict::of(Landing::kBusy, "", e_.target_branch + " kept moving while landing (others landed first " +
+                                                            std::to_string(kMaxRebuilds + 1) + " times)");
   return "";
 }
 

@@ -56,6 +56,9 @@ bool is_awaiting_review(const Result<json>& r) { return is_not_now(r) && r.statu
 // push failed for the network, the server, or a lost reply).
 const char* const kRemoteAway = "the repository's remote cannot be reached: ";
 const char* const kDiskFull = "disk full: ";
+// ... when others moved the target first every time the landing was built
+// (executors on several machines landing at once): no attempt is used.
+const char* const kTargetBusy = "waiting to land: ";
 
 }  // namespace
 
@@ -115,11 +118,12 @@ Status TaskWorkflow::step_failure(const Status& error) const {
 }
 
 bool TaskWorkflow::must_wait(const Result<json>& r) {
-  return is_not_now(r) &&
-         (r.status().message().rfind(kDiskFull, 0) == 0 || r.status().message().rfind(kRemoteAway, 0) == 0);
+  const std::string& m = r.status().message();
+  return is_not_now(r) && (m.rfind(kDiskFull, 0) == 0 || m.rfind(kRemoteAway, 0) == 0 || m.rfind(kTargetBusy, 0) == 0);
 }
 
 TaskOutcome TaskWorkflow::wait_for(const std::string& why) {
+  if (why.rfind(kTargetBusy, 0) == 0) return release(now() + 1000, WaitReason::backoff(why), why);
   if (why.rfind(kDiskFull, 0) != 0)  // the remote: like a store outage, tried again every few seconds
     return release(now() + 5000, WaitReason::backoff(why), "waiting for the repository's remote (" + why + ")");
   // The run loop starts nothing while the disk is full and says so once; the
@@ -391,6 +395,7 @@ Result<json> TaskWorkflow::land(const WorktreeKey& key, int attempt, int round) 
       in_the_way_ = v.paths;
       return not_now(kLocalChanges + join(v.paths, ", "));
     case Landing::kUnreachable: return not_now(kRemoteAway + v.why);
+    case Landing::kBusy: return not_now(kTargetBusy + v.why);
     case Landing::kError: return step_failure(Status::Error(v.why));
     default: return record(v);
   }

@@ -42,6 +42,7 @@ enum class Landing {
   kStopped,        // a signal stopped verify; nothing moved
   kUnreachable,    // the VCS's remote cannot be reached (why); nothing moved, try again later
   kRefused,        // the remote refused the update (why: a hook, permissions); retrying would not help
+  kBusy,           // others moved the target first every time it was built (why); nothing moved, land again soon
   kError,          // why
 };
 
