@@ -134,4 +134,17 @@ Result<StoreSummary> PatientTaskStore::summary(const std::optional<std::string>&
   return patiently([&] { return inner_.summary(epic); });
 }
 
+Status PatientTaskStore::beat_executor(const ExecutorBeat& beat) {
+  return patiently([&] { return inner_.beat_executor(beat); });
+}
+Result<ExecutorList> PatientTaskStore::list_executors(int64_t now_ms) {
+  return patiently([&] { return inner_.list_executors(now_ms); });
+}
+Result<LogChunkWritten> PatientTaskStore::append_log(const LogChunkWrite& chunk) {
+  return patiently([&] { return inner_.append_log(chunk); });
+}
+Result<LogPiece> PatientTaskStore::read_log(const LogReadRequest& request) {
+  return patiently([&] { return inner_.read_log(request); });
+}
+
 }  // namespace drover
