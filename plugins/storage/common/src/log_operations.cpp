@@ -49,7 +49,7 @@ std::optional<int64_t> optional_at_least(const Request& req, const char* key, in
   return v;
 }
 
-std::string describe(const LogKey& key) {
+std::string log_name(const LogKey& key) {
   return "task " + key.task_id + " generation " + std::to_string(key.generation) + " attempt " +
          std::to_string(key.attempt) + " round " + std::to_string(key.round);
 }
@@ -78,7 +78,7 @@ std::string StateStore::append_log(std::string_view request) {
     const int64_t end = offset + static_cast<int64_t>(data.size());
     if (head.finished) {
       if (end > head.size)
-        throw Error(DROVER_CONFLICT, "append_log: the log of " + describe(key) + " is finished (" +
+        throw Error(DROVER_CONFLICT, "append_log: the log of " + log_name(key) + " is finished (" +
                                          std::to_string(head.size) + " bytes); nothing more is appended to it");
     } else {
       if (end > head.size) {
