@@ -10,13 +10,19 @@
 namespace drover::testing {
 namespace {
 
-class SharedStore : public ::testing::Test {
+// Both backends: SQLite (two configs naming one database file) and, when
+// DROVER_TEST_POSTGRES_URL is set, PostgreSQL (one schema).
+class SharedStore : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::random_device rd;
     shared_ = std::filesystem::temp_directory_path() / ("drover-shared-" + std::to_string(rd()));
     std::filesystem::create_directories(shared_);
-    const std::string yaml = "storage: { plugin: sqlite, config: { path: \"" + (shared_ / "store.db").string() + "\" } }";
+    std::string yaml = "storage: { plugin: sqlite, config: { path: \"" + (shared_ / "store.db").string() + "\" } }";
+    if (GetParam() == "postgres") {
+      yaml = postgres_storage_yaml("e2e_shared_");
+      if (yaml.empty()) GTEST_SKIP() << "DROVER_TEST_POSTGRES_URL is not set";
+    }
     here_ = std::make_unique<E2EProject>(yaml, 1);
     there_ = std::make_unique<E2EProject>(yaml, 1);
   }
@@ -29,7 +35,7 @@ class SharedStore : public ::testing::Test {
   std::unique_ptr<E2EProject> here_, there_;  // `there` runs the agents
 };
 
-TEST_F(SharedStore, LogsOfAnAttemptRunInTheOtherCloneComeFromTheStore) {
+TEST_P(SharedStore, LogsOfAnAttemptRunInTheOtherCloneComeFromTheStore) {
   const std::string id = there_->add({"[chatty] talk a while"});
   auto run = there_->drover({"run"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -54,7 +60,7 @@ TEST_F(SharedStore, LogsOfAnAttemptRunInTheOtherCloneComeFromTheStore) {
   EXPECT_GT(list["executors"][0]["pid"].get<int64_t>(), 0);
 }
 
-TEST_F(SharedStore, FollowSeesTheOutputWhileTheAgentRunsInTheOtherClone) {
+TEST_P(SharedStore, FollowSeesTheOutputWhileTheAgentRunsInTheOtherClone) {
   const std::string id = there_->add({"[chatty] talk a while"});
   const pid_t run = there_->start_drover({"run"}, there_->dir() + "/run.out");
   here_->wait_until_running(1);
@@ -89,6 +95,9 @@ TEST_F(SharedStore, FollowSeesTheOutputWhileTheAgentRunsInTheOtherClone) {
   waitpid(run, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(there_->dir() + "/run.out");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, SharedStore, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace drover::testing
