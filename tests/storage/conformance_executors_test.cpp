@@ -70,8 +70,11 @@ TEST_P(ExecutorsStorageConformance, ListsEveryExecutorWithTheTasksItHolds) {
   EXPECT_EQ(by_id["z"]["state"], "stopped");
   complete("t1", "x", kT0 + 6);
   l = list(kT0 + 7);
-  for (const Json& e : l["executors"])
-    if (e["id"] == "x") EXPECT_EQ(e["tasks"], Json({"t3"})) << "a completed task is no longer held";
+  for (const Json& e : l["executors"]) {
+    if (e["id"] == "x") {
+      EXPECT_EQ(e["tasks"], Json({"t3"})) << "a completed task is no longer held";
+    }
+  }
 }
 
 TEST_P(ExecutorsStorageConformance, RefusesABadBeat) {
