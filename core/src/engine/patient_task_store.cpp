@@ -29,7 +29,9 @@ auto PatientTaskStore::patiently(Call call) -> decltype(call()) {
     const auto started = std::chrono::steady_clock::now();
     auto r = call();
     const Status& s = status_of(r);
-    if (health_) health_->saw(s, started);
+    // An operation the plugin lacks (an older ABI) says nothing about whether
+    // the store answers (the host refuses it without calling the plugin).
+    if (health_ && s.code() != StatusCode::kUnsupported) health_->saw(s, started);
     if (!store_unreachable(s) || !wait_before_retry(++failures)) return r;
   }
 }
