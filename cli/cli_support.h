@@ -86,6 +86,7 @@ void add_dep_commands(CLI::App& app, GlobalOptions& g);
 void add_steer_commands(CLI::App& app, GlobalOptions& g);
 void add_review_commands(CLI::App& app, GlobalOptions& g);
 void add_show_commands(CLI::App& app, GlobalOptions& g);
+void add_executor_commands(CLI::App& app, GlobalOptions& g);
 // `completion` and the hidden `__man`: register last, they describe the others.
 void add_doc_commands(CLI::App& app);
 

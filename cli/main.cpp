@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add_steer_commands(app, g);
   add_review_commands(app, g);
   add_show_commands(app, g);
+  add_executor_commands(app, g);
 
   auto* help_words = new std::vector<std::string>();
   auto* help = app.add_subcommand("help", "Show the help of drover or of a command (drover help worktree prune)");

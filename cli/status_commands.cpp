@@ -14,9 +14,11 @@
 #include "cli_support.h"
 #include "drover/engine/agent_verdict.h"
 #include "run_presence.h"
+#include "stored_log.h"
 #include "drover/common/duration.h"
 #include "drover/engine/agent_limit_book.h"
 #include "drover/engine/attempt_files.h"
+#include "drover/engine/executor_heartbeat.h"
 #include "drover/model/task_overlap.h"
 #include "drover/task_fields.h"
 
@@ -84,6 +86,17 @@ std::string clock_text(int64_t ms, int64_t now_ms) {
   return buf;
 }
 
+// ", on <host> (pid <pid>)": every running task says which machine runs it,
+// whether or not other machines share the store, so the line reads the same
+// on any of them (the executor id is "<host>/<pid>/<start time>").
+std::string running_where(const std::string& executor) {
+  const std::string host = executor_host(executor);
+  if (host.empty()) return executor.empty() ? "" : ", executor " + escape_control_chars(executor);
+  std::string pid = executor.substr(host.size() + 1);
+  pid = pid.substr(0, pid.find('/'));
+  return ", on " + escape_control_chars(host) + (pid.empty() ? "" : " (pid " + escape_control_chars(pid) + ")");
+}
+
 struct StatusView {
   StoreSummary summary;
   std::vector<Task> tasks;
@@ -117,6 +130,8 @@ json status_json(const StatusView& st) {
   json tasks = json::array();
   for (const auto& t : st.tasks) {
     json j = to_json(t);
+    // The machine its executor runs on (the lease owner's host part).
+    if (t.status == TaskStatus::kRunning) j["host"] = executor_host(t.lease_owner.value_or(""));
     if (auto it = st.held.find(t.id); it != st.held.end())
       j["held"] = json{{"overlaps", it->second.task}, {"path", it->second.path}};
     tasks.push_back(std::move(j));
@@ -179,8 +194,8 @@ std::string render_status(const StatusView& st, bool tree, const std::string& de
     o << "  " << paint("running", "36") << " " << t.id << " " << escape_control_chars(t.title) << "  (agent "
       << escape_control_chars(t.agent_or(default_agent))
       << ", attempt " << t.attempts << ", "
-      << format_duration(std::chrono::milliseconds(now - (t.started_ms > 0 ? t.started_ms : now))) << ", worker "
-      << t.lease_owner.value_or("") << ")\n";
+      << format_duration(std::chrono::milliseconds(now - (t.started_ms > 0 ? t.started_ms : now)))
+      << running_where(t.lease_owner.value_or("")) << ")\n";
     // Where it is in the merge queue: waiting to land, verifying (with its
     // batch), resolving a conflict, fixing the merged result.
     for (const char* stage : {"waiting to land", "verifying its merge", "resolving merge conflicts", "fixing the merged result"})
@@ -473,6 +488,15 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
     fs::path file;
     int attempt = la->attempt;
     if (!la->follow) {
+      // The store's copy unless this machine has the round's log: the local
+      // file is complete (not capped by logs.store_max_size) and costs the
+      // store nothing; a round run elsewhere is only in the store.
+      if (std::optional<StoredLogKey> key = stored_round(store, t.id, la->attempt, la->round)) {
+        bool here = false;
+        for (const auto& r : recorded_rounds(drover_dir, t.id))
+          here = here || (r.generation == key->generation && r.attempt == key->attempt && r.round == key->round);
+        if (!here) return print_stored_log(store, *key);
+      }
       file = recorded_log(drover_dir, t, la->attempt, la->round);
     } else {
       // Following a task that has not started (or not reached the asked attempt):
@@ -492,7 +516,18 @@ void add_status_commands(CLI::App& app, GlobalOptions& g) {
         t = get_task_or_fail(store, la->id);
         if (la->attempt <= 0) attempt = t.attempts;
       }
+      // An attempt run elsewhere — on another machine, or by a run in
+      // another clone sharing the store — is followed in the store, where its
+      // executor streams the output (once a second); so is one that ran
+      // elsewhere and ended.
+      const std::string owner = t.lease_owner.value_or("");
       file = followed_log(drover_dir, t, attempt, la->round);
+      std::error_code ec;
+      const bool elsewhere =
+          t.status == TaskStatus::kRunning
+              ? !owner.empty() && (executor_host(owner) != this_host() || !RunPresence::any_active(drover_dir))
+              : !fs::exists(file, ec) && stored_round(store, t.id, attempt, la->round).has_value();
+      if (elsewhere) return follow_stored_log(store, t.id, t.generation, attempt, la->round);
     }
     std::ifstream in(file, std::ios::binary);
     // The attempt has begun; its log appears a moment later.

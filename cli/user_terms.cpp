@@ -15,7 +15,7 @@ bool is_operation_name(const std::string& word) {
       "fail_task",      "finish_workflow", "get_task",  "get_workflow",  "list_epics",   "list_events",
       "list_tasks",     "record_step",  "release_task", "renew_leases",  "reset_task",   "start_workflow",
       "take_back",      "update_task",  "edit_task",    "remove_task",   "remove_dependency", "set_paused",
-      "review_task"};
+      "review_task",    "beat_executor", "list_executors", "append_log", "read_log"};
   return operations.count(word) > 0;
 }
 

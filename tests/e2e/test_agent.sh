@@ -4,6 +4,7 @@
 #   [fail]   fails until the file $E2E_DIR/fixed-<task> exists
 #   [slow]   sleeps 60 s (to be cancelled or killed)
 #   [medium] sleeps 2 s
+#   [chatty] prints "chatty line <n>" for n = 1..15, 0.3 s apart
 #   [append-slow] appends its task id to appended.txt, then sleeps 3 s (a
 #            kill -9 of drover in that window leaves the line behind)
 #   [blocked] reports that it cannot proceed
@@ -33,6 +34,9 @@ trap 'exit 143' TERM INT
 
 case "$title" in
   *"[append-slow]"*) printf '%s\n' "$task" >> appended.txt; sleep 3 ;;
+esac
+case "$title" in
+  *"[chatty]"*) for i in $(seq 1 15); do echo "chatty line $i"; sleep 0.3; done ;;
 esac
 case "$title" in
   *"[slow]"*) sleep 60 ;;

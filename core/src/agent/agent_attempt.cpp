@@ -208,8 +208,9 @@ AgentAttemptResult attempt(const drover_agent_vtable_v1& vtable, drover_agent* a
   const auto should_stop = run_should_stop_entry(vtable);
   std::atomic<bool> stop_requested{false};
   std::atomic<ProcessRunner::RunId> started_id{0};
-  LineHandler on_line = [&vtable, run, &warned, should_stop, &stop_requested, &started_id, &runner](
+  LineHandler on_line = [&vtable, run, &warned, should_stop, &stop_requested, &started_id, &runner, &request](
                             int stream, std::string_view line) {
+    if (request.on_output) request.on_output(line);
     drover_error line_error;
     drover_status st = vtable.run_line(run, stream, to_abi(line), &line_error);
     if (st != DROVER_OK && !warned) {

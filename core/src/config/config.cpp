@@ -286,7 +286,13 @@ void read_config(const YAML::Node& root, const Reader& r, Config& c) {
   }
   if (auto l = root["logs"]) {
     r.require_map(l, "logs");
-    r.check_keys(l, "logs.", {"max_size"});
+    r.check_keys(l, "logs.", {"max_size", "store_max_size"});
+    if (auto n = l["store_max_size"]) {
+      c.log_store_max_bytes = r.byte_size(n, "logs.store_max_size");
+      if (c.log_store_max_bytes != 0 && c.log_store_max_bytes < 4096) {
+        r.fail(n, "logs.store_max_size", "must be 0 (output not kept in the store) or at least 4KiB");
+      }
+    }
     if (auto n = l["max_size"]) {
       c.log_max_bytes = r.byte_size(n, "logs.max_size");
       if (c.log_max_bytes != 0 && c.log_max_bytes < 4096) {

@@ -29,7 +29,9 @@ auto PatientTaskStore::patiently(Call call) -> decltype(call()) {
     const auto started = std::chrono::steady_clock::now();
     auto r = call();
     const Status& s = status_of(r);
-    if (health_) health_->saw(s, started);
+    // An operation the plugin lacks (an older ABI) says nothing about whether
+    // the store answers (the host refuses it without calling the plugin).
+    if (health_ && s.code() != StatusCode::kUnsupported) health_->saw(s, started);
     if (!store_unreachable(s) || !wait_before_retry(++failures)) return r;
   }
 }
@@ -132,6 +134,19 @@ Result<std::vector<TaskEvent>> PatientTaskStore::list_events(const EventFilter& 
 }
 Result<StoreSummary> PatientTaskStore::summary(const std::optional<std::string>& epic) {
   return patiently([&] { return inner_.summary(epic); });
+}
+
+Status PatientTaskStore::beat_executor(const ExecutorBeat& beat) {
+  return patiently([&] { return inner_.beat_executor(beat); });
+}
+Result<ExecutorList> PatientTaskStore::list_executors(int64_t now_ms) {
+  return patiently([&] { return inner_.list_executors(now_ms); });
+}
+Result<LogChunkWritten> PatientTaskStore::append_log(const LogChunkWrite& chunk) {
+  return patiently([&] { return inner_.append_log(chunk); });
+}
+Result<LogPiece> PatientTaskStore::read_log(const LogReadRequest& request) {
+  return patiently([&] { return inner_.read_log(request); });
 }
 
 }  // namespace drover

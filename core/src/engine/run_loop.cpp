@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "drover/common/duration.h"
+#include "drover/engine/executor_heartbeat.h"
 #include "drover/process/leftover_process.h"
 
 namespace drover {
@@ -434,6 +435,15 @@ Result<RunSummary> RunLoop::run() {
   restore_agent_pauses();
   lease_keeper_ = std::thread([this] { lease_keeper_loop(); });
   fence_watch_ = std::thread([this] { fence_watch_loop(); });
+  // Seen by every machine sharing the store (executor_heartbeat.h, log_shipper.h):
+  // beats at the pace of lease renewals; marked stopped, output sent, on return.
+  ExecutorHeartbeat heartbeat(
+      store_, clock, this_executor(engine_.executor, opts_.workers, config.lease_duration.count(), started),
+      [this] { return draining_ ? ExecutorState::kStopping : ExecutorState::kRunning; },
+      std::max(std::chrono::milliseconds(200), config.lease_duration / 3));
+  std::optional<LogShipper> shipper;
+  if (config.log_store_max_bytes > 0) shipper.emplace(store_, clock, LogShipper::Options{config.log_store_max_bytes});
+  engine_.log_shipper = shipper ? &*shipper : nullptr;
 
   RunSummary summary;
   std::unique_lock<std::mutex> lock(mu_);

@@ -3,6 +3,7 @@
 #include "drover/common/duration.h"
 #include "drover/engine/agent_verdict.h"
 #include "drover/engine/attempt_files.h"
+#include "drover/engine/log_shipper.h"
 #include "drover/engine/backoff.h"
 #include "drover/engine/prompt.h"
 #include "drover/process/leftover_process.h"
@@ -325,6 +326,9 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   else report(doing + " (agent " + name + ", " + which + ")");
 
   const std::optional<CheckoutState> before = checkout_before();
+  // The output also goes to the store, for `drover logs` on other machines.
+  const LogShipment shipment(e_.log_shipper, StoredLogKey{id(), task_.generation, attempt, round});
+  req.on_output = shipment.sink();
   auto res = e_.agents->run_agent(name, req);
   if (auto f = fenced()) return not_now(*f);
   if (!res.ok()) return res.status();

@@ -300,4 +300,65 @@ Result<StoreSummary> PluginTaskStore::summary(const std::optional<std::string>& 
   });
 }
 
+Status PluginTaskStore::beat_executor(const ExecutorBeat& b) {
+  json req{{"id", b.id},           {"host", b.host},       {"pid", b.pid},
+           {"started_ms", b.started_ms}, {"version", b.version}, {"workers", b.workers},
+           {"lease_ms", b.lease_ms}, {"state", to_string(b.state)}, {"now_ms", b.now_ms}};
+  auto r = client_->call(&Storage::beat_executor, "beat_executor", req);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<ExecutorList> PluginTaskStore::list_executors(int64_t now_ms) {
+  return read_storage<ExecutorList>(
+      client_->call(&Storage::list_executors, "list_executors", json{{"now_ms", now_ms}}), [](const json& j) {
+        ExecutorList list;
+        list.now_ms = j.value("now_ms", int64_t{0});
+        if (j.contains("executors") && j["executors"].is_array())
+          for (const json& e : j["executors"]) {
+            ExecutorRecord r;
+            r.beat.id = e.value("id", "");
+            r.beat.host = e.value("host", "");
+            r.beat.version = e.value("version", "");
+            r.beat.pid = e.value("pid", int64_t{0});
+            r.beat.started_ms = e.value("started_ms", int64_t{0});
+            r.beat.lease_ms = e.value("lease_ms", int64_t{0});
+            r.beat.workers = e.value("workers", 0);
+            r.beat.state = executor_state_named(e.value("state", "")).value_or(ExecutorState::kRunning);
+            r.first_beat_ms = e.value("first_beat_ms", int64_t{0});
+            r.last_beat_ms = e.value("last_beat_ms", int64_t{0});
+            r.tasks = string_list(e, "tasks");
+            list.executors.push_back(std::move(r));
+          }
+        return list;
+      });
+}
+
+Result<LogChunkWritten> PluginTaskStore::append_log(const LogChunkWrite& c) {
+  json req{{"task_id", c.key.task_id}, {"generation", c.key.generation}, {"attempt", c.key.attempt},
+           {"round", c.key.round},     {"offset", c.offset},             {"data", c.data},
+           {"max_bytes", c.max_bytes}, {"now_ms", c.now_ms}};
+  if (c.final) req["final"] = true;
+  return read_storage<LogChunkWritten>(client_->call(&Storage::append_log, "append_log", req), [](const json& j) {
+    return LogChunkWritten{j.value("size", int64_t{0}), j.value("kept", int64_t{0}), j.value("finished", false)};
+  });
+}
+
+Result<LogPiece> PluginTaskStore::read_log(const LogReadRequest& r) {
+  json req{{"task_id", r.task_id}, {"offset", r.offset}, {"max_bytes", r.max_bytes}};
+  put(req, "generation", r.generation);
+  put(req, "attempt", r.attempt);
+  put(req, "round", r.round);
+  return read_storage<LogPiece>(client_->call(&Storage::read_log, "read_log", req), [&](const json& j) {
+    LogPiece p;
+    p.key = StoredLogKey{r.task_id, j.value("generation", int64_t{0}), j.value("attempt", 1), j.value("round", 1)};
+    p.offset = j.value("offset", int64_t{0});
+    p.data = j.value("data", "");
+    p.next_offset = j.value("next_offset", p.offset);
+    p.size = j.value("size", int64_t{0});
+    p.finished = j.value("finished", false);
+    p.eof = j.value("eof", false);
+    return p;
+  });
+}
+
 }  // namespace drover

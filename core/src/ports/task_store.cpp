@@ -16,9 +16,19 @@ Status steering_unsupported(const char* what, const char* abi = "1.2") {
                                               " (its storage plugin predates plugin ABI " + abi + "); upgrade the plugin");
 }
 
+constexpr EnumNames<ExecutorState, 3> kExecutorStateNames{{
+    {ExecutorState::kRunning, "running"},
+    {ExecutorState::kStopping, "stopping"},
+    {ExecutorState::kStopped, "stopped"},
+}};
+
 }  // namespace
 
 std::string_view to_string(ResetMode mode) { return name_of(kResetNames, mode); }
+std::string_view to_string(ExecutorState state) { return name_of(kExecutorStateNames, state); }
+std::optional<ExecutorState> executor_state_named(std::string_view name) {
+  return value_named(kExecutorStateNames, name);
+}
 
 Result<Task> TaskStore::edit_task(const std::string&, const TaskEdit&, int64_t) {
   return steering_unsupported("edit tasks");
@@ -33,5 +43,12 @@ Result<Task> TaskStore::set_paused(const std::string&, bool, int64_t) { return s
 Result<Task> TaskStore::review_task(const std::string&, ReviewDecision, const std::string&, int64_t) {
   return steering_unsupported("review tasks", "1.3");
 }
+
+Status TaskStore::beat_executor(const ExecutorBeat&) { return steering_unsupported("record executors", "1.4"); }
+Result<ExecutorList> TaskStore::list_executors(int64_t) { return steering_unsupported("list executors", "1.4"); }
+Result<LogChunkWritten> TaskStore::append_log(const LogChunkWrite&) {
+  return steering_unsupported("keep agent output", "1.4");
+}
+Result<LogPiece> TaskStore::read_log(const LogReadRequest&) { return steering_unsupported("keep agent output", "1.4"); }
 
 }  // namespace drover

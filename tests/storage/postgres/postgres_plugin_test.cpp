@@ -161,7 +161,7 @@ TEST_F(ServerTest, DescribeMasksPassword) {
   stores_.push_back(r.store);
   json d = call(r.store, vt().describe, json::object());
   EXPECT_EQ(d["backend"], "postgres");
-  EXPECT_EQ(d["schema_version"], 4);
+  EXPECT_EQ(d["schema_version"], 5);
   std::string location = d["location"];
   EXPECT_EQ(location.find("s3cret"), std::string::npos) << location;
   EXPECT_NE(location.find("****"), std::string::npos) << location;
@@ -252,14 +252,20 @@ TEST_F(ServerTest, SchemaOneStoreGetsTypedWaitsFromItsProseReasons) {
   admin_sql("ALTER TABLE \"" + schema_ + "\".tasks DROP COLUMN wait_kind, DROP COLUMN wait_agent, "
             "DROP COLUMN wait_detail, DROP COLUMN wait_paths, DROP COLUMN touches, DROP COLUMN learned_touches, "
             "DROP COLUMN paused, DROP COLUMN review; DELETE FROM \"" + schema_ + "\".schema_version WHERE version >= 2");
+  admin_sql("DROP TABLE \"" + schema_ + "\".executors, \"" + schema_ + "\".task_logs, \"" + schema_ + "\".log_chunks");
   // Schema 1-3 stored 0 for "no cost reported", in a NOT NULL column.
   admin_sql("UPDATE \"" + schema_ + "\".tasks SET cost_usd = CASE WHEN id = 't2' THEN 0.5 ELSE 0 END; "
             "ALTER TABLE \"" + schema_ + "\".tasks ALTER COLUMN cost_usd SET NOT NULL, ALTER COLUMN cost_usd SET DEFAULT 0");
   store = open();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(call(store, vt().describe, json::object())["schema_version"], 4);
+  EXPECT_EQ(call(store, vt().describe, json::object())["schema_version"], 5);
   EXPECT_EQ(admin_sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM \"" + schema_ + "\".schema_version"),
-            "1,2,3,4");
+            "1,2,3,4,5");
+  // Schema 5: executors and logs, empty at first.
+  EXPECT_EQ(call(store, vt().list_executors, {{"now_ms", 1}})["executors"], json::array());
+  call(store, vt().append_log, {{"task_id", "t1"}, {"generation", 0}, {"attempt", 1}, {"round", 1}, {"offset", 0},
+                                {"data", "x"}, {"max_bytes", 0}, {"now_ms", 1}});
+  EXPECT_EQ(call(store, vt().read_log, {{"task_id", "t1"}})["data"], "x");
   EXPECT_TRUE(call(store, vt().get_task, {{"id", "t1"}})["cost_usd"].is_null()) << "schema 4: a stored 0 was no report";
   EXPECT_EQ(call(store, vt().get_task, {{"id", "t2"}})["cost_usd"], 0.5);
   EXPECT_EQ(call(store, vt().get_task, {{"id", "t1"}})["touches"], json::array()) << "schema 3 columns get defaults";

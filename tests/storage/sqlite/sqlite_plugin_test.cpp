@@ -64,7 +64,7 @@ TEST_F(SqlitePlugin, DefaultPathIsUnderTheProjectRoot) {
   EXPECT_TRUE(fs::exists(root_ + "/.drover/drover.db"));
   Json d = store.must(&V::describe, Json::object());
   EXPECT_EQ(d["backend"], "sqlite");
-  EXPECT_EQ(d["schema_version"], 4);
+  EXPECT_EQ(d["schema_version"], 5);
   EXPECT_EQ(d["location"], root_ + "/.drover/drover.db");
 }
 
@@ -101,8 +101,8 @@ TEST_F(SqlitePlugin, StoreUsesWalAndRecordsItsSchemaVersion) {
   StoreSession store(*plugin_, at("path: " + path + "\n"));
   ASSERT_TRUE(store.is_open()) << store.open_result().error;
   EXPECT_EQ(query_text(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "4");
-  EXPECT_EQ(query_text(path, "SELECT MAX(version) FROM schema_version"), "4");
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(query_text(path, "SELECT MAX(version) FROM schema_version"), "5");
 }
 
 // fixtures/schema1-prose-waits.sqlite was written by the schema-1 plugin (drover
@@ -114,8 +114,13 @@ TEST_F(SqlitePlugin, SchemaOneStoreGetsTypedWaitsFromItsProseReasons) {
   ASSERT_EQ(query_text(path, "PRAGMA user_version"), "1");
   StoreSession store(*plugin_, at("path: " + path + "\n"));
   ASSERT_TRUE(store.is_open()) << store.open_result().error;
-  EXPECT_EQ(store.must(&V::describe, Json::object())["schema_version"], 4);
-  EXPECT_EQ(query_text(path, "SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+  EXPECT_EQ(store.must(&V::describe, Json::object())["schema_version"], 5);
+  EXPECT_EQ(query_text(path, "SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
+  // Schema 5: executors and logs, empty at first.
+  EXPECT_EQ(store.must(&V::list_executors, {{"now_ms", 1}})["executors"], Json::array());
+  store.must(&V::append_log, {{"task_id", "t1"}, {"generation", 0}, {"attempt", 1}, {"round", 1}, {"offset", 0},
+                              {"data", "x"}, {"max_bytes", 0}, {"now_ms", 1}});
+  EXPECT_EQ(store.must(&V::read_log, {{"task_id", "t1"}})["data"], "x");
   EXPECT_EQ(store.must(&V::get_task, {{"id", "t1"}})["review"], false) << "schema 4 columns get defaults";
   EXPECT_TRUE(store.must(&V::get_task, {{"id", "t1"}})["cost_usd"].is_null()) << "schema 4: a stored 0 was no report";
   EXPECT_EQ(store.must(&V::get_task, {{"id", "t1"}})["touches"], Json::array()) << "schema 3 columns get defaults";
@@ -146,11 +151,11 @@ TEST_F(SqlitePlugin, SchemaOneStoreGetsTypedWaitsFromItsProseReasons) {
 TEST_F(SqlitePlugin, NewerVersionInTheHistoryTableAloneIsAlsoRefused) {
   std::string path = root_ + "/s.db";
   { StoreSession store(*plugin_, at("path: " + path + "\n")); }
-  query_text(path, "INSERT INTO schema_version (version, applied_ms) VALUES (5, 0)");
+  query_text(path, "INSERT INTO schema_version (version, applied_ms) VALUES (6, 0)");
   StoreSession store(*plugin_, at("path: " + path + "\n"));
   EXPECT_EQ(store.open_result().status, DROVER_UNSUPPORTED);
   EXPECT_EQ(store.open_result().error,
-            "store " + path + " has schema version 5; this sqlite plugin supports up to 4: upgrade drover");
+            "store " + path + " has schema version 6; this sqlite plugin supports up to 5: upgrade drover");
 }
 
 TEST_F(SqlitePlugin, NotADatabaseFileIsAClearError) {

@@ -37,6 +37,9 @@ struct AgentAttemptRequest {
   std::string log_file;     // stdout and stderr of the agent are appended here
   uint64_t log_max_bytes = 0;  // logs.max_size: the log's cap (ProcessSpec::log_max_bytes); 0 = none
   std::string process_file; // "<pid> <start time>" while the agent runs (see leftover_process.h)
+  // Also given every output line (on the runner's loop thread: keep it short),
+  // e.g. to stream it into the store (LogShipper); empty = none.
+  std::function<void(std::string_view line)> on_output;
   std::chrono::milliseconds timeout{0};             // wall clock; 0 = none
   std::chrono::milliseconds inactivity_timeout{0};  // no output for this long; 0 = none
   std::chrono::milliseconds kill_grace{5000};       // SIGTERM -> SIGKILL

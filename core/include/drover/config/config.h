@@ -99,6 +99,10 @@ struct Config {
   // 64 MiB holds hours of an agent's JSON events (a long session writes a few
   // MiB), while a runaway agent cannot fill the disk: head and tail are kept.
   uint64_t log_max_bytes = uint64_t{64} << 20;
+  // logs.store_max_size: what the store keeps of one round's agent output
+  // (first and last half), streamed for `drover logs` on any machine; 0 = the
+  // output is not kept in the store.
+  uint64_t log_store_max_bytes = uint64_t{8} << 20;
   // disk.min_free: below this many free bytes on a filesystem Drover writes
   // to, it starts no new work (a full disk is waited out, not failed on).
   uint64_t disk_min_free = uint64_t{64} << 20;

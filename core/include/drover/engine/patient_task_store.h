@@ -62,6 +62,10 @@ class PatientTaskStore final : public TaskStore {
   Status append_event(const NewEvent& event) override;
   Result<std::vector<TaskEvent>> list_events(const EventFilter& filter) override;
   Result<StoreSummary> summary(const std::optional<std::string>& epic) override;
+  Status beat_executor(const ExecutorBeat& beat) override;
+  Result<ExecutorList> list_executors(int64_t now_ms) override;
+  Result<LogChunkWritten> append_log(const LogChunkWrite& chunk) override;
+  Result<LogPiece> read_log(const LogReadRequest& request) override;
 
  private:
   template <class Call>

@@ -25,6 +25,7 @@
 #include "drover/engine/agent_limit_book.h"
 #include "drover/engine/landing_queue.h"
 #include "drover/engine/lease_book.h"
+#include "drover/engine/log_shipper.h"
 #include "drover/engine/outside_writes.h"
 #include "drover/engine/patient_task_store.h"
 #include "drover/engine/store_health.h"
@@ -81,6 +82,7 @@ struct EngineContext : EnginePorts {
   StoreHealth* health = nullptr;         // told every store call's result (null: nobody listens)
   LeaseBook* leases = nullptr;           // the run's leases and fences (null: never fenced)
   OutsideWriteLedger* outside = nullptr; // watches writes outside worktrees (null: not watched)
+  LogShipper* log_shipper = nullptr;     // streams agent output into the store (null: not streamed)
   std::mutex merge_mu;                   // merges into the target are serialized
   std::set<std::string> awaiting_merge;  // tasks already reported as waiting (guarded by merge_mu)
   LandingQueue landing{*this};           // the merge queue

@@ -145,6 +145,70 @@ struct StoreDescription {
   std::string location;
 };
 
+// An executor (a `drover run`) as it beats its record into the store (storage
+// ABI 1.4). id is its lease owner name (make_executor_id()).
+enum class ExecutorState { kRunning, kStopping, kStopped };
+std::string_view to_string(ExecutorState state);
+std::optional<ExecutorState> executor_state_named(std::string_view name);
+
+struct ExecutorBeat {
+  std::string id, host, version;
+  int64_t pid = 0, started_ms = 0, lease_ms = 0;
+  int workers = 0;
+  ExecutorState state = ExecutorState::kRunning;
+  int64_t now_ms = 0;
+};
+
+struct ExecutorRecord {
+  ExecutorBeat beat;                  // as last beaten (beat.now_ms unused)
+  int64_t first_beat_ms = 0, last_beat_ms = 0;  // in the clock of ExecutorList::now_ms
+  std::vector<std::string> tasks;     // running tasks whose lease it holds
+};
+
+struct ExecutorList {
+  int64_t now_ms = 0;  // the clock last beats are written in, now
+  std::vector<ExecutorRecord> executors;  // most recent beat first
+};
+
+// One round's agent output in the store (storage ABI 1.4).
+struct StoredLogKey {
+  std::string task_id;
+  int64_t generation = 0;
+  int attempt = 1, round = 1;
+};
+
+struct LogChunkWrite {
+  StoredLogKey key;
+  int64_t offset = 0;      // where data starts in the stream
+  std::string data;        // valid UTF-8 without NUL (valid_log_text())
+  bool final = false;      // the round ended: the log is finished
+  uint64_t max_bytes = 0;  // the store keeps the first and the last half of this; 0 = all
+  int64_t now_ms = 0;
+};
+
+struct LogChunkWritten {
+  int64_t size = 0, kept = 0;
+  bool finished = false;
+};
+
+struct LogReadRequest {
+  std::string task_id;
+  std::optional<int64_t> generation;  // nullopt: the latest with a log
+  std::optional<int> attempt, round;  // likewise
+  int64_t offset = 0;
+  int64_t max_bytes = 64 * 1024;  // at most 1 MiB
+};
+
+struct LogPiece {
+  StoredLogKey key;
+  int64_t offset = 0;       // where data starts (after the asked offset when bytes were dropped)
+  std::string data;
+  int64_t next_offset = 0;  // ask from here next
+  int64_t size = 0;
+  bool finished = false;    // the round ended
+  bool eof = false;         // next_offset == size
+};
+
 // Durable workflows (workflow_context.h). Step outcomes are any JSON: they are
 // replayed to the code that recorded them.
 struct WorkflowRecord {
@@ -216,6 +280,13 @@ class TaskStore {
   virtual Result<std::vector<TaskEvent>> list_events(const EventFilter& filter) = 0;
 
   virtual Result<StoreSummary> summary(const std::optional<std::string>& epic) = 0;
+
+  // Executors and agent output in the store (storage ABI 1.4; kUnsupported
+  // from an older plugin). See storage.h for the rules.
+  virtual Status beat_executor(const ExecutorBeat& beat);
+  virtual Result<ExecutorList> list_executors(int64_t now_ms);
+  virtual Result<LogChunkWritten> append_log(const LogChunkWrite& chunk);
+  virtual Result<LogPiece> read_log(const LogReadRequest& request);
 };
 
 }  // namespace drover

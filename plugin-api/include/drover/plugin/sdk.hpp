@@ -164,6 +164,19 @@ class Storage {
   virtual std::string review_task(std::string_view) {
     throw Error(DROVER_UNSUPPORTED, "review_task is not implemented by this storage plugin");
   }
+  // ABI 1.4, optional: executors and agent output in the store.
+  virtual std::string beat_executor(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "beat_executor is not implemented by this storage plugin");
+  }
+  virtual std::string list_executors(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "list_executors is not implemented by this storage plugin");
+  }
+  virtual std::string append_log(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "append_log is not implemented by this storage plugin");
+  }
+  virtual std::string read_log(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "read_log is not implemented by this storage plugin");
+  }
 };
 
 namespace detail {
@@ -222,6 +235,10 @@ const drover_plugin_descriptor* storage_descriptor(const drover_host_api* host, 
       &storage_op<&Storage::remove_dependency>,
       &storage_op<&Storage::set_paused>,
       &storage_op<&Storage::review_task>,
+      &storage_op<&Storage::beat_executor>,
+      &storage_op<&Storage::list_executors>,
+      &storage_op<&Storage::append_log>,
+      &storage_op<&Storage::read_log>,
   };
   return make_descriptor(host, DROVER_KIND_STORAGE, name, version, schema, &vtable);
 }

@@ -249,6 +249,56 @@ typedef struct drover_storage_vtable_v1 {
    * "generation"} in the same transaction; the engine reads the decision from
    * that event. Any other task is DROVER_CONFLICT, naming its status. */
   drover_storage_op review_task;
+
+  /* ---- ABI 1.4: optional, probed by struct_size like 1.2. Executors sharing a
+   * store and agent output kept in it, so `drover executors` and `drover logs`
+   * work from any machine. ---- */
+
+  /* {"id": str, "host": str, "pid": int, "started_ms": int, "version": str,
+   *  "workers": int, "lease_ms": int, "state": "running"|"stopping"|"stopped",
+   *  "now_ms"} -> executor
+   * Registers the executor (a `drover run`; id is its lease owner name) or
+   * refreshes it: every field is replaced and last_beat_ms becomes the store's
+   * own clock where it has one (PostgreSQL), else now_ms, so executors on
+   * machines with drifting clocks are judged by one clock.
+   * executor: {"id", "host", "pid", "started_ms", "version", "workers", "lease_ms",
+   *            "state", "last_beat_ms", "first_beat_ms"} */
+  drover_storage_op beat_executor;
+  /* {"now_ms"} -> {"now_ms": int, "executors": [executor + {"tasks": [ids]}]}
+   * Every executor ever beaten, most recent beat first; tasks are the running
+   * tasks whose lease it holds (numeric id order). now_ms is the clock
+   * last_beat_ms was written in (the store's, or the request's), to measure
+   * ages against. Whether an executor is lost (no beat for longer than its
+   * lease_ms) is the reader's judgement; the store keeps what was beaten. */
+  drover_storage_op list_executors;
+
+  /* {"task_id", "generation": int, "attempt": int >= 1, "round": int >= 1,
+   *  "offset": int >= 0, "data": str, "final"?: bool, "max_bytes": int >= 0, "now_ms"}
+   * -> {"size": int, "kept": int, "finished": bool}
+   * Appends a chunk of one round's agent output. The log is a byte stream of
+   * UTF-8 text (the host replaces invalid bytes and NUL before sending), and
+   * offset is where data starts in it: data below the log's size was stored by
+   * an earlier call (a retry after a lost reply) and is skipped; an offset past
+   * the size leaves a gap (output the host could not send) that readers skip.
+   * size = offset + bytes of data afterwards. max_bytes caps what is kept of
+   * the log (0: no cap): past it the store keeps the chunks holding the first
+   * max_bytes/2 and the last max_bytes/2 bytes and drops whole chunks between
+   * (so it keeps up to two chunks more). "final" marks the log finished (the
+   * round ended); appending to a finished log anything but what it holds is
+   * DROVER_CONFLICT. Unknown task: DROVER_NOT_FOUND. data over 1 MiB:
+   * DROVER_INVALID_ARGUMENT. */
+  drover_storage_op append_log;
+  /* {"task_id", "generation"?, "attempt"?, "round"?, "offset"?: int (0),
+   *  "max_bytes"?: int (65536, at most 1 MiB)}
+   * -> {"generation", "attempt", "round", "offset": where data starts,
+   *     "data": str, "next_offset": int, "size": int, "finished": bool, "eof": bool}
+   * Reads a round's log from offset. A left-out generation, attempt or round is
+   * the latest that has a log (generation first, then attempt, then round).
+   * offset in a part the cap dropped or in a gap: data starts at the next byte
+   * kept ("offset" > the asked offset). data never splits a UTF-8 sequence.
+   * eof: next_offset == size (more may come unless finished). Unknown task, or
+   * no log for it (or for the asked round): DROVER_NOT_FOUND. */
+  drover_storage_op read_log;
 } drover_storage_vtable_v1;
 
 /* The size of the ABI 1.0 storage vtable: the least a plugin may provide. */

@@ -8,7 +8,8 @@
 // and reading tasks, dependencies, field updates), task_lifecycle.cpp (claim,
 // leases, release, complete, fail, reset), workflow_operations.cpp
 // (workflows, steps, events, summary), task_steering.cpp (edit, remove,
-// remove a dependency, pause, review).
+// remove a dependency, pause, review), executor_operations.cpp (executors'
+// heartbeats) and log_operations.cpp (agent output: append, cap, read).
 //
 // Choices where the contract leaves room (documented for the engine):
 //   - a sub-task created without "epic" inherits its parent's epic;
@@ -79,6 +80,12 @@ class StateStore : public drover::sdk::Storage {
   std::string set_paused(std::string_view request) final;
   // ABI 1.3: a person's decision on a task awaiting review (task_steering.cpp).
   std::string review_task(std::string_view request) final;
+  // ABI 1.4: executors sharing the store (executor_operations.cpp) and agent
+  // output kept in it (log_operations.cpp).
+  std::string beat_executor(std::string_view request) final;
+  std::string list_executors(std::string_view request) final;
+  std::string append_log(std::string_view request) final;
+  std::string read_log(std::string_view request) final;
 
  protected:
   virtual StoreIdentity identity() const = 0;

@@ -67,6 +67,31 @@ struct Release {
   bool count_attempt = false;
 };
 
+// An executor as beat_executor keeps it (last_beat_ms already decided).
+struct ExecutorRow {
+  std::string id, host, version, state;
+  int64_t pid = 0, started_ms = 0, workers = 0, lease_ms = 0, first_beat_ms = 0, last_beat_ms = 0;
+};
+
+// Which round's log: the agent output of one round of one attempt.
+struct LogKey {
+  std::string task_id;
+  int64_t generation = 0, attempt = 1, round = 1;
+};
+
+// What the store keeps about one log besides its chunks.
+struct LogHead {
+  int64_t size = 0;   // bytes of the stream so far (next offset to append)
+  int64_t kept = 0;   // bytes held in chunks (the cap drops some)
+  bool finished = false;
+};
+
+// A stored piece of a log: data holds the stream's bytes [offset, offset + size).
+struct LogChunk {
+  int64_t offset = 0;
+  std::string data;
+};
+
 // A settable column of update_task or edit_task (validated: one of the fixed
 // column names, never request text) and its value: a string, an integer, a
 // number or null. List columns (touches, learned_touches) are JSON text.
@@ -172,7 +197,36 @@ struct StatusTotals {
                                       const std::string& message, const std::optional<std::string>& data,    \
                                       int64_t now_ms) SPEC;                                                  \
   virtual nlohmann::json events(const std::optional<std::string>& task_id, int64_t after_id,                 \
-                                std::optional<int64_t> limit) SPEC;
+                                std::optional<int64_t> limit) SPEC;                                          \
+                                                                                                             \
+  /* Executors (ABI 1.4). The store's own clock, or fallback where it has none. */                           \
+  virtual int64_t clock_ms(int64_t fallback) SPEC;                                                           \
+  /* The row as it was (nullopt: new), then inserted or replaced. */                                         \
+  virtual std::optional<drover::storage::ExecutorRow> executor(const std::string& id) SPEC;                  \
+  virtual void put_executor(const drover::storage::ExecutorRow& row) SPEC;                                   \
+  /* Every executor, last_beat_ms descending, then id. */                                                    \
+  virtual std::vector<drover::storage::ExecutorRow> executors() SPEC;                                        \
+  /* (lease owner, task id) of every running task with a lease, numeric id order. */                         \
+  virtual std::vector<std::pair<std::string, std::string>> running_leases() SPEC;                            \
+                                                                                                             \
+  /* Agent output (ABI 1.4). for_update locks the log's row until the transaction ends. */                   \
+  virtual std::optional<drover::storage::LogHead> log_head(const drover::storage::LogKey& key,               \
+                                                           bool for_update) SPEC;                            \
+  virtual void put_log_head(const drover::storage::LogKey& key, const drover::storage::LogHead& head,        \
+                            int64_t now_ms) SPEC;                                                            \
+  virtual void insert_log_chunk(const drover::storage::LogKey& key, int64_t offset, const std::string& data) SPEC; \
+  /* Deletes the chunks lying wholly in [from, to); returns the bytes they held. */                          \
+  virtual int64_t drop_log_chunks(const drover::storage::LogKey& key, int64_t from, int64_t to) SPEC;        \
+  /* The chunks holding bytes of [from, from + max_bytes) in offset order; when */                           \
+  /* no chunk holds byte from, the range starts at the first chunk after it. */                              \
+  virtual std::vector<drover::storage::LogChunk> log_chunks(const drover::storage::LogKey& key, int64_t from, \
+                                                            int64_t max_bytes) SPEC;                         \
+  /* The latest log of the task matching the given parts (generation, then */                               \
+  /* attempt, then round, each the largest where left out). */                                              \
+  virtual std::optional<drover::storage::LogKey> latest_log(const std::string& task_id,                     \
+                                                            std::optional<int64_t> generation,               \
+                                                            std::optional<int64_t> attempt,                  \
+                                                            std::optional<int64_t> round) SPEC;
 
 class StoreTables {
  public:

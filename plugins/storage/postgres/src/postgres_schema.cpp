@@ -123,6 +123,46 @@ UPDATE tasks SET cost_usd = NULL WHERE cost_usd = 0;
 INSERT INTO schema_version (version) VALUES (4);
 )sql";
 
+// Version 5: several machines, one project (storage ABI 1.4): the executors
+// sharing the store, beaten by each `drover run`, and the agent output of
+// every round, kept as chunks at their offsets in the stream.
+const char* const kSchemaV5 = R"sql(
+CREATE TABLE executors (
+  id text PRIMARY KEY,
+  host text NOT NULL,
+  pid bigint NOT NULL,
+  started_ms bigint NOT NULL,
+  version text NOT NULL,
+  workers bigint NOT NULL,
+  lease_ms bigint NOT NULL,
+  state text NOT NULL CHECK (state IN ('running', 'stopping', 'stopped')),
+  first_beat_ms bigint NOT NULL,
+  last_beat_ms bigint NOT NULL
+);
+CREATE TABLE task_logs (
+  task_id text NOT NULL REFERENCES tasks (id),
+  generation bigint NOT NULL,
+  attempt bigint NOT NULL,
+  round bigint NOT NULL,
+  size bigint NOT NULL,
+  kept bigint NOT NULL,
+  finished boolean NOT NULL DEFAULT false,
+  updated_ms bigint NOT NULL,
+  PRIMARY KEY (task_id, generation, attempt, round)
+);
+CREATE TABLE log_chunks (
+  task_id text NOT NULL,
+  generation bigint NOT NULL,
+  attempt bigint NOT NULL,
+  round bigint NOT NULL,
+  pos bigint NOT NULL,
+  bytes bigint NOT NULL,
+  data text NOT NULL,
+  PRIMARY KEY (task_id, generation, attempt, round, pos)
+);
+INSERT INTO schema_version (version) VALUES (5);
+)sql";
+
 // Version 1 stores kept the wait of a ready task as prose in status_reason
 // ("agent 'x' paused by a usage limit: ..."): the typed wait is read from it.
 void convert_legacy_waits(SqlTransaction& tx) {
@@ -165,6 +205,7 @@ void create_or_upgrade(SqlSession& session, const std::string& schema) {
     }
     if (version < 3) tx.exec(kSchemaV3);
     if (version < 4) tx.exec(kSchemaV4);
+    if (version < 5) tx.exec(kSchemaV5);
   });
 }
 }  // namespace

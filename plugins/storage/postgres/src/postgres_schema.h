@@ -9,7 +9,7 @@
 namespace drover::postgres {
 
 // The schema version this build writes and understands.
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 // Creates the schema and its tables if missing, upgrades an older version, and
 // refuses (DROVER_UNSUPPORTED) a schema written by a newer drover. Safe when

@@ -196,6 +196,8 @@ bool PostgresTables::delete_dependency(const std::string& task, const std::strin
 void PostgresTables::delete_tasks(const std::vector<std::string>& ids) {
   tx_.exec("DELETE FROM dependencies WHERE task = ANY($1::text[]) OR blocker = ANY($1::text[])", {ids_param(ids)});
   tx_.exec("DELETE FROM events WHERE task_id = ANY($1::text[])", {ids_param(ids)});
+  tx_.exec("DELETE FROM log_chunks WHERE task_id = ANY($1::text[])", {ids_param(ids)});
+  tx_.exec("DELETE FROM task_logs WHERE task_id = ANY($1::text[])", {ids_param(ids)});
   tx_.exec("DELETE FROM tasks WHERE id = ANY($1::text[])", {ids_param(ids)});
 }
 
@@ -413,6 +415,134 @@ nlohmann::json PostgresTables::events(const std::optional<std::string>& task_id,
                           "WHERE ($1::text IS NULL OR task_id = $1) AND id > $2 ORDER BY id LIMIT $3",
                           {task_id, num(after_id), limit ? SqlParam(num(*limit)) : SqlParam()}),
                  st::event_record);
+}
+
+// ---- Executors and agent output (ABI 1.4).
+
+namespace {
+st::ExecutorRow executor_from(const SqlRow& r) {
+  st::ExecutorRow e;
+  e.id = r.text(0);
+  e.host = r.text(1);
+  e.pid = r.integer(2);
+  e.started_ms = r.integer(3);
+  e.version = r.text(4);
+  e.workers = r.integer(5);
+  e.lease_ms = r.integer(6);
+  e.state = r.text(7);
+  e.first_beat_ms = r.integer(8);
+  e.last_beat_ms = r.integer(9);
+  return e;
+}
+
+SqlParam optional_num(std::optional<int64_t> v) { return v ? SqlParam(num(*v)) : SqlParam(); }
+
+#define DROVER_PG_EXECUTOR_COLUMNS \
+  "id, host, pid, started_ms, version, workers, lease_ms, state, first_beat_ms, last_beat_ms"
+#define DROVER_PG_LOG_KEY "task_id = $1 AND generation = $2 AND attempt = $3 AND round = $4"
+
+std::vector<SqlParam> key_params(const st::LogKey& key) {
+  return {key.task_id, num(key.generation), num(key.attempt), num(key.round)};
+}
+}  // namespace
+
+// The database server's clock: executors on machines whose clocks drift are
+// judged by one clock.
+int64_t PostgresTables::clock_ms(int64_t /*fallback*/) {
+  return tx_.exec("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").at(0).integer(0);
+}
+
+std::optional<st::ExecutorRow> PostgresTables::executor(const std::string& id) {
+  SqlRows rows = tx_.exec("SELECT " DROVER_PG_EXECUTOR_COLUMNS " FROM executors WHERE id = $1 FOR UPDATE", {id});
+  if (rows.empty()) return std::nullopt;
+  return executor_from(rows[0]);
+}
+
+void PostgresTables::put_executor(const st::ExecutorRow& e) {
+  tx_.exec("INSERT INTO executors (" DROVER_PG_EXECUTOR_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+           "ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_ms = excluded.started_ms, "
+           "version = excluded.version, workers = excluded.workers, lease_ms = excluded.lease_ms, "
+           "state = excluded.state, first_beat_ms = excluded.first_beat_ms, last_beat_ms = excluded.last_beat_ms",
+           {e.id, e.host, num(e.pid), num(e.started_ms), e.version, num(e.workers), num(e.lease_ms), e.state,
+            num(e.first_beat_ms), num(e.last_beat_ms)});
+}
+
+std::vector<st::ExecutorRow> PostgresTables::executors() {
+  std::vector<st::ExecutorRow> out;
+  for (const SqlRow& row : tx_.exec("SELECT " DROVER_PG_EXECUTOR_COLUMNS " FROM executors ORDER BY last_beat_ms DESC, id"))
+    out.push_back(executor_from(row));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> PostgresTables::running_leases() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const SqlRow& row : tx_.exec("SELECT lease_owner, id FROM tasks WHERE status = 'running' AND lease_owner IS NOT "
+                                    "NULL ORDER BY num, sequence"))
+    out.emplace_back(row.text(0), row.text(1));
+  return out;
+}
+
+std::optional<st::LogHead> PostgresTables::log_head(const st::LogKey& key, bool for_update) {
+  // A first append of a log has no row to lock yet: two of them for one log
+  // would race on the primary key and one fail, but only the executor that
+  // holds the task's lease appends to its log.
+  SqlRows rows = tx_.exec(std::string("SELECT size, kept, finished FROM task_logs WHERE " DROVER_PG_LOG_KEY) +
+                              (for_update ? " FOR UPDATE" : ""),
+                          key_params(key));
+  if (rows.empty()) return std::nullopt;
+  return st::LogHead{rows[0].integer(0), rows[0].integer(1), rows[0].boolean(2)};
+}
+
+void PostgresTables::put_log_head(const st::LogKey& key, const st::LogHead& head, int64_t now_ms) {
+  std::vector<SqlParam> params = key_params(key);
+  params.insert(params.end(), {num(head.size), num(head.kept), head.finished ? "true" : "false", num(now_ms)});
+  tx_.exec("INSERT INTO task_logs (task_id, generation, attempt, round, size, kept, finished, updated_ms) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_id, generation, attempt, round) DO UPDATE SET "
+           "size = excluded.size, kept = excluded.kept, finished = excluded.finished, updated_ms = excluded.updated_ms",
+           params);
+}
+
+void PostgresTables::insert_log_chunk(const st::LogKey& key, int64_t offset, const std::string& data) {
+  std::vector<SqlParam> params = key_params(key);
+  params.insert(params.end(), {num(offset), num(static_cast<int64_t>(data.size())), data});
+  tx_.exec("INSERT INTO log_chunks (task_id, generation, attempt, round, pos, bytes, data) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+           params);
+}
+
+int64_t PostgresTables::drop_log_chunks(const st::LogKey& key, int64_t from, int64_t to) {
+  std::vector<SqlParam> params = key_params(key);
+  params.insert(params.end(), {num(from), num(to)});
+  SqlRows rows = tx_.exec("WITH gone AS (DELETE FROM log_chunks WHERE " DROVER_PG_LOG_KEY
+                          " AND pos >= $5 AND pos + bytes <= $6 RETURNING bytes) SELECT COALESCE(sum(bytes), 0)::bigint "
+                          "FROM gone",
+                          params);
+  return rows.at(0).integer(0);
+}
+
+std::vector<st::LogChunk> PostgresTables::log_chunks(const st::LogKey& key, int64_t from, int64_t max_bytes) {
+  std::vector<SqlParam> params = key_params(key);
+  params.insert(params.end(), {num(from), num(max_bytes)});
+  std::vector<st::LogChunk> out;
+  for (const SqlRow& row : tx_.exec(
+           "WITH s AS (SELECT GREATEST($5::bigint, COALESCE((SELECT min(pos) FROM log_chunks WHERE " DROVER_PG_LOG_KEY
+           " AND pos + bytes > $5), $5::bigint)) AS at) "
+           "SELECT pos, data FROM log_chunks, s WHERE " DROVER_PG_LOG_KEY
+           " AND pos + bytes > s.at AND pos < s.at + $6 ORDER BY pos",
+           params))
+    out.push_back(st::LogChunk{row.integer(0), row.text(1)});
+  return out;
+}
+
+std::optional<st::LogKey> PostgresTables::latest_log(const std::string& task_id, std::optional<int64_t> generation,
+                                                     std::optional<int64_t> attempt, std::optional<int64_t> round) {
+  SqlRows rows = tx_.exec("SELECT generation, attempt, round FROM task_logs WHERE task_id = $1 "
+                          "AND ($2::bigint IS NULL OR generation = $2) AND ($3::bigint IS NULL OR attempt = $3) "
+                          "AND ($4::bigint IS NULL OR round = $4) ORDER BY generation DESC, attempt DESC, round DESC "
+                          "LIMIT 1",
+                          {task_id, optional_num(generation), optional_num(attempt), optional_num(round)});
+  if (rows.empty()) return std::nullopt;
+  return st::LogKey{task_id, rows[0].integer(0), rows[0].integer(1), rows[0].integer(2)};
 }
 
 }  // namespace drover::postgres

@@ -170,6 +170,44 @@ UPDATE tasks SET cost_reported = NULLIF(cost_usd, 0);
 ALTER TABLE tasks DROP COLUMN cost_usd;
 ALTER TABLE tasks RENAME COLUMN cost_reported TO cost_usd;
 )sql"},
+    {5, R"sql(
+-- Several machines, one project (storage ABI 1.4): the executors sharing the
+-- store, beaten by each `drover run`, and the agent output of every round,
+-- kept as chunks at their offsets in the stream (log_operations.cpp).
+CREATE TABLE executors (
+  id            TEXT PRIMARY KEY,           -- the lease owner name of the run
+  host          TEXT NOT NULL,
+  pid           INTEGER NOT NULL,
+  started_ms    INTEGER NOT NULL,
+  version       TEXT NOT NULL,
+  workers       INTEGER NOT NULL,
+  lease_ms      INTEGER NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('running', 'stopping', 'stopped')),
+  first_beat_ms INTEGER NOT NULL,
+  last_beat_ms  INTEGER NOT NULL
+);
+CREATE TABLE task_logs (
+  task_id    TEXT NOT NULL REFERENCES tasks (id),
+  generation INTEGER NOT NULL,
+  attempt    INTEGER NOT NULL,
+  round      INTEGER NOT NULL,
+  size       INTEGER NOT NULL,             -- bytes of the stream so far
+  kept       INTEGER NOT NULL,             -- bytes held in log_chunks
+  finished   INTEGER NOT NULL DEFAULT 0,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (task_id, generation, attempt, round)
+) WITHOUT ROWID;
+CREATE TABLE log_chunks (
+  task_id    TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  attempt    INTEGER NOT NULL,
+  round      INTEGER NOT NULL,
+  pos        INTEGER NOT NULL,             -- offset of data in the stream
+  bytes      INTEGER NOT NULL,             -- length of data in bytes
+  data       TEXT NOT NULL,
+  PRIMARY KEY (task_id, generation, attempt, round, pos)
+) WITHOUT ROWID;
+)sql"},
 };
 
 int64_t stored_version(Database& db) {

@@ -9,7 +9,7 @@
 namespace drover::sqlite_storage {
 
 // The newest schema version this plugin knows how to use.
-constexpr int64_t kSchemaVersion = 4;
+constexpr int64_t kSchemaVersion = 5;
 
 // Creates the schema in a new store, or migrates an older one up to
 // kSchemaVersion, in one write transaction. A store written by a newer plugin

@@ -207,6 +207,8 @@ void SqliteTables::delete_tasks(const std::vector<std::string>& ids) {
             std::string_view(list))
       .run();
   db_.query("DELETE FROM events WHERE task_id IN (SELECT value FROM json_each(?1))", std::string_view(list)).run();
+  db_.query("DELETE FROM log_chunks WHERE task_id IN (SELECT value FROM json_each(?1))", std::string_view(list)).run();
+  db_.query("DELETE FROM task_logs WHERE task_id IN (SELECT value FROM json_each(?1))", std::string_view(list)).run();
   db_.query("DELETE FROM tasks WHERE id IN (SELECT value FROM json_each(?1))", std::string_view(list)).run();
 }
 
@@ -462,6 +464,121 @@ nlohmann::json SqliteTables::events(const std::optional<std::string>& task_id, i
   // SQLite: a negative LIMIT means none.
   q.bind_optional(1, task_id).bind(2, after_id).bind(3, limit.value_or(-1));
   return records(std::move(q), drover::storage::event_record);
+}
+
+// ---- Executors and agent output (ABI 1.4).
+
+namespace {
+SqlValue nullable(std::optional<int64_t> v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
+
+ExecutorRow executor_from(const Query& q) {
+  ExecutorRow e;
+  e.id = q.text(0);
+  e.host = q.text(1);
+  e.pid = q.integer(2);
+  e.started_ms = q.integer(3);
+  e.version = q.text(4);
+  e.workers = q.integer(5);
+  e.lease_ms = q.integer(6);
+  e.state = q.text(7);
+  e.first_beat_ms = q.integer(8);
+  e.last_beat_ms = q.integer(9);
+  return e;
+}
+
+#define DROVER_SQLITE_EXECUTOR_COLUMNS \
+  "id, host, pid, started_ms, version, workers, lease_ms, state, first_beat_ms, last_beat_ms"
+#define DROVER_SQLITE_LOG_KEY "task_id = ?1 AND generation = ?2 AND attempt = ?3 AND round = ?4"
+}  // namespace
+
+// SQLite has no clock of its own: every writer is on this machine.
+int64_t SqliteTables::clock_ms(int64_t fallback) { return fallback; }
+
+std::optional<ExecutorRow> SqliteTables::executor(const std::string& id) {
+  Query q = db_.query("SELECT " DROVER_SQLITE_EXECUTOR_COLUMNS " FROM executors WHERE id = ?1", std::string_view(id));
+  if (!q.next()) return std::nullopt;
+  return executor_from(q);
+}
+
+void SqliteTables::put_executor(const ExecutorRow& e) {
+  Query q = db_.query("INSERT OR REPLACE INTO executors (" DROVER_SQLITE_EXECUTOR_COLUMNS
+                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  q.bind(1, std::string_view(e.id)).bind(2, std::string_view(e.host)).bind(3, e.pid).bind(4, e.started_ms);
+  q.bind(5, std::string_view(e.version)).bind(6, e.workers).bind(7, e.lease_ms).bind(8, std::string_view(e.state));
+  q.bind(9, e.first_beat_ms).bind(10, e.last_beat_ms);
+  q.run();
+}
+
+std::vector<ExecutorRow> SqliteTables::executors() {
+  Query q = db_.query("SELECT " DROVER_SQLITE_EXECUTOR_COLUMNS " FROM executors ORDER BY last_beat_ms DESC, id");
+  std::vector<ExecutorRow> out;
+  while (q.next()) out.push_back(executor_from(q));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> SqliteTables::running_leases() {
+  Query q = db_.query("SELECT lease_owner, id FROM tasks WHERE status = 'running' AND lease_owner IS NOT NULL "
+                      "ORDER BY num, sequence");
+  std::vector<std::pair<std::string, std::string>> out;
+  while (q.next()) out.emplace_back(q.text(0), q.text(1));
+  return out;
+}
+
+// BEGIN IMMEDIATE holds the file's write lock already.
+std::optional<LogHead> SqliteTables::log_head(const LogKey& key, bool /*for_update*/) {
+  Query q = db_.query("SELECT size, kept, finished FROM task_logs WHERE " DROVER_SQLITE_LOG_KEY,
+                      std::string_view(key.task_id), key.generation, key.attempt, key.round);
+  if (!q.next()) return std::nullopt;
+  return LogHead{q.integer(0), q.integer(1), q.integer(2) != 0};
+}
+
+void SqliteTables::put_log_head(const LogKey& key, const LogHead& head, int64_t now_ms) {
+  db_.query("INSERT INTO task_logs (task_id, generation, attempt, round, size, kept, finished, updated_ms) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (task_id, generation, attempt, round) DO UPDATE SET "
+            "size = excluded.size, kept = excluded.kept, finished = excluded.finished, updated_ms = excluded.updated_ms",
+            std::string_view(key.task_id), key.generation, key.attempt, key.round, head.size, head.kept,
+            int64_t{head.finished ? 1 : 0}, now_ms)
+      .run();
+}
+
+void SqliteTables::insert_log_chunk(const LogKey& key, int64_t offset, const std::string& data) {
+  db_.query("INSERT INTO log_chunks (task_id, generation, attempt, round, pos, bytes, data) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            std::string_view(key.task_id), key.generation, key.attempt, key.round, offset,
+            static_cast<int64_t>(data.size()), std::string_view(data))
+      .run();
+}
+
+int64_t SqliteTables::drop_log_chunks(const LogKey& key, int64_t from, int64_t to) {
+  Query q = db_.query("DELETE FROM log_chunks WHERE " DROVER_SQLITE_LOG_KEY " AND pos >= ?5 AND pos + bytes <= ?6 "
+                      "RETURNING bytes",
+                      std::string_view(key.task_id), key.generation, key.attempt, key.round, from, to);
+  int64_t dropped = 0;
+  while (q.next()) dropped += q.integer(0);
+  return dropped;
+}
+
+std::vector<LogChunk> SqliteTables::log_chunks(const LogKey& key, int64_t from, int64_t max_bytes) {
+  // The range starts at from, or at the first chunk after it when no chunk holds byte from.
+  Query q = db_.query(
+      "WITH s AS (SELECT MAX(?5, COALESCE((SELECT MIN(pos) FROM log_chunks WHERE " DROVER_SQLITE_LOG_KEY
+      " AND pos + bytes > ?5), ?5)) AS at) "
+      "SELECT pos, data FROM log_chunks, s WHERE " DROVER_SQLITE_LOG_KEY
+      " AND pos + bytes > s.at AND pos < s.at + ?6 ORDER BY pos",
+      std::string_view(key.task_id), key.generation, key.attempt, key.round, from, max_bytes);
+  std::vector<LogChunk> out;
+  while (q.next()) out.push_back(LogChunk{q.integer(0), q.text(1)});
+  return out;
+}
+
+std::optional<LogKey> SqliteTables::latest_log(const std::string& task_id, std::optional<int64_t> generation,
+                                               std::optional<int64_t> attempt, std::optional<int64_t> round) {
+  Query q = db_.query("SELECT generation, attempt, round FROM task_logs WHERE task_id = ?1 "
+                      "AND (?2 IS NULL OR generation = ?2) AND (?3 IS NULL OR attempt = ?3) "
+                      "AND (?4 IS NULL OR round = ?4) ORDER BY generation DESC, attempt DESC, round DESC LIMIT 1");
+  q.bind(1, std::string_view(task_id)).bind(2, nullable(generation)).bind(3, nullable(attempt)).bind(4, nullable(round));
+  if (!q.next()) return std::nullopt;
+  return LogKey{task_id, q.integer(0), q.integer(1), q.integer(2)};
 }
 
 }  // namespace drover::sqlite_storage
