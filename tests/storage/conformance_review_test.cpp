@@ -11,7 +11,7 @@ namespace {
 
 using V = drover_storage_vtable_v1;
 
-class StorageReview : public StorageConformance {
+class ReviewStorageConformance : public StorageConformance {
  protected:
   void SetUp() override {
     StorageConformance::SetUp();
@@ -33,7 +33,7 @@ class StorageReview : public StorageConformance {
   }
 };
 
-TEST_P(StorageReview, TheReviewFlagIsSetAtCreationAndByEdit) {
+TEST_P(ReviewStorageConformance, TheReviewFlagIsSetAtCreationAndByEdit) {
   EXPECT_EQ(create_task("plain")["review"], false);
   EXPECT_EQ(create_task("checked", {{"review", true}})["review"], true);
   Json e = ok(&V::edit_task, {{"id", "t1"}, {"now_ms", kT0 + 1}, {"fields", {{"review", true}}}});
@@ -42,7 +42,7 @@ TEST_P(StorageReview, TheReviewFlagIsSetAtCreationAndByEdit) {
   EXPECT_NE(m.find("review"), std::string::npos) << m;
 }
 
-TEST_P(StorageReview, ATaskAwaitingReviewIsNotClaimedUntilADecision) {
+TEST_P(ReviewStorageConformance, ATaskAwaitingReviewIsNotClaimedUntilADecision) {
   create_task("a");
   park_for_review("t1");
   Json w = get_task("t1");
@@ -62,7 +62,7 @@ TEST_P(StorageReview, ATaskAwaitingReviewIsNotClaimedUntilADecision) {
   EXPECT_EQ((*approved)["data"]["generation"], 0);
 }
 
-TEST_P(StorageReview, ARejectionKeepsItsMessageInTheEvent) {
+TEST_P(ReviewStorageConformance, ARejectionKeepsItsMessageInTheEvent) {
   create_task("a");
   park_for_review("t1");
   review("t1", "reject", "use snake_case");
@@ -72,7 +72,7 @@ TEST_P(StorageReview, ARejectionKeepsItsMessageInTheEvent) {
   EXPECT_EQ(events.back()["data"]["message"], "use snake_case");
 }
 
-TEST_P(StorageReview, OnlyATaskAwaitingReviewCanBeDecidedOn) {
+TEST_P(ReviewStorageConformance, OnlyATaskAwaitingReviewCanBeDecidedOn) {
   create_task("a");
   std::string m = fails(&V::review_task, {{"id", "t1"}, {"decision", "approve"}, {"now_ms", kT0}}, DROVER_CONFLICT);
   EXPECT_NE(m.find("not awaiting review"), std::string::npos) << m;
@@ -83,7 +83,7 @@ TEST_P(StorageReview, OnlyATaskAwaitingReviewCanBeDecidedOn) {
   fails(&V::review_task, {{"id", "t1"}, {"decision", "reject"}, {"now_ms", kT0}}, DROVER_CONFLICT);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StorageReview, ::testing::ValuesIn(conformance_backends()), backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, ReviewStorageConformance, ::testing::ValuesIn(conformance_backends()), backend_test_name);
 
 }  // namespace
 }  // namespace drover::storage_test

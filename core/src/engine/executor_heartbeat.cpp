@@ -5,8 +5,14 @@
 namespace drover {
 
 ExecutorHeartbeat::ExecutorHeartbeat(TaskStore& store, Clock& clock, ExecutorBeat identity,
-                                     std::function<ExecutorState()> state, std::chrono::milliseconds every)
-    : store_(store), clock_(clock), identity_(std::move(identity)), state_(std::move(state)), every_(every) {
+                                     std::function<ExecutorState()> state, std::chrono::milliseconds every,
+                                     std::function<bool()> store_down)
+    : store_(store),
+      clock_(clock),
+      identity_(std::move(identity)),
+      state_(std::move(state)),
+      every_(every),
+      store_down_(std::move(store_down)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -24,7 +30,7 @@ void ExecutorHeartbeat::stop() {
 }
 
 void ExecutorHeartbeat::beat(ExecutorState state) {
-  if (unsupported_) return;
+  if (unsupported_ || (store_down_ && store_down_())) return;
   ExecutorBeat b = identity_;
   b.state = state;
   b.now_ms = clock_.now_ms();

@@ -95,7 +95,7 @@ LogShipper::~LogShipper() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  flush(std::chrono::milliseconds(2000));
+  if (!(opts_.store_down && opts_.store_down())) flush(std::chrono::milliseconds(2000));
 }
 
 std::shared_ptr<LogShipper::Round> LogShipper::open(const StoredLogKey& key) {
@@ -191,6 +191,7 @@ void LogShipper::loop() {
   while (!done_) {
     cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return done_; });
     if (done_) break;
+    if (opts_.store_down && opts_.store_down()) continue;  // kept until the store answers
     lock.unlock();
     const bool ok = send_due(false);
     lock.lock();

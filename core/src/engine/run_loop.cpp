@@ -437,12 +437,19 @@ Result<RunSummary> RunLoop::run() {
   fence_watch_ = std::thread([this] { fence_watch_loop(); });
   // Seen by every machine sharing the store (executor_heartbeat.h, log_shipper.h):
   // beats at the pace of lease renewals; marked stopped, output sent, on return.
+  // Both talk to the store directly, not patiently: a beat or a chunk the store
+  // does not take now is skipped or kept for later, and neither may hold up the
+  // run's exit while the store is away.
   ExecutorHeartbeat heartbeat(
-      store_, clock, this_executor(engine_.executor, opts_.workers, config.lease_duration.count(), started),
+      *engine_.store, clock, this_executor(engine_.executor, opts_.workers, config.lease_duration.count(), started),
       [this] { return draining_ ? ExecutorState::kStopping : ExecutorState::kRunning; },
-      std::max(std::chrono::milliseconds(200), config.lease_duration / 3));
+      std::max(std::chrono::milliseconds(200), config.lease_duration / 3), [this] { return health_.down(); });
   std::optional<LogShipper> shipper;
-  if (config.log_store_max_bytes > 0) shipper.emplace(store_, clock, LogShipper::Options{config.log_store_max_bytes});
+  if (config.log_store_max_bytes > 0) {
+    LogShipper::Options shipping{config.log_store_max_bytes};
+    shipping.store_down = [this] { return health_.down(); };
+    shipper.emplace(*engine_.store, clock, shipping);
+  }
   engine_.log_shipper = shipper ? &*shipper : nullptr;
 
   RunSummary summary;

@@ -31,8 +31,11 @@ class ExecutorHeartbeat {
  public:
   // identity: id, host, pid, started_ms, version, workers, lease_ms (state and
   // now_ms are filled in at each beat). Beats once at once, then every `every`.
+  // store_down (optional): while it says so, no beat is sent (a beat cannot
+  // land, and a call to a store that is away can take seconds) — so the run's
+  // exit is never held up by the heartbeat.
   ExecutorHeartbeat(TaskStore& store, Clock& clock, ExecutorBeat identity, std::function<ExecutorState()> state,
-                    std::chrono::milliseconds every);
+                    std::chrono::milliseconds every, std::function<bool()> store_down = {});
   ~ExecutorHeartbeat();
   ExecutorHeartbeat(const ExecutorHeartbeat&) = delete;
   ExecutorHeartbeat& operator=(const ExecutorHeartbeat&) = delete;
@@ -50,6 +53,7 @@ class ExecutorHeartbeat {
   ExecutorBeat identity_;
   std::function<ExecutorState()> state_;
   const std::chrono::milliseconds every_;
+  std::function<bool()> store_down_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;

@@ -44,6 +44,9 @@ class LogShipper {
     std::chrono::milliseconds flush_every{1000};
     size_t chunk_bytes = 64 * 1024;
     size_t buffer_max = size_t{4} << 20;
+    // Optional: while it says the store is away, nothing is sent (output
+    // waits in the buffer) and the end of the run does not wait to send.
+    std::function<bool()> store_down;
   };
 
   LogShipper(TaskStore& store, Clock& clock, Options options);
