@@ -18,13 +18,13 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "command.h"
 #include "git_daemon.h"
+#include "landed_tasks.h"
 #include "temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -118,17 +118,8 @@ Figures run_once(int executors, int tasks, int workers, const std::string& url) 
     f.retries += count_of(ss.str(), "moved while landing");
     if (f.exit_failures > 0) std::cerr << "--- " << l << "\n" << ss.str();
   }
-  CommandResult log = must({"git", "--git-dir", (tmp.path() / "served" / "shared.git").string(), "log", "--first-parent",
-                            "--format=%B", "main"},
-                           tmp.path());
-  std::map<std::string, int> merged;
-  std::regex trailer("^Drover-Task: (\\S+)$");
-  std::istringstream lines(log.out);
-  for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (std::regex_match(line, m, trailer)) ++merged[m[1]];
-  }
-  for (const auto& [task, n] : merged) f.landed_once += n == 1;
+  for (const auto& [task, n] : drover::testing::landed_tasks((tmp.path() / "served" / "shared.git").string()))
+    f.landed_once += n == 1;
   return f;
 }
 

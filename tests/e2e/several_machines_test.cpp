@@ -11,12 +11,12 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 #include <thread>
 
 #include "e2e_project.h"
 #include "git_daemon.h"
+#include "landed_tasks.h"
 
 namespace drover::testing {
 namespace {
@@ -62,17 +62,9 @@ TEST(SeveralMachines, TwoClonesSharingAStoreAndARemoteLandEveryTaskOnceThere) {
   for (const auto& [id, st] : a.task_states()) EXPECT_EQ(st, "completed") << id;
 
   // The remote's main: each task's merge exactly once, its change there.
-  auto log = run_command({"git", "--git-dir", served + "/shared.git", "log", "--first-parent", "--format=%B", "main"});
-  ASSERT_EQ(log.exit_code, 0) << log.err;
-  std::map<std::string, int> merged;
-  std::regex trailer("^Drover-Task: (\\S+)$");
-  std::istringstream lines(log.out);
-  for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (std::regex_match(line, m, trailer)) ++merged[m[1]];
-  }
+  std::map<std::string, int> merged = landed_tasks(served + "/shared.git");
   for (const auto& id : ids) {
-    EXPECT_EQ(merged[id], 1) << "task " << id << " on the remote's main:\n" << log.out;
+    EXPECT_EQ(merged[id], 1) << "task " << id << " on the remote's main";
     auto file = run_command({"git", "--git-dir", served + "/shared.git", "cat-file", "-e", "main:changes/" + id + ".txt"});
     EXPECT_EQ(file.exit_code, 0) << id;
   }
@@ -176,9 +168,7 @@ TEST(SeveralMachines, AKilledMachinesTaskIsTakenOverFromItsSavedWork) {
   };
   EXPECT_EQ(starts(a), 1);
   EXPECT_EQ(starts(b), 0) << "b continued a's committed work; its agent never ran";
-  auto log = run_command({"git", "--git-dir", served + "/shared.git", "log", "--first-parent", "--format=%B", "main"});
-  EXPECT_NE(log.out.find("Drover-Task: " + t), std::string::npos) << log.out;
-  EXPECT_EQ(log.out.find("Drover-Task: " + t), log.out.rfind("Drover-Task: " + t)) << "landed once";
+  EXPECT_EQ(landed_tasks(served + "/shared.git")[t], 1) << "landed once";
   std::cout << "several-machines: takeover after kill -9 with lease.duration 3s: " << takeover_s
             << " s from the kill to the task landed by the other machine\n";
 }
