@@ -102,6 +102,41 @@ bool have_object(git_repository* repo, const git_oid& oid) {
   return has;
 }
 
+// The configured remote; DROVER_INVALID_CONFIG saying how to add it when the
+// repository has none of that name.
+RemotePtr lookup_remote(git_repository* repo, const std::string& name, const std::string& root) {
+  git_remote* raw = nullptr;
+  int rc = git_remote_lookup(&raw, repo, name.c_str());
+  if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC)
+    throw sdk::Error(DROVER_INVALID_CONFIG, "vcs git: vcs.config.remote " + quote_text(name) + " is not a remote of " +
+                                                root + "; add it with `git remote add " + name +
+                                                " <url>` or remove the key to land locally");
+  check(rc, "vcs git: cannot read remote " + quote_text(name));
+  return RemotePtr(raw);
+}
+
+// The URL the remote is reached at in that direction ("" when it has none).
+std::string remote_url(git_remote* remote, git_direction direction) {
+  if (direction == GIT_DIRECTION_PUSH && git_remote_pushurl(remote) != nullptr) return git_remote_pushurl(remote);
+  return git_remote_url(remote) != nullptr ? git_remote_url(remote) : "";
+}
+
+// "remote 'origin' (<url>)", for messages.
+std::string remote_text(const std::string& name, const std::string& url) {
+  return "remote " + quote_text(name) + (url.empty() ? "" : " (" + url + ")");
+}
+
+// Pushes the refspecs, the callbacks reporting into st; libgit2's return code.
+int push_specs(git_remote* remote, const std::vector<std::string>& specs, CallState& st) {
+  std::vector<const char*> raw_specs;
+  for (const auto& spec : specs) raw_specs.push_back(spec.c_str());
+  git_strarray list{const_cast<char**>(raw_specs.data()), raw_specs.size()};
+  git_push_options po;
+  git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+  po.callbacks = callbacks_for(st);
+  return git_remote_push(remote, &list, &po);
+}
+
 }  // namespace
 
 TargetRemote::TargetRemote(std::string name, std::string common_dir, std::string root)
@@ -117,17 +152,8 @@ namespace {
 class Connection {
  public:
   Connection(git_repository* repo, const std::string& name, const std::string& root, git_direction direction)
-      : name_(name), cb_(callbacks_for(st_)) {
-    git_remote* raw = nullptr;
-    int rc = git_remote_lookup(&raw, repo, name.c_str());
-    if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC)
-      throw sdk::Error(DROVER_INVALID_CONFIG, "vcs git: vcs.config.remote " + quote_text(name) + " is not a remote of " +
-                                                  root + "; add it with `git remote add " + name + " <url>`");
-    check(rc, "vcs git: cannot read remote " + quote_text(name));
-    remote_.reset(raw);
-    url_ = git_remote_url(remote_.get()) != nullptr ? git_remote_url(remote_.get()) : "";
-    if (direction == GIT_DIRECTION_PUSH && git_remote_pushurl(remote_.get()) != nullptr)
-      url_ = git_remote_pushurl(remote_.get());
+      : name_(name), cb_(callbacks_for(st_)), remote_(lookup_remote(repo, name, root)) {
+    url_ = remote_url(remote_.get(), direction);
     if (int c = git_remote_connect(remote_.get(), direction, &cb_, nullptr, nullptr); c != 0) fail(c, "reach");
   }
   ~Connection() {
@@ -135,10 +161,6 @@ class Connection {
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
-
-  git_remote* remote() { return remote_.get(); }
-  CallState& state() { return st_; }
-  const git_remote_callbacks& callbacks() const { return cb_; }
 
   // The refs the remote advertised, by name.
   std::map<std::string, git_oid> refs() {
@@ -150,17 +172,20 @@ class Connection {
     return out;
   }
 
-  // Downloads what `spec` (a fetch refspec) names, unless `want` is here already.
-  void download(git_repository* repo, const std::string& spec, const git_oid& want) {
-    if (have_object(repo, want)) return;
+  // Downloads what the fetch refspecs name, unless every commit they want is
+  // here already: one exchange for all of them.
+  void download(git_repository* repo, const std::vector<std::pair<std::string, git_oid>>& spec_and_want) {
+    std::vector<const char*> specs;
+    for (const auto& [spec, want] : spec_and_want)
+      if (!have_object(repo, want)) specs.push_back(spec.c_str());
+    if (specs.empty()) return;
     git_fetch_options fo;
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     fo.callbacks = cb_;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
     fo.update_fetchhead = 0;
-    const char* s = spec.c_str();
-    git_strarray specs{const_cast<char**>(&s), 1};
-    if (int rc = git_remote_download(remote_.get(), &specs, &fo); rc != 0) fail(rc, "fetch from");
+    git_strarray list{const_cast<char**>(specs.data()), specs.size()};
+    if (int rc = git_remote_download(remote_.get(), &list, &fo); rc != 0) fail(rc, "fetch from");
   }
 
   // A failed exchange with the remote: whatever broke it, a later try may
@@ -168,7 +193,7 @@ class Connection {
   // credentials or certificates, which need the user.
   [[noreturn]] void fail(int rc, const std::string& verb) const {
     const std::string why = last_git_error();
-    const std::string where = "remote " + quote_text(name_) + (url_.empty() ? "" : " (" + url_ + ")");
+    const std::string where = remote_text(name_, url_);
     if (rc == GIT_EAUTH || rc == GIT_ECERTIFICATE)
       throw sdk::Error(DROVER_CONFLICT, "vcs git: cannot " + verb + " " + where + ": " + why +
                                             "; check the credentials (ssh-agent for ssh URLs) and retry");
@@ -185,40 +210,37 @@ class Connection {
 
 }  // namespace
 
-git_oid TargetRemote::fetch_target(git_repository* repo, const std::string& target) const {
+TargetRemote::Fetched TargetRemote::fetch(git_repository* repo, const std::string& target,
+                                          const std::string& task_id) const {
   const std::string want = "refs/heads/" + target;
-  std::map<std::string, git_oid> refs;
-  std::optional<git_oid> tip;
+  Fetched out{};
   {
     Connection c(repo, name_, root_, GIT_DIRECTION_FETCH);
-    refs = c.refs();
+    const std::map<std::string, git_oid> refs = c.refs();
     auto it = refs.find(want);
     if (it == refs.end())
       throw sdk::Error(DROVER_NOT_FOUND, "vcs git: target branch " + quote_text(target) + " does not exist on remote " +
                                              quote_text(name_) + "; push it there first (git push " + name_ + " " +
                                              target + ")");
-    tip = it->second;
-    c.download(repo, "+" + want + ":" + tracking_ref(target), *tip);
+    out.tip = it->second;
+    std::vector<std::pair<std::string, git_oid>> downloads = {{"+" + want + ":" + tracking_ref(target), out.tip}};
+    if (!task_id.empty())
+      if (auto saved = refs.find(task_ref(task_id)); saved != refs.end()) {
+        out.saved = saved->second;
+        downloads.emplace_back("+" + task_ref(task_id) + ":" + kSharedPrefix + task_id, saved->second);
+      }
+    c.download(repo, downloads);
   }
   RepoLock lock(remote_lock_path(common_dir_));
-  set_ref(repo, tracking_ref(target), *tip, "drover: fetch " + target);
-  return *tip;
+  set_ref(repo, tracking_ref(target), out.tip, "drover: fetch " + target);
+  if (out.saved) set_ref(repo, kSharedPrefix + task_id, *out.saved, "drover: fetch the work of task " + task_id);
+  return out;
 }
 
-std::optional<git_oid> TargetRemote::fetch_task(git_repository* repo, const std::string& task_id) const {
-  const std::string remote_ref = task_ref(task_id);
-  std::optional<git_oid> work;
-  {
-    Connection c(repo, name_, root_, GIT_DIRECTION_FETCH);
-    auto refs = c.refs();
-    auto it = refs.find(remote_ref);
-    if (it == refs.end()) return std::nullopt;
-    work = it->second;
-    c.download(repo, "+" + remote_ref + ":" + kSharedPrefix + task_id, *work);
-  }
-  RepoLock lock(remote_lock_path(common_dir_));
-  set_ref(repo, kSharedPrefix + task_id, *work, "drover: fetch the work of task " + task_id);
-  return work;
+void TargetRemote::check_configured(git_repository* repo) const { (void)lookup_remote(repo, name_, root_); }
+
+std::optional<git_oid> TargetRemote::known_tip(git_repository* repo, const std::string& target) const {
+  return ref_target(repo, tracking_ref(target));
 }
 
 TargetRemote::Pushed TargetRemote::push_target(git_repository* repo, const std::string& target, const git_oid& expected,
@@ -229,29 +251,13 @@ TargetRemote::Pushed TargetRemote::push_target(git_repository* repo, const std::
   CallState st;
   st.cas_ref = dst;
   st.cas_expected = expected;
-  int rc = 0;
-  std::string url;
-  {
-    git_remote* raw = nullptr;
-    rc = git_remote_lookup(&raw, repo, name_.c_str());
-    if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC)
-      throw sdk::Error(DROVER_INVALID_CONFIG, "vcs git: vcs.config.remote " + quote_text(name_) + " is not a remote of " +
-                                                  root_ + "; add it with `git remote add " + name_ + " <url>`");
-    check(rc, "vcs git: cannot read remote " + quote_text(name_));
-    RemotePtr remote(raw);
-    url = git_remote_pushurl(remote.get()) != nullptr ? git_remote_pushurl(remote.get())
-                                                       : (git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "");
-    git_push_options po;
-    git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-    po.callbacks = callbacks_for(st);
-    const std::string spec = src + ":" + dst;  // never forced: the remote refuses anything but a fast-forward
-    const char* s = spec.c_str();
-    git_strarray specs{const_cast<char**>(&s), 1};
-    rc = git_remote_push(remote.get(), &specs, &po);
-  }
+  RemotePtr remote = lookup_remote(repo, name_, root_);
+  const std::string url = remote_url(remote.get(), GIT_DIRECTION_PUSH);
+  // Never forced: the remote refuses anything but a fast-forward.
+  const int rc = push_specs(remote.get(), {src + ":" + dst}, st);
   const std::string why = rc != 0 ? last_git_error() : std::string();
   delete_ref(repo, src);
-  const std::string where = "remote " + quote_text(name_) + (url.empty() ? "" : " (" + url + ")");
+  const std::string where = remote_text(name_, url);
   // Moved (seen at negotiation, or a commit there that is not here and so
   // cannot be fast-forwarded): nothing was sent. Fetch what is there now.
   if (st.moved || rc == GIT_ENONFASTFORWARD) {
@@ -284,17 +290,8 @@ void TargetRemote::push_task(git_repository* repo, const std::string& task_id, c
   if (auto at = ref_target(repo, local); at && git_oid_equal(&*at, &commit)) return;  // the remote has it already
   set_ref(repo, local, commit, "drover: save the work of task " + task_id);
   CallState st;
-  git_remote* raw = nullptr;
-  int rc = git_remote_lookup(&raw, repo, name_.c_str());
-  check(rc, "vcs git: cannot read remote " + quote_text(name_), rc == GIT_ENOTFOUND ? DROVER_INVALID_CONFIG : DROVER_ERROR);
-  RemotePtr remote(raw);
-  git_push_options po;
-  git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-  po.callbacks = callbacks_for(st);
-  const std::string spec = "+" + local + ":" + task_ref(task_id);
-  const char* s = spec.c_str();
-  git_strarray specs{const_cast<char**>(&s), 1};
-  rc = git_remote_push(remote.get(), &specs, &po);
+  RemotePtr remote = lookup_remote(repo, name_, root_);
+  const int rc = push_specs(remote.get(), {"+" + local + ":" + task_ref(task_id)}, st);
   if (rc != 0 || !st.rejected.empty()) {
     const std::string why = rc != 0 ? last_git_error() : st.rejected;
     delete_ref(repo, local);  // not known to be there: the next commit pushes again
@@ -316,17 +313,9 @@ void TargetRemote::forget_tasks(git_repository* repo, const std::vector<std::str
     for (const auto& id : task_ids)
       if (refs.count(task_ref(id)) != 0) deletes.push_back(":" + task_ref(id));
     if (!deletes.empty()) {
-      std::vector<const char*> raw_specs;
-      for (const auto& d : deletes) raw_specs.push_back(d.c_str());
-      git_strarray specs{const_cast<char**>(raw_specs.data()), raw_specs.size()};
       CallState st;
-      git_remote* raw = nullptr;
-      check(git_remote_lookup(&raw, repo, name_.c_str()), "vcs git: cannot read remote " + quote_text(name_));
-      RemotePtr remote(raw);
-      git_push_options po;
-      git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-      po.callbacks = callbacks_for(st);
-      check(git_remote_push(remote.get(), &specs, &po), "vcs git: cannot push", DROVER_UNAVAILABLE);
+      RemotePtr remote = lookup_remote(repo, name_, root_);
+      check(push_specs(remote.get(), deletes, st), "vcs git: cannot push", DROVER_UNAVAILABLE);
       if (!st.rejected.empty()) throw sdk::Error(DROVER_CONFLICT, st.rejected);
     }
     for (const auto& id : task_ids) delete_ref(repo, kSharedPrefix + id);

@@ -39,12 +39,21 @@ class TargetRemote {
   // refs/drover/tasks/<task> (the same name locally under refs/drover/fetched/)
   static std::string task_ref(const std::string& task_id);
 
-  // Fetches the remote's target branch into tracking_ref and returns its tip.
-  // Throws DROVER_NOT_FOUND when the remote has no such branch.
-  git_oid fetch_target(git_repository* repo, const std::string& target) const;
-  // Fetches the remote's refs/drover/tasks/<task>: its commit, or nullopt when
-  // the remote holds no work of that task.
-  std::optional<git_oid> fetch_task(git_repository* repo, const std::string& task_id) const;
+  // Throws DROVER_INVALID_CONFIG, saying how to add it, unless the repository
+  // has a remote of this name.
+  void check_configured(git_repository* repo) const;
+
+  struct Fetched {
+    git_oid tip;                   // the remote's target tip
+    std::optional<git_oid> saved;  // the task's refs/drover/tasks/<task> there, if any
+  };
+  // Fetches the remote's target branch into tracking_ref and, when task_id is
+  // given, the task's saved work — over one connection. Throws
+  // DROVER_NOT_FOUND when the remote has no such branch.
+  Fetched fetch(git_repository* repo, const std::string& target, const std::string& task_id = "") const;
+  git_oid fetch_target(git_repository* repo, const std::string& target) const { return fetch(repo, target).tip; }
+  // The target's tip as last fetched or pushed (no network).
+  std::optional<git_oid> known_tip(git_repository* repo, const std::string& target) const;
 
   enum class Pushed { kPushed, kMoved };
   // Moves the remote's target from expected to commit, which descends from it:

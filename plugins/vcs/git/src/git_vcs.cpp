@@ -195,14 +195,8 @@ GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
   drover_dir_ = optional_string("open (context)", ctx, "drover_dir").value_or("");
   exclude_worktree_dir(root_, common_dir_, worktree_dir_);
   if (config_.remote) {
-    git_remote* raw_remote = nullptr;
-    int found = git_remote_lookup(&raw_remote, repo.get(), config_.remote->c_str());
-    git_remote_free(raw_remote);
-    if (found != 0)
-      throw sdk::Error(DROVER_INVALID_CONFIG, "vcs git: vcs.config.remote " + quote_text(*config_.remote) +
-                                                  " is not a remote of " + root_ + "; add it with `git remote add " +
-                                                  *config_.remote + " <url>` or remove the key to land locally");
     remote_.emplace(*config_.remote, common_dir_, root_);
+    remote_->check_configured(repo.get());
   }
   // The pool's bound: the config's, else the host's worker count if it says
   // (a host of this version does not), else the default number of workers.
@@ -242,10 +236,7 @@ void GitVcs::remember_target(const std::string& task_id, const std::string& targ
 }
 
 std::optional<git_oid> GitVcs::target_tip(git_repository* repo, const std::string& target) const {
-  if (!remote_) return branch_tip(repo, target);
-  git_oid oid;
-  if (git_reference_name_to_id(&oid, repo, remote_->tracking_ref(target).c_str()) != 0) return std::nullopt;
-  return oid;
+  return remote_ ? remote_->known_tip(repo, target) : branch_tip(repo, target);
 }
 
 git_oid GitVcs::current_target_tip(git_repository* repo, const std::string& target) const {
@@ -407,7 +398,17 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
 
   clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
   RepoPtr repo = open_main();
-  const std::optional<git_oid> tip = current_target_tip(repo.get(), target);
+  // With a remote, one fetch brings its tip and the work of this task saved
+  // there (another machine may have committed it: continued below).
+  std::optional<git_oid> saved;
+  std::optional<git_oid> tip;
+  if (remote_) {
+    const TargetRemote::Fetched fetched = remote_->fetch(repo.get(), target, task_id);
+    tip = fetched.tip;
+    saved = fetched.saved;
+  } else {
+    tip = current_target_tip(repo.get(), target);
+  }
   finish_interrupted_checkout(repo.get(), target);
   const std::string path = worktree_path(task_id);
   const std::string branch = branch_name(task_id);
@@ -481,11 +482,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   // With a remote, the work another machine committed for this task (it died
   // or lost its lease) is continued rather than redone: the task's saved ref,
   // when it holds work not yet on the target.
-  std::optional<git_oid> saved;
-  if (remote_) {
-    saved = remote_->fetch_task(repo.get(), task_id);
-    if (saved && find_merge(repo.get(), *tip, *saved, task_id).state != MergeLookup::kNotMerged) saved.reset();
-  }
+  if (saved && find_merge(repo.get(), *tip, *saved, task_id).state != MergeLookup::kNotMerged) saved.reset();
   // The branch may survive from a crashed attempt: keep it if it holds work not
   // yet in the target, otherwise restart it from the target's tip.
   git_oid base = *tip;
