@@ -154,6 +154,56 @@ TEST_F(LandingTest, TwoCulpritsInABatchAreBothFound) {
   EXPECT_EQ(verdicts[10].outcome, Landing::kVerifyFailed);
 }
 
+TEST_F(LandingTest, ATaskWhoseLeaseRunsOutDuringVerifyIsNotPublishedAndTheOthersLandWithoutIt) {
+  // A partitioned executor: the renewals of t2's lease failed for a while
+  // before the landing, and while its batch is verified the lease comes
+  // within the fencing margin of its expiry. Another executor may take t2 over
+  // any moment, so this run must not publish it.
+  config.merge.batch = 3;
+  LeaseBook leases(std::chrono::milliseconds(30'000));
+  auto ctx = context("exec-a");
+  ctx->leases = &leases;
+  auto requests = finished_tasks(3);
+  leases.claimed("t1", clock.now_ms());
+  leases.claimed("t2", clock.now_ms() - 15'000);  // assured for 5 s more
+  leases.claimed("t3", clock.now_ms());
+  std::vector<std::vector<std::string>> verified;
+  agents.verify_rule = [&](const VerifyRequest& r) {
+    verified.push_back(FakeWorkspace::keys_in(r.worktree));
+    clock.advance(6'000);
+    return true;
+  };
+  auto v = ctx->landing.land_together(requests);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].outcome, Landing::kLanded);
+  EXPECT_EQ(v[1].outcome, Landing::kUnassured) << v[1].why;
+  EXPECT_NE(v[1].why.find("could not renew its lease on t2"), std::string::npos) << v[1].why;
+  EXPECT_EQ(v[2].outcome, Landing::kLanded);
+  EXPECT_EQ(workspace.target_history(), (std::vector<std::string>{"t1", "t3"})) << "t2 is not on the target";
+  ASSERT_EQ(verified.size(), 2u) << "the batch without t2 is verified again before it is published";
+  EXPECT_FALSE(has(verified[1], "t2"));
+  EXPECT_TRUE(has(verified[0], "t2"));
+  EXPECT_TRUE(v[0].verified);
+}
+
+TEST_F(LandingTest, AFencedOrLostTaskIsNeverPublished) {
+  LeaseBook leases(std::chrono::milliseconds(30'000));
+  auto ctx = context("exec-a");
+  ctx->leases = &leases;
+  auto requests = finished_tasks(2);
+  leases.claimed("t1", clock.now_ms() - 25'000);
+  leases.claimed("t2", clock.now_ms() - 25'000);
+  ASSERT_EQ(leases.fence_due(clock.now_ms()).size(), 2u);
+  leases.lost("t2");
+  auto v = ctx->landing.land_together(requests);
+  EXPECT_EQ(v[0].outcome, Landing::kUnassured);
+  EXPECT_EQ(v[1].outcome, Landing::kUnassured);
+  EXPECT_TRUE(workspace.target_history().empty());
+  // Regained (the store answered, nobody took it): it lands.
+  leases.regained("t1", clock.now_ms());
+  EXPECT_EQ(ctx->landing.land(requests[0]).outcome, Landing::kLanded);
+}
+
 TEST_F(LandingTest, WithoutVerifyTasksLandWithoutAScratchWorktree) {
   config.verify.reset();
   Task t = store.add("Task");

@@ -23,6 +23,21 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
+// The tasks of a group of landing requests, in its order.
+template <class Waiting>
+std::vector<std::string> names_of(const std::vector<Waiting>& group) {
+  std::vector<std::string> out;
+  for (const auto& w : group) out.push_back(w.request.key.task);
+  return out;
+}
+
+// Why a task whose lease this run cannot vouch for is not published.
+std::string unassured_why(const std::string& task) {
+  return "this run could not renew its lease on " + task +
+         " in time, so it does not publish it (it lands once the lease is renewed, or where another run takes the "
+         "task over)";
+}
+
 // Several runs on one repository land in turn: an exclusive lock on a file in
 // .drover, held while a batch is built, verified and published.
 class LandingLock {
@@ -172,6 +187,10 @@ void LandingQueue::land_one_by_one(const std::vector<Waiting>& batch, Verdicts& 
   // A VCS without the merge queue's operations: each task merged as before
   // (its branch was verified before it asked to land).
   for (const auto& w : batch) {
+    if (e_.leases != nullptr && !e_.leases->assured(w.request.key.task, e_.clock->now_ms())) {
+      out[w.id] = LandingVerdict::of(Landing::kUnassured, "", unassured_why(w.request.key.task));
+      continue;
+    }
     std::lock_guard<std::mutex> lock(e_.merge_mu);
     auto r = e_.workspace->merge(w.request.key, e_.target_branch, w.request.message);
     LandingVerdict v;
@@ -245,8 +264,7 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
       for (const auto& w : candidates) out[w.id] = LandingVerdict::of(Landing::kNothingToLand, b.tip);
       return candidates.size() == asked_for ? b.tip : "";
     }
-    std::vector<std::string> names;
-    for (const auto& w : candidates) names.push_back(w.request.key.task);
+    const std::vector<std::string> names = names_of(candidates);
     // The commit to verify and publish: the chain's end is the last candidate's.
     const std::string end = *b.commit;
 
@@ -287,6 +305,24 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
         (void)land_group(std::vector<Waiting>(candidates.begin() + static_cast<long>(half), candidates.end()), out, second);
         return "";
       }
+    }
+
+    // Never published for a task whose lease this run can no longer vouch
+    // for (a partitioned executor: another may take it over any moment): it
+    // is left out and the others are built, verified and published without it.
+    std::vector<Waiting> unassured;
+    for (const auto& w : candidates)
+      if (e_.leases != nullptr && !e_.leases->assured(w.request.key.task, e_.clock->now_ms())) unassured.push_back(w);
+    if (!unassured.empty()) {
+      for (const auto& w : unassured)
+        out[w.id] = LandingVerdict::of(Landing::kUnassured, b.tip, unassured_why(w.request.key.task));
+      std::vector<Waiting> rest;
+      for (const auto& w : candidates)
+        if (std::none_of(unassured.begin(), unassured.end(), [&](const Waiting& u) { return u.id == w.id; }))
+          rest.push_back(w);
+      if (!rest.empty()) report(rest, "landing without " + join(names_of(unassured), ", ") + " (lease not renewed in time)");
+      group = std::move(rest);
+      continue;
     }
 
     Result<Publication> p = Status::Error("not published");
@@ -333,8 +369,7 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
 
 LandingQueue::VerifyRun LandingQueue::verify(const std::string& commit, const std::vector<Waiting>& group) {
   VerifyRun run;
-  std::vector<std::string> names;
-  for (const auto& w : group) names.push_back(w.request.key.task);
+  const std::vector<std::string> names = names_of(group);
   auto path = e_.workspace->scratch("landing", commit);
   if (!path.ok()) {
     run.broken = true;

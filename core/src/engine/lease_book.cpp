@@ -63,6 +63,13 @@ LeaseBook::State LeaseBook::state(const std::string& id) const {
   return it == held_.end() ? State::kNone : it->second.state;
 }
 
+bool LeaseBook::assured(const std::string& id, int64_t now_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = held_.find(id);
+  if (it == held_.end()) return true;
+  return it->second.state == State::kHeld && now_ms < it->second.good_until_ms - margin_.count();
+}
+
 bool LeaseBook::ever_fenced(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = held_.find(id);

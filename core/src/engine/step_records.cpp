@@ -90,7 +90,7 @@ Completion completion_step(const json& j) {
 
 namespace {
 
-constexpr EnumNames<Landing, 10> kLandingNames{{{Landing::kLanded, "landed"},
+constexpr EnumNames<Landing, 11> kLandingNames{{{Landing::kLanded, "landed"},
                                                 {Landing::kNothingToLand, "nothing_to_land"},
                                                 {Landing::kConflict, "conflict"},
                                                 {Landing::kVerifyFailed, "verify_failed"},
@@ -99,6 +99,7 @@ constexpr EnumNames<Landing, 10> kLandingNames{{{Landing::kLanded, "landed"},
                                                 {Landing::kUnreachable, "unreachable"},
                                                 {Landing::kRefused, "refused"},
                                                 {Landing::kBusy, "busy"},
+                                                {Landing::kUnassured, "unassured"},
                                                 {Landing::kError, "error"}}};
 
 constexpr EnumNames<SyncKind, 3> kSyncNames{

@@ -400,6 +400,7 @@ Result<json> TaskWorkflow::land(const WorktreeKey& key, int attempt, int round) 
       return not_now(kLocalChanges + join(v.paths, ", "));
     case Landing::kUnreachable: return not_now(kRemoteAway + v.why);
     case Landing::kBusy: return not_now(kTargetBusy + v.why);
+    case Landing::kUnassured: return not_now(v.why);
     case Landing::kError: return step_failure(Status::Error(v.why));
     default: return record(v);
   }

@@ -43,6 +43,7 @@ enum class Landing {
   kUnreachable,    // the VCS's remote cannot be reached (why); nothing moved, try again later
   kRefused,        // the remote refused the update (why: a hook, permissions); retrying would not help
   kBusy,           // others moved the target first every time it was built (why); nothing moved, land again soon
+  kUnassured,      // this run could not renew the task's lease in time (why): not published, nothing moved for it
   kError,          // why
 };
 

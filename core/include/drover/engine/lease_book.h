@@ -55,6 +55,12 @@ class LeaseBook {
   void lost(const std::string& id);
 
   State state(const std::string& id) const;
+  // Whether this run can still vouch for the task's lease for at least the
+  // margin from now_ms: held, and not yet within the margin of its expiry
+  // (whether or not the fence watch has got to it). A landing publishes only
+  // such tasks. A task the book does not hold (no lease kept through this
+  // book) is vouched for by whoever runs it: true.
+  bool assured(const std::string& id, int64_t now_ms) const;
   // Fenced at any time since it was claimed (an agent stopped by the fence
   // is not a failed attempt).
   bool ever_fenced(const std::string& id) const;
