@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   postgresql-15 postgresql-client-15
   zsh fish man-db  # the completion and man page tests run the real shells and man
+  iproute2  # the multihost tests build network namespaces with `ip`
 )
 # The real-agents tests: the agent CLIs and tests/real_agents/model_server.js.
 # Debian's nodejs and npm, unless a node with its npm is already installed (a

@@ -4,6 +4,9 @@
 #   DROVER_PG_DIR   directory holding the cluster, its unix socket and log (default /tmp/drover-pg)
 #   DROVER_PG_PORT  TCP port, bound on 127.0.0.1 only (default 54329)
 #   DROVER_PG_BIN   PostgreSQL programs (default /usr/lib/postgresql/15/bin)
+#   DROVER_PG_LISTEN  one more address to listen on besides 127.0.0.1 (default none), e.g. the
+#                   address of a bridge in a test's own network namespace
+#   DROVER_PG_TRUST   with DROVER_PG_LISTEN: the network (CIDR) whose connections are trusted
 #
 # The cluster trusts every loopback connection: it is for tests only, never for data
 # you care about (fsync is off too). It has a role `drover` owning the databases
@@ -18,6 +21,8 @@ set -euo pipefail
 pg_dir=${DROVER_PG_DIR:-/tmp/drover-pg}
 port=${DROVER_PG_PORT:-54329}
 bin=${DROVER_PG_BIN:-/usr/lib/postgresql/15/bin}
+listen_extra=${DROVER_PG_LISTEN:-}
+trust_net=${DROVER_PG_TRUST:-}
 data="$pg_dir/data"
 log="$pg_dir/postgres.log"
 
@@ -33,6 +38,10 @@ for prog in initdb pg_ctl pg_isready psql; do
   [ -x "$bin/$prog" ] || die "$bin/$prog not found; install postgresql-15 (scripts/install-deps.sh) or set DROVER_PG_BIN"
 done
 command -v flock >/dev/null || die "flock not found; install util-linux"
+if [ -n "$listen_extra" ]; then
+  [[ "$listen_extra" =~ ^[0-9.]+$ ]] || die "DROVER_PG_LISTEN='$listen_extra' is not an IPv4 address"
+  [[ "$trust_net" =~ ^[0-9.]+/[0-9]+$ ]] || die "DROVER_PG_LISTEN needs DROVER_PG_TRUST, a network such as 10.211.0.0/24 (got '$trust_net')"
+fi
 
 # initdb and pg_ctl refuse to run as root, so root runs them as the postgres user.
 if [ "$(id -u)" -eq 0 ]; then
@@ -72,15 +81,19 @@ else
   # Settings live in a file (not on a command line) so no path is ever parsed by a shell.
   # Single quotes inside a value are doubled, as postgresql.conf requires.
   quoted_dir=${pg_dir//\'/\'\'}
+  listen="127.0.0.1${listen_extra:+,$listen_extra}"
+  if [ -n "$trust_net" ] && ! grep -qF "host all all $trust_net trust" "$data/pg_hba.conf"; then
+    echo "host all all $trust_net trust" | as_owner tee -a "$data/pg_hba.conf" >/dev/null
+  fi
   printf "%s\n" \
-    "listen_addresses = '127.0.0.1'" \
+    "listen_addresses = '$listen'" \
     "port = $port" \
     "unix_socket_directories = '$quoted_dir'" \
     "max_connections = 200" \
     "fsync = off" \
     "synchronous_commit = off" \
     "full_page_writes = off" | as_owner tee "$data/drover.conf" >/dev/null
-  say "starting PostgreSQL on 127.0.0.1:$port (log: $log)"
+  say "starting PostgreSQL on $listen port $port (log: $log)"
   as_owner touch "$log"
   # After a kill -9 the old server's backends can take a moment to exit and free
   # the data directory, so a refused start is retried a few times.

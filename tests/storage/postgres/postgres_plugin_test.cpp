@@ -137,6 +137,11 @@ TEST(PostgresConfig, RejectsInvalidSchemaAndTimeout) {
   EXPECT_NE(error.message.find("schema"), std::string::npos) << error.message;
   EXPECT_EQ(vt().check_config(to_str("url: postgresql://h/d\nconnect_timeout: soon\n"), &error),
             DROVER_INVALID_CONFIG);
+  EXPECT_EQ(vt().check_config(to_str("url: postgresql://h/d\nnetwork_timeout: 0\n"), &error), DROVER_INVALID_CONFIG);
+  EXPECT_NE(error.message.find("network_timeout must be a positive number of seconds, not '0'"), std::string::npos)
+      << error.message;
+  drover_error ok;
+  EXPECT_EQ(vt().check_config(to_str("url: postgresql://h/d\nnetwork_timeout: 5\n"), &ok), DROVER_OK) << ok.message;
 }
 
 TEST(PostgresOpen, UnreachableServerIsUnavailableNamingHostWithoutPassword) {

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 #include <vector>
@@ -19,6 +20,15 @@ namespace {
 std::string scalar(const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar()) invalid("'" + key + "' must be a string");
   return node.Scalar();
+}
+
+// A positive whole number of seconds (at most 6 digits).
+int seconds(const YAML::Node& node, const std::string& key) {
+  const std::string text = scalar(node, key);
+  if (!std::regex_match(text, std::regex("[0-9]{1,6}")) || std::stoi(text) == 0) {
+    invalid(key + " must be a positive number of seconds, not '" + text + "'");
+  }
+  return std::stoi(text);
 }
 
 bool is_identifier(const std::string& name) {
@@ -53,7 +63,7 @@ PostgresConfig PostgresConfig::parse(std::string_view yaml) {
   PostgresConfig config;
   bool has_url = false;
   if (root.IsDefined() && !root.IsNull()) {
-    if (!root.IsMap()) invalid("expected a mapping with the keys url, schema, connect_timeout");
+    if (!root.IsMap()) invalid("expected a mapping with the keys url, schema, connect_timeout, network_timeout");
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       const YAML::Node& value = entry.second;
@@ -63,13 +73,11 @@ PostgresConfig PostgresConfig::parse(std::string_view yaml) {
       } else if (key == "schema") {
         config.schema = scalar(value, key);
       } else if (key == "connect_timeout") {
-        std::string text = scalar(value, key);
-        if (!std::regex_match(text, std::regex("[0-9]{1,6}")) || std::stoi(text) == 0) {
-          invalid("connect_timeout must be a positive number of seconds, not '" + text + "'");
-        }
-        config.connect_timeout_s = std::stoi(text);
+        config.connect_timeout_s = seconds(value, key);
+      } else if (key == "network_timeout") {
+        config.network_timeout_s = seconds(value, key);
       } else {
-        invalid("unknown key '" + key + "' (known keys: url, schema, connect_timeout)");
+        invalid("unknown key '" + key + "' (known keys: url, schema, connect_timeout, network_timeout)");
       }
     }
   }
@@ -112,6 +120,16 @@ std::string PostgresConfig::conninfo() const {
   if (url.find("connect_timeout") == std::string::npos) {
     extra.push_back("connect_timeout=" + std::to_string(connect_timeout_s));
   }
+  // A partition: unacknowledged data, or an idle link whose keepalive probes
+  // go unanswered (idle a quarter of the timeout, then 3 probes a quarter apart).
+  const int quarter = std::max(1, network_timeout_s / 4);
+  const std::pair<const char*, int> network[] = {{"keepalives", 1},
+                                                 {"keepalives_idle", quarter},
+                                                 {"keepalives_interval", quarter},
+                                                 {"keepalives_count", 3},
+                                                 {"tcp_user_timeout", network_timeout_s * 1000}};
+  for (const auto& [name, v] : network)
+    if (url.find(std::string(name) + "=") == std::string::npos) extra.push_back(std::string(name) + "=" + std::to_string(v));
   if (url.find("application_name") == std::string::npos) extra.push_back(application_name());
   std::string out = url;
   for (const std::string& setting : extra) {

@@ -3,6 +3,7 @@
 //   url: postgresql://user:password@host:5432/dbname   # default: env DROVER_DATABASE_URL
 //   schema: drover                                     # created if missing
 //   connect_timeout: 10                                # seconds, per connection attempt
+//   network_timeout: 20                                # seconds before a silent connection counts as lost
 //
 // The url may also be a libpq "key=value" connection string.
 #ifndef DROVER_STORAGE_POSTGRES_POSTGRES_CONFIG_H
@@ -17,11 +18,17 @@ struct PostgresConfig {
   std::string url;
   std::string schema = "drover";
   int connect_timeout_s = 10;
+  // A connection whose sent data goes unacknowledged (tcp_user_timeout) or
+  // whose idle link stops answering keepalive probes for this long is dropped,
+  // so a network partition shows as "unreachable" in seconds, not after the
+  // kernel's ~15 minutes of retransmissions.
+  int network_timeout_s = 20;
 
   // Parses and validates YAML text; throws drover::sdk::Error(DROVER_INVALID_CONFIG).
   static PostgresConfig parse(std::string_view yaml);
 
-  // The libpq connection string: url plus connect_timeout.
+  // The libpq connection string: url plus connect_timeout and the network
+  // timeout's keepalive and tcp_user_timeout settings (each unless the url sets it).
   std::string conninfo() const;
   // "application_name=drover-<schema>", added to the connection string unless the url sets one.
   std::string application_name() const;
