@@ -6,8 +6,13 @@
 // built on a tip another executor moved first). Checks that every task landed
 // exactly once on the remote. A program that prints figures, not a test.
 //
-//   multi_machine_bench [--tasks 60] [--executors 1,2,3] [--workers 2] [--url postgresql://...]
+//   multi_machine_bench [--tasks 60] [--executors 1,2,3] [--workers 2] [--url postgresql://...] [--netns]
 //   (the URL defaults to $DROVER_TEST_POSTGRES_URL)
+//
+// --netns (root): each executor in a network namespace of its own, under its
+// own host name, reaching PostgreSQL (a cluster of the bench's own) and the
+// git daemon in a server namespace over veth links (tests/support/netns_lab.h)
+// instead of over loopback; --url is not used then.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -25,6 +31,7 @@
 #include "command.h"
 #include "git_daemon.h"
 #include "landed_tasks.h"
+#include "netns_lab.h"
 #include "temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -57,7 +64,28 @@ struct Figures {
   int exit_failures = 0;
 };
 
-Figures run_once(int executors, int tasks, int workers, const std::string& url) {
+// Where the executors run: on this host over loopback, or each in a network
+// namespace of its own (lab set).
+struct Placement {
+  drover::testing::NetnsLab* lab = nullptr;
+  std::vector<std::string> on(int executor, const std::vector<std::string>& argv) const {
+    return lab ? lab->on_machine(executor + 1, argv) : argv;
+  }
+};
+
+// A PostgreSQL cluster of the bench's own in the lab's server namespace; its URL.
+std::string start_lab_postgres(const drover::testing::NetnsLab& lab, const fs::path& dir) {
+  const std::map<std::string, std::string> env = {{"DROVER_PG_DIR", dir.string()},
+                                                  {"DROVER_PG_PORT", "5432"},
+                                                  {"DROVER_PG_LISTEN", drover::testing::NetnsLab::server_address()},
+                                                  {"DROVER_PG_TRUST", "10.211.0.0/24"}};
+  auto r = run_command(drover::testing::NetnsLab::in(lab.server_ns(), {"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/start-postgres.sh"}),
+                       "", env);
+  if (r.exit_code != 0) die("PostgreSQL did not start in the server namespace: " + r.err);
+  return "postgresql://drover@" + drover::testing::NetnsLab::server_address() + ":5432/drover_test";
+}
+
+Figures run_once(int executors, int tasks, int workers, std::string url, bool netns) {
   drover::testing::TempDir tmp("drover-multi-bench-");
   const fs::path seed = tmp.path() / "seed";
   fs::create_directories(seed);
@@ -67,15 +95,36 @@ Figures run_once(int executors, int tasks, int workers, const std::string& url) 
   std::ofstream(seed / "README.md") << "# bench\n";
   must({"git", "add", "README.md"}, seed);
   must({"git", "commit", "-q", "-m", "Initial commit"}, seed);
-  must({"git", "clone", "-q", "--bare", seed.string(), (tmp.path() / "served" / "shared.git").string()}, tmp.path());
-  drover::testing::GitDaemon daemon(tmp.path() / "served");
+  const fs::path served = tmp.path() / "served";
+  must({"git", "clone", "-q", "--bare", seed.string(), (served / "shared.git").string()}, tmp.path());
+  std::optional<drover::testing::NetnsLab> lab;
+  std::optional<drover::testing::GitDaemon> daemon;
+  std::string remote;
+  pid_t lab_daemon = -1;
+  if (netns) {
+    lab.emplace(executors);
+    url = start_lab_postgres(*lab, tmp.path() / "pg");
+    remote = "git://" + drover::testing::NetnsLab::server_address() + "/shared.git";
+    lab_daemon = drover::testing::spawn_process(
+        drover::testing::NetnsLab::in(lab->server_ns(), {"git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
+                                                         "--base-path=" + served.string(),
+                                                         "--listen=" + drover::testing::NetnsLab::server_address(), served.string()}),
+        served.string(), {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}}, -1, -1, true);
+    for (int i = 0; i < 200 && run_command(drover::testing::NetnsLab::in(lab->executor_ns(1), {"git", "ls-remote", remote})).exit_code != 0; ++i)
+      ::usleep(100'000);
+  } else {
+    daemon.emplace(served);
+    remote = daemon->url("shared.git");
+  }
+  const Placement place{lab ? &*lab : nullptr};
 
   std::random_device rd;
   const std::string schema = "bench_multi_" + std::to_string(rd() % 1000000);
   std::vector<fs::path> clones;
   for (int e = 0; e < executors; ++e) {
     const fs::path c = tmp.path() / ("machine-" + std::to_string(e));
-    must({"git", "clone", "-q", daemon.url("shared.git"), c.string()}, tmp.path());
+    must({"git", "clone", "-q", (served / "shared.git").string(), c.string()}, tmp.path());
+    must({"git", "remote", "set-url", "origin", remote}, c);
     must({"git", "config", "user.name", "Bench"}, c);
     must({"git", "config", "user.email", "bench@drover.invalid"}, c);
     must({DROVER_BINARY, "init"}, c);
@@ -93,7 +142,7 @@ Figures run_once(int executors, int tasks, int workers, const std::string& url) 
         << "tasks: { timeout: 2m, max_attempts: 3, backoff: { initial: 100ms, max: 500ms } }\n";
     clones.push_back(c);
   }
-  for (int i = 0; i < tasks; ++i) must({DROVER_BINARY, "add", "Task " + std::to_string(i + 1)}, clones[0]);
+  for (int i = 0; i < tasks; ++i) must(place.on(0, {DROVER_BINARY, "add", "Task " + std::to_string(i + 1)}), clones[0]);
 
   std::vector<pid_t> pids;
   std::vector<fs::path> logs;
@@ -101,7 +150,7 @@ Figures run_once(int executors, int tasks, int workers, const std::string& url) 
   for (int e = 0; e < executors; ++e) {
     logs.push_back(tmp.path() / ("run-" + std::to_string(e) + ".log"));
     int fd = ::open(logs.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    pids.push_back(drover::testing::spawn_process({DROVER_BINARY, "run"}, clones[e].string(), {{"NO_COLOR", "1"}}, fd, fd));
+    pids.push_back(drover::testing::spawn_process(place.on(e, {DROVER_BINARY, "run"}), clones[e].string(), {{"NO_COLOR", "1"}}, fd, fd));
     ::close(fd);
   }
   Figures f;
@@ -118,8 +167,13 @@ Figures run_once(int executors, int tasks, int workers, const std::string& url) 
     f.retries += count_of(ss.str(), "moved while landing");
     if (f.exit_failures > 0) std::cerr << "--- " << l << "\n" << ss.str();
   }
-  for (const auto& [task, n] : drover::testing::landed_tasks((tmp.path() / "served" / "shared.git").string()))
-    f.landed_once += n == 1;
+  for (const auto& [task, n] : drover::testing::landed_tasks((served / "shared.git").string())) f.landed_once += n == 1;
+  if (lab) {
+    run_command({"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/stop-postgres.sh"}, "",
+                {{"DROVER_PG_DIR", (tmp.path() / "pg").string()}});
+    ::kill(-lab_daemon, SIGKILL);
+    ::waitpid(lab_daemon, nullptr, 0);
+  }
   return f;
 }
 
@@ -127,6 +181,7 @@ Figures run_once(int executors, int tasks, int workers, const std::string& url) 
 
 int main(int argc, char** argv) {
   int tasks = 60, workers = 2;
+  bool netns = false;
   std::vector<int> counts = {1, 2, 3};
   std::string url = std::getenv("DROVER_TEST_POSTGRES_URL") ? std::getenv("DROVER_TEST_POSTGRES_URL") : "";
   for (int i = 1; i < argc; ++i) {
@@ -138,18 +193,26 @@ int main(int argc, char** argv) {
     if (a == "--tasks") tasks = std::stoi(next());
     else if (a == "--workers") workers = std::stoi(next());
     else if (a == "--url") url = next();
+    else if (a == "--netns") netns = true;
     else if (a == "--executors") {
       counts.clear();
       std::stringstream ss(next());
       for (std::string n; std::getline(ss, n, ',');) counts.push_back(std::stoi(n));
     } else die("unknown argument " + a + " (see the comment at the top of multi_machine_bench.cpp)");
   }
-  if (url.empty()) die("no PostgreSQL: pass --url or set DROVER_TEST_POSTGRES_URL");
+  if (netns) {
+    if (std::string why = drover::testing::NetnsLab::unavailable_reason(); !why.empty()) die("--netns " + why);
+  } else if (url.empty()) {
+    die("no PostgreSQL: pass --url or set DROVER_TEST_POSTGRES_URL");
+  }
   std::cout << "multi_machine_bench: " << tasks << " independent tasks, instant agent, " << workers
-            << " workers per executor, one PostgreSQL, one git remote (git daemon on 127.0.0.1)\n";
+            << " workers per executor, one PostgreSQL, one git remote ("
+            << (netns ? "both in a server network namespace, each executor in its own, over veth links"
+                      : "git daemon on 127.0.0.1")
+            << ")\n";
   std::cout << "executors  wall_s  landings/min  cas_retries  landed_once  failed_runs\n";
   for (int e : counts) {
-    Figures f = run_once(e, tasks, workers, url);
+    Figures f = run_once(e, tasks, workers, url, netns);
     std::printf("%9d  %6.1f  %12.1f  %11d  %6d/%-4d  %11d\n", e, f.wall_s, tasks / f.wall_s * 60.0, f.retries,
                 f.landed_once, tasks, f.exit_failures);
     std::fflush(stdout);
