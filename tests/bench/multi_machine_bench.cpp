@@ -25,6 +25,7 @@
 #include <optional>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,12 @@ using drover::testing::run_command;
 
 namespace {
 
-[[noreturn]] void die(const std::string& why) {
-  std::cerr << "multi_machine_bench: " << why << "\n";
-  std::exit(2);
-}
+// Thrown, not exited, so a network lab and temporary directories are cleaned up.
+struct BenchFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void die(const std::string& why) { throw BenchFailure(why); }
 
 CommandResult must(const std::vector<std::string>& argv, const std::string& cwd) {
   CommandResult r = run_command(argv, cwd, {{"GIT_CONFIG_NOSYSTEM", "1"}, {"NO_COLOR", "1"}});
@@ -101,9 +104,12 @@ Figures run_once(int executors, int tasks, int workers, std::string url, bool ne
   std::optional<drover::testing::GitDaemon> daemon;
   std::string remote;
   pid_t lab_daemon = -1;
+  fs::path pg_dir;
   if (netns) {
     lab.emplace(executors);
-    url = start_lab_postgres(*lab, tmp.path() / "pg");
+    // Not under tmp (mode 0700): the cluster runs as the postgres user.
+    pg_dir = fs::temp_directory_path() / ("drover-multi-bench-pg-" + std::to_string(::getpid()));
+    url = start_lab_postgres(*lab, pg_dir);
     remote = "git://" + drover::testing::NetnsLab::server_address() + "/shared.git";
     lab_daemon = drover::testing::spawn_process(
         drover::testing::NetnsLab::in(lab->server_ns(), {"git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
@@ -169,8 +175,9 @@ Figures run_once(int executors, int tasks, int workers, std::string url, bool ne
   }
   for (const auto& [task, n] : drover::testing::landed_tasks((served / "shared.git").string())) f.landed_once += n == 1;
   if (lab) {
-    run_command({"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/stop-postgres.sh"}, "",
-                {{"DROVER_PG_DIR", (tmp.path() / "pg").string()}});
+    run_command({"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/stop-postgres.sh"}, "", {{"DROVER_PG_DIR", pg_dir.string()}});
+    std::error_code ec;
+    fs::remove_all(pg_dir, ec);
     ::kill(-lab_daemon, SIGKILL);
     ::waitpid(lab_daemon, nullptr, 0);
   }
@@ -179,7 +186,7 @@ Figures run_once(int executors, int tasks, int workers, std::string url, bool ne
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_bench(int argc, char** argv) {
   int tasks = 60, workers = 2;
   bool netns = false;
   std::vector<int> counts = {1, 2, 3};
@@ -218,4 +225,13 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_bench(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "multi_machine_bench: " << e.what() << "\n";
+    return 2;
+  }
 }
