@@ -7,6 +7,7 @@
 #include "libgit2_handles.h"
 #include "repo_lock.h"
 #include "repo_queries.h"
+#include "socket_stream.h"
 #include "task_id.h"
 
 namespace drover::vcs_git {
@@ -238,6 +239,19 @@ TargetRemote::Fetched TargetRemote::fetch(git_repository* repo, const std::strin
 }
 
 void TargetRemote::check_configured(git_repository* repo) const { (void)lookup_remote(repo, name_, root_); }
+
+void TargetRemote::limit_network_waits(git_repository* repo, int network_timeout_s) const {
+  RemotePtr remote = lookup_remote(repo, name_, root_);
+  for (git_direction d : {GIT_DIRECTION_FETCH, GIT_DIRECTION_PUSH})
+    if (const std::string url = remote_url(remote.get(), d); is_ssh_url(url)) {
+      sdk::log(DROVER_LOG_INFO, "vcs git: " + remote_text(name_, url) +
+                                    " is reached over ssh, where vcs.config.network_timeout does not apply "
+                                    "(libgit2 1.5's ssh transport has no timeouts): a partitioned remote holds an "
+                                    "operation until the kernel gives up on the connection");
+      return;
+    }
+  use_socket_stream_with_timeouts(network_timeout_s);
+}
 
 std::optional<git_oid> TargetRemote::known_tip(git_repository* repo, const std::string& target) const {
   return ref_target(repo, tracking_ref(target));
