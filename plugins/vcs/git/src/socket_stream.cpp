@@ -40,6 +40,12 @@ struct SocketStream {
   int fd;
   // Ours.
   int timeout_s;
+  // The first failure of the connection: later calls report it again, not
+  // its consequence (the flush libgit2 sends while disconnecting after a
+  // timed-out read fails with EPIPE, and that message would replace the
+  // reason).
+  const char* failed_what;
+  int failed_errno;
 };
 
 SocketStream* self(git_stream* stream) { return reinterpret_cast<SocketStream*>(stream); }
@@ -142,26 +148,37 @@ int stream_connect(git_stream* stream) {
   return -1;
 }
 
+// Records the connection's first failure and reports it (the first again on
+// a later call); -1.
+ssize_t fail(SocketStream* st, const char* what, int err) {
+  if (st->failed_errno == 0) {
+    st->failed_what = what;
+    st->failed_errno = err;
+  }
+  set_net_error(st, st->failed_what, st->failed_errno);
+  return -1;
+}
+
 ssize_t stream_read(git_stream* stream, void* data, size_t len) {
   SocketStream* st = self(stream);
+  if (st->failed_errno != 0) return fail(st, "", 0);
   for (;;) {
     const ssize_t n = ::recv(st->fd, data, len, 0);
     if (n >= 0) return n;
     if (errno == EINTR) continue;
-    set_net_error(st, "error receiving data", errno);
-    return -1;
+    return fail(st, "error receiving data", errno);
   }
 }
 
 ssize_t stream_write(git_stream* stream, const char* data, size_t len, int flags) {
   SocketStream* st = self(stream);
+  if (st->failed_errno != 0) return fail(st, "", 0);
   size_t done = 0;
   while (done < len) {
     const ssize_t n = ::send(st->fd, data + done, len - done, flags | MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
-      set_net_error(st, "error sending data", errno);
-      return -1;
+      return fail(st, "error sending data", errno);
     }
     done += static_cast<size_t>(n);
   }
