@@ -150,6 +150,25 @@ TEST_F(VcsRemoteTimeouts, AConnectNobodyAnswersFailsAsUnreachableWithinTheTimeou
   EXPECT_TRUE(r.ok()) << r.error;
 }
 
+// https:// goes through the same socket (libgit2's TLS stream makes its
+// socket with the registered one); http:// too, like git://.
+TEST_F(VcsRemoteTimeouts, AnHttpsConnectNobodyAnswersFailsTheSameWay) {
+  git(clone(), {"remote", "set-url", "origin", "https://" + NetnsLab::server_address() + "/shared.git"});
+  VcsClient over_https(clone(), "remote: origin\nreuse_worktrees: false\nnetwork_timeout: " + std::to_string(kTimeout) + "\n");
+  lab_->drop(1);
+  testing::CallResult r;
+  double took = 0;
+  ThreadInNamespace(executor(), [&] {
+    const auto t0 = Clock::now();
+    r = over_https.call(&V::prepare_worktree, {{"task_id", "t1"}, {"target_branch", "main"}});
+    took = seconds_since(t0);
+  }).join();
+  EXPECT_EQ(r.status, DROVER_UNAVAILABLE) << r.error;
+  EXPECT_NE(r.error.find(NetnsLab::server_address() + ":443: cannot connect"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("no answer within " + std::to_string(kTimeout) + " s"), std::string::npos) << r.error;
+  EXPECT_LT(took, 4 * kTimeout + 2);
+}
+
 TEST_F(VcsRemoteTimeouts, APushWaitingForTheRemoteFailsAsUnreachableSoonAfterTheLinkGoesSilent) {
   const json req = ready_to_publish();
   const fs::path started = slow_hook_on_main(90);
