@@ -45,7 +45,7 @@ class NetnsLab {
     must({"ip", "-n", server_, "addr", "add", server_address() + "/24", "dev", "br0"});
     must({"ip", "-n", server_, "link", "set", "br0", "up"});
     for (int i = 1; i <= executors; ++i) {
-      const std::string ns = executor_ns(i), here = link_name(i), there = prefix_ + "s" + std::to_string(i);
+      const std::string ns = executor_ns(i), here = link_name(i), there = peer_name(i);
       must({"ip", "netns", "add", ns});
       executors_.push_back(ns);
       must({"ip", "-n", ns, "link", "set", "lo", "up"});
@@ -90,11 +90,32 @@ class NetnsLab {
   void cut(int i) const { must({"ip", "-n", executor_ns(i), "link", "set", link_name(i), "down"}); }
   void heal(int i) const { must({"ip", "-n", executor_ns(i), "link", "set", link_name(i), "up"}); }
 
+  // Executor i's packets to the servers vanish without an answer, as when a
+  // cable beyond the first hop is pulled: the servers' end of its link goes
+  // down, and the executor's entry for the server address is pinned, so its
+  // kernel neither gives up on ARP ("no route to host" after 3 s) nor gets a
+  // refusal. A connect waits for a SYN-ACK that never comes, an open
+  // connection for its ACKs. (After cut() a new connection fails at once:
+  // the route is gone.) restore() undoes it.
+  void drop(int i) const {
+    std::istringstream br(run_command(in(server_, {"ip", "-br", "link", "show", "br0"})).out);
+    std::string name, state, mac;
+    br >> name >> state >> mac;
+    must({"ip", "-n", executor_ns(i), "neigh", "replace", server_address(), "lladdr", mac, "dev", link_name(i), "nud",
+          "permanent"});
+    must({"ip", "-n", server_, "link", "set", peer_name(i), "down"});
+  }
+  void restore(int i) const {
+    must({"ip", "-n", server_, "link", "set", peer_name(i), "up"});
+    run_command({"ip", "-n", executor_ns(i), "neigh", "del", server_address(), "dev", link_name(i)});
+  }
+
   // SIGKILL to every process in executor i's namespace: the machine dies.
   void kill_machine(int i) const { kill_all(executor_ns(i)); }
 
  private:
   std::string link_name(int i) const { return prefix_ + "e" + std::to_string(i); }
+  std::string peer_name(int i) const { return prefix_ + "s" + std::to_string(i); }  // its end in the server namespace
 
   static void must(const std::vector<std::string>& argv) {
     auto r = run_command(argv);

@@ -68,6 +68,8 @@ TEST(VcsConfig, AcceptsEveryKnownKey) {
       "worktree_dir: wt\nmerge_strategy: squash\nbranch_prefix: bot/\nauthor_name: Bot\nauthor_email: bot@x\n");
   EXPECT_EQ(r.status, DROVER_OK) << r.error;
   EXPECT_EQ(VcsClient::check_config("").status, DROVER_OK);
+  r = VcsClient::check_config("remote: origin\nnetwork_timeout: 5\n");
+  EXPECT_EQ(r.status, DROVER_OK) << r.error;
 }
 
 TEST(VcsConfig, RejectsUnknownKeysAndBadValuesNamingTheKey) {
@@ -81,6 +83,10 @@ TEST(VcsConfig, RejectsUnknownKeysAndBadValuesNamingTheKey) {
       {"branch_prefix: 'has space/'\n", "branch_prefix"},
       {"author_email: [a, b]\n", "author_email"},
       {"worktree_dir: ''\n", "worktree_dir"},
+      {"network_timeout: 0\n", "network_timeout"},
+      {"network_timeout: 2.5\n", "network_timeout"},
+      {"network_timeout: 20s\n", "network_timeout"},
+      {"network_timeout: 1000000\n", "network_timeout"},
   };
   for (const auto& c : cases) {
     auto r = VcsClient::check_config(c.yaml);

@@ -3,8 +3,6 @@
 // task's committed work on the remote, and land there with a compare-and-swap,
 // exactly once even when a push's reply is lost. Over git:// (a real
 // `git daemon` on 127.0.0.1, whose receive-pack runs hooks) and over a path.
-#include <sys/stat.h>
-
 #include <atomic>
 #include <fstream>
 #include <set>
@@ -17,13 +15,6 @@ namespace drover::vcs_tests {
 namespace {
 
 using V = drover_vcs_vtable_v1;
-
-void write_hook(const fs::path& bare, const std::string& name, const std::string& body) {
-  const fs::path hook = bare / "hooks" / name;
-  fs::create_directories(hook.parent_path());
-  write_file(hook, "#!/bin/sh\n" + body);
-  ::chmod(hook.c_str(), 0755);
-}
 
 class VcsRemote : public ::testing::TestWithParam<std::string> {
  protected:

@@ -1,6 +1,7 @@
 #include "vcs_test_support.h"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,6 +94,12 @@ void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
+}
+
+void write_hook(const fs::path& bare, const std::string& name, const std::string& body) {
+  const fs::path hook = bare / "hooks" / name;
+  write_file(hook, "#!/bin/sh\n" + body);
+  ::chmod(hook.c_str(), 0755);
 }
 
 std::string read_file(const fs::path& path) {

@@ -44,6 +44,8 @@ std::string git(const fs::path& dir, const std::vector<std::string>& args);
 
 void write_file(const fs::path& path, const std::string& text);
 std::string read_file(const fs::path& path);
+// Writes an executable `#!/bin/sh` hook `name` with body into a bare repository.
+void write_hook(const fs::path& bare, const std::string& name, const std::string& body);
 
 
 // Creates a repository at dir on branch `branch` with one commit holding

@@ -43,6 +43,13 @@ bool boolean(const YAML::Node& node, const std::string& key) {
   reject(key, "must be true or false");
 }
 
+// text as a whole number from 0 to max (digits only); -1 for anything else.
+int whole_number(const std::string& text, int max) {
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+  const int n = std::stoi(text);
+  return n <= max ? n : -1;
+}
+
 bool has_control_char(const std::string& s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f) return true;
@@ -101,16 +108,14 @@ GitConfig GitConfig::parse(std::string_view yaml) {
       config.keep_ignored = boolean(value, key);
     } else if (key == "worktree_pool_size") {
       std::string text = scalar(value, key);
-      int n = -1;
-      try {
-        std::size_t used = 0;
-        n = std::stoi(text, &used);
-        if (used != text.size()) n = -1;
-      } catch (const std::exception&) {
-        n = -1;
-      }
-      if (n < 0 || n > 256) reject(key, "must be a whole number from 0 to 256, not '" + text + "'");
+      const int n = whole_number(text, 256);
+      if (n < 0) reject(key, "must be a whole number from 0 to 256, not '" + text + "'");
       config.worktree_pool_size = n;
+    } else if (key == "network_timeout") {
+      std::string text = scalar(value, key);
+      const int n = whole_number(text, 999999);
+      if (n < 1) reject(key, "must be a whole number of seconds from 1 to 999999, not '" + text + "'");
+      config.network_timeout_s = n;
     } else if (key == "remote") {
       config.remote = scalar(value, key);
       int valid = 0;
@@ -119,7 +124,7 @@ GitConfig GitConfig::parse(std::string_view yaml) {
         reject(key, "must name a git remote of the repository (see `git remote -v`), not '" + *config.remote + "'");
     } else {
       reject(key, "is unknown (known keys: worktree_dir, merge_strategy, branch_prefix, author_name, author_email, "
-                  "reuse_worktrees, keep_ignored, worktree_pool_size, remote)");
+                  "reuse_worktrees, keep_ignored, worktree_pool_size, remote, network_timeout)");
     }
   }
   return config;

@@ -33,6 +33,10 @@ struct GitConfig {
   // each task's committed work is pushed under refs/drover/tasks/ so another
   // machine can continue it (git_remote.h). Unset: the local branch.
   std::optional<std::string> remote;
+  // Seconds a remote may stay silent before an operation on it fails as
+  // unreachable: the connect deadline, and the keepalive and TCP_USER_TIMEOUT
+  // bounds of an open connection (socket_stream.h). Not for ssh URLs.
+  int network_timeout_s = 20;
 
   // Parses and validates the YAML text. Throws sdk::Error(DROVER_INVALID_CONFIG)
   // naming the offending key for unknown keys and bad values.

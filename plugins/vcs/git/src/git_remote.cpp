@@ -1,12 +1,18 @@
 #include "git_remote.h"
 
+#include <strings.h>
+
+#include <cstring>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "drover/plugin/sdk.hpp"
 #include "libgit2_handles.h"
 #include "repo_lock.h"
 #include "repo_queries.h"
+#include "socket_stream.h"
 #include "task_id.h"
 
 namespace drover::vcs_git {
@@ -126,8 +132,26 @@ std::string remote_text(const std::string& name, const std::string& url) {
   return "remote " + quote_text(name) + (url.empty() ? "" : " (" + url + ")");
 }
 
+// libgit2's local transport (a path or file:// remote) checks a push's
+// fast-forward against the refs it listed at connect, then writes the ref
+// unconditionally: two pushers at once could both pass the check and the
+// second overwrite the first's landing, or meet on the ref's lock file
+// ("failed to lock file … for writing"). So Drover's pushers to one path take
+// turns on a lock file in that repository; null for other transports, whose
+// server (receive-pack) updates refs with a compare-and-swap.
+std::unique_ptr<RepoLock> lock_local_remote(const std::string& url) {
+  if (is_ssh_url(url)) return nullptr;
+  for (const char* scheme : {"git://", "http://", "https://"})
+    if (::strncasecmp(url.c_str(), scheme, std::strlen(scheme)) == 0) return nullptr;
+  const std::string dir = ::strncasecmp(url.c_str(), "file://", 7) == 0 ? url.substr(7) : url;
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::is_directory(dir, ec)) return nullptr;  // the push says what is wrong
+  return std::make_unique<RepoLock>((std::filesystem::path(dir) / "drover-push.lock").string());
+}
+
 // Pushes the refspecs, the callbacks reporting into st; libgit2's return code.
 int push_specs(git_remote* remote, const std::vector<std::string>& specs, CallState& st) {
+  const std::unique_ptr<RepoLock> turn = lock_local_remote(remote_url(remote, GIT_DIRECTION_PUSH));
   std::vector<const char*> raw_specs;
   for (const auto& spec : specs) raw_specs.push_back(spec.c_str());
   git_strarray list{const_cast<char**>(raw_specs.data()), raw_specs.size()};
@@ -238,6 +262,19 @@ TargetRemote::Fetched TargetRemote::fetch(git_repository* repo, const std::strin
 }
 
 void TargetRemote::check_configured(git_repository* repo) const { (void)lookup_remote(repo, name_, root_); }
+
+void TargetRemote::limit_network_waits(git_repository* repo, int network_timeout_s) const {
+  RemotePtr remote = lookup_remote(repo, name_, root_);
+  for (git_direction d : {GIT_DIRECTION_FETCH, GIT_DIRECTION_PUSH})
+    if (const std::string url = remote_url(remote.get(), d); is_ssh_url(url)) {
+      sdk::log(DROVER_LOG_INFO, "vcs git: " + remote_text(name_, url) +
+                                    " is reached over ssh, where vcs.config.network_timeout does not apply "
+                                    "(libgit2 1.5's ssh transport has no timeouts): a partitioned remote holds an "
+                                    "operation until the kernel gives up on the connection");
+      return;
+    }
+  use_socket_stream_with_timeouts(network_timeout_s);
+}
 
 std::optional<git_oid> TargetRemote::known_tip(git_repository* repo, const std::string& target) const {
   return ref_target(repo, tracking_ref(target));

@@ -42,6 +42,11 @@ class TargetRemote {
   // Throws DROVER_INVALID_CONFIG, saying how to add it, unless the repository
   // has a remote of this name.
   void check_configured(git_repository* repo) const;
+  // Bounds how long a silent remote can hold an operation: network_timeout_s
+  // for a connect and for an open connection that stops answering
+  // (socket_stream.h). Only when neither the remote's URL nor its push URL is
+  // an ssh one: ssh keeps libgit2's behaviour, and that is logged.
+  void limit_network_waits(git_repository* repo, int network_timeout_s) const;
 
   struct Fetched {
     git_oid tip;                   // the remote's target tip

@@ -197,6 +197,7 @@ GitVcs::GitVcs(std::string_view config_yaml, std::string_view context_json) {
   if (config_.remote) {
     remote_.emplace(*config_.remote, common_dir_, root_);
     remote_->check_configured(repo.get());
+    remote_->limit_network_waits(repo.get(), config_.network_timeout_s);
   }
   // The pool's bound: the config's, else the host's worker count if it says
   // (a host of this version does not), else the default number of workers.
