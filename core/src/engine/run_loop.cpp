@@ -543,6 +543,11 @@ Result<RunSummary> RunLoop::run() {
     }
     earliest_release_ = std::numeric_limits<int64_t>::max();
     if (!anything_left && running_ == 0 && stranded_.empty()) break;
+    // A workflow that ended while the lock was let go above (its notify was
+    // missed) is joined, and its task given back if stranded, before any wait:
+    // with nothing else left the wait below could otherwise last for ever.
+    if (!finished_threads_.empty()) continue;
+    if (!stranded_.empty()) wake = std::min(wake, clock.now_ms() + 1000);  // the store may take it back now
     if (claim_retry_at_ > clock.now_ms()) wake = std::min(wake, claim_retry_at_);
     if (disk_full_) wake = std::min(wake, next_disk_look_);
     if (running_ < opts_.workers || draining_) {

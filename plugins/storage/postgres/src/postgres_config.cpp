@@ -122,7 +122,7 @@ std::string PostgresConfig::conninfo() const {
   }
   // A partition: unacknowledged data, or an idle link whose keepalive probes
   // go unanswered (idle a quarter of the timeout, then 3 probes a quarter apart).
-  const int quarter = std::max(1, network_timeout_s / 4);
+  const int quarter = probe_interval_s();
   const std::pair<const char*, int> network[] = {{"keepalives", 1},
                                                  {"keepalives_idle", quarter},
                                                  {"keepalives_interval", quarter},
@@ -140,6 +140,13 @@ std::string PostgresConfig::conninfo() const {
     }
   }
   return out;
+}
+
+std::vector<std::string> PostgresConfig::session_settings() const {
+  const int quarter = probe_interval_s();
+  return {"SET idle_in_transaction_session_timeout = " + std::to_string(network_timeout_s * 1000),
+          "SET tcp_keepalives_idle = " + std::to_string(quarter),
+          "SET tcp_keepalives_interval = " + std::to_string(quarter), "SET tcp_keepalives_count = 3"};
 }
 
 std::string PostgresConfig::application_name() const { return "application_name=drover-" + schema; }

@@ -9,8 +9,10 @@
 #ifndef DROVER_STORAGE_POSTGRES_POSTGRES_CONFIG_H
 #define DROVER_STORAGE_POSTGRES_POSTGRES_CONFIG_H
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace drover::postgres {
 
@@ -30,6 +32,15 @@ struct PostgresConfig {
   // The libpq connection string: url plus connect_timeout and the network
   // timeout's keepalive and tcp_user_timeout settings (each unless the url sets it).
   std::string conninfo() const;
+  // Keepalive probes (both sides): idle this long, then 3 probes this far apart.
+  int probe_interval_s() const { return std::max(1, network_timeout_s / 4); }
+  // SET statements for the server's side of each connection, from
+  // network_timeout: a session that stays idle inside a transaction that long
+  // is ended by the server (idle_in_transaction_session_timeout), so a
+  // partitioned client never holds its row and advisory locks — and with them
+  // every other executor — for longer; and the server probes an idle client
+  // like the client probes it (tcp_keepalives_*).
+  std::vector<std::string> session_settings() const;
   // "application_name=drover-<schema>", added to the connection string unless the url sets one.
   std::string application_name() const;
   // url with any password replaced by "****": safe for messages and describe.

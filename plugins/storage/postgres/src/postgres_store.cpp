@@ -15,6 +15,7 @@ SqlEndpoint endpoint_for(const PostgresConfig& config) {
   endpoint.host = config.host();
   endpoint.password = config.password();
   endpoint.search_path = quoted_identifier(config.schema);
+  endpoint.settings = config.session_settings();
   return endpoint;
 }
 }  // namespace

@@ -161,6 +161,7 @@ void SqlSession::connect_locked() {
     pqxx::nontransaction setup(connection->pq);
     setup.exec("SET client_min_messages = warning");
     if (!endpoint_.search_path.empty()) setup.exec("SET search_path = " + endpoint_.search_path);
+    for (const auto& statement : endpoint_.settings) setup.exec(statement);
   }
   connection_ = std::move(connection);
 }

@@ -50,6 +50,7 @@ struct SqlEndpoint {
   std::string host;         // "host:port" for "cannot reach ..." messages
   std::string password;     // scrubbed from every message libpq or the server returns ("" = none)
   std::string search_path;  // quoted schema name set on every new connection ("" = none)
+  std::vector<std::string> settings;  // SET statements run on every new connection
 };
 
 // One connection, shared by the threads that use a store handle (a mutex
