@@ -4,10 +4,12 @@
 // slot before its step record is written (it is on the path to the
 // dependents' start), a dependent starts in the same instant its blocker
 // completes (no polling interval in between), and the completed blockers
-// reach the prompt through one store call.
+// reach the prompt through one store call; the threads of ended workflows
+// are joined while the run goes on (each kept its stack until the end).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "engine_fixture.h"
 
@@ -15,6 +17,15 @@ namespace drover::testing {
 namespace {
 
 using DispatchCostTest = EngineTest;
+
+// This process's virtual memory now, in KiB. A thread that ended and was
+// not joined is gone from /proc/self/task but keeps its stack mapped.
+size_t virtual_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmSize:", 0) == 0) return std::stoul(line.substr(7));
+  return 0;
+}
 
 bool lists_ready(const TaskFilter& f) {
   return f.statuses.empty() || std::find(f.statuses.begin(), f.statuses.end(), TaskStatus::kReady) != f.statuses.end();
@@ -113,6 +124,30 @@ TEST_F(DispatchCostTest, CompletedBlockersReachThePromptThroughOneStoreCall) {
   EXPECT_LT(lexer, grammar) << "in blocked_by order";
   EXPECT_EQ(lists, 1);
   EXPECT_EQ(gets, 0);
+}
+
+TEST_F(DispatchCostTest, EndedWorkflowThreadsAreJoinedWhileClaimsGoOn) {
+  // Claims slower than the tasks: a slot is free again before each claim
+  // returns, so the loop goes on claiming without ever waiting.
+  const int n = 150;
+  for (int i = 0; i < n; ++i) store.add("T" + std::to_string(i));
+  store.fault = [](const std::string& op) {
+    if (op == "claim_task") std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return Status::Ok();
+  };
+  std::atomic<size_t> most{0};
+  agents.before = [&](const AgentAttemptRequest&) {
+    size_t now = virtual_kib(), seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+  };
+  const size_t before = virtual_kib();
+  RunSummary s = run_loop(4);
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(s.completed, n);
+  // The stacks of four workers and of the run's own few threads (8 MiB
+  // each, reserved), not one per task run so far.
+  EXPECT_LT(most.load(), before + 16 * 8 * 1024) << "KiB; " << before << " KiB before the run";
 }
 
 }  // namespace
