@@ -5,11 +5,13 @@
 // dependents' start), a dependent starts in the same instant its blocker
 // completes (no polling interval in between), and the completed blockers
 // reach the prompt through one store call; the threads of ended workflows
-// are joined while the run goes on (each kept its stack until the end).
+// are joined while the run goes on (each kept its stack until the end); an
+// agent that reports nothing costs no task update after it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "engine_fixture.h"
 
@@ -124,6 +126,30 @@ TEST_F(DispatchCostTest, CompletedBlockersReachThePromptThroughOneStoreCall) {
   EXPECT_LT(lexer, grammar) << "in blocked_by order";
   EXPECT_EQ(lists, 1);
   EXPECT_EQ(gets, 0);
+}
+
+TEST_F(DispatchCostTest, AnAgentThatReportsNothingCostsNoTaskUpdate) {
+  Task quiet = store.add("quiet");
+  Task talks = store.add("talks");
+  ScriptedAttempt says_nothing;
+  says_nothing.summary = "";
+  agents.script(quiet.id, {says_nothing});
+  ScriptedAttempt says_done;
+  says_done.summary = "done";
+  agents.script(talks.id, {says_done});
+  std::map<std::string, int> updates;
+  std::string running;
+  store.fault = [&](const std::string& op) {
+    if (op == "update_task") ++updates[running];
+    return Status::Ok();
+  };
+  auto ctx = context("exec-a");
+  running = quiet.id;
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  running = talks.id;
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(updates[talks.id], updates[quiet.id] + 1) << "its summary is the one field to write";
+  EXPECT_EQ(store.task(talks.id).result_summary, "done");
 }
 
 TEST_F(DispatchCostTest, EndedWorkflowThreadsAreJoinedWhileClaimsGoOn) {
