@@ -82,6 +82,11 @@ TaskUpdate changed_fields(const Task& task, const TaskUpdate& fields) {
   return out;
 }
 
+bool any_field(const TaskUpdate& u) {
+  return u.attempts || u.last_error || u.result_summary || u.session_id || u.merge_commit || u.status_reason ||
+         u.tokens_in || u.tokens_out || u.cost_usd || u.learned_touches;
+}
+
 }  // namespace
 
 TaskWorkflow::TaskWorkflow(EngineContext& engine, Task task)
@@ -175,7 +180,7 @@ void TaskWorkflow::event(const std::string& kind, const std::string& message, co
 
 void TaskWorkflow::update(const TaskUpdate& fields) {
   const TaskUpdate changes = changed_fields(task_, fields);
-  if (!changes.any()) return;  // e.g. an agent that reported nothing: no store call
+  if (!any_field(changes)) return;  // e.g. an agent that reported nothing: no store call
   auto r = store_.update_task(id(), changes, now());
   if (r.ok()) task_ = std::move(r.value());
 }

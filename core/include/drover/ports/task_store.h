@@ -43,10 +43,6 @@ struct TaskUpdate {
   std::optional<double> cost_usd;
   // Paths a merge conflict showed the task edits; replaces the whole list.
   std::optional<std::vector<std::string>> learned_touches;
-  bool any() const {
-    return attempts || last_error || result_summary || session_id || merge_commit || status_reason || tokens_in ||
-           tokens_out || cost_usd || learned_touches;
-  }
 };
 
 // What `drover edit` may change on a task that is not running; unset fields
