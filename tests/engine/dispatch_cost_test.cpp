@@ -8,6 +8,7 @@
 // are joined while the run goes on (each kept its stack until the end); an
 // agent that reports nothing costs no task update after it.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <fstream>
@@ -20,13 +21,25 @@ namespace {
 
 using DispatchCostTest = EngineTest;
 
-// This process's virtual memory now, in KiB. A thread that ended and was
-// not joined is gone from /proc/self/task but keeps its stack mapped.
-size_t virtual_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmSize:", 0) == 0) return std::stoul(line.substr(7));
-  return 0;
+// Thread stacks mapped in this process now: mappings of the default stack
+// size. A thread that ended and was not joined is gone from /proc/self/task
+// but keeps its stack mapped.
+size_t mapped_stacks() {
+  pthread_attr_t attr;
+  size_t stack = 0;
+  if (pthread_getattr_default_np(&attr) != 0) return 0;
+  pthread_attr_getstacksize(&attr, &stack);
+  pthread_attr_destroy(&attr);
+  std::ifstream maps("/proc/self/maps");
+  size_t n = 0;
+  for (std::string line; std::getline(maps, line);) {
+    const size_t dash = line.find('-'), space = line.find(' ');
+    if (dash == std::string::npos || space == std::string::npos) continue;
+    const uint64_t from = std::stoull(line.substr(0, dash), nullptr, 16);
+    const uint64_t to = std::stoull(line.substr(dash + 1, space - dash - 1), nullptr, 16);
+    n += to - from == stack;
+  }
+  return n;
 }
 
 bool lists_ready(const TaskFilter& f) {
@@ -163,17 +176,17 @@ TEST_F(DispatchCostTest, EndedWorkflowThreadsAreJoinedWhileClaimsGoOn) {
   };
   std::atomic<size_t> most{0};
   agents.before = [&](const AgentAttemptRequest&) {
-    size_t now = virtual_kib(), seen = most.load();
+    size_t now = mapped_stacks(), seen = most.load();
     while (now > seen && !most.compare_exchange_weak(seen, now)) {
     }
   };
-  const size_t before = virtual_kib();
+  const size_t before = mapped_stacks();
   RunSummary s = run_loop(4);
   EXPECT_TRUE(s.all_completed());
   EXPECT_EQ(s.completed, n);
-  // The stacks of four workers and of the run's own few threads (8 MiB
-  // each, reserved), not one per task run so far.
-  EXPECT_LT(most.load(), before + 16 * 8 * 1024) << "KiB; " << before << " KiB before the run";
+  // The stacks of four workers and of the run's own few threads, not one
+  // per task run so far.
+  EXPECT_LT(most.load(), before + 16) << before << " before the run";
 }
 
 }  // namespace
