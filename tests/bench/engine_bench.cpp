@@ -4,8 +4,11 @@
 //     orchestration overhead at 1, 4 and 16 workers.
 //  2. Ready-to-start latency: chains of tasks; the time from a blocker's
 //     completion to its dependent's agent start (p50, p99), from the event log.
-//  3. A 10,000-task DAG with a fake VCS: scheduling throughput and peak memory.
-// Usage: engine_bench [--tasks N] [--dag N] [--skip-dag] [--dag-only]
+//  3. A 10,000-task DAG with a fake VCS: scheduling throughput and peak memory,
+//     twice, each in a process of its own (so each peak RSS is its own): with
+//     the in-process no-op agent (NoopAgentRunner: no process, no file; what
+//     the engine itself costs) and with the exec plugin running `true`.
+// Usage: engine_bench [--tasks N] [--dag N] [--skip-dag] [--dag-only] [--dag-agent noop|exec]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,6 +28,7 @@
 #include "drover/engine/run_loop.h"
 #include "drover/engine/workflow_context.h"
 #include "drover/project.h"
+#include "noop_agent_runner.h"
 
 using namespace drover;
 namespace fs = std::filesystem;
@@ -89,10 +93,12 @@ std::vector<TaskEvent> events_of(Project& p, const std::string& id) {
   return must(must(p.store(), "store")->list_events(f), "list_events");
 }
 
-double run(Project& p, int workers) {
+double run(Project& p, int workers, bool noop_agent = false) {
   RunOptions o;
   o.workers = workers;
-  ProcessAgentRunner agents([&p](const std::string& name) { return p.agent(name); });
+  ProcessAgentRunner processes([&p](const std::string& name) { return p.agent(name); });
+  bench::NoopAgentRunner noop;
+  AgentRunner& agents = noop_agent ? static_cast<AgentRunner&>(noop) : processes;
   SystemClock clock;
   RunLoop loop(EnginePorts{&p.config(), must(p.store(), "store"), must(p.workspace(), "workspace"), &agents, &clock}, o);
   auto t0 = std::chrono::steady_clock::now();
@@ -120,12 +126,18 @@ double percentile(std::vector<double> v, double q) {
 int main(int argc, char** argv) {
   int tasks = 200, dag = 10000;
   bool skip_dag = false, dag_only = false;
+  std::string dag_agent;  // "": both, each in a child process
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--tasks" && i + 1 < argc) tasks = std::atoi(argv[++i]);
     else if (a == "--dag" && i + 1 < argc) dag = std::atoi(argv[++i]);
     else if (a == "--skip-dag") skip_dag = true;
     else if (a == "--dag-only") dag_only = true;
+    else if (a == "--dag-agent" && i + 1 < argc) dag_agent = argv[++i];
+  }
+  if (!dag_agent.empty() && dag_agent != "noop" && dag_agent != "exec") {
+    std::cerr << "--dag-agent: noop or exec\n";
+    return 2;
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is known, also into a file
   spdlog::set_level(spdlog::level::warn);
@@ -179,8 +191,21 @@ int main(int argc, char** argv) {
     fs::remove_all(dir);
   }
 
-  if (!skip_dag) {
-    std::printf("\n== %d-task DAG, fake VCS, no-op agent, 16 workers ==\n", dag);
+  if (!skip_dag && dag_agent.empty()) {
+    // Each in a process of its own: peak RSS is per process.
+    for (const char* agent : {"noop", "exec"}) {
+      std::fflush(stdout);
+      pid_t pid = drover::testing::spawn_process({argv[0], "--dag-only", "--dag", std::to_string(dag), "--dag-agent", agent},
+                                                 "", {}, 1, 2);
+      int status = 0;
+      waitpid(pid, &status, 0);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+    }
+  } else if (!skip_dag) {
+    const bool noop = dag_agent == "noop";
+    std::printf("\n== %d-task DAG, fake VCS, 16 workers, %s ==\n", dag,
+                noop ? "in-process no-op agent (no process, no file per attempt)"
+                     : "exec agent running `true` (a process and its files per attempt)");
     fs::path dir = make_project("fake", 16);
     auto p = open(dir);
     std::mt19937 rng(7);
@@ -195,11 +220,15 @@ int main(int argc, char** argv) {
       ids.push_back(add_task(*p, "dag " + std::to_string(i), deps));
     }
     double create_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
-    double secs = run(*p, 16);
+    double secs = run(*p, 16, noop);
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
-    std::printf("created in %.1f s; ran in %.1f s = %.0f tasks/s (each spawns one `true`, ~%.1f ms); peak RSS %.0f MB\n",
-                create_s, secs, dag / secs, spawn_ms, ru.ru_maxrss / 1024.0);
+    if (noop)
+      std::printf("created in %.1f s; ran in %.1f s = %.0f tasks/s; peak RSS %.0f MB\n", create_s, secs, dag / secs,
+                  ru.ru_maxrss / 1024.0);
+    else
+      std::printf("created in %.1f s; ran in %.1f s = %.0f tasks/s (each spawns one `true`, ~%.1f ms); peak RSS %.0f MB\n",
+                  create_s, secs, dag / secs, spawn_ms, ru.ru_maxrss / 1024.0);
     fs::remove_all(dir);
   }
   return 0;

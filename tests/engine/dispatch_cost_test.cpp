@@ -4,10 +4,15 @@
 // slot before its step record is written (it is on the path to the
 // dependents' start), a dependent starts in the same instant its blocker
 // completes (no polling interval in between), and the completed blockers
-// reach the prompt through one store call.
+// reach the prompt through one store call; the threads of ended workflows
+// are joined while the run goes on (each kept its stack until the end); an
+// agent that reports nothing costs no task update after it.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <fstream>
+#include <map>
 
 #include "engine_fixture.h"
 
@@ -15,6 +20,27 @@ namespace drover::testing {
 namespace {
 
 using DispatchCostTest = EngineTest;
+
+// Thread stacks mapped in this process now: mappings of the default stack
+// size. A thread that ended and was not joined is gone from /proc/self/task
+// but keeps its stack mapped.
+size_t mapped_stacks() {
+  pthread_attr_t attr;
+  size_t stack = 0;
+  if (pthread_getattr_default_np(&attr) != 0) return 0;
+  pthread_attr_getstacksize(&attr, &stack);
+  pthread_attr_destroy(&attr);
+  std::ifstream maps("/proc/self/maps");
+  size_t n = 0;
+  for (std::string line; std::getline(maps, line);) {
+    const size_t dash = line.find('-'), space = line.find(' ');
+    if (dash == std::string::npos || space == std::string::npos) continue;
+    const uint64_t from = std::stoull(line.substr(0, dash), nullptr, 16);
+    const uint64_t to = std::stoull(line.substr(dash + 1, space - dash - 1), nullptr, 16);
+    n += to - from == stack;
+  }
+  return n;
+}
 
 bool lists_ready(const TaskFilter& f) {
   return f.statuses.empty() || std::find(f.statuses.begin(), f.statuses.end(), TaskStatus::kReady) != f.statuses.end();
@@ -113,6 +139,54 @@ TEST_F(DispatchCostTest, CompletedBlockersReachThePromptThroughOneStoreCall) {
   EXPECT_LT(lexer, grammar) << "in blocked_by order";
   EXPECT_EQ(lists, 1);
   EXPECT_EQ(gets, 0);
+}
+
+TEST_F(DispatchCostTest, AnAgentThatReportsNothingCostsNoTaskUpdate) {
+  Task quiet = store.add("quiet");
+  Task talks = store.add("talks");
+  ScriptedAttempt says_nothing;
+  says_nothing.summary = "";
+  agents.script(quiet.id, {says_nothing});
+  ScriptedAttempt says_done;
+  says_done.summary = "done";
+  agents.script(talks.id, {says_done});
+  std::map<std::string, int> updates;
+  std::string running;
+  store.fault = [&](const std::string& op) {
+    if (op == "update_task") ++updates[running];
+    return Status::Ok();
+  };
+  auto ctx = context("exec-a");
+  running = quiet.id;
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  running = talks.id;
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+  EXPECT_EQ(updates[talks.id], updates[quiet.id] + 1) << "its summary is the one field to write";
+  EXPECT_EQ(store.task(talks.id).result_summary, "done");
+}
+
+TEST_F(DispatchCostTest, EndedWorkflowThreadsAreJoinedWhileClaimsGoOn) {
+  // Claims slower than the tasks: a slot is free again before each claim
+  // returns, so the loop goes on claiming without ever waiting.
+  const int n = 150;
+  for (int i = 0; i < n; ++i) store.add("T" + std::to_string(i));
+  store.fault = [](const std::string& op) {
+    if (op == "claim_task") std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return Status::Ok();
+  };
+  std::atomic<size_t> most{0};
+  agents.before = [&](const AgentAttemptRequest&) {
+    size_t now = mapped_stacks(), seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+  };
+  const size_t before = mapped_stacks();
+  RunSummary s = run_loop(4);
+  EXPECT_TRUE(s.all_completed());
+  EXPECT_EQ(s.completed, n);
+  // The stacks of four workers and of the run's own few threads, not one
+  // per task run so far.
+  EXPECT_LT(most.load(), before + 16) << before << " before the run";
 }
 
 }  // namespace

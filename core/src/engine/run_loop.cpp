@@ -469,6 +469,10 @@ Result<RunSummary> RunLoop::run() {
     // Claim as many as there are free workers (none while a disk is full).
     const bool no_space = !draining_ && disk_full(summary);
     while (running_ < opts_.workers && !draining_ && !no_space) {
+      // Short tasks free their slot while a claim is on its way, so this loop
+      // can go on for the whole run: the threads that ended are joined here
+      // too, or every one of them would keep its stack until the run ends.
+      if (!finished_threads_.empty()) join_finished_threads(lock);
       if (config.budget_usd) {
         lock.unlock();
         auto s = store_.summary(std::nullopt);

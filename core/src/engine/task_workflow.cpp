@@ -61,6 +61,32 @@ const char* const kDiskFull = "disk full: ";
 // (executors on several machines landing at once): no attempt is used.
 const char* const kTargetBusy = "waiting to land: ";
 
+// The fields of `fields` whose value differs from the task's as this
+// workflow last read or wrote it (the task is leased to it: nobody else
+// changes them meanwhile).
+TaskUpdate changed_fields(const Task& task, const TaskUpdate& fields) {
+  TaskUpdate out;
+  auto keep = [](auto& to, const auto& from, const auto& current) {
+    if (from && *from != current) to = from;
+  };
+  keep(out.attempts, fields.attempts, task.attempts);
+  keep(out.last_error, fields.last_error, task.last_error);
+  keep(out.result_summary, fields.result_summary, task.result_summary);
+  keep(out.session_id, fields.session_id, task.session_id);
+  keep(out.merge_commit, fields.merge_commit, task.merge_commit);
+  keep(out.status_reason, fields.status_reason, task.status_reason);
+  keep(out.tokens_in, fields.tokens_in, task.tokens_in);
+  keep(out.tokens_out, fields.tokens_out, task.tokens_out);
+  keep(out.learned_touches, fields.learned_touches, task.learned_touches);
+  if (fields.cost_usd && fields.cost_usd != task.cost_usd) out.cost_usd = fields.cost_usd;
+  return out;
+}
+
+bool any_field(const TaskUpdate& u) {
+  return u.attempts || u.last_error || u.result_summary || u.session_id || u.merge_commit || u.status_reason ||
+         u.tokens_in || u.tokens_out || u.cost_usd || u.learned_touches;
+}
+
 }  // namespace
 
 TaskWorkflow::TaskWorkflow(EngineContext& engine, Task task)
@@ -153,7 +179,9 @@ void TaskWorkflow::event(const std::string& kind, const std::string& message, co
 }
 
 void TaskWorkflow::update(const TaskUpdate& fields) {
-  auto r = store_.update_task(id(), fields, now());
+  const TaskUpdate changes = changed_fields(task_, fields);
+  if (!any_field(changes)) return;  // e.g. an agent that reported nothing: no store call
+  auto r = store_.update_task(id(), changes, now());
   if (r.ok()) task_ = std::move(r.value());
 }
 

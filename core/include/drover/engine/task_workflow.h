@@ -147,6 +147,7 @@ class TaskWorkflow {
   std::string commit_message(int attempt) const;
   void report(const std::string& message);
   void event(const std::string& kind, const std::string& message, const nlohmann::json& data = nullptr);
+  // Sends the fields that differ from task_'s (none: no store call).
   void update(const TaskUpdate& fields);
   TaskOutcome release(int64_t not_before_ms, WaitReason wait, const std::string& reason);
   TaskOutcome fail(const std::string& error);

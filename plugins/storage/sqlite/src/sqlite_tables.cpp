@@ -97,12 +97,23 @@ std::optional<nlohmann::json> SqliteTables::task(const std::string& id) {
 }
 
 nlohmann::json SqliteTables::tasks(const TaskFilter& filter) {
-  Query q = db_.query("SELECT " DROVER_STORAGE_TASK_COLUMNS " FROM tasks t "
-                      "WHERE (?1 IS NULL OR t.epic = ?1) "
-                      "AND (?2 IS NULL OR t.status IN (SELECT value FROM json_each(?2))) "
-                      "AND (?3 IS NULL OR t.id IN (SELECT value FROM json_each(?3))) "
-                      "ORDER BY " DROVER_STORAGE_TASK_ORDER);
-  q.bind_optional(1, filter.epic).bind_optional(2, json_list(filter.statuses)).bind_optional(3, json_list(filter.ids));
+  // One statement per filter shape: behind "?3 IS NULL OR ..." SQLite can use
+  // no index and scans every task, which made each list of the running tasks
+  // (one per claim) or of a task's blockers cost as much as the whole store.
+  const std::optional<std::string> statuses = json_list(filter.statuses), ids = json_list(filter.ids);
+  const char* sql =
+      ids ? "SELECT " DROVER_STORAGE_TASK_COLUMNS " FROM tasks t "
+            "WHERE t.id IN (SELECT value FROM json_each(?3)) AND (?1 IS NULL OR t.epic = ?1) "
+            "AND (?2 IS NULL OR t.status IN (SELECT value FROM json_each(?2))) "
+            "ORDER BY " DROVER_STORAGE_TASK_ORDER
+      : statuses ? "SELECT " DROVER_STORAGE_TASK_COLUMNS " FROM tasks t "
+                   "WHERE t.status IN (SELECT value FROM json_each(?2)) AND (?1 IS NULL OR t.epic = ?1) "
+                   "AND ?3 IS NULL ORDER BY " DROVER_STORAGE_TASK_ORDER
+                 : "SELECT " DROVER_STORAGE_TASK_COLUMNS " FROM tasks t "
+                   "WHERE (?1 IS NULL OR t.epic = ?1) AND ?2 IS NULL AND ?3 IS NULL "
+                   "ORDER BY " DROVER_STORAGE_TASK_ORDER;
+  Query q = db_.query(sql);
+  q.bind_optional(1, filter.epic).bind_optional(2, statuses).bind_optional(3, ids);
   return task_records(std::move(q));
 }
 
