@@ -13,7 +13,7 @@
 // each on a fresh copy of one template repository; it prints every wall time,
 // the medians and the ratio drover/shell. With --disk it then runs each mode once
 // more (untimed) sampling the bytes allocated under the worktree directory, and
-// prints the peak.
+// prints the peak (--rounds 0 --disk: only that).
 //
 // Usage: worktree_bench [--tasks 100] [--workers 4] [--files 2000,20000]
 //                       [--rounds 1] [--modes shell,drover,drover-reuse] [--disk] [--keep]
@@ -303,10 +303,11 @@ int main(int argc, char** argv) {
         std::printf("round %d %-15s %8.2f s  (load average %s)\n", r, mode.c_str(), o.seconds, load_average().c_str());
         std::fflush(stdout);
       }
-    std::printf("median:");
-    for (const auto& mode : modes) std::printf("  %s %.2f s", mode.c_str(), median(times[mode]));
-    std::printf("\n");
-    if (times.count("shell"))
+    if (rounds > 0) std::printf("median:");
+    for (const auto& mode : modes)
+      if (rounds > 0) std::printf("  %s %.2f s", mode.c_str(), median(times[mode]));
+    if (rounds > 0) std::printf("\n");
+    if (rounds > 0 && times.count("shell"))
       for (const auto& mode : modes)
         if (mode != "shell")
           std::printf("ratio %s/shell = %.2f\n", mode.c_str(), median(times[mode]) / median(times["shell"]));
