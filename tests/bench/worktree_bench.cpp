@@ -13,12 +13,18 @@
 // each on a fresh copy of one template repository; it prints every wall time,
 // the medians and the ratio drover/shell. With --disk it then runs each mode once
 // more (untimed) sampling the bytes allocated under the worktree directory, and
-// prints the peak.
+// prints the peak (--rounds 0 --disk: only that).
 //
 // Usage: worktree_bench [--tasks 100] [--workers 4] [--files 2000,20000]
 //                       [--rounds 1] [--modes shell,drover,drover-reuse] [--disk] [--keep]
+//                       [--dir DIR] [--drover PATH]
 //   mode "drover-default" runs drover without a reuse_worktrees key.
+//   --dir: where the template, the copies and the worktrees go (default
+//   $BENCH_DIR, else the temporary directory); e.g. --dir /dev/shm puts all of
+//   it on tmpfs, where creating a file costs every mode alike little.
+//   --drover: the drover binary to run (default: the one built with this bench).
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <algorithm>
 #include <atomic>
@@ -163,9 +169,11 @@ Outcome run_shell(const fs::path& root, const fs::path& repo, int tasks, int wor
   return o;
 }
 
+std::string drover_binary = DROVER_BINARY;
+
 Outcome run_drover(const fs::path& root, const fs::path& repo, int tasks, int workers, const std::string& reuse,
                    bool sample) {
-  must({DROVER_BINARY, "init"}, repo);
+  must({drover_binary, "init"}, repo);
   std::string vcs_config = reuse.empty() ? "" : ", config: { reuse_worktrees: " + reuse + " }";
   std::ofstream(repo / "drover.yaml", std::ios::trunc)
       << "workers: " << workers << "\ntarget_branch: main\nstorage: { plugin: sqlite }\n"
@@ -174,11 +182,11 @@ Outcome run_drover(const fs::path& root, const fs::path& repo, int tasks, int wo
       << "default_agent: bench\nagents:\n  bench:\n    plugin: exec\n    config:\n"
       << "      command: [\"bash\", \"" << (root / "agent.sh").string() << "\"]\n"
       << "author: { name: Bench, email: bench@drover.invalid }\n";
-  for (int i = 1; i <= tasks; ++i) must({DROVER_BINARY, "add", "Task " + std::to_string(i)}, repo);
+  for (int i = 1; i <= tasks; ++i) must({drover_binary, "add", "Task " + std::to_string(i)}, repo);
   std::optional<DiskSampler> sampler;
   if (sample) sampler.emplace(repo / ".drover" / "worktrees");
   const auto t0 = std::chrono::steady_clock::now();
-  auto r = run_command({DROVER_BINARY, "run", "--workers", std::to_string(workers)}, repo.string(), {{"NO_COLOR", "1"}});
+  auto r = run_command({drover_binary, "run", "--workers", std::to_string(workers)}, repo.string(), {{"NO_COLOR", "1"}});
   Outcome o;
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (sampler) o.peak_bytes = sampler->stop();
@@ -189,6 +197,32 @@ Outcome run_drover(const fs::path& root, const fs::path& repo, int tasks, int wo
   std::ofstream(repo.string() + ".run.log") << r.out << r.err;
   o.merges = count_merges(repo);
   return o;
+}
+
+// The 1-minute load average (other work on the machine skews the figures).
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one.empty() ? "?" : one;
+}
+
+// The kind of filesystem dir is on: file creation costs differ by orders of magnitude.
+std::string filesystem_of(const fs::path& dir) {
+  struct statfs st {};
+  if (::statfs(dir.c_str(), &st) != 0) return "?";
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case 0x01021994UL: return "tmpfs";
+    case 0xEF53UL: return "ext4";
+    case 0x9123683EUL: return "btrfs";
+    case 0x58465342UL: return "xfs";
+    case 0x794C7630UL: return "overlayfs";
+    default: return "f_type 0x" + [&] {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%lx", static_cast<unsigned long>(st.f_type));
+      return std::string(buf);
+    }();
+  }
 }
 
 double median(std::vector<double> v) {
@@ -204,6 +238,7 @@ int main(int argc, char** argv) {
   std::vector<int> sizes = {2000, 20000};
   std::vector<std::string> modes = {"shell", "drover", "drover-reuse"};
   bool disk = false, keep = false;
+  std::string dir;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -216,19 +251,23 @@ int main(int argc, char** argv) {
     } else if (a == "--modes") modes = split(next(), ',');
     else if (a == "--disk") disk = true;
     else if (a == "--keep") keep = true;
+    else if (a == "--dir") dir = next();
+    else if (a == "--drover") drover_binary = next();
     else {
       std::cerr << "usage: worktree_bench [--tasks N] [--workers N] [--files N,M] [--rounds N] "
-                   "[--modes shell,drover,drover-reuse,drover-default] [--disk] [--keep]\n";
+                   "[--modes shell,drover,drover-reuse,drover-default] [--disk] [--keep] [--dir DIR] [--drover PATH]\n";
       return 2;
     }
   }
   const char* tmp = std::getenv("BENCH_DIR");
-  const fs::path root = fs::path(tmp ? tmp : fs::temp_directory_path().string()) /
+  if (dir.empty()) dir = tmp ? tmp : fs::temp_directory_path().string();
+  const fs::path root = fs::path(dir) /
                         ("drover-wt-bench-" + std::to_string(std::random_device{}()));
   fs::create_directories(root);
   std::ofstream(root / "pipeline.sh") << kPipeline;
   std::ofstream(root / "agent.sh") << kAgent;
-  std::printf("worktree bench: %d tasks, %d workers, in %s\n", tasks, workers, root.c_str());
+  std::printf("worktree bench: %d tasks, %d workers, in %s (%s), load average %s\n", tasks, workers, root.c_str(),
+              filesystem_of(root).c_str(), load_average().c_str());
 
   auto reuse_of = [](const std::string& mode) -> std::string {
     if (mode == "drover") return "false";
@@ -261,13 +300,14 @@ int main(int argc, char** argv) {
       for (const auto& mode : modes) {
         Outcome o = run_mode(tmpl, mode, false);
         times[mode].push_back(o.seconds);
-        std::printf("round %d %-15s %8.2f s\n", r, mode.c_str(), o.seconds);
+        std::printf("round %d %-15s %8.2f s  (load average %s)\n", r, mode.c_str(), o.seconds, load_average().c_str());
         std::fflush(stdout);
       }
-    std::printf("median:");
-    for (const auto& mode : modes) std::printf("  %s %.2f s", mode.c_str(), median(times[mode]));
-    std::printf("\n");
-    if (times.count("shell"))
+    if (rounds > 0) std::printf("median:");
+    for (const auto& mode : modes)
+      if (rounds > 0) std::printf("  %s %.2f s", mode.c_str(), median(times[mode]));
+    if (rounds > 0) std::printf("\n");
+    if (rounds > 0 && times.count("shell"))
       for (const auto& mode : modes)
         if (mode != "shell")
           std::printf("ratio %s/shell = %.2f\n", mode.c_str(), median(times[mode]) / median(times["shell"]));

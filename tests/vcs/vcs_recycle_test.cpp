@@ -544,5 +544,63 @@ TEST_F(VcsRecycle, ConcurrentPreparesAndRemovesShareAPoolOfOne) {
   expect_no_leftovers();
 }
 
+// The engine frees a worker as soon as its task completed, so the next
+// task's prepare runs while the finished task's remove_worktree still checks
+// its worktree. Landing marks that worktree as on its way to the pool; the
+// prepare waits for it instead of checking out in full.
+TEST_F(VcsRecycle, APrepareWaitsForALandedWorktreeOnItsWayToThePool) {
+  const std::string config = "reuse_worktrees: true\n";
+  open(config);
+  vcs_->prepare("t1");
+  const ino_t untouched = inode_of(wt("t1") / "src" / "file5.txt");
+  ASSERT_NE(untouched, 0u);
+  write_file(wt("t1") / "a.txt", "t1\n");
+  vcs_->commit("t1", "a");
+  EXPECT_EQ(vcs_->merge("t1")["result"], "merged");
+  EXPECT_TRUE(fs::exists(admin("t1") / "drover-pool-pending"));
+  EXPECT_EQ(pooled(), 0u);
+  std::thread remover([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    VcsClient c(repo_, config);
+    EXPECT_EQ(c.ok(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}})["recycled"], true);
+  });
+  vcs_->prepare("t2");
+  remover.join();
+  EXPECT_EQ(pooled(), 0u);
+  EXPECT_EQ(inode_of(wt("t2") / "src" / "file5.txt"), untouched);  // t1's worktree, recycled
+  expect_fresh_checkout("t2");
+  EXPECT_EQ(read_file(wt("t2") / "a.txt"), "t1\n");
+}
+
+// A mark nobody acts on does not hold a prepare up: one left by a process
+// that is gone is ignored, and remove_worktree clears the mark even when it
+// refuses to remove.
+TEST_F(VcsRecycle, APendingMarkOfADeadProcessOrARefusedRemoveHoldsNobodyUp) {
+  open();
+  vcs_->prepare("t1");
+  write_file(wt("t1") / "a.txt", "t1\n");
+  vcs_->commit("t1", "a");
+  EXPECT_EQ(vcs_->merge("t1")["result"], "merged");
+  const fs::path mark = admin("t1") / "drover-pool-pending";
+  ASSERT_TRUE(fs::exists(mark));
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  write_file(mark, std::to_string(gone) + "\n");
+  auto t0 = std::chrono::steady_clock::now();
+  vcs_->prepare("t2");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  expect_fresh_checkout("t2");
+
+  write_file(mark, std::to_string(::getpid()) + "\n");
+  write_file(wt("t1") / "dirty.txt", "not committed\n");
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "t1"}, {"target_branch", "main"}}).status, DROVER_CONFLICT);
+  EXPECT_FALSE(fs::exists(mark));
+  t0 = std::chrono::steady_clock::now();
+  vcs_->prepare("t3");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  expect_fresh_checkout("t3");
+}
+
 }  // namespace
 }  // namespace drover::vcs_tests

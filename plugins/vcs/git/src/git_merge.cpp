@@ -25,6 +25,7 @@
 #include "repo_queries.h"
 #include "request_json.h"
 #include "task_id.h"
+#include "worktree_pool.h"
 
 namespace drover::vcs_git {
 
@@ -617,6 +618,7 @@ std::string GitVcs::merge(std::string_view request) {
       if (remote_->push_target(repo.get(), target, tip, *built.commit) == TargetRemote::Pushed::kMoved) continue;
       remote_->forget_tasks(repo.get(), {task_id});
       bring_local_target_along(repo.get(), target, *built.commit);
+      mark_landed({task_id});
       return result("merged", built.commit).dump();
     }
     throw sdk::Error(DROVER_CONFLICT, "vcs git: " + remote_->name() + "/" + target + " kept moving while merging task " +
@@ -641,6 +643,7 @@ std::string GitVcs::merge(std::string_view request) {
     Published p = publish(repo.get(), common_dir_, target_ref.get(), target, tip, *built.commit, reflog, pending);
     if (p.kind == Published::kMoved) continue;  // recompute on the new tip
     if (p.kind == Published::kLocalChanges) return result("local_changes", std::nullopt, p.paths).dump();
+    mark_landed({task_id});
     json out = result("merged", built.commit);
     if (!p.warning.empty()) {
       out["warning"] = p.warning;
@@ -738,8 +741,10 @@ std::string GitVcs::publish_landing(std::string_view request) {
     // Moved, the commit may be there anyway: a push whose reply was lost (or
     // a drover killed after it) landed it before; that counts as published.
     auto landed = [&] {
-      remote_->forget_tasks(repo.get(), landed_tasks(repo.get(), expected, commit));
+      const std::vector<std::string> tasks = landed_tasks(repo.get(), expected, commit);
+      remote_->forget_tasks(repo.get(), tasks);
       bring_local_target_along(repo.get(), target, commit);
+      mark_landed(tasks);
       return answer("merged", commit, {}).dump();
     };
     if (remote_->push_target(repo.get(), target, expected, commit) == TargetRemote::Pushed::kPushed) return landed();
@@ -760,6 +765,7 @@ std::string GitVcs::publish_landing(std::string_view request) {
     return answer("moved", now ? *now : tip, {}).dump();
   }
   if (p.kind == Published::kLocalChanges) return answer("local_changes", tip, p.paths).dump();
+  mark_landed(landed_tasks(repo.get(), expected, commit));
   json out = answer("merged", commit, {});
   if (!p.warning.empty()) out["warning"] = p.warning;
   return out.dump();

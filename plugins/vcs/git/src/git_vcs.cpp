@@ -381,6 +381,18 @@ void GitVcs::finish_checkout(git_repository* repo, const std::string& task_id) c
     throw sdk::Error(DROVER_ERROR, "vcs git: cannot check out the worktree of task " + quote_text(task_id));
 }
 
+void GitVcs::mark_landed(const std::vector<std::string>& task_ids) const {
+  if (!config_.reuse_worktrees || pool_size_ <= 0) return;
+  for (const auto& task_id : task_ids) {
+    try {
+      validate_task_id(task_id);  // a trailer's text: never a path outside the admin dirs
+    } catch (const sdk::Error&) {
+      continue;
+    }
+    mark_pool_pending(admin_dir(task_id));
+  }
+}
+
 bool GitVcs::unfinished_without_work(git_repository* repo, const std::string& task_id) const {
   if (checkout_completed(admin_dir(task_id))) return false;
   auto base = recorded_checkout_base(admin_dir(task_id));
@@ -533,16 +545,25 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   // prepare_worktree finishes (above) before anybody works in it. With
   // reuse_worktrees a pooled worktree is registered instead, and the checkout
   // writes only the files that differ from the commit it was pooled at.
-  {
+  // An empty pool while a landed task's worktree is on its way there: the
+  // wait (the rest of its remove_worktree's checks) is shorter than a full
+  // checkout (worktree_pool.h: mark_pool_pending).
+  const bool may_claim = config_.reuse_worktrees && pool_size_ > 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (bool registered = false; !registered;) {
+    const bool worth_a_claim = may_claim && await_pending_recycle(worktree_dir_, common_dir_, task_id, deadline);
     RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
     remove_broken_worktree_entries(common_dir_);
     set_aside_interrupted_pool_moves(repo.get(), worktree_dir_);
-    bool claimed = config_.reuse_worktrees && pool_size_ > 0 &&
-                   claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch);
-    if (claimed && !lookup_worktree(repo.get(), task_id))
+    registered = worth_a_claim && claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch);
+    if (registered && !lookup_worktree(repo.get(), task_id))
       throw sdk::Error(DROVER_ERROR, "vcs git: a recycled worktree registered for task " + quote_text(task_id) +
                                          " cannot be found again; retry");
-    if (!claimed) add_worktree(repo.get(), task_id);
+    // Another task's prepare took the pooled one: wait for the next one if more are coming.
+    if (!registered && (!worth_a_claim || std::chrono::steady_clock::now() >= deadline)) {
+      add_worktree(repo.get(), task_id);
+      registered = true;
+    }
   }
   finish_checkout(repo.get(), task_id);
   remember_target(task_id, target);
@@ -705,6 +726,8 @@ std::string GitVcs::remove_worktree(std::string_view request) {
         .dump();
   }
   clear_task_locks(common_dir_, branch_name(task_id), admin_dir(task_id));
+  // Whatever happens here, nobody is to wait for this worktree any longer.
+  const ClearPoolPending not_pending{admin_dir(task_id)};
 
   RepoPtr repo = open_main();
   const std::string path = worktree_path(task_id);
@@ -735,14 +758,19 @@ std::string GitVcs::remove_worktree(std::string_view request) {
     check(git_repository_open_from_worktree(&raw, wt.get()), "vcs git: cannot open worktree " + path);
     RepoPtr wt_repo(raw);
     // Killed in the middle of its checkout and nobody committed since: its
-    // missing files are no work (worktree_pool.h); never recycled.
-    if (!unfinished_without_work(repo.get(), task_id)) discarded = uncommitted_paths(wt_repo.get());
+    // missing files are no work (worktree_pool.h); never recycled. One scan
+    // finds the uncommitted files and (for the pool) the ignored ones.
+    const bool may_recycle = config_.reuse_worktrees && pool_size_ > 0 && !force;
+    WorktreeScan scan;
+    if (!unfinished_without_work(repo.get(), task_id)) {
+      scan = scan_worktree(wt_repo.get(), may_recycle);
+      discarded = scan.uncommitted;
+    }
     git_oid at{};
     if (git_reference_name_to_id(&at, wt_repo.get(), "HEAD") == 0 && (!head || !git_oid_equal(&at, &*head))) wt_head = at;
-    if (config_.reuse_worktrees && pool_size_ > 0 && !force && discarded.empty() &&
-        git_repository_state(wt_repo.get()) == GIT_REPOSITORY_STATE_NONE &&
+    if (may_recycle && discarded.empty() && git_repository_state(wt_repo.get()) == GIT_REPOSITORY_STATE_NONE &&
         git_reference_name_to_id(&at, wt_repo.get(), "HEAD") == 0) {
-      if (auto why = not_recyclable(wt_repo.get(), admin_dir(task_id)))
+      if (auto why = not_recyclable(wt_repo.get(), admin_dir(task_id), scan.ignored))
         sdk::log(DROVER_LOG_DEBUG, "vcs git: worktree " + path + " is not recycled: " + *why);
       else
         recycle_at = at;

@@ -79,6 +79,8 @@ class GitVcs : public sdk::Vcs {
   std::string worktree_path(const std::string& task_id) const { return worktree_dir_ + "/" + task_id; }
   std::string branch_name(const std::string& task_id) const { return config_.branch_prefix + task_id; }
   std::string admin_dir(const std::string& task_id) const { return common_dir_ + "worktrees/" + task_id; }
+  // Landed: their worktrees are on their way to the pool (worktree_pool.h: mark_pool_pending).
+  void mark_landed(const std::vector<std::string>& task_ids) const;
   void remember_target(const std::string& task_id, const std::string& target) const;
   // Finishes an update of the user's checkout of `target` that a merge began
   // and could not end (killed, or the disk was full), before anything else is

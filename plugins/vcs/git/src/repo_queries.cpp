@@ -93,25 +93,35 @@ MergeLookup find_merge(git_repository* repo, const git_oid& target_tip, const gi
   return out;
 }
 
-std::vector<std::string> uncommitted_paths(git_repository* worktree_repo) {
+WorktreeScan scan_worktree(git_repository* worktree_repo, bool with_ignored) {
   git_status_options opts;
   git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
   opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
   opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-               GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+               GIT_STATUS_OPT_EXCLUDE_SUBMODULES | (with_ignored ? GIT_STATUS_OPT_INCLUDE_IGNORED : 0);
   git_status_list* raw = nullptr;
   check(git_status_list_new(&raw, worktree_repo, &opts), "vcs git: cannot read worktree status");
   StatusListPtr list(raw);
   std::set<std::string> paths;
+  WorktreeScan out;
   for (size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i) {
     const git_status_entry* e = git_status_byindex(list.get(), i);
-    if (e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED)) continue;
+    if (e->status == GIT_STATUS_CURRENT) continue;
     const git_diff_delta* d = e->index_to_workdir != nullptr ? e->index_to_workdir : e->head_to_index;
     if (d == nullptr) continue;
+    if (e->status & GIT_STATUS_IGNORED) {
+      if (const char* p = d->new_file.path ? d->new_file.path : d->old_file.path) out.ignored.push_back(p);
+      continue;
+    }
     if (d->new_file.path != nullptr) paths.insert(d->new_file.path);
     if (d->old_file.path != nullptr) paths.insert(d->old_file.path);
   }
-  return {paths.begin(), paths.end()};
+  out.uncommitted.assign(paths.begin(), paths.end());
+  return out;
+}
+
+std::vector<std::string> uncommitted_paths(git_repository* worktree_repo) {
+  return scan_worktree(worktree_repo, false).uncommitted;
 }
 
 SignaturePtr make_signature(git_repository* repo, const GitConfig& config, const std::optional<std::string>& name,

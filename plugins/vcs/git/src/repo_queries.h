@@ -39,6 +39,16 @@ MergeLookup find_merge(git_repository* repo, const git_oid& target_tip, const gi
 // paths (ignored files are not counted).
 std::vector<std::string> uncommitted_paths(git_repository* worktree_repo);
 
+// One status scan of a worktree (each scan stats every file: at tens of
+// thousands of files it is the cost of a step): the uncommitted paths as
+// above, and with with_ignored the ignored entries too (an ignored directory
+// as one entry, its path ending in '/').
+struct WorktreeScan {
+  std::vector<std::string> uncommitted;
+  std::vector<std::string> ignored;
+};
+WorktreeScan scan_worktree(git_repository* worktree_repo, bool with_ignored);
+
 // The signature for new commits: explicit name/email, else the plugin config,
 // else the repository's user.name/user.email, else "Drover <drover@localhost>".
 SignaturePtr make_signature(git_repository* repo, const GitConfig& config, const std::optional<std::string>& name,

@@ -1,15 +1,18 @@
 #include "worktree_pool.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "drover/plugin/sdk.hpp"
 #include "libgit2_handles.h"
@@ -27,6 +30,9 @@ constexpr const char* kRecycledFrom = "drover-recycled-from";
 constexpr const char* kComplete = "drover-complete";
 constexpr const char* kBase = "drover-base";
 constexpr const char* kPoolRefPrefix = "refs/drover/pool/";
+constexpr const char* kPoolPending = "drover-pool-pending";
+// A mark older than this is a leftover (a remove that never came), not a wait.
+constexpr auto kPendingMaxAge = std::chrono::seconds(60);
 
 std::string pool_dir(const std::string& worktree_dir) { return worktree_dir + "/.pool"; }
 
@@ -101,38 +107,12 @@ void trash_pool_entry(git_repository* repo, const std::string& worktree_dir, con
   to_trash(worktree_dir, entry);
 }
 
-// Status entries of a worktree that match `flags` (GIT_STATUS_* bits).
-bool any_status(git_repository* wt_repo, unsigned int opt_flags, unsigned int match) {
-  git_status_options opts;
-  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-  opts.flags = opt_flags;
-  git_status_list* raw = nullptr;
-  check(git_status_list_new(&raw, wt_repo, &opts), "vcs git: cannot read worktree status");
-  StatusListPtr list(raw);
-  for (size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i)
-    if (git_status_byindex(list.get(), i)->status & match) return true;
-  return false;
-}
-
-// True iff some ignored directory of the worktree holds a .git (a nested
-// repository, which libgit2's checkout never removes).
-bool has_ignored_nested_repository(git_repository* wt_repo) {
+// True iff some ignored entry of the worktree (scan_worktree's) is or holds a
+// .git (a nested repository, which libgit2's checkout never removes).
+bool has_ignored_nested_repository(git_repository* wt_repo, const std::vector<std::string>& ignored) {
   const char* workdir = git_repository_workdir(wt_repo);
   if (workdir == nullptr) return false;
-  git_status_options opts;
-  git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-  opts.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
-  opts.flags = GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-  git_status_list* raw = nullptr;
-  check(git_status_list_new(&raw, wt_repo, &opts), "vcs git: cannot read worktree status");
-  StatusListPtr list(raw);
-  for (size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i) {
-    const git_status_entry* e = git_status_byindex(list.get(), i);
-    if (!(e->status & GIT_STATUS_IGNORED) || e->index_to_workdir == nullptr) continue;
-    const char* rel = e->index_to_workdir->new_file.path ? e->index_to_workdir->new_file.path
-                                                         : e->index_to_workdir->old_file.path;
-    if (rel == nullptr) continue;
+  for (const std::string& rel : ignored) {
     const fs::path full = fs::path(workdir) / rel;
     if (full.filename() == ".git" || (full.filename().empty() && full.parent_path().filename() == ".git")) return true;
     std::error_code ec;
@@ -182,7 +162,8 @@ std::size_t pooled_worktrees(const std::string& worktree_dir) {
   return n;
 }
 
-std::optional<std::string> not_recyclable(git_repository* wt_repo, const std::string& admin_dir) {
+std::optional<std::string> not_recyclable(git_repository* wt_repo, const std::string& admin_dir,
+                                          const std::vector<std::string>& ignored) {
   std::error_code ec;
   if (!checkout_completed(admin_dir)) return "its checkout never completed";
   if (fs::exists(admin_dir + "/modules", ec)) return "it has submodules (" + admin_dir + "/modules)";
@@ -197,7 +178,7 @@ std::optional<std::string> not_recyclable(git_repository* wt_repo, const std::st
     if (fs::exists(fs::symlink_status(dir, ec)) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
       return std::string("its submodule ") + e->path + " is checked out";
   }
-  if (has_ignored_nested_repository(wt_repo)) return "it holds an ignored nested repository";
+  if (has_ignored_nested_repository(wt_repo, ignored)) return "it holds an ignored nested repository";
   return std::nullopt;
 }
 
@@ -259,6 +240,49 @@ void publish_to_pool(git_repository* repo, const std::string& worktree_dir, cons
   fs::create_directories(pool_dir(worktree_dir), ec);
   fs::rename(staged.dir, pool_dir(worktree_dir) + "/" + staged.slot, ec);
   if (ec) trash_pool_entry(repo, worktree_dir, staged.dir, staged.slot);
+}
+
+void mark_pool_pending(const std::string& admin_dir) {
+  std::error_code ec;
+  if (fs::is_directory(admin_dir, ec)) try_write_text(admin_dir + "/" + kPoolPending, std::to_string(::getpid()) + "\n");
+}
+
+ClearPoolPending::~ClearPoolPending() {
+  std::error_code ec;
+  fs::remove(admin_dir + "/" + kPoolPending, ec);
+}
+
+namespace {
+
+// True iff some admin dir but skip_task's holds a fresh mark of a live process.
+bool recycle_pending(const std::string& common_dir, const std::string& skip_task) {
+  std::error_code ec;
+  for (fs::directory_iterator it(common_dir + "worktrees", ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename() == skip_task) continue;
+    const fs::path mark = it->path() / kPoolPending;
+    std::error_code st;
+    const auto written = fs::last_write_time(mark, st);
+    if (st || fs::file_time_type::clock::now() - written > kPendingMaxAge) continue;
+    auto pid = read_line(mark.string());
+    const long n = pid ? std::atol(pid->c_str()) : 0;
+    if (n > 0 && (::kill(static_cast<pid_t>(n), 0) == 0 || errno == EPERM)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool await_pending_recycle(const std::string& worktree_dir, const std::string& common_dir, const std::string& skip_task,
+                           std::chrono::steady_clock::time_point deadline) {
+  // The mark goes with the admin dir while remove_worktree holds the
+  // worktrees lock, before the worktree is in the pool: once seen, a claim
+  // (under that lock) is worth trying.
+  for (bool seen = false;; seen = true) {
+    if (pooled_worktrees(worktree_dir) > 0) return true;
+    if (!recycle_pending(common_dir, skip_task)) return seen;
+    if (std::chrono::steady_clock::now() >= deadline) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, const std::string& path,
@@ -378,11 +402,11 @@ bool complete_checkout(git_repository* wt_repo, const std::string& admin_dir, bo
         crash_point("C4");
         // Exactly the base: nothing modified, staged or untracked (a file
         // ignored at the pooled commit but not at the base stays behind as
-        // untracked), and nothing ignored unless kept on purpose.
-        if (!uncommitted_paths(wt_repo).empty())
+        // untracked), and nothing ignored unless kept on purpose. One scan.
+        const WorktreeScan after = scan_worktree(wt_repo, !keep_ignored);
+        if (!after.uncommitted.empty())
           why = "files differ from the base after the checkout";
-        else if (!keep_ignored && any_status(wt_repo, GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES,
-                                             GIT_STATUS_IGNORED))
+        else if (!after.ignored.empty())
           why = "ignored files could not be removed";
       }
     } catch (const sdk::Error& e) {

@@ -47,9 +47,11 @@
 
 #include <git2.h>
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace drover::vcs_git {
 
@@ -67,10 +69,34 @@ void set_aside_interrupted_pool_moves(git_repository* repo, const std::string& w
 // Call with the worktrees lock held: how many worktrees the pool holds.
 std::size_t pooled_worktrees(const std::string& worktree_dir);
 
+// A landed task's worktree on its way to the pool. The engine frees the
+// task's worker slot as soon as the task completed, so the next task's
+// prepare_worktree runs while remove_worktree still checks the finished one
+// (a status scan of every file); finding the pool empty, it would check out
+// in full (at 20,000 files many times the cost of the wait). Landing marks
+// the worktree (drover-pool-pending in its admin dir, with this process's
+// pid); remove_worktree clears the mark whatever it decides (the admin dir
+// goes, or ClearPoolPending on its way out).
+void mark_pool_pending(const std::string& admin_dir);
+struct ClearPoolPending {
+  std::string admin_dir;
+  ~ClearPoolPending();
+};
+
+// Without the lock: waits while the pool is empty and another task's
+// worktree (not skip_task's) is marked pending by a live process, at most
+// until deadline. True iff the pool has a worktree or one was pending (a
+// claim is worth trying, and trying again if another task's prepare took it
+// first).
+bool await_pending_recycle(const std::string& worktree_dir, const std::string& common_dir, const std::string& skip_task,
+                           std::chrono::steady_clock::time_point deadline);
+
 // Why the worktree at wt_repo (admin dir admin_dir) must not be recycled, or
 // std::nullopt if it may be: its checkout never completed, it has submodules,
 // or an ignored nested repository (libgit2's checkout never removes those).
-std::optional<std::string> not_recyclable(git_repository* wt_repo, const std::string& admin_dir);
+// ignored: the worktree's ignored entries (scan_worktree with_ignored).
+std::optional<std::string> not_recyclable(git_repository* wt_repo, const std::string& admin_dir,
+                                          const std::vector<std::string>& ignored);
 
 struct Staged {
   std::string dir;   // <worktree_dir>/.recycling-<task>-<slot>
