@@ -1,4 +1,6 @@
 // prepare_worktree, commit, diff_summary, list_worktrees and remove_worktree.
+#include <fstream>
+
 #include "vcs_test_support.h"
 
 namespace drover::vcs_tests {
@@ -109,6 +111,31 @@ TEST_F(VcsWorktree, PrepareSetsAsideItsOwnInterruptedCheckout) {
   for (const auto& e : fs::directory_iterator(wt("t1").parent_path()))
     aside += e.path().filename().string().rfind(".interrupted-t1-", 0) == 0;
   EXPECT_EQ(aside, 1);
+}
+
+// A kill between libgit2 creating the new worktree's `.git` file and writing
+// it leaves the directory with only an empty `.git` (and git's half-made entry,
+// which the next prepare removes): Drover's own leftover, set aside too (the
+// chaos test met it as "exists but is not a worktree Drover created").
+TEST_F(VcsWorktree, PrepareSetsAsideAWorktreeWhoseGitFileWasNeverWritten) {
+  fs::create_directories(wt("t1").parent_path());
+  vcs_->prepare("t2");  // the worktree directory exists and is Drover's
+  fs::create_directories(wt("t1"));
+  std::ofstream(wt("t1") / ".git").close();
+  json p = vcs_->prepare("t1");
+  EXPECT_EQ(p["created"], true);
+  EXPECT_EQ(git(wt("t1"), {"symbolic-ref", "HEAD"}), "refs/heads/drover/t1");
+  int aside = 0;
+  for (const auto& e : fs::directory_iterator(wt("t1").parent_path()))
+    aside += e.path().filename().string().rfind(".interrupted-t1-", 0) == 0;
+  EXPECT_EQ(aside, 1);
+  // An empty .git beside anything else is not ours to move.
+  fs::create_directories(wt("t3"));
+  std::ofstream(wt("t3") / ".git").close();
+  write_file(wt("t3") / "notes.txt", "mine\n");
+  auto r = vcs_->call(&V::prepare_worktree, {{"task_id", "t3"}, {"target_branch", "main"}});
+  EXPECT_EQ(r.status, DROVER_CONFLICT) << r.output;
+  EXPECT_TRUE(fs::exists(wt("t3") / "notes.txt"));
 }
 
 // A worktree_dir that already holds someone's files is refused before

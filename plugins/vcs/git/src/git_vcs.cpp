@@ -475,9 +475,11 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   if (fs::exists(fs::symlink_status(path, ec))) {
     if (fs::is_directory(fs::symlink_status(path, ec)) && fs::is_empty(path, ec)) {
       fs::remove(path, ec);
-    } else if (fs::is_directory(fs::symlink_status(path, ec)) && is_checkout_of(path, admin_dir(task_id))) {
+    } else if (fs::is_directory(fs::symlink_status(path, ec)) &&
+               (is_checkout_of(path, admin_dir(task_id)) || is_unwritten_worktree(path))) {
       // Left by a worktree creation that was interrupted before git registered
-      // it (so no agent ever worked in it). Set it aside rather than delete it.
+      // it (so no agent ever worked in it): its `.git` file points at the
+      // task's entry, or was never written. Set it aside rather than delete it.
       const std::string aside = worktree_dir_ + "/.interrupted-" + task_id + "-" +
                                 std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
       fs::rename(path, aside, ec);

@@ -54,4 +54,13 @@ bool is_checkout_of(const std::string& path, const std::string& admin_dir) {
   return canonical_or_absolute(points_to) == canonical_or_absolute(admin_dir);
 }
 
+bool is_unwritten_worktree(const std::string& path) {
+  std::error_code ec;
+  fs::directory_iterator it(path, ec), end;
+  if (ec || it == end || it->path().filename() != ".git") return false;
+  const fs::file_status st = it->symlink_status(ec);
+  if (ec || !fs::is_regular_file(st) || fs::file_size(it->path(), ec) != 0 || ec) return false;
+  return ++it == end;
+}
+
 }  // namespace drover::vcs_git

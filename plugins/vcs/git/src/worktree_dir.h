@@ -27,6 +27,11 @@ bool is_claimed_worktree_dir(const std::string& dir);
 // (its .git file reads "gitdir: <admin_dir>").
 bool is_checkout_of(const std::string& path, const std::string& admin_dir);
 
+// True iff path holds nothing but an empty `.git` file: what a kill leaves
+// when it lands between libgit2 creating a new worktree's `.git` file and
+// writing it (before any file was checked out, so no work can be there).
+bool is_unwritten_worktree(const std::string& path);
+
 }  // namespace drover::vcs_git
 
 #endif
