@@ -57,15 +57,26 @@ void print_stored_log(TaskStore& store, const StoredLogKey& key) {
 void follow_stored_log(TaskStore& store, const std::string& task_id, int64_t generation, int attempt, int round) {
   std::optional<int> current = round > 0 ? std::optional<int>(round) : std::nullopt;
   int64_t offset = 0;
-  bool last_look = false;  // the attempt ended: read what is left once more
+  // Once the attempt has ended, its executor still sends what it had not sent
+  // yet (it ships once a second, off the agent's path) and then the chunk that
+  // marks the round finished: that is waited for, up to kEndGrace (an executor
+  // that died never sends it).
+  constexpr auto kEndGrace = std::chrono::seconds(10);
+  std::optional<std::chrono::steady_clock::time_point> ended;
+  auto done_waiting = [&] {
+    if (!ended) {
+      if (still_running(store, task_id, attempt)) return false;
+      ended = std::chrono::steady_clock::now();
+    }
+    return std::chrono::steady_clock::now() - *ended > kEndGrace;
+  };
   while (true) {
     LogReadRequest r{task_id, generation, attempt, current, offset, kReadBytes};
     auto read = store.read_log(r);
     if (!read.ok()) {
       if (read.status().code() != StatusCode::kNotFound) check(read.status());
       // Its first chunk is on its way (executors send once a second).
-      if (last_look) return;
-      last_look = !still_running(store, task_id, attempt);
+      if (done_waiting()) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       continue;
     }
@@ -85,9 +96,8 @@ void follow_stored_log(TaskStore& store, const std::string& task_id, int64_t gen
       }
     }
     if (p.finished && round > 0) return;
-    if (last_look) return;
-    last_look = !still_running(store, task_id, attempt);
-    if (!last_look) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (done_waiting() || (p.finished && ended)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
 }
 
