@@ -33,6 +33,7 @@
 #include "git_daemon.h"
 #include "landed_tasks.h"
 #include "netns_lab.h"
+#include "netns_servers.h"
 #include "temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -76,18 +77,6 @@ struct Placement {
   }
 };
 
-// A PostgreSQL cluster of the bench's own in the lab's server namespace; its URL.
-std::string start_lab_postgres(const drover::testing::NetnsLab& lab, const fs::path& dir) {
-  const std::map<std::string, std::string> env = {{"DROVER_PG_DIR", dir.string()},
-                                                  {"DROVER_PG_PORT", "5432"},
-                                                  {"DROVER_PG_LISTEN", drover::testing::NetnsLab::server_address()},
-                                                  {"DROVER_PG_TRUST", "10.211.0.0/24"}};
-  auto r = run_command(drover::testing::NetnsLab::in(lab.server_ns(), {"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/start-postgres.sh"}),
-                       "", env);
-  if (r.exit_code != 0) die("PostgreSQL did not start in the server namespace: " + r.err);
-  return "postgresql://drover@" + drover::testing::NetnsLab::server_address() + ":5432/drover_test";
-}
-
 Figures run_once(int executors, int tasks, int workers, std::string url, bool netns) {
   drover::testing::TempDir tmp("drover-multi-bench-");
   const fs::path seed = tmp.path() / "seed";
@@ -102,22 +91,17 @@ Figures run_once(int executors, int tasks, int workers, std::string url, bool ne
   must({"git", "clone", "-q", "--bare", seed.string(), (served / "shared.git").string()}, tmp.path());
   std::optional<drover::testing::NetnsLab> lab;
   std::optional<drover::testing::GitDaemon> daemon;
+  std::optional<drover::testing::LabPostgres> lab_postgres;
+  std::optional<drover::testing::LabGitDaemon> lab_daemon;
   std::string remote;
-  pid_t lab_daemon = -1;
-  fs::path pg_dir;
   if (netns) {
     lab.emplace(executors);
     // Not under tmp (mode 0700): the cluster runs as the postgres user.
-    pg_dir = fs::temp_directory_path() / ("drover-multi-bench-pg-" + std::to_string(::getpid()));
-    url = start_lab_postgres(*lab, pg_dir);
-    remote = "git://" + drover::testing::NetnsLab::server_address() + "/shared.git";
-    lab_daemon = drover::testing::spawn_process(
-        drover::testing::NetnsLab::in(lab->server_ns(), {"git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
-                                                         "--base-path=" + served.string(),
-                                                         "--listen=" + drover::testing::NetnsLab::server_address(), served.string()}),
-        served.string(), {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}}, -1, -1, true);
-    for (int i = 0; i < 200 && run_command(drover::testing::NetnsLab::in(lab->executor_ns(1), {"git", "ls-remote", remote})).exit_code != 0; ++i)
-      ::usleep(100'000);
+    lab_postgres.emplace(*lab, fs::temp_directory_path() / ("drover-multi-bench-pg-" + std::to_string(::getpid())),
+                         std::string(DROVER_SOURCE_DIR) + "/scripts");
+    url = drover::testing::LabPostgres::url();
+    lab_daemon.emplace(*lab, served.string(), "shared.git");
+    remote = drover::testing::LabGitDaemon::url("shared.git");
   } else {
     daemon.emplace(served);
     remote = daemon->url("shared.git");
@@ -174,13 +158,6 @@ Figures run_once(int executors, int tasks, int workers, std::string url, bool ne
     if (f.exit_failures > 0) std::cerr << "--- " << l << "\n" << ss.str();
   }
   for (const auto& [task, n] : drover::testing::landed_tasks((served / "shared.git").string())) f.landed_once += n == 1;
-  if (lab) {
-    run_command({"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/stop-postgres.sh"}, "", {{"DROVER_PG_DIR", pg_dir.string()}});
-    std::error_code ec;
-    fs::remove_all(pg_dir, ec);
-    ::kill(-lab_daemon, SIGKILL);
-    ::waitpid(lab_daemon, nullptr, 0);
-  }
   return f;
 }
 

@@ -26,6 +26,7 @@
 #include "e2e_project.h"
 #include "landed_tasks.h"
 #include "netns_lab.h"
+#include "netns_servers.h"
 
 namespace drover::testing {
 namespace {
@@ -110,36 +111,15 @@ class Multihost : public ::testing::Test {
     const char* ci = std::getenv("CI");
     if (!why.empty() && ci != nullptr && std::string(ci) == "true") FAIL() << "CI runs the multihost label: " << why;
     if (!why.empty()) GTEST_SKIP() << why;
-    if (std::string reason = pg_unavailable(); !reason.empty()) GTEST_SKIP() << reason;
+    if (std::string reason = LabPostgres::unavailable_reason(); !reason.empty()) GTEST_SKIP() << reason;
     lab_.emplace(3);
-    pg_dir_ = std::filesystem::temp_directory_path() / ("drover-multihost-pg-" + std::to_string(::getpid()));
-    auto pg = run_command(NetnsLab::in(lab_->server_ns(), {"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/start-postgres.sh"}),
-                          "", pg_env());
-    ASSERT_EQ(pg.exit_code, 0) << pg.out << pg.err;
-  }
-  void TearDown() override {
-    if (!pg_dir_.empty()) {
-      run_command({"bash", std::string(DROVER_SOURCE_DIR) + "/scripts/stop-postgres.sh"}, "", pg_env());
-      lab_.reset();  // kills whatever is left in the namespaces
-      std::error_code ec;
-      std::filesystem::remove_all(pg_dir_, ec);
-    }
-  }
-  static std::string pg_unavailable() {
-    return std::filesystem::exists("/usr/lib/postgresql/15/bin/initdb")
-               ? ""
-               : "PostgreSQL 15 is not installed (scripts/install-deps.sh installs it)";
-  }
-  std::map<std::string, std::string> pg_env() const {
-    return {{"DROVER_PG_DIR", pg_dir_.string()},
-            {"DROVER_PG_PORT", "5432"},
-            {"DROVER_PG_LISTEN", NetnsLab::server_address()},
-            {"DROVER_PG_TRUST", "10.211.0.0/24"}};
+    postgres_.emplace(*lab_, std::filesystem::temp_directory_path() / ("drover-multihost-pg-" + std::to_string(::getpid())),
+                      std::string(DROVER_SOURCE_DIR) + "/scripts");
   }
   std::string storage_yaml() const {
     std::random_device rd;
-    return "storage: { plugin: postgres, config: { url: \"postgresql://drover@" + NetnsLab::server_address() +
-           ":5432/drover_test\", schema: multihost_" + std::to_string(rd() % 1000000) + ", network_timeout: 3 } }";
+    return "storage: { plugin: postgres, config: { url: \"" + LabPostgres::url() + "\", schema: multihost_" +
+           std::to_string(rd() % 1000000) + ", network_timeout: 3 } }";
   }
   // `drover <args>` on machine i (inside its namespace), in its clone.
   CommandResult cli(int i, const Machine& m, std::vector<std::string> args) const {
@@ -148,7 +128,7 @@ class Multihost : public ::testing::Test {
   }
 
   std::optional<NetnsLab> lab_;
-  std::filesystem::path pg_dir_;
+  std::optional<LabPostgres> postgres_;  // after the lab: stopped before it goes
 };
 
 TEST_F(Multihost, ThreeMachinesLandEveryTaskOnceThroughAKilledAndAPartitionedMachine) {
@@ -164,14 +144,8 @@ TEST_F(Multihost, ThreeMachinesLandEveryTaskOnceThroughAKilledAndAPartitionedMac
   // The remote: a's history, served by a git daemon in the server namespace.
   const std::string served = a.project.dir() + "/served";
   ASSERT_EQ(run_command({"git", "clone", "-q", "--bare", a.project.repo(), served + "/shared.git"}).exit_code, 0);
-  const std::string url = "git://" + NetnsLab::server_address() + "/shared.git";
-  pid_t daemon = spawn_process(
-      NetnsLab::in(lab_->server_ns(), {"git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
-                                       "--base-path=" + served, "--listen=" + NetnsLab::server_address(), served}),
-      served, {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}}, -1, -1, true);
-  ASSERT_TRUE(wait_for([&] { return run_command(NetnsLab::in(lab_->executor_ns(1), {"git", "ls-remote", url})).exit_code == 0; },
-                       std::chrono::seconds(20)))
-      << "the git daemon in the server namespace never answered";
+  const LabGitDaemon daemon(*lab_, served, "shared.git");
+  const std::string url = LabGitDaemon::url("shared.git");
   for (Machine* m : {&a, &b, &c}) {
     if (m != &a) {
       ASSERT_EQ(m->project.git({"fetch", "-q", served + "/shared.git", "main"}).exit_code, 0);
@@ -316,8 +290,6 @@ TEST_F(Multihost, ThreeMachinesLandEveryTaskOnceThroughAKilledAndAPartitionedMac
             << "for 8 s, ended " << c_back_s << " s after its link came back\n";
   if (std::getenv("DROVER_MULTIHOST_SHOW_RUNS") != nullptr)
     for (Machine* m : {&a, &b, &c}) std::cout << "--- machine " << m->index << "\n" << m->output();
-  ::kill(-daemon, SIGKILL);
-  ::waitpid(daemon, nullptr, 0);
 }
 
 }  // namespace

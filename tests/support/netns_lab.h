@@ -70,6 +70,7 @@ class NetnsLab {
   const std::string& server_ns() const { return server_; }
   std::string executor_ns(int i) const { return prefix_ + "-e" + std::to_string(i); }
   static std::string server_address() { return "10.211.0.1"; }
+  static std::string network() { return "10.211.0.0/24"; }  // the bridge's, every machine's address in it
   static std::string executor_address(int i) { return "10.211.0." + std::to_string(10 + i); }
 
   // argv run inside namespace ns.

@@ -19,6 +19,7 @@
 
 #include "command.h"
 #include "netns_lab.h"
+#include "netns_servers.h"
 #include "vcs_test_support.h"
 
 namespace drover::vcs_tests {
@@ -27,6 +28,7 @@ namespace {
 using V = drover_vcs_vtable_v1;
 using Clock = std::chrono::steady_clock;
 using testing::NetnsLab;
+using testing::LabGitDaemon;
 
 constexpr int kTimeout = 2;  // network_timeout in these tests, seconds
 
@@ -61,18 +63,7 @@ class VcsRemoteTimeouts : public ::testing::Test {
     lab_.emplace(1);
     init_repo(tmp_.path() / "seed");
     git(tmp_.path(), {"clone", "-q", "--bare", (tmp_.path() / "seed").string(), bare().string()});
-    const std::string served = (tmp_.path() / "served").string();
-    daemon_ = testing::spawn_process(
-        NetnsLab::in(lab_->server_ns(), {"git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
-                                         "--base-path=" + served, "--listen=" + NetnsLab::server_address(), served}),
-        served, {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}}, -1, -1, true);
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    bool up = false;
-    while (!up && Clock::now() < deadline) {
-      up = testing::run_command(NetnsLab::in(lab_->executor_ns(1), {"git", "ls-remote", url()})).exit_code == 0;
-      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_TRUE(up) << "the git daemon in the server namespace never answered";
+    daemon_.emplace(*lab_, (tmp_.path() / "served").string(), "shared.git");
     // The executor's clone, its origin the daemon across the link.
     git(tmp_.path(), {"clone", "-q", bare().string(), clone().string()});
     git(clone(), {"remote", "set-url", "origin", url()});
@@ -81,16 +72,13 @@ class VcsRemoteTimeouts : public ::testing::Test {
   }
   void TearDown() override {
     vcs_.reset();
-    if (daemon_ > 0) {
-      ::kill(-daemon_, SIGKILL);
-      ::waitpid(daemon_, nullptr, 0);
-    }
+    daemon_.reset();
     lab_.reset();  // kills what is left in the namespaces (a hook's sleep)
   }
 
   fs::path bare() const { return tmp_.path() / "served" / "shared.git"; }
   fs::path clone() const { return tmp_.path() / "machine"; }
-  static std::string url() { return "git://" + NetnsLab::server_address() + "/shared.git"; }
+  static std::string url() { return LabGitDaemon::url("shared.git"); }
   std::string executor() const { return lab_->executor_ns(1); }
 
   // Task t1 committed (its work saved on the remote) and its landing built,
@@ -122,7 +110,7 @@ class VcsRemoteTimeouts : public ::testing::Test {
 
   TempDir tmp_;
   std::optional<NetnsLab> lab_;
-  pid_t daemon_ = -1;
+  std::optional<LabGitDaemon> daemon_;
   std::unique_ptr<VcsClient> vcs_;
 };
 
