@@ -31,6 +31,12 @@ std::vector<std::string> names_of(const std::vector<Waiting>& group) {
   return out;
 }
 
+// Whether this run can still vouch for the task's lease (no lease book: its
+// caller keeps no leases, so there is nothing to lose).
+bool vouched_for(const EngineContext& e, const std::string& task) {
+  return e.leases == nullptr || e.leases->assured(task, e.clock->now_ms());
+}
+
 // Why a task whose lease this run cannot vouch for is not published.
 std::string unassured_why(const std::string& task) {
   return "this run could not renew its lease on " + task +
@@ -187,7 +193,7 @@ void LandingQueue::land_one_by_one(const std::vector<Waiting>& batch, Verdicts& 
   // A VCS without the merge queue's operations: each task merged as before
   // (its branch was verified before it asked to land).
   for (const auto& w : batch) {
-    if (e_.leases != nullptr && !e_.leases->assured(w.request.key.task, e_.clock->now_ms())) {
+    if (!vouched_for(e_, w.request.key.task)) {
       out[w.id] = LandingVerdict::of(Landing::kUnassured, "", unassured_why(w.request.key.task));
       continue;
     }
@@ -310,16 +316,11 @@ std::string LandingQueue::land_group(std::vector<Waiting> group, Verdicts& out, 
     // Never published for a task whose lease this run can no longer vouch
     // for (a partitioned executor: another may take it over any moment): it
     // is left out and the others are built, verified and published without it.
-    std::vector<Waiting> unassured;
-    for (const auto& w : candidates)
-      if (e_.leases != nullptr && !e_.leases->assured(w.request.key.task, e_.clock->now_ms())) unassured.push_back(w);
+    std::vector<Waiting> rest, unassured;
+    for (const auto& w : candidates) (vouched_for(e_, w.request.key.task) ? rest : unassured).push_back(w);
     if (!unassured.empty()) {
       for (const auto& w : unassured)
         out[w.id] = LandingVerdict::of(Landing::kUnassured, b.tip, unassured_why(w.request.key.task));
-      std::vector<Waiting> rest;
-      for (const auto& w : candidates)
-        if (std::none_of(unassured.begin(), unassured.end(), [&](const Waiting& u) { return u.id == w.id; }))
-          rest.push_back(w);
       if (!rest.empty()) report(rest, "landing without " + join(names_of(unassured), ", ") + " (lease not renewed in time)");
       group = std::move(rest);
       continue;
