@@ -22,6 +22,9 @@ std::string scalar(const YAML::Node& node, const std::string& key) {
   return node.Scalar();
 }
 
+// Keepalive probes sent, on either side of a connection, before it counts as dead.
+constexpr int kKeepaliveProbes = 3;
+
 // A positive whole number of seconds (at most 6 digits).
 int seconds(const YAML::Node& node, const std::string& key) {
   const std::string text = scalar(node, key);
@@ -126,7 +129,7 @@ std::string PostgresConfig::conninfo() const {
   const std::pair<const char*, int> network[] = {{"keepalives", 1},
                                                  {"keepalives_idle", quarter},
                                                  {"keepalives_interval", quarter},
-                                                 {"keepalives_count", 3},
+                                                 {"keepalives_count", kKeepaliveProbes},
                                                  {"tcp_user_timeout", network_timeout_s * 1000}};
   for (const auto& [name, v] : network)
     if (url.find(std::string(name) + "=") == std::string::npos) extra.push_back(std::string(name) + "=" + std::to_string(v));
@@ -146,7 +149,7 @@ std::vector<std::string> PostgresConfig::session_settings() const {
   const int quarter = probe_interval_s();
   return {"SET idle_in_transaction_session_timeout = " + std::to_string(network_timeout_s * 1000),
           "SET tcp_keepalives_idle = " + std::to_string(quarter),
-          "SET tcp_keepalives_interval = " + std::to_string(quarter), "SET tcp_keepalives_count = 3"};
+          "SET tcp_keepalives_interval = " + std::to_string(quarter), "SET tcp_keepalives_count = " + std::to_string(kKeepaliveProbes)};
 }
 
 std::string PostgresConfig::application_name() const { return "application_name=drover-" + schema; }
