@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "store_session.h"
 
@@ -197,6 +199,52 @@ TEST_F(SqlitePlugin, TwoHandlesInOneProcessSeeEachOthersWrites) {
   a.must(&V::create_task, {{"title", "from a"}, {"now_ms", 1}});
   EXPECT_EQ(b.must(&V::create_task, {{"title", "from b"}, {"now_ms", 1}})["id"], "t2");
   EXPECT_EQ(a.must(&V::get_task, {{"id", "t2"}})["title"], "from b");
+}
+
+// Concurrent writers on one handle share transactions (group commit): each
+// gets its own answer, a failing write fails alone, and every write that was
+// answered is in the file, seen by a connection of its own.
+TEST_F(SqlitePlugin, ConcurrentWritersOnOneHandleEachGetTheirOwnAnswer) {
+  StoreLocation location = at("path: batches.db\n");
+  StoreSession store(*plugin_, location);
+  ASSERT_TRUE(store.is_open()) << store.open_result().error;
+  const int threads = 8, each = 40;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < threads; ++t) {
+    writers.emplace_back([&, t] {
+      // A write that changes the store before it fails (a sub-task whose
+      // blocker waits for its parent takes the parent's next sub-task
+      // number, then finds the cycle) is undone alone: the next sub-task is .1.
+      const std::string parent = store.must(&V::create_task, {{"title", "parent"}, {"now_ms", 1}})["id"];
+      const std::string waits = store.must(&V::create_task, {{"title", "waits"}, {"blocked_by", {parent}}, {"now_ms", 1}})["id"];
+      for (int i = 0; i < 5; ++i) {
+        CallResult cycle = store.call(&V::create_task, {{"title", "cycle"}, {"parent", parent}, {"blocked_by", {waits}}, {"now_ms", 1}});
+        if (cycle.status != DROVER_CONFLICT) ++wrong;
+      }
+      if (store.must(&V::create_task, {{"title", "sub"}, {"parent", parent}, {"now_ms", 1}})["id"] != parent + ".1") ++wrong;
+      for (int i = 0; i < each; ++i) {
+        const std::string title = "task " + std::to_string(t) + "/" + std::to_string(i);
+        CallResult created = store.call(&V::create_task, {{"title", title}, {"now_ms", 1}});
+        if (created.status != DROVER_OK || Json::parse(created.output)["title"] != title) ++wrong;
+        // Every third writer also sends a write that fails (an event for a
+        // task that does not exist), interleaved with the others' writes.
+        if (i % 3 == 0) {
+          const std::string missing = "t" + std::to_string(100000 + t * each + i);
+          CallResult bad = store.call(&V::append_event, {{"task_id", missing}, {"kind", "note"}, {"message", "x"}, {"now_ms", 1}});
+          if (bad.status != DROVER_NOT_FOUND || bad.error.find(missing) == std::string::npos) ++wrong;
+        }
+        CallResult event = store.call(&V::append_event, {{"kind", "note"}, {"message", title}, {"now_ms", 1}});
+        if (event.status != DROVER_OK || Json::parse(event.output)["message"] != title) ++wrong;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(wrong.load(), 0);
+  const std::string path = root_ + "/batches.db";
+  EXPECT_EQ(query_text(path, "SELECT count(*) FROM tasks"), std::to_string(threads * (each + 3)));
+  EXPECT_EQ(query_text(path, "SELECT count(*) FROM events WHERE kind = 'note'"), std::to_string(threads * each));
+  EXPECT_EQ(query_text(path, "SELECT count(*) FROM tasks WHERE title = 'cycle'"), "0");
 }
 
 }  // namespace

@@ -83,6 +83,10 @@ class Database {
   ~Database();
 
   const std::string& path() const { return path_; }
+  // True while a transaction is open (SQLite ends one by itself on some errors).
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  // True once the file was found damaged (see above).
+  bool damaged() const { return !damage_.empty(); }
 
   // A prepared statement for sql (a string literal in the code), cached.
   Query query(const char* sql);
