@@ -115,6 +115,7 @@ void RunLoop::agent_paused(const std::string& agent, int64_t until_ms) {
 }
 
 void RunLoop::slot_free(const std::string& task_id) {
+  running_view_.ended(task_id);  // completed in the store, or its workflow ended
   std::lock_guard<std::mutex> lock(mu_);
   if (slot_holders_.erase(task_id) > 0) {
     --running_;
@@ -122,7 +123,10 @@ void RunLoop::slot_free(const std::string& task_id) {
   }
 }
 
-void RunLoop::released(const std::string& /*task_id*/, int64_t until_ms) {
+void RunLoop::touches_learned(const std::string& /*task_id*/) { running_view_.changed(); }
+
+void RunLoop::released(const std::string& task_id, int64_t until_ms) {
+  running_view_.ended(task_id);  // ready again, no longer running
   std::lock_guard<std::mutex> lock(mu_);
   earliest_release_ = std::min(earliest_release_, until_ms);
   cv_.notify_all();
@@ -519,6 +523,7 @@ Result<RunSummary> RunLoop::run() {
         continue;
       }
       stranded_.erase(task.id);
+      running_view_.claimed(task);
       leases_.claimed(task.id, now);
       engine_.limits.claimed(task.agent_or(config.default_agent), task.id, now);
       live_.insert(task.id);

@@ -17,11 +17,12 @@ namespace drover {
 std::vector<std::string> RunLoop::held_by_overlap_now() {
   std::vector<std::string> ids;
   if (!engine_.config->merge.overlap_hold) return ids;
-  // The running tasks first (at most a few per worker): only when one of
-  // them declares or learned touches can a ready task be held, so the ready
-  // ones (thousands in a large DAG) are read only then. Reading them all on
-  // every claim made a run quadratic in its number of tasks.
-  auto tasks = store_.list_tasks(TaskFilter{std::nullopt, {TaskStatus::kRunning}, {}});
+  // The running tasks first (this run's known, the others' read at most once
+  // a second: running_tasks_view.h): only when one of them declares or
+  // learned touches can a ready task be held, so the ready ones (thousands
+  // in a large DAG) are read only then. Reading them all on every claim made
+  // a run quadratic in its number of tasks.
+  auto tasks = running_view_.tasks(engine_.clock->now_ms());
   if (!tasks.ok()) return ids;  // the claim says what is wrong with the store
   const bool any_touches = std::any_of(tasks.value().begin(), tasks.value().end(), [](const Task& t) {
     return !t.touches.empty() || !t.learned_touches.empty();

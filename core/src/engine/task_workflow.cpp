@@ -494,6 +494,7 @@ void TaskWorkflow::learn_conflict(const WorktreeSync& sync) {
     TaskUpdate u;
     u.learned_touches = std::vector<std::string>(all.begin(), all.end());
     auto r = store_.update_task(task_id, u, now());
+    if (r.ok() && e_.events) e_.events->touches_learned(task_id);
     if (r.ok() && task_id == id()) task_ = std::move(r.value());
   };
   std::vector<std::string> with;

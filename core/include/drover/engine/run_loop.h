@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "drover/engine/running_tasks_view.h"
 #include "drover/engine/task_workflow.h"
 
 namespace drover {
@@ -102,6 +103,7 @@ class RunLoop final : private TaskWorkflowEvents {
   void slot_free(const std::string& task_id) override;
   void released(const std::string& task_id, int64_t until_ms) override;
   void out_of_space(const std::string& task_id, const std::string& why) override;
+  void touches_learned(const std::string& task_id) override;
 
   void worker(uint64_t thread_id, Task task);
   void join_finished_threads(std::unique_lock<std::mutex>& lock);
@@ -157,6 +159,8 @@ class RunLoop final : private TaskWorkflowEvents {
   // The loop's own store calls: tried once (the loop has its own retry pace),
   // every result told to health_. Workflows wait outages out with their own.
   PatientTaskStore store_;
+  // The running tasks for the overlap hold: other executors' read at most once a second.
+  RunningTasksView running_view_{store_, engine_.executor, 1000};
   LeaseBook leases_;
   OutsideWriteLedger outside_;
   std::atomic<bool> draining_{false};

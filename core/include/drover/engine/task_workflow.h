@@ -59,6 +59,8 @@ class TaskWorkflowEvents {
     (void)task_id;
     (void)why;
   }
+  // The task's learned touches changed in the store (a conflict taught them).
+  virtual void touches_learned(const std::string& task_id) { (void)task_id; }
 };
 
 // What the engine runs against; all borrowed, all outliving the run.
