@@ -13,6 +13,7 @@ class ExecutorsStorageConformance : public StorageConformance {
  protected:
   void SetUp() override {
     StorageConformance::SetUp();
+    if (IsSkipped()) return;  // the backend is not available: no plugin to ask
     if (vtable().struct_size <= offsetof(V, read_log)) GTEST_SKIP() << "the plugin was built for an ABI older than 1.4";
   }
   Json beat(const std::string& id, const std::string& state, int64_t now_ms, Json extra = Json::object()) {

@@ -15,6 +15,7 @@ class LogsStorageConformance : public StorageConformance {
  protected:
   void SetUp() override {
     StorageConformance::SetUp();
+    if (IsSkipped()) return;  // the backend is not available: no plugin to ask
     if (vtable().struct_size <= offsetof(V, read_log)) GTEST_SKIP() << "the plugin was built for an ABI older than 1.4";
     create_task("a");
   }
