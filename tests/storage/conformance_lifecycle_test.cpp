@@ -1,6 +1,7 @@
 // Conformance: claiming (priority, epic, exclude_agents, not_before), leases
 // (expiry, reclaim, renewal, release), complete/fail propagation and
 // reset/retry/cancel.
+#include <cstddef>
 #include <set>
 
 #include "storage_fixture.h"
@@ -26,6 +27,45 @@ TEST_P(StorageConformance, ClaimTakesHighestPriorityThenOldestAndSetsTheLease) {
   EXPECT_EQ(claim("exec-a", kT0 + 102)["id"], "t1");
   EXPECT_TRUE(claim("exec-a", kT0 + 103).is_null());
   EXPECT_EQ(get_task("t3")["status"], "running");
+}
+
+// ABI 1.5: up to limit claims in one transaction, in claim_task's order,
+// with the same filters; an expired lease among them is reclaimed.
+TEST_P(StorageConformance, ClaimTasksTakesSeveralInClaimOrder) {
+  if (vtable().struct_size <= offsetof(V, claim_tasks)) GTEST_SKIP() << "the plugin was built for an ABI older than 1.5";
+  create_task("low", {{"priority", 1}});
+  create_task("high", {{"priority", 7}, {"now_ms", kT0 + 5}});
+  create_task("high older", {{"priority", 7}, {"now_ms", kT0 + 1}});
+  create_task("codex", {{"priority", 9}, {"agent", "codex"}});
+  create_task("excluded", {{"priority", 8}});
+  create_task("long");
+  Json dead = claim("dead", kT0, {{"lease_ms", 1000}, {"exclude_ids", {"t1", "t2", "t3", "t4", "t5"}}});
+  ASSERT_EQ(dead["id"], "t6");
+  auto claim_tasks = [&](int64_t now, int limit) {
+    return ok(&V::claim_tasks, {{"executor", "x"},
+                                {"lease_ms", kLeaseMs},
+                                {"now_ms", now},
+                                {"default_agent", "claude"},
+                                {"exclude_agents", {"codex"}},
+                                {"exclude_ids", {"t5"}},
+                                {"limit", limit}});
+  };
+  Json two = claim_tasks(kT0 + 100, 2);
+  ASSERT_TRUE(two.is_array());
+  EXPECT_EQ(ids_of(two), (Ids{"t3", "t2"}));
+  for (const Json& t : two) {
+    EXPECT_EQ(t["status"], "running");
+    EXPECT_EQ(t["lease_owner"], "x");
+    EXPECT_EQ(t["lease_expires_ms"], kT0 + 100 + kLeaseMs);
+    EXPECT_EQ(t["reclaimed"], false);
+  }
+  Json rest = claim_tasks(kT0 + 2000, 10);
+  ASSERT_EQ(ids_of(rest), (Ids{"t1", "t6"})) << "t4 runs codex and t5 is excluded";
+  EXPECT_EQ(rest[1]["reclaimed"], true) << "dead's lease expired";
+  EXPECT_EQ(claim_tasks(kT0 + 2001, 10), Json::array());
+  EXPECT_EQ(get_task("t6")["lease_owner"], "x");
+  fails(&V::claim_tasks, {{"executor", "x"}, {"lease_ms", kLeaseMs}, {"now_ms", kT0}, {"limit", 0}},
+        DROVER_INVALID_ARGUMENT);
 }
 
 TEST_P(StorageConformance, ClaimHonoursEpicFilterAndExcludedAgents) {

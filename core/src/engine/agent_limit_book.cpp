@@ -87,6 +87,15 @@ std::vector<std::string> AgentLimitBook::held(int64_t now_ms) const {
   return out;
 }
 
+bool AgentLimitBook::may_probe(int64_t now_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [agent, s] : agents_)
+    if (s.in_a_row > 0 && !s.given_up && s.until_ms <= now_ms &&
+        (s.probe.empty() || now_ms >= s.probe_since + kProbeWindowMs))
+      return true;
+  return false;
+}
+
 bool AgentLimitBook::given_up(const std::string& agent) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = agents_.find(agent);

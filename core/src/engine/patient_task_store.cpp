@@ -92,6 +92,10 @@ Result<Task> PatientTaskStore::review_task(const std::string& id, ReviewDecision
 Result<std::optional<Task>> PatientTaskStore::claim_task(const ClaimRequest& request) {
   return patiently([&] { return inner_.claim_task(request); });
 }
+
+Result<std::vector<Task>> PatientTaskStore::claim_tasks(const ClaimRequest& request, int limit) {
+  return patiently([&] { return inner_.claim_tasks(request, limit); });
+}
 Result<int> PatientTaskStore::renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) {
   return patiently([&] { return inner_.renew_leases(executor, lease_ms, now_ms); });
 }

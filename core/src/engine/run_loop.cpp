@@ -496,11 +496,20 @@ Result<RunSummary> RunLoop::run() {
       ClaimRequest req{engine_.executor, config.lease_duration.count(), now, std::nullopt, paused_agents(now),
                        config.default_agent, {}};
       if (!opts_.epic.empty()) req.epic = opts_.epic;
+      // Every free worker filled with one claim (storage ABI 1.5; one claim
+      // per task before: the run loop's claims were what a run of short
+      // tasks waited on).
+      const int free_workers = engine_.limits.may_probe(now) ? 1 : opts_.workers - running_;
       lock.unlock();
       req.exclude_ids = held_by_overlap_now();
-      auto claimed = store_.claim_task(req);
+      auto claimed = store_.claim_tasks(req, free_workers);
+      if (claimed.ok() && claimed.value().size() > 1) claimed = keep_apart(std::move(claimed.value()), now);
       lock.lock();
-      if (claimed.ok() && !claimed.value() && !req.exclude_ids.empty()) claimed = claim_held(req, lock);
+      if (claimed.ok() && claimed.value().empty() && !req.exclude_ids.empty()) {
+        auto held = claim_held(req, lock);
+        if (!held.ok()) claimed = held.status();
+        else if (held.value()) claimed.value().push_back(std::move(*held.value()));
+      }
       if (!claimed.ok()) {
         // Unreachable: StoreHealth has said so once. Anything else is said
         // once per message. Either way the next claim waits, growing to 5 s.
@@ -513,24 +522,26 @@ Result<RunSummary> RunLoop::run() {
       }
       claim_failures_ = 0;
       last_claim_error_.clear();
-      if (!claimed.value()) break;
-      Task task = std::move(*claimed.value());
-      if (live_.count(task.id)) {
-        // Its lease expired while this run's own workflow for it is still
-        // ending (fenced): never run a task twice at once. It is given back
-        // once that workflow has ended.
-        stranded_.insert(task.id);
-        continue;
+      if (claimed.value().empty()) break;
+      for (Task& task : claimed.value()) {
+        if (live_.count(task.id)) {
+          // Its lease expired while this run's own workflow for it is still
+          // ending (fenced): never run a task twice at once. It is given back
+          // once that workflow has ended.
+          stranded_.insert(task.id);
+          continue;
+        }
+        stranded_.erase(task.id);
+        running_view_.claimed(task);
+        leases_.claimed(task.id, now);
+        engine_.limits.claimed(task.agent_or(config.default_agent), task.id, now);
+        live_.insert(task.id);
+        ++running_;
+        slot_holders_.insert(task.id);
+        const uint64_t thread_id = next_thread_++;
+        threads_.emplace(thread_id,
+                         std::thread([this, thread_id, t = std::move(task)]() mutable { worker(thread_id, std::move(t)); }));
       }
-      stranded_.erase(task.id);
-      running_view_.claimed(task);
-      leases_.claimed(task.id, now);
-      engine_.limits.claimed(task.agent_or(config.default_agent), task.id, now);
-      live_.insert(task.id);
-      ++running_;
-      slot_holders_.insert(task.id);
-      const uint64_t thread_id = next_thread_++;
-      threads_.emplace(thread_id, std::thread([this, thread_id, t = std::move(task)]() mutable { worker(thread_id, std::move(t)); }));
     }
     // A damaged store: stop everything now, nothing more can be recorded.
     if (health_.corrupt() && !engine_.stopping.load()) request_stop();

@@ -46,6 +46,37 @@ std::vector<std::string> RunLoop::held_by_overlap_now() {
   return ids;
 }
 
+std::vector<Task> RunLoop::keep_apart(std::vector<Task> claimed, int64_t now_ms) {
+  if (!engine_.config->merge.overlap_hold) return claimed;
+  std::vector<Task> kept;
+  for (Task& t : claimed) {
+    std::optional<Overlap> overlap;
+    for (const Task& k : kept) {
+      if (auto path = overlapping_path(t, k)) {
+        overlap = Overlap{k.id, *path};
+        break;
+      }
+    }
+    if (!overlap) {
+      kept.push_back(std::move(t));
+      continue;
+    }
+    ReleaseRequest back{t.id, engine_.executor, now_ms, now_ms, {}, ""};
+    auto r = store_.release_task(back);
+    if (!r.ok()) {
+      // Not given back: it is ours, so it runs (as it would have before the
+      // hold existed); its lease must not be left to expire unworked.
+      kept.push_back(std::move(t));
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::string why = describe(*overlap);
+    if (held_[t.id] != why) print(t.id + ": held: " + why + " (merge.overlap: hold)");
+    held_[t.id] = why;
+  }
+  return kept;
+}
+
 Result<std::optional<Task>> RunLoop::claim_held(ClaimRequest request, std::unique_lock<std::mutex>& lock) {
   if (!live_.empty()) return std::optional<Task>();
   std::map<std::string, std::string> held = held_;

@@ -176,7 +176,8 @@ Result<Task> PluginTaskStore::review_task(const std::string& id, ReviewDecision 
   return read_storage<Task>(client_->call(&Storage::review_task, "review_task", req), as_task);
 }
 
-Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
+namespace {
+json claim_request(const ClaimRequest& c) {
   json req{{"executor", c.executor},
            {"lease_ms", c.lease_ms},
            {"now_ms", c.now_ms},
@@ -184,6 +185,29 @@ Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
            {"exclude_agents", c.exclude_agents}};
   put(req, "epic", c.epic);
   if (!c.exclude_ids.empty()) req["exclude_ids"] = c.exclude_ids;
+  return req;
+}
+}  // namespace
+
+Result<std::vector<Task>> PluginTaskStore::claim_tasks(const ClaimRequest& c, int limit) {
+  if (limit > 1 && !claim_tasks_unsupported_.load()) {
+    json req = claim_request(c);
+    req["limit"] = std::min(limit, 1000);
+    auto r = client_->call(&Storage::claim_tasks, "claim_tasks", req);
+    if (r.ok() || r.status().code() != StatusCode::kUnsupported) {
+      return read_storage<std::vector<Task>>(std::move(r), [](const json& j) {
+        std::vector<Task> out;
+        for (const auto& t : j) out.push_back(task_from_json(t));
+        return out;
+      });
+    }
+    claim_tasks_unsupported_ = true;  // a plugin built for ABI 1.4 or older: one by one
+  }
+  return TaskStore::claim_tasks(c, limit);
+}
+
+Result<std::optional<Task>> PluginTaskStore::claim_task(const ClaimRequest& c) {
+  json req = claim_request(c);
   return read_storage<std::optional<Task>>(client_->call(&Storage::claim_task, "claim_task", req),
                                   [](const json& j) -> std::optional<Task> {
                                     if (j.is_null()) return std::nullopt;

@@ -51,4 +51,18 @@ Result<LogChunkWritten> TaskStore::append_log(const LogChunkWrite&) {
 }
 Result<LogPiece> TaskStore::read_log(const LogReadRequest&) { return steering_unsupported("keep agent output", "1.4"); }
 
+Result<std::vector<Task>> TaskStore::claim_tasks(const ClaimRequest& request, int limit) {
+  std::vector<Task> claimed;
+  while (static_cast<int>(claimed.size()) < limit) {
+    auto one = claim_task(request);
+    if (!one.ok()) {
+      if (claimed.empty()) return one.status();
+      break;
+    }
+    if (!one.value()) break;
+    claimed.push_back(std::move(*one.value()));
+  }
+  return claimed;
+}
+
 }  // namespace drover

@@ -58,6 +58,9 @@ class AgentLimitBook {
 
   // Agents no claim may take a task of: paused, probing, or given up.
   std::vector<std::string> held(int64_t now_ms) const;
+  // True while an agent that met a limit may probe now (not held, no probe
+  // running): a claim then takes one task at a time, so only one probes.
+  bool may_probe(int64_t now_ms) const;
   bool given_up(const std::string& agent) const;
 
   // Agents the run gives up on now (each returned once), with the message.

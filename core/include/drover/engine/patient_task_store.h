@@ -47,6 +47,7 @@ class PatientTaskStore final : public TaskStore {
   Result<Task> review_task(const std::string& id, ReviewDecision decision, const std::string& message,
                            int64_t now_ms) override;
   Result<std::optional<Task>> claim_task(const ClaimRequest& request) override;
+  Result<std::vector<Task>> claim_tasks(const ClaimRequest& request, int limit) override;
   Result<int> renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) override;
   Result<Task> release_task(const ReleaseRequest& request) override;
   Result<Task> take_back(const std::string& id, const std::string& dead_executor, int64_t now_ms) override;

@@ -127,6 +127,10 @@ class RunLoop final : private TaskWorkflowEvents {
   // this run's tasks is in flight (so waiting could only wait on another
   // run's task), claims with nothing held and says so. Called with mu_ held.
   Result<std::optional<Task>> claim_held(ClaimRequest request, std::unique_lock<std::mutex>& lock);
+  // Tasks claimed together may overlap one another (the hold compared them
+  // with the running tasks only): the first of each overlapping pair is kept,
+  // the others are given back, claimable at once (and held while it runs).
+  std::vector<Task> keep_apart(std::vector<Task> claimed, int64_t now_ms);
   void print(const std::string& line);
 
   RunOptions opts_;

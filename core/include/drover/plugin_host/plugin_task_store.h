@@ -3,6 +3,7 @@
 #ifndef DROVER_PLUGIN_HOST_PLUGIN_TASK_STORE_H
 #define DROVER_PLUGIN_HOST_PLUGIN_TASK_STORE_H
 
+#include <atomic>
 #include <memory>
 
 #include "drover/plugin_host/plugin_clients.h"
@@ -33,6 +34,7 @@ class PluginTaskStore final : public TaskStore {
   Result<Task> review_task(const std::string& id, ReviewDecision decision, const std::string& message,
                            int64_t now_ms) override;
   Result<std::optional<Task>> claim_task(const ClaimRequest& request) override;
+  Result<std::vector<Task>> claim_tasks(const ClaimRequest& request, int limit) override;
   Result<int> renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) override;
   Result<Task> release_task(const ReleaseRequest& request) override;
   Result<Task> take_back(const std::string& id, const std::string& dead_executor, int64_t now_ms) override;
@@ -55,6 +57,7 @@ class PluginTaskStore final : public TaskStore {
 
  private:
   std::unique_ptr<StorageClient> client_;
+  std::atomic<bool> claim_tasks_unsupported_{false};  // the plugin predates ABI 1.5
 };
 
 }  // namespace drover

@@ -259,6 +259,11 @@ class TaskStore {
 
   // nullopt: nothing claimable now.
   virtual Result<std::optional<Task>> claim_task(const ClaimRequest& request) = 0;
+  // Up to limit tasks, in the order claim_task would hand them out; empty:
+  // nothing claimable now. The default claims one by one; a store that can
+  // claims them in one round trip (storage ABI 1.5). A failure after some
+  // were claimed returns those (the next claim meets the failure again).
+  virtual Result<std::vector<Task>> claim_tasks(const ClaimRequest& request, int limit);
   virtual Result<int> renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) = 0;
   virtual Result<Task> release_task(const ReleaseRequest& request) = 0;
   // Releases the lease of another (dead) executor on this machine.

@@ -30,8 +30,9 @@ extern "C" {
  *        touches, learned_touches, paused; claim_task's exclude_ids
  *   1.3  storage: review_task; the task field review; the wait kind "review";
  *        vcs: diff_patch
- *   1.4  storage: beat_executor, list_executors, append_log, read_log */
-#define DROVER_PLUGIN_ABI_MINOR 4
+ *   1.4  storage: beat_executor, list_executors, append_log, read_log
+ *   1.5  storage: claim_tasks */
+#define DROVER_PLUGIN_ABI_MINOR 5
 
 /* The name of the one exported symbol. The generation is part of the name so a
  * future incompatible ABI can coexist with this one. */

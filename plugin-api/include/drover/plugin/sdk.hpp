@@ -177,6 +177,10 @@ class Storage {
   virtual std::string read_log(std::string_view) {
     throw Error(DROVER_UNSUPPORTED, "read_log is not implemented by this storage plugin");
   }
+  // ABI 1.5, optional: several claims in one transaction (the host claims one by one without it).
+  virtual std::string claim_tasks(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "claim_tasks is not implemented by this storage plugin");
+  }
 };
 
 namespace detail {
@@ -239,6 +243,7 @@ const drover_plugin_descriptor* storage_descriptor(const drover_host_api* host, 
       &storage_op<&Storage::list_executors>,
       &storage_op<&Storage::append_log>,
       &storage_op<&Storage::read_log>,
+      &storage_op<&Storage::claim_tasks>,
   };
   return make_descriptor(host, DROVER_KIND_STORAGE, name, version, schema, &vtable);
 }

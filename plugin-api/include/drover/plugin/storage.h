@@ -299,6 +299,16 @@ typedef struct drover_storage_vtable_v1 {
    * eof: next_offset == size (more may come unless finished). Unknown task, or
    * no log for it (or for the asked round): DROVER_NOT_FOUND. */
   drover_storage_op read_log;
+
+  /* ---- ABI 1.5: optional, probed by struct_size like 1.2. ---- */
+
+  /* claim_task's request + {"limit": int, 1 to 1000}
+   * -> [task]: up to limit tasks claimed in one transaction, each as claim_task
+   * returns it ("reclaimed" included), in the order successive claim_task calls
+   * would have returned them; [] when nothing is claimable. Lets a run with
+   * several free workers fill them with one store round trip. A host facing a
+   * plugin without it calls claim_task once per task. */
+  drover_storage_op claim_tasks;
 } drover_storage_vtable_v1;
 
 /* The size of the ABI 1.0 storage vtable: the least a plugin may provide. */

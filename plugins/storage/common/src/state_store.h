@@ -86,6 +86,8 @@ class StateStore : public drover::sdk::Storage {
   std::string list_executors(std::string_view request) final;
   std::string append_log(std::string_view request) final;
   std::string read_log(std::string_view request) final;
+  // ABI 1.5: several claims in one transaction (task_lifecycle.cpp).
+  std::string claim_tasks(std::string_view request) final;
 
  protected:
   virtual StoreIdentity identity() const = 0;
@@ -100,6 +102,7 @@ class StateStore : public drover::sdk::Storage {
  private:
   void add_event(StoreTables& tables, const std::optional<std::string>& task_id, const TaskEvent& event,
                  int64_t now_ms);
+  nlohmann::json claim_one(StoreTables& tables, const ClaimQuery& query);
 };
 
 }  // namespace drover::storage

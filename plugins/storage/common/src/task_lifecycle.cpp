@@ -55,8 +55,8 @@ std::string task_and(StoreTables& tables, const std::string& id, const char* key
 }
 }  // namespace
 
-std::string StateStore::claim_task(std::string_view request) {
-  Request req("claim_task", request);
+namespace {
+ClaimQuery claim_query(const Request& req) {
   ClaimQuery query;
   query.executor = req.text("executor", kMaxNameBytes);
   query.lease_ms = lease_ms(req);
@@ -65,15 +65,42 @@ std::string StateStore::claim_task(std::string_view request) {
   query.exclude_agents = req.names("exclude_agents");
   query.exclude_ids = req.names("exclude_ids");
   query.default_agent = req.optional_text("default_agent", kMaxNameBytes);
+  return query;
+}
+}  // namespace
+
+// The best claimable task, claimed (with its "reclaimed" event), as a task
+// record with "reclaimed"; null when nothing is claimable.
+nlohmann::json StateStore::claim_one(StoreTables& tables, const ClaimQuery& query) {
+  std::optional<Claimed> claimed = tables.claim(query);
+  if (!claimed) return nullptr;
+  if (claimed->reclaimed) {
+    add_event(tables, claimed->id, reclaimed_event(claimed->previous_owner, query.executor), query.now_ms);
+  }
+  nlohmann::json task = *tables.task(claimed->id);
+  task["reclaimed"] = claimed->reclaimed;
+  return task;
+}
+
+std::string StateStore::claim_task(std::string_view request) {
+  Request req("claim_task", request);
+  const ClaimQuery query = claim_query(req);
+  return write([&](StoreTables& tables) { return claim_one(tables, query).dump(); });
+}
+
+std::string StateStore::claim_tasks(std::string_view request) {
+  Request req("claim_tasks", request);
+  const ClaimQuery query = claim_query(req);
+  const int64_t limit = req.integer("limit");
+  if (limit < 1 || limit > 1000) req.invalid("limit", "must be 1 to 1000");
   return write([&](StoreTables& tables) {
-    std::optional<Claimed> claimed = tables.claim(query);
-    if (!claimed) return std::string("null");
-    if (claimed->reclaimed) {
-      add_event(tables, claimed->id, reclaimed_event(claimed->previous_owner, query.executor), query.now_ms);
+    nlohmann::json tasks = nlohmann::json::array();
+    while (static_cast<int64_t>(tasks.size()) < limit) {
+      nlohmann::json task = claim_one(tables, query);
+      if (task.is_null()) break;
+      tasks.push_back(std::move(task));
     }
-    nlohmann::json task = *tables.task(claimed->id);
-    task["reclaimed"] = claimed->reclaimed;
-    return task.dump();
+    return tasks.dump();
   });
 }
 
