@@ -557,7 +557,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
     RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
     remove_broken_worktree_entries(common_dir_);
     set_aside_interrupted_pool_moves(repo.get(), worktree_dir_);
-    registered = worth_a_claim && claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch);
+    registered = worth_a_claim && claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch, target);
     if (registered && !lookup_worktree(repo.get(), task_id))
       throw sdk::Error(DROVER_ERROR, "vcs git: a recycled worktree registered for task " + quote_text(task_id) +
                                          " cannot be found again; retry");
@@ -826,6 +826,7 @@ std::string GitVcs::remove_worktree(std::string_view request) {
     discarded.push_back("HEAD of " + path + " at " + oid_hex(*wt_head) + " (not merged)");
   }
 
+  if (recycle_at) reserve_pool_slot(admin_dir(task_id));
   // Order matters for crash safety: directory, then admin data, then branch.
   // Under the lock the directory is only renamed away (instant); deleting its
   // files, which takes long in a large repository, happens after the lock is
@@ -862,7 +863,7 @@ std::string GitVcs::remove_worktree(std::string_view request) {
       RefPtr ref(raw_ref);
       // Not git_branch_delete: in libgit2 1.5 its config-section cleanup leaks
       // ~180 KB per call (pcre2 match data), and task branches have no config.
-      if (git_branch_is_checked_out(ref.get()) == 1)
+      if (branch_checked_out(repo.get(), common_dir_, branch))
         throw sdk::Error(DROVER_CONFLICT, "vcs git: branch " + branch + " of task " + quote_text(task_id) +
                                               " is checked out in a worktree; switch that worktree to another branch");
       check(git_reference_delete(ref.get()), "vcs git: cannot delete branch " + branch);
