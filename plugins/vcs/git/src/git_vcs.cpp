@@ -857,6 +857,15 @@ std::string GitVcs::remove_worktree(std::string_view request) {
     prune.flags = GIT_WORKTREE_PRUNE_VALID | (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
     check(git_worktree_prune(wt.get(), &prune), "vcs git: cannot prune the worktree entry of task " + quote_text(task_id));
   }
+  if (staged) {
+    crash_point("S4");
+    publish_to_pool(repo.get(), worktree_dir_, *staged);
+  }
+  lock.reset();
+  // The branch last, and outside the lock (which guards the worktree entries
+  // and the pool, not branches: prepare_worktree creates the branch without
+  // it too). A crash before this leaves a merged branch without worktree,
+  // which the next remove_worktree deletes.
   if (head) {
     git_reference* raw_ref = nullptr;
     if (git_branch_lookup(&raw_ref, repo.get(), branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
@@ -869,11 +878,6 @@ std::string GitVcs::remove_worktree(std::string_view request) {
       check(git_reference_delete(ref.get()), "vcs git: cannot delete branch " + branch);
     }
   }
-  if (staged) {
-    crash_point("S4");
-    publish_to_pool(repo.get(), worktree_dir_, *staged);
-  }
-  lock.reset();
   remove_trash(worktree_dir_);
   // Its saved work on the remote is no longer needed once it landed (a
   // landing deletes it; this catches one cut short). Kept when discarded here.
