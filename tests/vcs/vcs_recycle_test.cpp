@@ -479,6 +479,38 @@ TEST_F(VcsRecycle, APooledAdminDirHoldsOnlyWhatTheNextRegistrationOverwrites) {
   EXPECT_EQ(read_file(wt("t2") / ".git"), "gitdir: " + admin("t2").string() + "\n");
 }
 
+// The next task of a chain starts from the tree its blocker landed: the
+// pooled worktree's files already are the base's, and nothing needs writing.
+// Whatever happened to them while pooled, the worktree is still exactly the
+// base when prepare_worktree returns.
+TEST_F(VcsRecycle, ThePooledTreeBeingTheBasesWritesNothingYetChangesWhilePooledAreUndone) {
+  for (bool tamper : {false, true}) {
+    SCOPED_TRACE(tamper ? "changed while pooled" : "untouched while pooled");
+    open();
+    const std::string a = tamper ? "x1" : "y1", b = tamper ? "x2" : "y2";
+    vcs_->prepare(a);
+    EXPECT_EQ(land(a, a + ".txt")["recycled"], true);
+    ASSERT_EQ(pooled(), 1u);
+    const fs::path tree = fs::directory_iterator(pool())->path() / "tree";
+    const ino_t index_before = held_inode_of(fs::directory_iterator(pool())->path() / "admin" / "index");
+    if (tamper) {
+      write_file(tree / "src" / "file5.txt", "changed while pooled\n");
+      write_file(tree / "stray.txt", "untracked\n");
+      fs::remove(tree / "src" / "file6.txt");
+    }
+    vcs_->prepare(b);  // main is at a's landing: the same tree as the pooled commit's
+    // Untouched: not even the index was written again (checked before git
+    // status below, which refreshes the index and may write it).
+    if (!tamper) EXPECT_EQ(inode_of(admin(b) / "index"), index_before);
+    expect_fresh_checkout(b);
+    EXPECT_EQ(read_file(wt(b) / "src" / "file5.txt"), read_file(repo_ / "src" / "file5.txt"));
+    EXPECT_FALSE(fs::exists(wt(b) / "stray.txt"));
+    EXPECT_TRUE(fs::exists(wt(b) / "src" / "file6.txt"));
+    vcs_->ok(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}});
+    vcs_.reset();
+  }
+}
+
 // A claimed worktree remembers the new task's target, not the one of the task
 // whose admin files it carried over.
 TEST_F(VcsRecycle, AClaimedWorktreeRemembersTheNewTasksTarget) {

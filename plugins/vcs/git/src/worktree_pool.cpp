@@ -463,17 +463,29 @@ bool complete_checkout(git_repository* wt_repo, const std::string& admin_dir, bo
       check(git_reference_name_to_id(&head, wt_repo, "HEAD"), "cannot read HEAD");
       CommitPtr target = lookup_commit(wt_repo, head);
       TreePtr target_tree = commit_tree(target.get());
-      if (attributes_differ(wt_repo, base_tree.get(), target_tree.get())) {
+      // The same tree (a chain: the base is the landing of the task whose
+      // worktree this was, and nothing else landed since): the files and the
+      // index already are the base's, so the scan below comes first, and the
+      // checkout (which rewrites the index, at least) only if it finds
+      // anything to undo.
+      const bool same_tree = git_oid_equal(git_tree_id(base_tree.get()), git_tree_id(target_tree.get()));
+      if (!same_tree && attributes_differ(wt_repo, base_tree.get(), target_tree.get())) {
         why = "a .gitattributes file differs between the pooled commit and the base";
       } else {
-        co.baseline = base_tree.get();
-        co.checkout_strategy |= GIT_CHECKOUT_REMOVE_UNTRACKED | (keep_ignored ? 0 : GIT_CHECKOUT_REMOVE_IGNORED);
-        check(git_checkout_tree(wt_repo, reinterpret_cast<const git_object*>(target.get()), &co), "checkout failed");
+        std::optional<WorktreeScan> as_pooled;
+        if (same_tree) as_pooled = scan_worktree(wt_repo, !keep_ignored);
+        if (!as_pooled || !as_pooled->uncommitted.empty() || !as_pooled->ignored.empty()) {
+          co.baseline = base_tree.get();
+          co.checkout_strategy |= GIT_CHECKOUT_REMOVE_UNTRACKED | (keep_ignored ? 0 : GIT_CHECKOUT_REMOVE_IGNORED);
+          check(git_checkout_tree(wt_repo, reinterpret_cast<const git_object*>(target.get()), &co), "checkout failed");
+          as_pooled.reset();
+        }
         crash_point("C4");
         // Exactly the base: nothing modified, staged or untracked (a file
         // ignored at the pooled commit but not at the base stays behind as
-        // untracked), and nothing ignored unless kept on purpose. One scan.
-        const WorktreeScan after = scan_worktree(wt_repo, !keep_ignored);
+        // untracked), and nothing ignored unless kept on purpose. One scan
+        // (the one above when nothing was to be written).
+        const WorktreeScan after = as_pooled ? *as_pooled : scan_worktree(wt_repo, !keep_ignored);
         if (!after.uncommitted.empty())
           why = "files differ from the base after the checkout";
         else if (!after.ignored.empty())
