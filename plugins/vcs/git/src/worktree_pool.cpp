@@ -426,6 +426,28 @@ bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, cons
   return false;
 }
 
+void register_new_worktree(const std::string& admin_dir, const std::string& path, const std::string& branch,
+                           const git_oid& base) {
+  std::error_code ec;
+  fs::create_directories(fs::path(admin_dir).parent_path(), ec);
+  if (::mkdir(admin_dir.c_str(), 0777) != 0)
+    throw sdk::Error(DROVER_ERROR, "cannot create " + admin_dir + ": " + std::strerror(errno));
+  bool made_path = false;
+  try {
+    write_text(admin_dir + "/commondir", "../..\n");
+    write_text(admin_dir + "/HEAD", "ref: refs/heads/" + branch + "\n");
+    write_text(admin_dir + "/" + kBase, oid_hex(base) + "\n");
+    if (::mkdir(path.c_str(), 0777) != 0) throw sdk::Error(DROVER_ERROR, "cannot create " + path + ": " + std::strerror(errno));
+    made_path = true;
+    write_text(path + "/.git", "gitdir: " + admin_dir + "\n");
+    write_text(admin_dir + "/gitdir", path + "/.git\n");  // last: from here on, git sees a worktree
+  } catch (const sdk::Error&) {
+    if (made_path) fs::remove_all(path, ec);
+    fs::remove_all(admin_dir, ec);
+    throw;
+  }
+}
+
 void record_checkout_base(const std::string& admin_dir, const git_oid& base) {
   write_text(admin_dir + "/" + kBase, oid_hex(base) + "\n");
 }

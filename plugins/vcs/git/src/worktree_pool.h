@@ -138,6 +138,20 @@ void publish_to_pool(git_repository* repo, const std::string& worktree_dir, cons
 bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, const std::string& path,
                      const std::string& admin_dir, const std::string& branch, const std::string& target);
 
+// Call with the worktrees lock held, no worktree registered for the task and
+// nothing at path: registers a new worktree at path (admin dir admin_dir)
+// with HEAD on refs/heads/<branch> and base as its drover-base, no file
+// checked out yet (complete_checkout does it). What git_worktree_add does,
+// without what makes it cost ~10 ms under the lock: opening the repository
+// of every other worktree (to see the branch is not checked out there; the
+// caller asks branch_checked_out), opening the new one and a checkout that
+// writes nothing. The gitdir file is written last, so a crash leaves an entry
+// git and prepare_worktree treat as broken (removed) and a directory prepare
+// sets aside (is_checkout_of, or empty). Throws (the caller adds context),
+// leaving nothing behind.
+void register_new_worktree(const std::string& admin_dir, const std::string& path, const std::string& branch,
+                           const git_oid& base);
+
 // Records in admin_dir the commit the task's branch is at when its worktree is
 // registered (drover-base), and reads it back.
 void record_checkout_base(const std::string& admin_dir, const git_oid& base);
