@@ -451,6 +451,143 @@ TEST_F(VcsRecycle, NothingOfTheOldAdminDirCarriesOver) {
   for (const auto& e : fs::directory_iterator(pool())) EXPECT_FALSE(fs::exists(e.path() / "tree" / ".git"));
 }
 
+// What goes into the pool of a worktree's admin dir: the index and the files
+// the next registration overwrites in place (no new file under the worktrees
+// lock), nothing else of the task it served.
+TEST_F(VcsRecycle, APooledAdminDirHoldsOnlyWhatTheNextRegistrationOverwrites) {
+  open();
+  vcs_->prepare("t1");
+  write_file(admin("t1") / "MERGE_MSG", "a merge message\n");
+  write_file(admin("t1") / "logs" / "HEAD", "a reflog\n");
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], true);
+  ASSERT_EQ(pooled(), 1u);
+  const fs::path slot = fs::directory_iterator(pool())->path();
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(slot / "admin")) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  const std::vector<std::string> allowed = {"HEAD", "commondir", "drover-base", "drover-complete",
+                                            "drover-dotgit", "drover-target", "gitdir", "index"};
+  for (const auto& n : names) EXPECT_TRUE(std::count(allowed.begin(), allowed.end(), n)) << n;
+  const std::string head = read_file(slot / "admin" / "HEAD");  // detached at the commit of the files
+  ASSERT_EQ(head.size(), 41u) << head;
+  EXPECT_EQ(git(repo_, {"cat-file", "-t", head.substr(0, 40)}), "commit");
+  EXPECT_FALSE(fs::exists(slot / "tree" / ".git"));
+  // Nothing of the remove's reserved slot is left in a registered admin dir either.
+  vcs_->prepare("t2");
+  EXPECT_FALSE(fs::exists(admin("t2") / "drover-pool-slot"));
+  EXPECT_FALSE(fs::exists(admin("t2") / "drover-dotgit"));
+  EXPECT_EQ(read_file(wt("t2") / ".git"), "gitdir: " + admin("t2").string() + "\n");
+}
+
+// The next task of a chain starts from the tree its blocker landed: the
+// pooled worktree's files already are the base's, and nothing needs writing.
+// Whatever happened to them while pooled, the worktree is still exactly the
+// base when prepare_worktree returns.
+TEST_F(VcsRecycle, ThePooledTreeBeingTheBasesWritesNothingYetChangesWhilePooledAreUndone) {
+  for (bool tamper : {false, true}) {
+    SCOPED_TRACE(tamper ? "changed while pooled" : "untouched while pooled");
+    open();
+    const std::string a = tamper ? "x1" : "y1", b = tamper ? "x2" : "y2";
+    vcs_->prepare(a);
+    EXPECT_EQ(land(a, a + ".txt")["recycled"], true);
+    ASSERT_EQ(pooled(), 1u);
+    const fs::path tree = fs::directory_iterator(pool())->path() / "tree";
+    const ino_t index_before = held_inode_of(fs::directory_iterator(pool())->path() / "admin" / "index");
+    if (tamper) {
+      write_file(tree / "src" / "file5.txt", "changed while pooled\n");
+      write_file(tree / "stray.txt", "untracked\n");
+      fs::remove(tree / "src" / "file6.txt");
+    }
+    vcs_->prepare(b);  // main is at a's landing: the same tree as the pooled commit's
+    // Untouched: not even the index was written again (checked before git
+    // status below, which refreshes the index and may write it).
+    if (!tamper) EXPECT_EQ(inode_of(admin(b) / "index"), index_before);
+    expect_fresh_checkout(b);
+    EXPECT_EQ(read_file(wt(b) / "src" / "file5.txt"), read_file(repo_ / "src" / "file5.txt"));
+    EXPECT_FALSE(fs::exists(wt(b) / "stray.txt"));
+    EXPECT_TRUE(fs::exists(wt(b) / "src" / "file6.txt"));
+    vcs_->ok(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}});
+    vcs_.reset();
+  }
+}
+
+// A claimed worktree remembers the new task's target, not the one of the task
+// whose admin files it carried over.
+TEST_F(VcsRecycle, AClaimedWorktreeRemembersTheNewTasksTarget) {
+  open();
+  vcs_->prepare("t1");
+  const ino_t untouched = held_inode_of(wt("t1") / "src" / "file5.txt");
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], true);
+  git(repo_, {"branch", "release", "main"});
+  vcs_->prepare("t2", "release");
+  EXPECT_EQ(inode_of(wt("t2") / "src" / "file5.txt"), untouched);  // recycled
+  EXPECT_EQ(read_file(admin("t2") / "drover-target"), "release\n");
+  // remove_worktree without a target uses the remembered one: release.
+  write_file(wt("t2") / "b.txt", "b\n");
+  vcs_->commit("t2", "b");
+  EXPECT_EQ(vcs_->call(&V::remove_worktree, {{"task_id", "t2"}}).status, DROVER_CONFLICT);  // not in release yet
+  EXPECT_EQ(vcs_->merge("t2", "release")["result"], "merged");
+  EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", "t2"}})["removed"], true);
+}
+
+// A pool entry as an earlier Drover left it (the admin dir holds only the
+// index and HEAD) is still taken, its missing files written afresh.
+TEST_F(VcsRecycle, APoolEntryWithOnlyIndexAndHeadIsStillTaken) {
+  open();
+  vcs_->prepare("t1");
+  const ino_t untouched = held_inode_of(wt("t1") / "src" / "file5.txt");
+  EXPECT_EQ(land("t1", "a.txt")["recycled"], true);
+  const fs::path slot = fs::directory_iterator(pool())->path();
+  for (const auto& e : fs::directory_iterator(slot / "admin"))
+    if (e.path().filename() != "index" && e.path().filename() != "HEAD") fs::remove_all(e.path());
+  advance_main();
+  vcs_->prepare("t2");
+  EXPECT_EQ(inode_of(wt("t2") / "src" / "file5.txt"), untouched);  // recycled
+  expect_fresh_checkout("t2");
+  EXPECT_TRUE(fs::exists(admin("t2") / "drover-complete"));
+  EXPECT_FALSE(fs::exists(admin("t2") / "drover-recycled-from"));
+  EXPECT_EQ(read_file(admin("t2") / "drover-target"), "main\n");
+  EXPECT_EQ(land("t2", "b.txt")["recycled"], true);
+  expect_no_leftovers();
+}
+
+// A task branch checked out anywhere (the user's checkout, a linked worktree
+// of the user's) is not deleted by remove_worktree, recycled or not.
+TEST_F(VcsRecycle, ABranchCheckedOutElsewhereIsKept) {
+  for (bool reuse : {true, false}) {
+    SCOPED_TRACE(reuse ? "reuse_worktrees: true" : "reuse_worktrees: false");
+    open(std::string("reuse_worktrees: ") + (reuse ? "true" : "false") + "\n");
+    const std::string a = reuse ? "a1" : "a2", b = reuse ? "b1" : "b2";
+    // A linked worktree of the user's on the task's branch.
+    vcs_->prepare(a);
+    write_file(wt(a) / (a + ".txt"), "a\n");
+    vcs_->commit(a, "work of " + a);
+    EXPECT_EQ(vcs_->merge(a)["result"], "merged");
+    const fs::path mine = tmp_.path() / ("mine-" + a);
+    git(repo_, {"worktree", "add", "-q", "-f", mine.string(), "drover/" + a});
+    auto r = vcs_->call(&V::remove_worktree, {{"task_id", a}, {"target_branch", "main"}});
+    EXPECT_EQ(r.status, DROVER_CONFLICT) << r.error;
+    EXPECT_EQ(git(repo_, {"branch", "--list", "drover/" + a}), "+ drover/" + a);  // checked out in a worktree
+    git(repo_, {"worktree", "remove", "-f", mine.string()});
+    EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", a}, {"target_branch", "main"}})["removed"], true);
+    EXPECT_EQ(git(repo_, {"branch", "--list", "drover/" + a}), "");
+    // The user's own checkout on the task's branch.
+    vcs_->prepare(b);
+    write_file(wt(b) / (b + ".txt"), "b\n");
+    vcs_->commit(b, "work of " + b);
+    EXPECT_EQ(vcs_->merge(b)["result"], "merged");
+    git(repo_, {"checkout", "-q", "--ignore-other-worktrees", "drover/" + b});
+    r = vcs_->call(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}});
+    EXPECT_EQ(r.status, DROVER_CONFLICT) << r.error;
+    EXPECT_EQ(git(repo_, {"branch", "--list", "drover/" + b}), "* drover/" + b);
+    git(repo_, {"checkout", "-q", "main"});
+    EXPECT_EQ(vcs_->ok(&V::remove_worktree, {{"task_id", b}, {"target_branch", "main"}})["removed"], true);
+    EXPECT_EQ(git(repo_, {"branch", "--list", "drover/*"}), "");
+    expect_no_leftovers();
+    vcs_.reset();
+  }
+}
+
 // Attributes may change how unchanged blobs are written (eol, filters): a
 // .gitattributes change between the pooled commit and the base means a full checkout.
 TEST_F(VcsRecycle, AGitattributesChangeMeansAFullCheckout) {

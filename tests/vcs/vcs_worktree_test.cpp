@@ -138,6 +138,41 @@ TEST_F(VcsWorktree, PrepareSetsAsideAWorktreeWhoseGitFileWasNeverWritten) {
   EXPECT_TRUE(fs::exists(wt("t3") / "notes.txt"));
 }
 
+// A registration is written with its gitdir file last: killed before it, the
+// admin entry is broken (removed by the next prepare) and the directory is
+// Drover's own leftover (set aside), and the next prepare starts over.
+TEST_F(VcsWorktree, ARegistrationKilledBeforeItsGitdirFileIsRedone) {
+  vcs_->prepare("t1");
+  const fs::path admin = repo_ / ".git" / "worktrees" / "t1";
+  fs::remove(admin / "gitdir");
+  fs::remove(admin / "drover-complete");
+  for (const auto& e : fs::directory_iterator(wt("t1")))
+    if (e.path().filename() != ".git") fs::remove_all(e.path());
+  json p = vcs_->prepare("t1");
+  EXPECT_EQ(p["created"], true);
+  EXPECT_EQ(git(wt("t1"), {"status", "--porcelain", "--untracked-files=all"}), "");
+  EXPECT_EQ(git(wt("t1"), {"rev-parse", "HEAD"}), git(repo_, {"rev-parse", "main"}));
+  int aside = 0;
+  for (const auto& e : fs::directory_iterator(wt("t1").parent_path()))
+    aside += e.path().filename().string().rfind(".interrupted-t1-", 0) == 0;
+  EXPECT_EQ(aside, 1);
+}
+
+// A task branch the user checked out in a worktree of their own gets no
+// second worktree (git's rule), and nothing is left half made.
+TEST_F(VcsWorktree, PrepareRefusesATaskBranchCheckedOutElsewhere) {
+  git(repo_, {"branch", "drover/t1", "main"});
+  const fs::path mine = tmp_.path() / "mine";
+  git(repo_, {"worktree", "add", "-q", mine.string(), "drover/t1"});
+  auto r = vcs_->call(&V::prepare_worktree, {{"task_id", "t1"}, {"target_branch", "main"}});
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("checked out"), std::string::npos) << r.error;
+  EXPECT_FALSE(fs::exists(wt("t1")));
+  EXPECT_FALSE(fs::exists(repo_ / ".git" / "worktrees" / "t1"));
+  git(repo_, {"worktree", "remove", mine.string()});
+  EXPECT_EQ(vcs_->prepare("t1")["created"], true);
+}
+
 // A worktree_dir that already holds someone's files is refused before
 // anything in it is created, renamed or deleted.
 TEST(VcsWorktreeDir, ADirectoryHoldingTheUsersFilesIsRefused) {

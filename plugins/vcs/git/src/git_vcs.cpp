@@ -320,27 +320,22 @@ void remove_broken_worktree_entries(const std::string& common_dir) {
 WorktreePtr GitVcs::add_worktree(git_repository* repo, const std::string& task_id) const {
   const std::string path = worktree_path(task_id);
   const std::string branch = branch_name(task_id);
-  git_reference* raw_ref = nullptr;
-  check(git_branch_lookup(&raw_ref, repo, branch.c_str(), GIT_BRANCH_LOCAL), "vcs git: cannot look up branch " + branch);
-  RefPtr branch_ref(raw_ref);
-  git_worktree_add_options opts;
-  git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
-  opts.ref = branch_ref.get();
-  opts.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE;
-  git_worktree* raw_wt = nullptr;
-  std::error_code ec;
-  if (int add = git_worktree_add(&raw_wt, repo, task_id.c_str(), path.c_str(), &opts); add != 0) {
-    // Half made (a full disk, say): the directory and the admin entry are this
-    // call's alone, as nothing was there before and no agent ever worked here.
-    // Leaving them would make the next prepare refuse a directory it cannot
-    // recognise; removing them lets it start over once there is space.
-    const std::string why = last_git_error();
-    fs::remove_all(path, ec);
-    fs::remove_all(admin_dir(task_id), ec);
-    throw sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id) + ": " + why);
+  auto fail = [&](const std::string& why) {
+    return sdk::Error(DROVER_ERROR, "vcs git: cannot create worktree " + path + " for task " + quote_text(task_id) + ": " + why);
+  };
+  const std::optional<git_oid> at = branch_tip(repo, branch);
+  if (!at) throw sdk::Error(DROVER_ERROR, "vcs git: cannot look up branch " + branch);
+  if (branch_checked_out(repo, common_dir_, branch)) throw fail("reference is already checked out");
+  // Half made (a full disk, say): register_new_worktree removes what it made.
+  // Leaving it would make the next prepare refuse a directory it cannot
+  // recognise; removing it lets it start over once there is space.
+  try {
+    register_new_worktree(admin_dir(task_id), path, branch, *at);
+  } catch (const sdk::Error& e) {
+    throw fail(e.what());
   }
-  WorktreePtr created(raw_wt);
-  if (const git_oid* at = git_reference_target(branch_ref.get())) record_checkout_base(admin_dir(task_id), *at);
+  WorktreePtr created = lookup_worktree(repo, task_id);
+  if (!created) throw fail("git does not find the worktree just registered");
   return created;
 }
 
@@ -539,8 +534,12 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
   }
 
   // Only the registration (admin entry, HEAD on the branch, the `.git` file)
-  // holds the worktrees lock: libgit2 scans every entry when adding one and
-  // fails on a half-made neighbour. The checkout, which writes every file and
+  // holds the worktrees lock: a half-made entry must not meet a neighbour's
+  // repair (remove_broken_worktree_entries, set_aside_interrupted_pool_moves)
+  // or libgit2's scan of every entry (git_worktree_add, which scratch
+  // worktrees still use). Every task's prepare and remove waits for it, so
+  // what it covers is kept to renames and small writes (register_new_worktree,
+  // claim_from_pool). The checkout, which writes every file and
   // takes seconds in a large repository, runs after the lock is released, so
   // the workers' checkouts proceed in parallel. A crash in between leaves a
   // registered worktree without the drover-complete marker, which the next
@@ -557,7 +556,7 @@ std::string GitVcs::prepare_worktree(std::string_view request) {
     RepoLock lock(RepoLock::worktrees_lock_path(common_dir_));
     remove_broken_worktree_entries(common_dir_);
     set_aside_interrupted_pool_moves(repo.get(), worktree_dir_);
-    registered = worth_a_claim && claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch);
+    registered = worth_a_claim && claim_from_pool(repo.get(), worktree_dir_, path, admin_dir(task_id), branch, target);
     if (registered && !lookup_worktree(repo.get(), task_id))
       throw sdk::Error(DROVER_ERROR, "vcs git: a recycled worktree registered for task " + quote_text(task_id) +
                                          " cannot be found again; retry");
@@ -826,6 +825,7 @@ std::string GitVcs::remove_worktree(std::string_view request) {
     discarded.push_back("HEAD of " + path + " at " + oid_hex(*wt_head) + " (not merged)");
   }
 
+  if (recycle_at) reserve_pool_slot(admin_dir(task_id));
   // Order matters for crash safety: directory, then admin data, then branch.
   // Under the lock the directory is only renamed away (instant); deleting its
   // files, which takes long in a large repository, happens after the lock is
@@ -856,23 +856,27 @@ std::string GitVcs::remove_worktree(std::string_view request) {
     prune.flags = GIT_WORKTREE_PRUNE_VALID | (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
     check(git_worktree_prune(wt.get(), &prune), "vcs git: cannot prune the worktree entry of task " + quote_text(task_id));
   }
+  if (staged) {
+    crash_point("S4");
+    publish_to_pool(repo.get(), worktree_dir_, *staged);
+  }
+  lock.reset();
+  // The branch last, and outside the lock (which guards the worktree entries
+  // and the pool, not branches: prepare_worktree creates the branch without
+  // it too). A crash before this leaves a merged branch without worktree,
+  // which the next remove_worktree deletes.
   if (head) {
     git_reference* raw_ref = nullptr;
     if (git_branch_lookup(&raw_ref, repo.get(), branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
       RefPtr ref(raw_ref);
       // Not git_branch_delete: in libgit2 1.5 its config-section cleanup leaks
       // ~180 KB per call (pcre2 match data), and task branches have no config.
-      if (git_branch_is_checked_out(ref.get()) == 1)
+      if (branch_checked_out(repo.get(), common_dir_, branch))
         throw sdk::Error(DROVER_CONFLICT, "vcs git: branch " + branch + " of task " + quote_text(task_id) +
                                               " is checked out in a worktree; switch that worktree to another branch");
       check(git_reference_delete(ref.get()), "vcs git: cannot delete branch " + branch);
     }
   }
-  if (staged) {
-    crash_point("S4");
-    publish_to_pool(repo.get(), worktree_dir_, *staged);
-  }
-  lock.reset();
   remove_trash(worktree_dir_);
   // Its saved work on the remote is no longer needed once it landed (a
   // landing deletes it; this catches one cut short). Kept when discarded here.

@@ -1,5 +1,7 @@
 #include "repo_queries.h"
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "commit_message.h"
@@ -10,6 +12,28 @@ std::string oid_hex(const git_oid& oid) {
   char buf[GIT_OID_HEXSZ + 1];
   git_oid_tostr(buf, sizeof buf, &oid);
   return buf;
+}
+
+namespace {
+
+bool head_file_names(const std::filesystem::path& head, const std::string& ref) {
+  std::ifstream in(head, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line)) return false;
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  return line == "ref: " + ref;
+}
+
+}  // namespace
+
+bool branch_checked_out(git_repository* repo, const std::string& common_dir, const std::string& branch) {
+  namespace fs = std::filesystem;
+  const std::string ref = "refs/heads/" + branch;
+  if (!git_repository_is_bare(repo) && head_file_names(fs::path(common_dir) / "HEAD", ref)) return true;
+  std::error_code ec;
+  for (fs::directory_iterator it(fs::path(common_dir) / "worktrees", ec), end; !ec && it != end; it.increment(ec))
+    if (head_file_names(it->path() / "HEAD", ref)) return true;
+  return false;
 }
 
 std::optional<git_oid> branch_tip(git_repository* repo, const std::string& branch) {

@@ -18,6 +18,15 @@ std::string oid_hex(const git_oid& oid);
 // The commit a local branch points to, or std::nullopt if there is no such branch.
 std::optional<git_oid> branch_tip(git_repository* repo, const std::string& branch);
 
+// True iff HEAD of the main worktree (unless the repository is bare) or of a
+// linked worktree registered in common_dir is the branch (refs/heads/<branch>):
+// git_branch_is_checked_out's answer, from the HEAD files alone. (libgit2 opens
+// a repository per worktree for it, config files and all: ~0.3 ms each, and
+// remove_worktree asks under the worktrees lock, which the next task's
+// prepare_worktree waits for.) A worktree entry's HEAD counts even when the
+// entry is stale (its directory gone): a branch is kept rather than deleted.
+bool branch_checked_out(git_repository* repo, const std::string& common_dir, const std::string& branch);
+
 // True iff commit is tip or one of its ancestors.
 bool reachable_from(git_repository* repo, const git_oid& tip, const git_oid& commit);
 

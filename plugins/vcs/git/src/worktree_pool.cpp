@@ -1,5 +1,6 @@
 #include "worktree_pool.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,22 @@ constexpr const char* kComplete = "drover-complete";
 constexpr const char* kBase = "drover-base";
 constexpr const char* kPoolRefPrefix = "refs/drover/pool/";
 constexpr const char* kPoolPending = "drover-pool-pending";
+constexpr const char* kTarget = "drover-target";
+// A pooled worktree's `.git` file, kept in its admin dir while pooled (the
+// tree has none) so the next task's is an overwrite, not a new file.
+constexpr const char* kDotGit = "drover-dotgit";
+// The directory stage_for_pool renames to .recycling-*, made before the lock.
+constexpr const char* kPoolSlot = "drover-pool-slot";
+// What of a worktree's admin dir goes with it into the pool: files the next
+// task's registration overwrites (claim_from_pool). Written in place rather
+// than created, they cost no inode allocation under the worktrees lock (on
+// ext4 a create searches the inode table, and with many recent deletions, as
+// worktree churn makes, that search dominated a recycle and a claim).
+bool carried_over(const std::string& name) {
+  for (const char* kept : {"index", "HEAD", "gitdir", "commondir", kBase, kComplete, kRecycledFrom, kTarget, kDotGit})
+    if (name == kept) return true;
+  return false;
+}
 // A mark older than this is a leftover (a remove that never came), not a wait.
 constexpr auto kPendingMaxAge = std::chrono::seconds(60);
 
@@ -42,12 +59,24 @@ std::string unique_suffix() {
          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
-// Writes text to path; false (nothing thrown) when it cannot.
+// Writes text to path; false (nothing thrown) when it cannot. An existing
+// file is overwritten in place and then cut to length, never truncated to
+// zero first: no new inode, no freed and reallocated block, and no flush on
+// close (ext4's auto_da_alloc writes back a file truncated to zero and
+// rewritten when it is closed). Not atomic, like the truncating write it
+// replaces: callers write where a crash leaves nothing anyone trusts (a
+// .recycling-* or .claiming-* directory, or a file written again on replay).
 bool try_write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  return static_cast<bool>(out);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return false;
+  bool ok = true;
+  for (std::size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::pwrite(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    if (n > 0) done += static_cast<std::size_t>(n);
+    else ok = n < 0 && errno == EINTR;
+  }
+  ok = ok && ::ftruncate(fd, static_cast<off_t>(text.size())) == 0;
+  return ::close(fd) == 0 && ok;
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -190,7 +219,8 @@ std::optional<Staged> stage_for_pool(git_repository* repo, const std::string& wo
   staged.dir = worktree_dir + "/.recycling-" + task_id + "-" + staged.slot;
   const std::string tree = staged.dir + "/tree", admin = staged.dir + "/admin";
   std::error_code ec;
-  if (!fs::create_directory(staged.dir, ec) || ec || !fs::create_directory(admin, ec) || ec) {
+  fs::rename(admin_dir + "/" + kPoolSlot, staged.dir, ec);
+  if (ec && (!fs::create_directory(staged.dir, ec) || ec)) {
     fs::remove_all(staged.dir, ec);
     return std::nullopt;
   }
@@ -204,10 +234,15 @@ std::optional<Staged> stage_for_pool(git_repository* repo, const std::string& wo
   git_reference_free(raw_ref);
   // Puts back whatever moved, so the caller deletes the worktree as usual;
   // what cannot be put back is trashed (the worktree is clean and merged).
-  bool tree_moved = false, index_moved = false;
+  bool tree_moved = false, admin_moved = false;
+  const std::optional<std::string> old_head = read_line(admin_dir + "/HEAD");
   auto give_up = [&](const std::string& why) -> std::optional<Staged> {
     std::error_code back;
-    if (index_moved) fs::rename(admin + "/index", admin_dir + "/index", back);
+    if (admin_moved) {
+      fs::rename(admin + "/" + kDotGit, tree + "/.git", back);
+      if (old_head) try_write_text(admin + "/HEAD", *old_head + "\n");
+      fs::rename(admin, admin_dir, back);
+    }
     if (tree_moved) fs::rename(tree, path, back);
     delete_pool_ref(repo, staged.slot);
     to_trash(worktree_dir, staged.dir);
@@ -218,21 +253,34 @@ std::optional<Staged> stage_for_pool(git_repository* repo, const std::string& wo
   if (ec) return give_up("cannot move it: " + ec.message());
   tree_moved = true;
   crash_point("S1");
-  // A new admin dir: only the index (which matches the files) moves over;
-  // HEAD is written, so MERGE_MSG, config.worktree, logs, refs/worktree/* and
-  // anything else of the task it served stays behind.
-  fs::rename(admin_dir + "/index", admin + "/index", ec);
-  if (ec) return give_up("cannot move its index: " + ec.message());
-  index_moved = true;
+  // Unregistered in one step: the admin dir moves along. Only the index
+  // (which matches the files) and the files the next registration
+  // overwrites stay in it; MERGE_MSG, config.worktree, logs, refs/worktree/*
+  // and anything else of the task it served go, and HEAD names the commit.
+  if (!old_head) return give_up("cannot read " + admin_dir + "/HEAD");
+  fs::rename(admin_dir, admin, ec);
+  if (ec) return give_up("cannot move " + admin_dir + " along: " + ec.message());
+  admin_moved = true;
+  // A git command run inside the pool must not find (and touch) anyone's index.
+  fs::rename(tree + "/.git", admin + "/" + kDotGit, ec);
+  if (ec) return give_up("cannot move its .git file: " + ec.message());
   if (!try_write_text(admin + "/HEAD", oid_hex(head) + "\n")) return give_up("cannot write " + admin + "/HEAD");
   crash_point("S2");
-  // Unregistered: its old admin dir goes to the trash.
-  fs::rename(admin_dir, fs::path(worktree_dir) / (".removing-admin-" + unique_suffix()), ec);
-  if (ec) return give_up("cannot move " + admin_dir + " aside: " + ec.message());
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(admin, ec), end; !ec && it != end; it.increment(ec))
+    if (!carried_over(it->path().filename().string())) stale.push_back(it->path());
+  for (const fs::path& p : stale) {
+    std::error_code rm;
+    fs::remove_all(p, rm);
+    if (rm) return give_up("cannot remove " + p.string() + ": " + rm.message());
+  }
   crash_point("S3");
-  // A git command run inside the pool must not find (and touch) anyone's index.
-  fs::remove(tree + "/.git", ec);
   return staged;
+}
+
+void reserve_pool_slot(const std::string& admin_dir) {
+  std::error_code ec;
+  fs::create_directory(admin_dir + "/" + kPoolSlot, ec);
 }
 
 void publish_to_pool(git_repository* repo, const std::string& worktree_dir, const Staged& staged) {
@@ -286,7 +334,7 @@ bool await_pending_recycle(const std::string& worktree_dir, const std::string& c
 }
 
 bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, const std::string& path,
-                     const std::string& admin_dir, const std::string& branch) {
+                     const std::string& admin_dir, const std::string& branch, const std::string& target) {
   std::error_code ec;
   if (!fs::is_directory(pool_dir(worktree_dir), ec)) return false;
   git_oid branch_head{};
@@ -323,16 +371,38 @@ bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, cons
     // Point the checkout and its admin dir at each other under the task's
     // names; HEAD on the task's branch, the files still the pooled commit's
     // (drover-recycled-from), no drover-complete marker until they are moved.
-    // The admin dir holds only what this writes and the index.
+    // The admin dir holds only what this writes and the index. The files
+    // carried over from the task the worktree served (stage_for_pool) are
+    // overwritten in place; its drover-complete marker becomes
+    // drover-recycled-from (a rename: the marker is gone before the
+    // registration, whatever happens next).
     const std::string admin = claim + "/admin";
-    for (fs::directory_iterator it(admin, mv), end; !mv && it != end; it.increment(mv))
-      if (it->path().filename() != "index") fs::remove_all(it->path(), ec);
+    std::vector<fs::path> stale;
+    for (fs::directory_iterator it(admin, mv), end; !mv && it != end; it.increment(mv)) {
+      const std::string name = it->path().filename().string();
+      if (!carried_over(name) || name == kRecycledFrom) stale.push_back(it->path());
+    }
+    for (const fs::path& p : stale) fs::remove_all(p, ec);
+    if (fs::exists(admin + "/" + kComplete, ec)) {
+      fs::rename(admin + "/" + kComplete, admin + "/" + kRecycledFrom, mv);
+      if (mv) fs::remove(admin + "/" + kComplete, ec);
+      if (fs::exists(admin + "/" + kComplete, ec)) {
+        to_trash(worktree_dir, claim);
+        throw sdk::Error(DROVER_ERROR, "vcs git: cannot clear the checkout marker of a pooled worktree in " + admin);
+      }
+    }
     write_text(admin + "/" + kRecycledFrom, oid_hex(from) + "\n");
     write_text(admin + "/" + kBase, oid_hex(branch_head) + "\n");
     write_text(admin + "/gitdir", path + "/.git\n");
     write_text(admin + "/commondir", "../..\n");
     write_text(admin + "/HEAD", "ref: refs/heads/" + branch + "\n");
-    write_text(claim + "/tree/.git", "gitdir: " + admin_dir + "\n");
+    if (read_line(admin + "/" + kTarget) != target) write_text(admin + "/" + kTarget, target + "\n");
+    if (fs::exists(admin + "/" + kDotGit, ec)) {
+      write_text(admin + "/" + kDotGit, "gitdir: " + admin_dir + "\n");
+      fs::rename(admin + "/" + kDotGit, claim + "/tree/.git", mv);
+      if (mv) fs::remove(admin + "/" + kDotGit, ec);
+    }
+    if (!fs::exists(claim + "/tree/.git", ec)) write_text(claim + "/tree/.git", "gitdir: " + admin_dir + "\n");
     // Registration first, then the directory: a crash in between leaves a
     // registered worktree whose directory is missing, which prepare prunes.
     // (<git-dir>/worktrees itself may be gone: git gc prunes it when empty.)
@@ -354,6 +424,28 @@ bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, cons
     return true;
   }
   return false;
+}
+
+void register_new_worktree(const std::string& admin_dir, const std::string& path, const std::string& branch,
+                           const git_oid& base) {
+  std::error_code ec;
+  fs::create_directories(fs::path(admin_dir).parent_path(), ec);
+  if (::mkdir(admin_dir.c_str(), 0777) != 0)
+    throw sdk::Error(DROVER_ERROR, "cannot create " + admin_dir + ": " + std::strerror(errno));
+  bool made_path = false;
+  try {
+    write_text(admin_dir + "/commondir", "../..\n");
+    write_text(admin_dir + "/HEAD", "ref: refs/heads/" + branch + "\n");
+    write_text(admin_dir + "/" + kBase, oid_hex(base) + "\n");
+    if (::mkdir(path.c_str(), 0777) != 0) throw sdk::Error(DROVER_ERROR, "cannot create " + path + ": " + std::strerror(errno));
+    made_path = true;
+    write_text(path + "/.git", "gitdir: " + admin_dir + "\n");
+    write_text(admin_dir + "/gitdir", path + "/.git\n");  // last: from here on, git sees a worktree
+  } catch (const sdk::Error&) {
+    if (made_path) fs::remove_all(path, ec);
+    fs::remove_all(admin_dir, ec);
+    throw;
+  }
 }
 
 void record_checkout_base(const std::string& admin_dir, const git_oid& base) {
@@ -393,17 +485,29 @@ bool complete_checkout(git_repository* wt_repo, const std::string& admin_dir, bo
       check(git_reference_name_to_id(&head, wt_repo, "HEAD"), "cannot read HEAD");
       CommitPtr target = lookup_commit(wt_repo, head);
       TreePtr target_tree = commit_tree(target.get());
-      if (attributes_differ(wt_repo, base_tree.get(), target_tree.get())) {
+      // The same tree (a chain: the base is the landing of the task whose
+      // worktree this was, and nothing else landed since): the files and the
+      // index already are the base's, so the scan below comes first, and the
+      // checkout (which rewrites the index, at least) only if it finds
+      // anything to undo.
+      const bool same_tree = git_oid_equal(git_tree_id(base_tree.get()), git_tree_id(target_tree.get()));
+      if (!same_tree && attributes_differ(wt_repo, base_tree.get(), target_tree.get())) {
         why = "a .gitattributes file differs between the pooled commit and the base";
       } else {
-        co.baseline = base_tree.get();
-        co.checkout_strategy |= GIT_CHECKOUT_REMOVE_UNTRACKED | (keep_ignored ? 0 : GIT_CHECKOUT_REMOVE_IGNORED);
-        check(git_checkout_tree(wt_repo, reinterpret_cast<const git_object*>(target.get()), &co), "checkout failed");
+        std::optional<WorktreeScan> as_pooled;
+        if (same_tree) as_pooled = scan_worktree(wt_repo, !keep_ignored);
+        if (!as_pooled || !as_pooled->uncommitted.empty() || !as_pooled->ignored.empty()) {
+          co.baseline = base_tree.get();
+          co.checkout_strategy |= GIT_CHECKOUT_REMOVE_UNTRACKED | (keep_ignored ? 0 : GIT_CHECKOUT_REMOVE_IGNORED);
+          check(git_checkout_tree(wt_repo, reinterpret_cast<const git_object*>(target.get()), &co), "checkout failed");
+          as_pooled.reset();
+        }
         crash_point("C4");
         // Exactly the base: nothing modified, staged or untracked (a file
         // ignored at the pooled commit but not at the base stays behind as
-        // untracked), and nothing ignored unless kept on purpose. One scan.
-        const WorktreeScan after = scan_worktree(wt_repo, !keep_ignored);
+        // untracked), and nothing ignored unless kept on purpose. One scan
+        // (the one above when nothing was to be written).
+        const WorktreeScan after = as_pooled ? *as_pooled : scan_worktree(wt_repo, !keep_ignored);
         if (!after.uncommitted.empty())
           why = "files differ from the base after the checkout";
         else if (!after.ignored.empty())
@@ -420,9 +524,14 @@ bool complete_checkout(git_repository* wt_repo, const std::string& admin_dir, bo
   } else {
     check(git_checkout_head(wt_repo, &co), "vcs git: cannot check out worktree " + where);
   }
-  write_text(admin_dir + "/" + kComplete, "checkout complete\n");
+  // A recycled checkout's drover-recycled-from becomes the marker (one
+  // rename, no new file); the content of drover-complete is never read.
   std::error_code ec;
-  fs::remove(admin_dir + "/" + kRecycledFrom, ec);
+  if (recycled) fs::rename(admin_dir + "/" + kRecycledFrom, admin_dir + "/" + kComplete, ec);
+  if (!recycled || ec) {
+    write_text(admin_dir + "/" + kComplete, "checkout complete\n");
+    fs::remove(admin_dir + "/" + kRecycledFrom, ec);
+  }
   return true;
 }
 

@@ -6,9 +6,15 @@
 // Layout, all inside the worktree directory Drover owns:
 //   <worktree_dir>/.pool/<slot>/tree    the checkout (no `.git` file, so git
 //                                       run inside it finds no task's index)
-//   <worktree_dir>/.pool/<slot>/admin   a new git admin dir holding only the
-//                                       task's `index` and HEAD, detached at
-//                                       the commit the files are a checkout of
+//   <worktree_dir>/.pool/<slot>/admin   the task's git admin dir, moved out of
+//                                       <git-dir>/worktrees: its `index`, HEAD
+//                                       detached at the commit the files are a
+//                                       checkout of, and the files the next
+//                                       registration overwrites in place
+//                                       (gitdir, commondir, drover-base,
+//                                       drover-complete, drover-target, and
+//                                       the tree's `.git` file as
+//                                       drover-dotgit); nothing else
 //   refs/drover/pool/<slot>             that commit, so gc keeps it (after a
 //                                       squash or rebase nothing else may)
 // A pooled worktree is not registered with git (its admin dir is out of
@@ -16,7 +22,10 @@
 // not show it and nothing can work in it.
 //
 // Every move happens under the worktrees lock and is a rename, so a crash
-// leaves one of these, each repaired by the next run:
+// leaves one of these, each repaired by the next run (nothing is created
+// under the lock that a rename or an overwrite can do instead: on ext4 a new
+// inode costs a search of the inode table, ~1 ms with worktree churn, and
+// every task's prepare_worktree and remove_worktree waits for the lock):
 //   <worktree_dir>/.recycling-<task>-<n>  a worktree on its way into the pool
 //   <worktree_dir>/.claiming-<task>-<n>   a pooled worktree on its way to a task
 //     -> both are renamed to .removing-* (deleted) under the lock by the next
@@ -98,6 +107,12 @@ bool await_pending_recycle(const std::string& worktree_dir, const std::string& c
 std::optional<std::string> not_recyclable(git_repository* wt_repo, const std::string& admin_dir,
                                           const std::vector<std::string>& ignored);
 
+// Without the lock, before stage_for_pool: makes the (empty) directory the
+// staged worktree goes into, inside the worktree's admin dir, so that the
+// directory's creation is not among what stage_for_pool does under the lock.
+// Left there, it goes with the admin dir whatever happens to it.
+void reserve_pool_slot(const std::string& admin_dir);
+
 struct Staged {
   std::string dir;   // <worktree_dir>/.recycling-<task>-<slot>
   std::string slot;  // its name in the pool
@@ -116,11 +131,26 @@ void publish_to_pool(git_repository* repo, const std::string& worktree_dir, cons
 
 // Call with the worktrees lock held, the task's branch created and no
 // worktree registered for it: takes a pooled worktree, registers it as the
-// task's (path, admin_dir) with HEAD on refs/heads/<branch>, and returns true.
-// Its files are still those of the pooled commit: call complete_checkout
-// (outside the lock) before anything else. False when the pool is empty.
+// task's (path, admin_dir) with HEAD on refs/heads/<branch> and target as its
+// drover-target, and returns true. Its files are still those of the pooled
+// commit: call complete_checkout (outside the lock) before anything else.
+// False when the pool is empty.
 bool claim_from_pool(git_repository* repo, const std::string& worktree_dir, const std::string& path,
-                     const std::string& admin_dir, const std::string& branch);
+                     const std::string& admin_dir, const std::string& branch, const std::string& target);
+
+// Call with the worktrees lock held, no worktree registered for the task and
+// nothing at path: registers a new worktree at path (admin dir admin_dir)
+// with HEAD on refs/heads/<branch> and base as its drover-base, no file
+// checked out yet (complete_checkout does it). What git_worktree_add does,
+// without what makes it cost ~10 ms under the lock: opening the repository
+// of every other worktree (to see the branch is not checked out there; the
+// caller asks branch_checked_out), opening the new one and a checkout that
+// writes nothing. The gitdir file is written last, so a crash leaves an entry
+// git and prepare_worktree treat as broken (removed) and a directory prepare
+// sets aside (is_checkout_of, or empty). Throws (the caller adds context),
+// leaving nothing behind.
+void register_new_worktree(const std::string& admin_dir, const std::string& path, const std::string& branch,
+                           const git_oid& base);
 
 // Records in admin_dir the commit the task's branch is at when its worktree is
 // registered (drover-base), and reads it back.
