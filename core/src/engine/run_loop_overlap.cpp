@@ -38,12 +38,14 @@ std::vector<std::string> RunLoop::held_by_overlap_now() {
     held.emplace(id, describe(overlap));
   }
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [id, why] : held) {
-    auto it = held_.find(id);
-    if (it == held_.end() || it->second != why) print(id + ": held: " + why + " (merge.overlap: hold)");
-  }
+  for (const auto& [id, why] : held) say_held(id, why);
   held_ = std::move(held);
   return ids;
+}
+
+void RunLoop::say_held(const std::string& id, const std::string& why) {
+  auto it = held_.find(id);
+  if (it == held_.end() || it->second != why) print(id + ": held: " + why + " (merge.overlap: hold)");
 }
 
 std::vector<Task> RunLoop::keep_apart(std::vector<Task> claimed, int64_t now_ms) {
@@ -71,7 +73,7 @@ std::vector<Task> RunLoop::keep_apart(std::vector<Task> claimed, int64_t now_ms)
     }
     std::lock_guard<std::mutex> lock(mu_);
     const std::string why = describe(*overlap);
-    if (held_[t.id] != why) print(t.id + ": held: " + why + " (merge.overlap: hold)");
+    say_held(t.id, why);
     held_[t.id] = why;
   }
   return kept;

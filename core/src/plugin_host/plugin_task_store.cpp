@@ -195,11 +195,7 @@ Result<std::vector<Task>> PluginTaskStore::claim_tasks(const ClaimRequest& c, in
     req["limit"] = std::min(limit, 1000);
     auto r = client_->call(&Storage::claim_tasks, "claim_tasks", req);
     if (r.ok() || r.status().code() != StatusCode::kUnsupported) {
-      return read_storage<std::vector<Task>>(std::move(r), [](const json& j) {
-        std::vector<Task> out;
-        for (const auto& t : j) out.push_back(task_from_json(t));
-        return out;
-      });
+      return read_storage<std::vector<Task>>(std::move(r), each(task_from_json));
     }
     claim_tasks_unsupported_ = true;  // a plugin built for ABI 1.4 or older: one by one
   }

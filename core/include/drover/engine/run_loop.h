@@ -131,6 +131,9 @@ class RunLoop final : private TaskWorkflowEvents {
   // with the running tasks only): the first of each overlapping pair is kept,
   // the others are given back, claimable at once (and held while it runs).
   std::vector<Task> keep_apart(std::vector<Task> claimed, int64_t now_ms);
+  // Says that a ready task is held and why, unless that was the last thing
+  // said about it (held_). Called with mu_ held.
+  void say_held(const std::string& id, const std::string& why);
   void print(const std::string& line);
 
   RunOptions opts_;

@@ -53,9 +53,7 @@ std::vector<std::string> settle_dependents(StoreTables& tables, const std::strin
 std::string task_and(StoreTables& tables, const std::string& id, const char* key, const std::vector<std::string>& ids) {
   return nlohmann::json{{"task", *tables.task(id)}, {key, ids}}.dump();
 }
-}  // namespace
 
-namespace {
 ClaimQuery claim_query(const Request& req) {
   ClaimQuery query;
   query.executor = req.text("executor", kMaxNameBytes);

@@ -1,7 +1,6 @@
 #include "write_batches.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace drover::sqlite_storage {
 
@@ -22,15 +21,15 @@ std::string WriteBatches::submit(PendingWrite& write) {
     lock.unlock();
     run_(batch);
     lock.lock();
-    leading_ = false;
     for (PendingWrite* w : batch) {
       w->done = true;
       if (w != &write) w->wake.notify_one();
     }
-    if (!queue_.empty()) {
+    // Handed on to the oldest write still queued: one arriving now queues behind it.
+    leading_ = !queue_.empty();
+    if (leading_) {
       PendingWrite* next = queue_.front();
       next->leads = true;
-      leading_ = true;  // handed on: a writer arriving now queues behind it
       if (next != &write) next->wake.notify_one();
     }
   }

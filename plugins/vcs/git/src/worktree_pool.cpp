@@ -436,7 +436,7 @@ void register_new_worktree(const std::string& admin_dir, const std::string& path
   try {
     write_text(admin_dir + "/commondir", "../..\n");
     write_text(admin_dir + "/HEAD", "ref: refs/heads/" + branch + "\n");
-    write_text(admin_dir + "/" + kBase, oid_hex(base) + "\n");
+    record_checkout_base(admin_dir, base);
     if (::mkdir(path.c_str(), 0777) != 0) throw sdk::Error(DROVER_ERROR, "cannot create " + path + ": " + std::strerror(errno));
     made_path = true;
     write_text(path + "/.git", "gitdir: " + admin_dir + "\n");
