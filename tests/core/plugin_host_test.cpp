@@ -55,7 +55,7 @@ TEST(PluginHost, RefusesAnotherAbiMajor) {
   Status st = load_error(variant("major2"));
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_EQ(st.message(), "plugin at " + variant("major2") +
-                              " was built for plugin ABI 2.0; this drover supports ABI 1.0–1.5. Rebuild it against "
+                              " was built for plugin ABI 2.0; this drover supports ABI 1.0–1.6. Rebuild it against "
                               "this SDK or use a drover that supports ABI 2.0");
 }
 
@@ -63,7 +63,7 @@ TEST(PluginHost, RefusesANewerAbiMinor) {
   Status st = load_error(variant("newer"));
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
   EXPECT_EQ(st.message(), "plugin 'newer' (" + variant("newer") +
-                              ") was built for plugin ABI 1.99; this drover supports ABI 1.0–1.5. Rebuild it against "
+                              ") was built for plugin ABI 1.99; this drover supports ABI 1.0–1.6. Rebuild it against "
                               "this SDK or upgrade drover");
 }
 
@@ -91,7 +91,7 @@ TEST(PluginHost, LoadsAStoragePluginBuiltForAnOlderMinor) {
 
 TEST(PluginHost, RefusesAVtableTooSmall) {
   Status st = load_error(variant("small"));
-  EXPECT_NE(st.message().find("plugin 'small' (" + variant("small") + ") has a storage vtable of 16 bytes; ABI 1.5 needs at least "),
+  EXPECT_NE(st.message().find("plugin 'small' (" + variant("small") + ") has a storage vtable of 16 bytes; ABI 1.6 needs at least "),
             std::string::npos)
       << st.message();
   EXPECT_NE(st.message().find("Rebuild it against this SDK"), std::string::npos);

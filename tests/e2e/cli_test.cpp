@@ -222,7 +222,7 @@ TEST(Cli, JsonOutputsParse) {
   for (const char* n : {"sqlite", "postgres", "git", "exec", "claude", "codex", "amp", "opencode"})
     EXPECT_TRUE(names.count(n)) << n << " not listed";
   auto version = p.drover({"--version"});
-  EXPECT_NE(version.out.find("plugin ABI 1.5"), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("plugin ABI 1.6"), std::string::npos) << version.out;
 }
 
 TEST(Cli, MissingAndMisspeltCommandsGetTheListOrASuggestion) {
@@ -266,7 +266,7 @@ TEST(Cli, HelpAndVersionTheUsualWays) {
   EXPECT_NE(help_typo.err.find("did you mean 'run'?"), std::string::npos) << help_typo.err;
   auto version = p.drover({"-V"});
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_NE(version.out.find("plugin ABI 1.5"), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("plugin ABI 1.6"), std::string::npos) << version.out;
 }
 
 TEST(Cli, TheReadmeDemoRunsToTheEnd) {

@@ -181,6 +181,73 @@ TEST_F(DispatchCostTest, AnAgentThatReportsNothingCostsNoTaskUpdate) {
   EXPECT_EQ(store.task(talks.id).result_summary, "done");
 }
 
+// What one store call carries: the op of each write, with the step's name or
+// the event's kind ("record_step agent#1", "append_event attempt_finished").
+std::vector<std::string> described(const std::vector<StoreWrite>& writes) {
+  std::vector<std::string> out;
+  for (const StoreWrite& w : writes) {
+    switch (w.kind) {
+      case StoreWrite::Kind::kRecordStep: out.push_back("record_step " + w.step.name); break;
+      case StoreWrite::Kind::kUpdateTask: out.push_back("update_task"); break;
+      case StoreWrite::Kind::kAppendEvent: out.push_back("append_event " + w.event.kind); break;
+      case StoreWrite::Kind::kFinishWorkflow: out.push_back("finish_workflow " + w.status); break;
+    }
+  }
+  return out;
+}
+
+// Each of a task's writes was a store call (and a transaction) of its own.
+// What a step produced now goes with its record, in one call.
+TEST_F(DispatchCostTest, AStepsRecordTakesTheWritesItProducedAlong) {
+  Task t = store.add("T");
+  ScriptedAttempt reports;
+  reports.summary = "done";
+  reports.cost_usd = 0.5;
+  agents.script(t.id, {reports});
+  std::vector<std::vector<std::string>> together;
+  store.applied_together = [&](const std::vector<StoreWrite>& writes) { together.push_back(described(writes)); };
+  std::map<std::string, int> calls;
+  store.fault = [&](const std::string& op) {
+    ++calls[op];
+    return Status::Ok();
+  };
+  auto ctx = context("exec-a");
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kCompleted);
+
+  using Calls = std::vector<std::string>;
+  auto has = [&](const Calls& batch) { return std::find(together.begin(), together.end(), batch) != together.end(); };
+  EXPECT_TRUE(has(Calls{"update_task", "append_event attempt_started"})) << "before the agent starts, in one call";
+  EXPECT_TRUE(has(Calls{"record_step agent#1", "update_task", "append_event attempt_finished"}))
+      << "the agent's tokens, summary and event with its step's record";
+  EXPECT_TRUE(has(Calls{"record_step land#1", "append_event landed"})) << "the landing's event with its step's record";
+  EXPECT_TRUE(has(Calls{"record_step cleanup", "finish_workflow succeeded"})) << "the workflow's end with its last step";
+  EXPECT_EQ(calls["finish_workflow"], 1) << "not a second time on its own";
+  // Every write of the task's run is in one of these calls or a call of its own:
+  // what is left on its own is the claim, the workflow's start, the
+  // completion and the records of the steps that produce nothing else.
+  int alone = 0;
+  for (const std::string op : {"start_workflow", "complete_task", "release_task", "fail_task"}) alone += calls[op];
+  const int single_records = calls["record_step"] - 3;  // three came with writes along
+  const int single_updates = calls["update_task"] - 2;  // two went in those calls
+  const int single_events = calls["append_event"] - 3;  // three went in those calls
+  std::string seen;
+  for (const auto& [op, n] : calls) seen += op + "=" + std::to_string(n) + " ";
+  EXPECT_EQ(single_events, 0) << seen;
+  EXPECT_EQ(calls["apply_writes"], 4) << seen;
+  // start_workflow, worktree#1, started, agent#1, commit#1, waiting to land,
+  // land#1, complete_task, complete, cleanup: 10 (the log shipper's end-of-round
+  // write aside, not in this fake). Each its own call before: 15.
+  EXPECT_EQ(alone + single_records + single_updates + single_events + calls["apply_writes"], 10)
+      << "store calls for one task, the claim aside: " << seen;
+  Task done = store.task(t.id);
+  EXPECT_EQ(done.status, TaskStatus::kCompleted);
+  EXPECT_EQ(done.cost_usd, std::optional<double>(0.5));
+  EXPECT_EQ(done.result_summary, "done");
+  auto wf = store.get_workflow(TaskWorkflow::workflow_id(done));
+  ASSERT_TRUE(wf.ok());
+  EXPECT_EQ(wf.value().first.status, "succeeded");
+}
+
 TEST_F(DispatchCostTest, EndedWorkflowThreadsAreJoinedWhileClaimsGoOn) {
   // Claims slower than the tasks: a slot is free again before each claim
   // returns, so the loop goes on claiming without ever waiting.

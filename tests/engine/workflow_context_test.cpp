@@ -190,5 +190,93 @@ TEST_F(WorkflowContextTest, NotNowIsNotRecordedAndRunsAgain) {
   EXPECT_EQ(r.value()["merged"], 1);
 }
 
+// A step's riders: the task update and events it produced go with its record.
+class WorkflowRidersTest : public WorkflowContextTest {
+ protected:
+  void SetUp() override {
+    WorkflowContextTest::SetUp();
+    NewTask t;
+    t.title = "T";
+    auto task = store_->create_task(t, 1000);
+    ASSERT_TRUE(task.ok()) << task.status().message();
+    task_ = task.value().id;
+  }
+  WorkflowContext::Riders riders(int64_t tokens, const std::string& event_task) {
+    WorkflowContext::Riders r;
+    TaskUpdate u;
+    u.tokens_in = tokens;
+    r.writes.push_back(StoreWrite::update_task(task_, u, 2000));
+    r.writes.push_back(StoreWrite::append_event(NewEvent{event_task, "note", "rider", json::object(), 2000}));
+    return r;
+  }
+  int notes() {
+    auto events = store_->list_events(EventFilter{task_, 0, std::nullopt});
+    EXPECT_TRUE(events.ok());
+    int n = 0;
+    for (const TaskEvent& e : events.value()) n += e.kind == "note";
+    return n;
+  }
+  int64_t tokens() { return store_->get_task(task_).value().tokens_in; }
+  size_t steps(const std::string& wf) { return store_->get_workflow(wf).value().second.size(); }
+
+  std::string task_;
+};
+
+TEST_F(WorkflowRidersTest, AreWrittenWithTheStepsRecord) {
+  auto ctx = WorkflowContext::start(*store_, "wf-r1", "demo", json::object(), "exec");
+  ASSERT_TRUE(ctx.ok());
+  auto with = riders(42, task_);
+  auto r = ctx.value().step("agent#1", [&]() -> Result<json> { return json{{"ran", true}}; }, with);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(with.writes.empty()) << "written";
+  ASSERT_EQ(with.results.size(), 2u);
+  ASSERT_TRUE(with.results[0].task.has_value());
+  EXPECT_EQ(with.results[0].task->tokens_in, 42) << "the task as the store now has it";
+  EXPECT_EQ(steps("wf-r1"), 1u);
+  EXPECT_EQ(tokens(), 42);
+  EXPECT_EQ(notes(), 1);
+}
+
+TEST_F(WorkflowRidersTest, ARecordThatCannotBeWrittenTakesItsRidersWithIt) {
+  auto ctx = WorkflowContext::start(*store_, "wf-r2", "demo", json::object(), "exec");
+  ASSERT_TRUE(ctx.ok());
+  auto with = riders(42, "t999");  // an event for a task that does not exist: the transaction fails
+  auto r = ctx.value().step("agent#1", [&]() -> Result<json> { return json{{"ran", true}}; }, with);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(ctx.value().broken());
+  EXPECT_EQ(steps("wf-r2"), 0u) << "not recorded";
+  EXPECT_EQ(tokens(), 0) << "the update was undone with it: counted once, when the step runs again";
+  EXPECT_EQ(with.writes.size(), 2u) << "left unwritten";
+}
+
+TEST_F(WorkflowRidersTest, OfAStepNotRecordedAreWrittenOnTheirOwn) {
+  auto ctx = WorkflowContext::start(*store_, "wf-r3", "demo", json::object(), "exec");
+  ASSERT_TRUE(ctx.ok());
+  auto with = riders(7, task_);
+  auto r = ctx.value().step("agent#1", [&]() -> Result<json> { return Status::Unavailable("not now"); }, with);
+  ASSERT_FALSE(r.ok());
+  EXPECT_FALSE(ctx.value().broken());
+  EXPECT_EQ(steps("wf-r3"), 0u);
+  EXPECT_TRUE(with.writes.empty());
+  EXPECT_EQ(tokens(), 7);
+  EXPECT_EQ(notes(), 1);
+}
+
+TEST_F(WorkflowRidersTest, OfAReplayedStepAreLeftUnwritten) {
+  {
+    auto ctx = WorkflowContext::start(*store_, "wf-r4", "demo", json::object(), "exec");
+    ASSERT_TRUE(ctx.value().step("agent#1", [&]() -> Result<json> { return json{{"ran", 1}}; }).ok());
+  }
+  auto ctx = WorkflowContext::start(*store_, "wf-r4", "demo", json::object(), "exec");
+  auto with = riders(5, task_);
+  auto r = ctx.value().step("agent#1", [&]() -> Result<json> { return json{{"ran", 2}}; }, with);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value()["ran"], 1);
+  EXPECT_EQ(with.writes.size(), 2u) << "the caller decides what to do with them";
+  EXPECT_EQ(tokens(), 0);
+  EXPECT_EQ(notes(), 0);
+}
+
 }  // namespace
 }  // namespace drover

@@ -44,7 +44,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_plugin_descriptor, build_info), 32u);
   EXPECT_EQ(offsetof(drover_plugin_descriptor, config_schema), 40u);
   EXPECT_EQ(offsetof(drover_plugin_descriptor, vtable), 48u);
-  EXPECT_EQ(sizeof(drover_storage_vtable_v1), 280u);
+  EXPECT_EQ(sizeof(drover_storage_vtable_v1), 288u);
   EXPECT_EQ(DROVER_STORAGE_VTABLE_V1_0_SIZE, 200u);  // what a plugin built for ABI 1.0/1.1 provides
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, struct_size), 0u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, check_config), 8u);
@@ -81,6 +81,7 @@ TEST(AbiLayout, StructsOnX86_64) {
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, append_log), 256u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, read_log), 264u);
   EXPECT_EQ(offsetof(drover_storage_vtable_v1, claim_tasks), 272u);  // ABI 1.5
+  EXPECT_EQ(offsetof(drover_storage_vtable_v1, apply_writes), 280u);  // ABI 1.6
   EXPECT_EQ(sizeof(drover_vcs_vtable_v1), 152u);
   EXPECT_EQ(DROVER_VCS_VTABLE_V1_0_SIZE, 88u);  // what a plugin built for ABI 1.0 provides
   EXPECT_EQ(offsetof(drover_vcs_vtable_v1, struct_size), 0u);

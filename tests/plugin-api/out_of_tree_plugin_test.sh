@@ -22,7 +22,7 @@ out=$("$drover" plugins inspect "$plugin")
 echo "$out"
 grep -q '^name:       hello$' <<<"$out" || { echo "FAIL: inspect did not show name hello"; exit 1; }
 grep -q '^kind:       agent$' <<<"$out" || { echo "FAIL: inspect did not show kind agent"; exit 1; }
-grep -q '^abi:        1.5$' <<<"$out" || { echo "FAIL: inspect did not show ABI 1.5"; exit 1; }
+grep -q '^abi:        1.6$' <<<"$out" || { echo "FAIL: inspect did not show ABI 1.6"; exit 1; }
 
 mkdir -p "$tmp/project"
 printf 'plugin_dirs: ["%s"]\n' "$tmp/hello" > "$tmp/project/drover.yaml"

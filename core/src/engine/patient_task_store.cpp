@@ -96,6 +96,9 @@ Result<std::optional<Task>> PatientTaskStore::claim_task(const ClaimRequest& req
 Result<std::vector<Task>> PatientTaskStore::claim_tasks(const ClaimRequest& request, int limit) {
   return patiently([&] { return inner_.claim_tasks(request, limit); });
 }
+Result<std::vector<WriteResult>> PatientTaskStore::apply_writes(const std::vector<StoreWrite>& writes) {
+  return patiently([&] { return inner_.apply_writes(writes); });
+}
 Result<int> PatientTaskStore::renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) {
   return patiently([&] { return inner_.renew_leases(executor, lease_ms, now_ms); });
 }

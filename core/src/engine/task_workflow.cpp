@@ -174,15 +174,37 @@ void TaskWorkflow::report(const std::string& message) {
 }
 
 void TaskWorkflow::event(const std::string& kind, const std::string& message, const json& data) {
+  NewEvent e{id(), kind, message, data, now()};
+  if (collecting_ != nullptr) {
+    collecting_->push_back(StoreWrite::append_event(e));
+    return;
+  }
   // The event log is history, not state: a store hiccup here must not stop the task.
-  (void)store_.append_event(NewEvent{id(), kind, message, data, now()});
+  (void)store_.append_event(e);
 }
 
 void TaskWorkflow::update(const TaskUpdate& fields) {
   const TaskUpdate changes = changed_fields(task_, fields);
   if (!any_field(changes)) return;  // e.g. an agent that reported nothing: no store call
+  if (collecting_ != nullptr) {
+    collecting_->push_back(StoreWrite::update_task(id(), changes, now()));
+    return;
+  }
   auto r = store_.update_task(id(), changes, now());
   if (r.ok()) task_ = std::move(r.value());
+}
+
+void TaskWorkflow::write_together(std::vector<StoreWrite>& writes) {
+  if (writes.empty()) return;
+  // Like the single calls: a store hiccup leaves the task as it was known.
+  auto r = store_.apply_writes(writes);
+  writes.clear();
+  if (r.ok()) absorb(r.value());
+}
+
+void TaskWorkflow::absorb(const std::vector<WriteResult>& results) {
+  for (const WriteResult& r : results)
+    if (r.task && r.task->id == id()) task_ = *r.task;
 }
 
 TaskOutcome TaskWorkflow::release(int64_t not_before_ms, WaitReason wait, const std::string& reason) {
@@ -346,10 +368,15 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   TaskUpdate starting;
   starting.attempts = attempt;
   starting.status_reason = (doing.empty() ? "running agent '" + name + "'" : doing + " with agent '" + name + "'") + " (" + which + ")";
-  update(starting);
-  event(round > 1 ? "round_started" : "attempt_started",
-        (doing.empty() ? "" : doing + ": ") + which + " with agent '" + name + "'",
-        json{{"attempt", attempt}, {"round", round}, {"kind", round_kind}, {"agent", name}, {"log_file", req.log_file}});
+  std::vector<StoreWrite> started;  // one store call, before the agent starts
+  {
+    Collecting together(*this, &started);
+    update(starting);
+    event(round > 1 ? "round_started" : "attempt_started",
+          (doing.empty() ? "" : doing + ": ") + which + " with agent '" + name + "'",
+          json{{"attempt", attempt}, {"round", round}, {"kind", round_kind}, {"agent", name}, {"log_file", req.log_file}});
+  }
+  write_together(started);
   if (doing.empty()) report("started: " + task_.title + " (agent " + name + ", attempt " + std::to_string(attempt) + ")");
   else report(doing + " (agent " + name + ", " + which + ")");
 
@@ -381,9 +408,12 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
   if (a.session_id) fields.session_id = *a.session_id;
   if (!a.summary.empty()) fields.result_summary = a.summary.substr(0, 4000);
   if (a.outcome != AttemptOutcome::kSuccess) fields.last_error = a.reason;
-  update(fields);
   json out = record(a);
   out["log_file"] = req.log_file;
+  // Written with the agent step's record, in its transaction: the tokens are
+  // counted once, with the step, even across a crash.
+  Collecting with_the_record(*this, agent_riders_ != nullptr ? &agent_riders_->writes : nullptr);
+  update(fields);
   event("attempt_finished",
         "attempt " + std::to_string(attempt) + ": " + std::string(to_string(a.outcome)) +
             (a.reason.empty() ? "" : " — " + a.reason),
@@ -607,6 +637,8 @@ TaskOutcome TaskWorkflow::run() {
       const std::string s = a + (round > 1 ? "." + std::to_string(round) : "");
       while (agent_runs) {
         const bool replayed = ctx.replaying();
+        WorkflowContext::Riders riders;
+        agent_riders_ = &riders;
         auto ar = ctx.step("agent#" + s, [&] {
           // An earlier execution of this workflow began this attempt and was cut
           // short: its agent may have left half its work behind. (Not when its
@@ -617,7 +649,9 @@ TaskOutcome TaskWorkflow::run() {
           if (interrupted_before && cfg.restart_interrupted && restart_interrupted_attempt(key, prepared, attempt))
             session_id.clear();  // the agent's session remembers work that is gone
           return run_agent(key, attempt, round, round_kind, worktree, told, session_id);
-        });
+        }, riders);
+        agent_riders_ = nullptr;
+        absorb(riders.results);
         if (replayed) agent_step_replayed = true;
         if (lost(ctx)) return TaskOutcome::kAbandoned;
         if (must_wait(ar)) return wait_for(ar.status().message());
@@ -828,7 +862,20 @@ TaskOutcome TaskWorkflow::run() {
         }
       }
 
-      auto m = ctx.step("land#" + s, [&] { return land(key, attempt, round); });
+      WorkflowContext::Riders landed_event;  // written with the land step's record, once
+      auto m = ctx.step("land#" + s, [&] {
+        auto r = land(key, attempt, round);
+        if (!r.ok()) return r;
+        const LandingVerdict v = landing_step(r.value());
+        if (v.outcome == Landing::kLanded) {
+          Collecting with_the_record(*this, &landed_event.writes);
+          event("landed", "landed on " + target + (v.commit.empty() ? "" : " as " + v.commit.substr(0, 10)) +
+                              (v.verified ? ", verified on the merged result" : "") +
+                              (v.batch.size() > 1 ? " (batch: " + join(v.batch, ", ") + ")" : ""),
+                json{{"commit", v.commit}, {"batch", v.batch}, {"verified", v.verified}, {"round", round}});
+        }
+        return r;
+      }, landed_event);
       if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (must_wait(m)) return wait_for(m.status().message());
       if (is_local_changes(m)) {
@@ -870,11 +917,6 @@ TaskOutcome TaskWorkflow::run() {
       if (verdict.outcome == Landing::kLanded || verdict.outcome == Landing::kNothingToLand) {
         landed = true;
         merge_commit = verdict.commit;
-        if (verdict.outcome == Landing::kLanded)
-          event("landed", "landed on " + target + (merge_commit.empty() ? "" : " as " + merge_commit.substr(0, 10)) +
-                              (verdict.verified ? ", verified on the merged result" : "") +
-                              (verdict.batch.size() > 1 ? " (batch: " + join(verdict.batch, ", ") + ")" : ""),
-                json{{"commit", merge_commit}, {"batch", verdict.batch}, {"verified", verdict.verified}, {"round", round}});
         break;
       }
       const bool conflict = verdict.outcome == Landing::kConflict;
@@ -953,6 +995,10 @@ TaskOutcome TaskWorkflow::run() {
       std::string unblocked = join(completion_step(done.value()).unblocked, ", ");
       report("completed" + (merge_commit.empty() ? std::string(" (no changes)") : " (merged " + merge_commit.substr(0, 10) + ")") +
              (unblocked.empty() ? "" : "; ready now: " + unblocked));
+      // The workflow's end goes with the cleanup's record.
+      WorkflowContext::Riders finished;
+      finished.writes.push_back(
+          StoreWrite::finish_workflow(ctx.id(), "succeeded", json{{"merge_commit", merge_commit}}, now()));
       (void)ctx.step("cleanup", [&]() -> Result<json> {
         // Every round's worktree: the earlier rounds' branches hold work that
         // conflicted; the completed merge made them obsolete, and the VCS
@@ -966,8 +1012,9 @@ TaskOutcome TaskWorkflow::run() {
                                  {"error", rm.ok() ? "" : rm.status().message()}});
         }
         return json{{"worktrees", removed}};
-      });
-      (void)ctx.finish("succeeded", json{{"merge_commit", merge_commit}});
+      }, finished);
+      // Not written with it (the cleanup was recorded before, or could not be): on its own.
+      if (!finished.writes.empty()) (void)ctx.finish("succeeded", json{{"merge_commit", merge_commit}});
       return TaskOutcome::kCompleted;
     }
 

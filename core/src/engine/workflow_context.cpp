@@ -31,6 +31,12 @@ Result<WorkflowContext> WorkflowContext::start(TaskStore& store, const std::stri
 }
 
 Result<json> WorkflowContext::step(const std::string& name, const std::function<Result<json>()>& fn) {
+  Riders none;
+  return step(name, fn, none);
+}
+
+Result<json> WorkflowContext::step(const std::string& name, const std::function<Result<json>()>& fn,
+                                   Riders& riders) {
   if (broken_) return Status::Unavailable("step '" + name + "' of workflow " + id_ + " not run: " + broken_why_);
   const size_t number = next_++;
   if (number < recorded_.size()) {
@@ -48,6 +54,13 @@ Result<json> WorkflowContext::step(const std::string& name, const std::function<
     // "Not now" (interrupted, or waiting for the user): nothing is recorded,
     // so the step runs again when the workflow is picked up next.
     --next_;
+    if (!riders.writes.empty()) {
+      auto written = store_->apply_writes(riders.writes);
+      if (written.ok()) {
+        riders.writes.clear();
+        riders.results = std::move(written.value());
+      }
+    }
     return r;
   }
   StepRecord step;
@@ -58,7 +71,19 @@ Result<json> WorkflowContext::step(const std::string& name, const std::function<
   } else {
     step.error = r.status().message();
   }
-  auto rec = store_->record_step(id_, step, clock_->now_ms());
+  // The record, with the riders after it in the same transaction.
+  auto record = [&]() -> Result<StepRecord> {
+    if (riders.writes.empty()) return store_->record_step(id_, step, clock_->now_ms());
+    std::vector<StoreWrite> writes{StoreWrite::record_step(id_, step, clock_->now_ms())};
+    writes.insert(writes.end(), riders.writes.begin(), riders.writes.end());
+    auto written = store_->apply_writes(writes);
+    if (!written.ok()) return written.status();
+    std::vector<WriteResult>& answers = written.value();
+    if (answers.empty() || !answers.front().step) return Status::Error("the store answered without the step");
+    riders.results.assign(std::make_move_iterator(answers.begin() + 1), std::make_move_iterator(answers.end()));
+    return std::move(*answers.front().step);
+  };
+  auto rec = record();
   if (!rec.ok()) {
     // The step's outcome is not durable, so no later step may run: this
     // execution ends here and whoever claims the task next runs it again.
@@ -66,6 +91,7 @@ Result<json> WorkflowContext::step(const std::string& name, const std::function<
     broken_why_ = "recording step '" + name + "' failed: " + rec.status().message();
     return Status::Unavailable(broken_why_ + " (workflow " + id_ + ")");
   }
+  riders.writes.clear();
   recorded_.push_back(rec.value());
   // If someone else recorded this step first, their outcome wins.
   return outcome_of(rec.value());

@@ -43,6 +43,56 @@ StepRecord step_from_json(const json& j) {
   return s;
 }
 
+json update_request(const std::string& id, const TaskUpdate& u, int64_t now_ms) {
+  json fields = json::object();
+  put(fields, "attempts", u.attempts);
+  put(fields, "last_error", u.last_error);
+  put(fields, "result_summary", u.result_summary);
+  put(fields, "session_id", u.session_id);
+  put(fields, "merge_commit", u.merge_commit);
+  put(fields, "status_reason", u.status_reason);
+  put(fields, "tokens_in", u.tokens_in);
+  put(fields, "tokens_out", u.tokens_out);
+  put(fields, "cost_usd", u.cost_usd);
+  put(fields, "learned_touches", u.learned_touches);
+  return json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}};
+}
+
+json step_request(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) {
+  json req{{"workflow_id", workflow_id}, {"step", step.step}, {"name", step.name}, {"now_ms", now_ms}};
+  if (step.error) {
+    req["error"] = *step.error;
+  } else {
+    req["outcome"] = step.outcome;
+  }
+  return req;
+}
+
+json event_request(const NewEvent& e) {
+  json req{{"kind", e.kind}, {"message", e.message}, {"data", e.data}, {"now_ms", e.now_ms}};
+  put(req, "task_id", e.task_id);
+  return req;
+}
+
+json finish_request(const std::string& id, const std::string& status, const json& output, int64_t now_ms) {
+  return json{{"id", id}, {"status", status}, {"output", output}, {"now_ms", now_ms}};
+}
+
+// apply_writes' {"op", "request"} for one write.
+json write_entry(const StoreWrite& w) {
+  switch (w.kind) {
+    case StoreWrite::Kind::kRecordStep:
+      return json{{"op", "record_step"}, {"request", step_request(w.id, w.step, w.now_ms)}};
+    case StoreWrite::Kind::kUpdateTask:
+      return json{{"op", "update_task"}, {"request", update_request(w.id, w.update, w.now_ms)}};
+    case StoreWrite::Kind::kAppendEvent:
+      return json{{"op", "append_event"}, {"request", event_request(w.event)}};
+    case StoreWrite::Kind::kFinishWorkflow:
+      return json{{"op", "finish_workflow"}, {"request", finish_request(w.id, w.status, w.output, w.now_ms)}};
+  }
+  return json::object();
+}
+
 WorkflowRecord workflow_from_json(const json& j) {
   return WorkflowRecord{j.value("id", ""), j.value("status", "running"), j.value("created", false)};
 }
@@ -115,19 +165,7 @@ Result<Task> PluginTaskStore::add_dependency(const std::string& task, const std:
 }
 
 Result<Task> PluginTaskStore::update_task(const std::string& id, const TaskUpdate& u, int64_t now_ms) {
-  json fields = json::object();
-  put(fields, "attempts", u.attempts);
-  put(fields, "last_error", u.last_error);
-  put(fields, "result_summary", u.result_summary);
-  put(fields, "session_id", u.session_id);
-  put(fields, "merge_commit", u.merge_commit);
-  put(fields, "status_reason", u.status_reason);
-  put(fields, "tokens_in", u.tokens_in);
-  put(fields, "tokens_out", u.tokens_out);
-  put(fields, "cost_usd", u.cost_usd);
-  put(fields, "learned_touches", u.learned_touches);
-  return read_storage<Task>(client_->call(&Storage::update_task, "update_task", json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}}),
-                   as_task);
+  return read_storage<Task>(client_->call(&Storage::update_task, "update_task", update_request(id, u, now_ms)), as_task);
 }
 
 Result<Task> PluginTaskStore::edit_task(const std::string& id, const TaskEdit& e, int64_t now_ms) {
@@ -273,26 +311,42 @@ Result<std::pair<WorkflowRecord, std::vector<StepRecord>>> PluginTaskStore::get_
 
 Status PluginTaskStore::finish_workflow(const std::string& id, const std::string& status, const json& output,
                                         int64_t now_ms) {
-  auto r = client_->call(&Storage::finish_workflow, "finish_workflow",
-                        json{{"id", id}, {"status", status}, {"output", output}, {"now_ms", now_ms}});
+  auto r = client_->call(&Storage::finish_workflow, "finish_workflow", finish_request(id, status, output, now_ms));
   return r.ok() ? Status::Ok() : r.status();
 }
 
 Result<StepRecord> PluginTaskStore::record_step(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) {
-  json req{{"workflow_id", workflow_id}, {"step", step.step}, {"name", step.name}, {"now_ms", now_ms}};
-  if (step.error) {
-    req["error"] = *step.error;
-  } else {
-    req["outcome"] = step.outcome;
-  }
-  return read_storage<StepRecord>(client_->call(&Storage::record_step, "record_step", req), step_from_json);
+  return read_storage<StepRecord>(
+      client_->call(&Storage::record_step, "record_step", step_request(workflow_id, step, now_ms)), step_from_json);
 }
 
 Status PluginTaskStore::append_event(const NewEvent& e) {
-  json req{{"kind", e.kind}, {"message", e.message}, {"data", e.data}, {"now_ms", e.now_ms}};
-  put(req, "task_id", e.task_id);
-  auto r = client_->call(&Storage::append_event, "append_event", req);
+  auto r = client_->call(&Storage::append_event, "append_event", event_request(e));
   return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::vector<WriteResult>> PluginTaskStore::apply_writes(const std::vector<StoreWrite>& writes) {
+  if (writes.size() > 1 && writes.size() <= 64 && !apply_writes_unsupported_.load()) {
+    json list = json::array();
+    for (const StoreWrite& w : writes) list.push_back(write_entry(w));
+    auto r = client_->call(&Storage::apply_writes, "apply_writes", json{{"writes", std::move(list)}});
+    if (r.ok() || r.status().code() != StatusCode::kUnsupported) {
+      return read_storage<std::vector<WriteResult>>(std::move(r), [&writes](const json& j) {
+        std::vector<WriteResult> out;
+        const json& results = j.at("results");
+        for (size_t i = 0; i < writes.size(); ++i) {
+          const json& answer = results.at(i);  // one answer short: a response of the wrong shape
+          WriteResult one;
+          if (writes[i].kind == StoreWrite::Kind::kRecordStep) one.step = step_from_json(answer);
+          if (writes[i].kind == StoreWrite::Kind::kUpdateTask) one.task = task_from_json(answer);
+          out.push_back(std::move(one));
+        }
+        return out;
+      });
+    }
+    apply_writes_unsupported_ = true;  // a plugin built for ABI 1.5 or older: one by one
+  }
+  return TaskStore::apply_writes(writes);
 }
 
 Result<std::vector<TaskEvent>> PluginTaskStore::list_events(const EventFilter& f) {

@@ -65,4 +65,74 @@ Result<std::vector<Task>> TaskStore::claim_tasks(const ClaimRequest& request, in
   return claimed;
 }
 
+StoreWrite StoreWrite::record_step(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) {
+  StoreWrite w;
+  w.kind = Kind::kRecordStep;
+  w.id = workflow_id;
+  w.step = step;
+  w.now_ms = now_ms;
+  return w;
+}
+
+StoreWrite StoreWrite::update_task(const std::string& task_id, const TaskUpdate& fields, int64_t now_ms) {
+  StoreWrite w;
+  w.kind = Kind::kUpdateTask;
+  w.id = task_id;
+  w.update = fields;
+  w.now_ms = now_ms;
+  return w;
+}
+
+StoreWrite StoreWrite::append_event(const NewEvent& event) {
+  StoreWrite w;
+  w.kind = Kind::kAppendEvent;
+  w.event = event;
+  w.now_ms = event.now_ms;
+  return w;
+}
+
+StoreWrite StoreWrite::finish_workflow(const std::string& workflow_id, const std::string& status,
+                                       const nlohmann::json& output, int64_t now_ms) {
+  StoreWrite w;
+  w.kind = Kind::kFinishWorkflow;
+  w.id = workflow_id;
+  w.status = status;
+  w.output = output;
+  w.now_ms = now_ms;
+  return w;
+}
+
+Result<std::vector<WriteResult>> TaskStore::apply_writes(const std::vector<StoreWrite>& writes) {
+  std::vector<WriteResult> results;
+  for (const StoreWrite& w : writes) {
+    WriteResult r;
+    switch (w.kind) {
+      case StoreWrite::Kind::kRecordStep: {
+        auto step = record_step(w.id, w.step, w.now_ms);
+        if (!step.ok()) return step.status();
+        r.step = std::move(step.value());
+        break;
+      }
+      case StoreWrite::Kind::kUpdateTask: {
+        auto task = update_task(w.id, w.update, w.now_ms);
+        if (!task.ok()) return task.status();
+        r.task = std::move(task.value());
+        break;
+      }
+      case StoreWrite::Kind::kAppendEvent: {
+        Status st = append_event(w.event);
+        if (!st.ok()) return st;
+        break;
+      }
+      case StoreWrite::Kind::kFinishWorkflow: {
+        Status st = finish_workflow(w.id, w.status, w.output, w.now_ms);
+        if (!st.ok()) return st;
+        break;
+      }
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
 }  // namespace drover

@@ -520,6 +520,12 @@ Result<StepRecord> MemoryTaskStore::record_step(const std::string& workflow_id, 
   return out;
 }
 
+Result<std::vector<WriteResult>> MemoryTaskStore::apply_writes(const std::vector<StoreWrite>& writes) {
+  DROVER_RETURN_IF_ERROR(check("apply_writes"));
+  if (applied_together) applied_together(writes);
+  return TaskStore::apply_writes(writes);
+}
+
 Status MemoryTaskStore::append_event(const NewEvent& e) {
   DROVER_RETURN_IF_ERROR(check("append_event"));
   std::lock_guard<std::mutex> lock(mu_);

@@ -28,6 +28,9 @@ class MemoryTaskStore final : public TaskStore {
   std::function<Status(const std::string& op)> fault;
   // Called after each list_tasks with its filter and how many tasks it returned.
   std::function<void(const TaskFilter& filter, size_t returned)> listed;
+  // Called with the writes of each apply_writes call before they are made
+  // (one by one, as the port's default does: this fake is not transactional).
+  std::function<void(const std::vector<StoreWrite>& writes)> applied_together;
   // Throw Crash right after this many step checkpoints were written in total
   // (0 = never).
   int crash_after_steps = 0;
@@ -74,6 +77,7 @@ class MemoryTaskStore final : public TaskStore {
   Status append_event(const NewEvent& event) override;
   Result<std::vector<TaskEvent>> list_events(const EventFilter& filter) override;
   Result<StoreSummary> summary(const std::optional<std::string>& epic) override;
+  Result<std::vector<WriteResult>> apply_writes(const std::vector<StoreWrite>& writes) override;
 
  private:
   struct Workflow {

@@ -148,9 +148,27 @@ class TaskWorkflow {
   Result<nlohmann::json> run_verify(const std::string& worktree, int attempt, int round);
   std::string commit_message(int attempt) const;
   void report(const std::string& message);
+  // Both go into collecting_ when it is set (see Collecting), else to the store.
   void event(const std::string& kind, const std::string& message, const nlohmann::json& data = nullptr);
   // Sends the fields that differ from task_'s (none: no store call).
   void update(const TaskUpdate& fields);
+  // While one lives, update() and event() collect their writes into `into`
+  // (nullptr: straight to the store, as without it).
+  class Collecting {
+   public:
+    Collecting(TaskWorkflow& w, std::vector<StoreWrite>* into) : w_(w), saved_(w.collecting_) { w.collecting_ = into; }
+    ~Collecting() { w_.collecting_ = saved_; }
+    Collecting(const Collecting&) = delete;
+    Collecting& operator=(const Collecting&) = delete;
+
+   private:
+    TaskWorkflow& w_;
+    std::vector<StoreWrite>* saved_;
+  };
+  // Writes collected writes in one transaction (storage ABI 1.6).
+  void write_together(std::vector<StoreWrite>& writes);
+  // Takes the task as the store last answered it, from writes made together.
+  void absorb(const std::vector<WriteResult>& results);
   TaskOutcome release(int64_t not_before_ms, WaitReason wait, const std::string& reason);
   TaskOutcome fail(const std::string& error);
   bool cancelled_by_user();
@@ -180,6 +198,9 @@ class TaskWorkflow {
   // The store as the workflow uses it: waits out an outage, refuses once fenced.
   PatientTaskStore store_;
   bool lost_reported_ = false;
+  std::vector<StoreWrite>* collecting_ = nullptr;  // see Collecting
+  // The running agent step's riders: what its record takes along.
+  WorkflowContext::Riders* agent_riders_ = nullptr;
   std::vector<std::string> in_the_way_;  // the user's files a landing found in the way
 };
 

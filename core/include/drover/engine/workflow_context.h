@@ -49,6 +49,18 @@ class WorkflowContext {
   // recorded, so the step runs again next time.
   Result<json> step(const std::string& name, const std::function<Result<json>()>& fn);
 
+  // Writes that go with a step's record, in its transaction (storage ABI
+  // 1.6; one by one after it for an older store): the task update and events
+  // the step produced, or the workflow's end after its last step. Filled
+  // while the step runs; once written, writes is emptied and results holds
+  // their answers. A step that replays leaves them unwritten; a step that is
+  // not recorded ("not now") writes them on their own.
+  struct Riders {
+    std::vector<StoreWrite> writes;
+    std::vector<WriteResult> results;
+  };
+  Result<json> step(const std::string& name, const std::function<Result<json>()>& fn, Riders& riders);
+
   // True once a step's outcome could not be recorded: every later step()
   // fails at once without running (kUnavailable), since this execution can no
   // longer be replayed faithfully. The caller abandons the execution.

@@ -35,6 +35,7 @@ class PluginTaskStore final : public TaskStore {
                            int64_t now_ms) override;
   Result<std::optional<Task>> claim_task(const ClaimRequest& request) override;
   Result<std::vector<Task>> claim_tasks(const ClaimRequest& request, int limit) override;
+  Result<std::vector<WriteResult>> apply_writes(const std::vector<StoreWrite>& writes) override;
   Result<int> renew_leases(const std::string& executor, int64_t lease_ms, int64_t now_ms) override;
   Result<Task> release_task(const ReleaseRequest& request) override;
   Result<Task> take_back(const std::string& id, const std::string& dead_executor, int64_t now_ms) override;
@@ -58,6 +59,7 @@ class PluginTaskStore final : public TaskStore {
  private:
   std::unique_ptr<StorageClient> client_;
   std::atomic<bool> claim_tasks_unsupported_{false};  // the plugin predates ABI 1.5
+  std::atomic<bool> apply_writes_unsupported_{false};  // the plugin predates ABI 1.6
 };
 
 }  // namespace drover

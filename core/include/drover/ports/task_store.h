@@ -225,6 +225,33 @@ struct StepRecord {
   bool recorded = true;              // false: someone else recorded this step first
 };
 
+// One write of apply_writes (storage ABI 1.6): a step's record, a task's
+// fields, an event or a workflow's end, as the single calls take them.
+struct StoreWrite {
+  enum class Kind { kRecordStep, kUpdateTask, kAppendEvent, kFinishWorkflow };
+  Kind kind = Kind::kAppendEvent;
+  std::string id;               // the workflow (record_step, finish_workflow) or the task (update_task)
+  StepRecord step;              // record_step
+  TaskUpdate update;            // update_task
+  NewEvent event;               // append_event
+  std::string status;           // finish_workflow
+  nlohmann::json output;        // finish_workflow
+  int64_t now_ms = 0;           // all but append_event (event.now_ms)
+
+  static StoreWrite record_step(const std::string& workflow_id, const StepRecord& step, int64_t now_ms);
+  static StoreWrite update_task(const std::string& task_id, const TaskUpdate& fields, int64_t now_ms);
+  static StoreWrite append_event(const NewEvent& event);
+  static StoreWrite finish_workflow(const std::string& workflow_id, const std::string& status,
+                                    const nlohmann::json& output, int64_t now_ms);
+};
+
+// What one write answered: the step as recorded (record_step), the task as
+// it now is (update_task); nothing for the other two.
+struct WriteResult {
+  std::optional<StepRecord> step;
+  std::optional<Task> task;
+};
+
 class TaskStore {
  public:
   virtual ~TaskStore() = default;
@@ -292,6 +319,12 @@ class TaskStore {
   virtual Result<ExecutorList> list_executors(int64_t now_ms);
   virtual Result<LogChunkWritten> append_log(const LogChunkWrite& chunk);
   virtual Result<LogPiece> read_log(const LogReadRequest& request);
+
+  // The writes in order, in one transaction — all or none — with one answer
+  // each (storage ABI 1.6). The default, for a store that cannot (a plugin
+  // built for an older ABI), makes the calls one by one and stops at the
+  // first failure: the writes before it stay.
+  virtual Result<std::vector<WriteResult>> apply_writes(const std::vector<StoreWrite>& writes);
 };
 
 }  // namespace drover

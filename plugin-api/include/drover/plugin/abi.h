@@ -31,8 +31,9 @@ extern "C" {
  *   1.3  storage: review_task; the task field review; the wait kind "review";
  *        vcs: diff_patch
  *   1.4  storage: beat_executor, list_executors, append_log, read_log
- *   1.5  storage: claim_tasks */
-#define DROVER_PLUGIN_ABI_MINOR 5
+ *   1.5  storage: claim_tasks
+ *   1.6  storage: apply_writes */
+#define DROVER_PLUGIN_ABI_MINOR 6
 
 /* The name of the one exported symbol. The generation is part of the name so a
  * future incompatible ABI can coexist with this one. */

@@ -181,6 +181,10 @@ class Storage {
   virtual std::string claim_tasks(std::string_view) {
     throw Error(DROVER_UNSUPPORTED, "claim_tasks is not implemented by this storage plugin");
   }
+  // ABI 1.6, optional: several writes in one transaction (the host makes them one by one without it).
+  virtual std::string apply_writes(std::string_view) {
+    throw Error(DROVER_UNSUPPORTED, "apply_writes is not implemented by this storage plugin");
+  }
 };
 
 namespace detail {
@@ -244,6 +248,7 @@ const drover_plugin_descriptor* storage_descriptor(const drover_host_api* host, 
       &storage_op<&Storage::append_log>,
       &storage_op<&Storage::read_log>,
       &storage_op<&Storage::claim_tasks>,
+      &storage_op<&Storage::apply_writes>,
   };
   return make_descriptor(host, DROVER_KIND_STORAGE, name, version, schema, &vtable);
 }

@@ -309,6 +309,21 @@ typedef struct drover_storage_vtable_v1 {
    * several free workers fill them with one store round trip. A host facing a
    * plugin without it calls claim_task once per task. */
   drover_storage_op claim_tasks;
+
+  /* ---- ABI 1.6: optional, probed by struct_size like 1.2. ---- */
+
+  /* {"writes": [{"op": "record_step" | "update_task" | "append_event" |
+   *              "finish_workflow", "request": {that operation's request}}, ...]}
+   *   (1 to 64 writes)
+   * -> {"results": [each operation's answer, in order]}
+   * Applies the writes in order in one transaction: all of them or none. The
+   * first that fails undoes the others, and its error is returned with
+   * "apply_writes: writes[<i>] (<op>): " before its message, in its own code;
+   * an op outside the four is DROVER_INVALID_ARGUMENT. Lets the host record a
+   * step together with the task update and events it produced (one round
+   * trip, and none of them without the others after a crash). A host facing a
+   * plugin without it makes the calls one by one. */
+  drover_storage_op apply_writes;
 } drover_storage_vtable_v1;
 
 /* The size of the ABI 1.0 storage vtable: the least a plugin may provide. */

@@ -22,6 +22,13 @@ Request::Request(std::string_view operation, std::string_view text) : operation_
   }
 }
 
+Request::Request(std::string_view operation, nlohmann::json object)
+    : operation_(operation), json_(std::move(object)) {
+  if (!json_.is_object()) {
+    throw drover::sdk::Error(DROVER_INVALID_ARGUMENT, operation_ + ": request must be a JSON object");
+  }
+}
+
 void Request::invalid(std::string_view key, const std::string& what) const {
   throw drover::sdk::Error(DROVER_INVALID_ARGUMENT, operation_ + ": field '" + std::string(key) + "' " + what);
 }

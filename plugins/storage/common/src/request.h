@@ -25,6 +25,8 @@ class Request {
   // Parses text (empty = {}); invalid UTF-8, invalid JSON or another value than
   // an object is DROVER_INVALID_ARGUMENT.
   Request(std::string_view operation, std::string_view text);
+  // An object already parsed out of a checked request (apply_writes' writes).
+  Request(std::string_view operation, nlohmann::json object);
 
   const std::string& operation() const { return operation_; }
   bool has(const char* key) const;  // present and not null

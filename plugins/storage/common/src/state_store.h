@@ -9,7 +9,8 @@
 // leases, release, complete, fail, reset), workflow_operations.cpp
 // (workflows, steps, events, summary), task_steering.cpp (edit, remove,
 // remove a dependency, pause, review), executor_operations.cpp (executors'
-// heartbeats) and log_operations.cpp (agent output: append, cap, read).
+// heartbeats), log_operations.cpp (agent output: append, cap, read) and
+// apply_writes.cpp (several writes in one transaction).
 //
 // Choices where the contract leaves room (documented for the engine):
 //   - a sub-task created without "epic" inherits its parent's epic;
@@ -42,6 +43,8 @@
 #include "task_events.h"
 
 namespace drover::storage {
+
+class Request;
 
 // What describe() reports about an open store.
 struct StoreIdentity {
@@ -88,6 +91,8 @@ class StateStore : public drover::sdk::Storage {
   std::string read_log(std::string_view request) final;
   // ABI 1.5: several claims in one transaction (task_lifecycle.cpp).
   std::string claim_tasks(std::string_view request) final;
+  // ABI 1.6: several writes in one transaction (apply_writes.cpp).
+  std::string apply_writes(std::string_view request) final;
 
  protected:
   virtual StoreIdentity identity() const = 0;
@@ -95,11 +100,19 @@ class StateStore : public drover::sdk::Storage {
   using Body = std::function<std::string(StoreTables&)>;
   // Runs body in one write transaction and returns its text; a body that
   // throws writes nothing. A backend may run body again (a retried transaction).
-  virtual std::string write(const Body& body) = 0;
+  virtual std::string run_write(const Body& body) = 0;
   // Runs body over a consistent view, for operations that only read.
   virtual std::string read(const Body& body) = 0;
 
  private:
+  // The four operations apply_writes takes, from their parsed request.
+  std::string update_task_from(const Request& req);
+  std::string record_step_from(const Request& req);
+  std::string append_event_from(const Request& req);
+  std::string finish_workflow_from(const Request& req);
+  // Every write operation's transaction: run_write's, or, inside
+  // apply_writes on this thread, the one apply_writes opened.
+  std::string write(const Body& body);
   void add_event(StoreTables& tables, const std::optional<std::string>& task_id, const TaskEvent& event,
                  int64_t now_ms);
   nlohmann::json claim_one(StoreTables& tables, const ClaimQuery& query);

@@ -219,7 +219,10 @@ std::string StateStore::add_dependency(std::string_view request) {
 }
 
 std::string StateStore::update_task(std::string_view request) {
-  Request req("update_task", request);
+  return update_task_from(Request("update_task", request));
+}
+
+std::string StateStore::update_task_from(const Request& req) {
   std::string id = req.text("id", kMaxNameBytes);
   int64_t now = req.now_ms();
   std::vector<FieldValue> fields = read_fields(req);

@@ -46,7 +46,10 @@ std::string StateStore::get_workflow(std::string_view request) {
 }
 
 std::string StateStore::finish_workflow(std::string_view request) {
-  Request req("finish_workflow", request);
+  return finish_workflow_from(Request("finish_workflow", request));
+}
+
+std::string StateStore::finish_workflow_from(const Request& req) {
   std::string id = req.text("id", kMaxNameBytes);
   std::string status = req.text("status", kMaxNameBytes);
   if (status != "running" && status != "succeeded" && status != "failed" && status != "cancelled") {
@@ -62,7 +65,10 @@ std::string StateStore::finish_workflow(std::string_view request) {
 }
 
 std::string StateStore::record_step(std::string_view request) {
-  Request req("record_step", request);
+  return record_step_from(Request("record_step", request));
+}
+
+std::string StateStore::record_step_from(const Request& req) {
   std::string workflow_id = req.text("workflow_id", kMaxNameBytes);
   int64_t step = req.integer("step");
   if (step < 0) req.invalid("step", "must be 0 or more");
@@ -82,7 +88,10 @@ std::string StateStore::record_step(std::string_view request) {
 }
 
 std::string StateStore::append_event(std::string_view request) {
-  Request req("append_event", request);
+  return append_event_from(Request("append_event", request));
+}
+
+std::string StateStore::append_event_from(const Request& req) {
   std::optional<std::string> task_id = req.optional_text("task_id", kMaxNameBytes);
   std::string kind = req.text("kind", kMaxNameBytes);
   std::string message = req.text("message", kMaxTextBytes);

@@ -31,7 +31,7 @@ drover::storage::StoreIdentity PostgresStore::identity() const {
   return {"postgres", kSchemaVersion, config_.masked_url() + " schema " + config_.schema};
 }
 
-std::string PostgresStore::write(const Body& body) { return run(&SqlSession::transact, body); }
+std::string PostgresStore::run_write(const Body& body) { return run(&SqlSession::transact, body); }
 
 std::string PostgresStore::read(const Body& body) { return run(&SqlSession::read, body); }
 

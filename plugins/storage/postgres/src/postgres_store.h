@@ -27,7 +27,7 @@ class PostgresStore final : public drover::storage::StateStore {
   // The URL with its password masked, plus " schema <name>".
   drover::storage::StoreIdentity identity() const override;
   // See SqlSession::transact: a lost connection reruns the body.
-  std::string write(const Body& body) override;
+  std::string run_write(const Body& body) override;
   // See SqlSession::read: statements run without BEGIN/COMMIT.
   std::string read(const Body& body) override;
   // Runs body on the tables of a transaction that session_ runs with `in`.

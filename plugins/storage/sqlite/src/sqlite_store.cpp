@@ -35,7 +35,7 @@ SqliteStore::SqliteStore(std::string_view config_yaml, std::string_view context_
 
 drover::storage::StoreIdentity SqliteStore::identity() const { return {"sqlite", schema_version_, db_.path()}; }
 
-std::string SqliteStore::write(const Body& body) {
+std::string SqliteStore::run_write(const Body& body) {
   PendingWrite write;
   write.body = &body;
   return batches_.submit(write);

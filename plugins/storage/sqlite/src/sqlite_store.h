@@ -24,7 +24,7 @@ class SqliteStore final : public drover::storage::StateStore {
 
  private:
   drover::storage::StoreIdentity identity() const override;
-  std::string write(const Body& body) override;  // BEGIN IMMEDIATE: writers take turns on the file
+  std::string run_write(const Body& body) override;  // BEGIN IMMEDIATE: writers take turns on the file
   std::string read(const Body& body) override;
   // One transaction for the writes a batch holds, each in a savepoint of its
   // own: a write whose body fails is undone alone, the others still commit.
