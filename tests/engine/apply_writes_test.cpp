@@ -5,11 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
-#include <filesystem>
-#include <random>
 
-#include "drover/plugin_host/plugin_host.h"
-#include "drover/plugin_host/plugin_task_store.h"
+#include "sqlite_plugin_store.h"
 
 namespace drover::testing {
 namespace {
@@ -19,31 +16,13 @@ using json = nlohmann::json;
 class ApplyWritesTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("drover-writes-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir_);
-    static PluginHost host({DROVER_TEST_PLUGIN_DIR});
-    auto p = host.load(DROVER_KIND_STORAGE, "sqlite");
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    plugin_ = *p.value();
-    if (built_for_abi_15()) {
-      vtable_ = plugin_.vtable<drover_storage_vtable_v1>();
-      vtable_.struct_size = offsetof(drover_storage_vtable_v1, apply_writes);
-      descriptor_ = *plugin_.descriptor;
-      descriptor_.vtable = &vtable_;
-      plugin_.descriptor = &descriptor_;
-    }
-    auto s = PluginTaskStore::open(plugin_, "{path: drover.db}",
-                                   json{{"project_root", dir_.string()}, {"drover_dir", (dir_ / ".drover").string()}});
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    store_ = std::move(s.value());
+    // As built, or as one built before apply_writes existed.
+    store_ = std::make_unique<SqlitePluginStore>(built_for_abi_15() ? offsetof(drover_storage_vtable_v1, apply_writes) : 0);
+    ASSERT_TRUE(store_->open());
     NewTask t;
     t.title = "T";
-    task_ = store_->create_task(t, 1000).value().id;
-    ASSERT_TRUE(store_->start_workflow("wf", "task", json::object(), "exec", 1000).ok());
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    task_ = (*store_)->create_task(t, 1000).value().id;
+    ASSERT_TRUE((*store_)->start_workflow("wf", "task", json::object(), "exec", 1000).ok());
   }
   bool built_for_abi_15() const { return GetParam(); }
   std::vector<StoreWrite> writes(const std::string& event_task) {
@@ -59,16 +38,12 @@ class ApplyWritesTest : public ::testing::TestWithParam<bool> {
             StoreWrite::finish_workflow("wf", "succeeded", json{{"ok", true}}, 2001)};
   }
 
-  std::filesystem::path dir_;
-  LoadedPlugin plugin_;
-  drover_storage_vtable_v1 vtable_{};
-  drover_plugin_descriptor descriptor_{};
-  std::unique_ptr<PluginTaskStore> store_;
+  std::unique_ptr<SqlitePluginStore> store_;
   std::string task_;
 };
 
 TEST_P(ApplyWritesTest, EachWriteIsAnsweredAsItsOwnCallWould) {
-  auto r = store_->apply_writes(writes(task_));
+  auto r = (*store_)->apply_writes(writes(task_));
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r.value().size(), 4u);
   ASSERT_TRUE(r.value()[0].step.has_value());
@@ -78,7 +53,7 @@ TEST_P(ApplyWritesTest, EachWriteIsAnsweredAsItsOwnCallWould) {
   EXPECT_EQ(r.value()[1].task->tokens_in, 9);
   EXPECT_EQ(r.value()[1].task->status_reason, "ran");
   EXPECT_FALSE(r.value()[2].step || r.value()[2].task);
-  auto wf = store_->get_workflow("wf");
+  auto wf = (*store_)->get_workflow("wf");
   ASSERT_TRUE(wf.ok());
   EXPECT_EQ(wf.value().first.status, "succeeded");
   ASSERT_EQ(wf.value().second.size(), 1u);
@@ -86,12 +61,12 @@ TEST_P(ApplyWritesTest, EachWriteIsAnsweredAsItsOwnCallWould) {
 }
 
 TEST_P(ApplyWritesTest, AFailingWriteUndoesTheOthersOnlyWhereThePluginCan) {
-  auto r = store_->apply_writes(writes("t404"));  // the event's task does not exist
+  auto r = (*store_)->apply_writes(writes("t404"));  // the event's task does not exist
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << r.status().message();
   EXPECT_NE(r.status().message().find("t404"), std::string::npos) << r.status().message();
-  const size_t steps = store_->get_workflow("wf").value().second.size();
-  const int64_t tokens = store_->get_task(task_).value().tokens_in;
+  const size_t steps = (*store_)->get_workflow("wf").value().second.size();
+  const int64_t tokens = (*store_)->get_task(task_).value().tokens_in;
   if (built_for_abi_15()) {
     EXPECT_EQ(steps, 1u) << "one by one: the writes before the failing one stay";
     EXPECT_EQ(tokens, 9);

@@ -5,11 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
-#include <filesystem>
-#include <random>
 
-#include "drover/plugin_host/plugin_host.h"
-#include "drover/plugin_host/plugin_task_store.h"
+#include "sqlite_plugin_store.h"
 
 namespace drover::testing {
 namespace {
@@ -19,44 +16,21 @@ using json = nlohmann::json;
 class ClaimTasksTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("drover-claims-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir_);
-    static PluginHost host({DROVER_TEST_PLUGIN_DIR});
-    auto p = host.load(DROVER_KIND_STORAGE, "sqlite");
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    plugin_ = *p.value();
-    if (built_for_abi_14()) {
-      // The same plugin, as one built before claim_tasks existed.
-      vtable_ = plugin_.vtable<drover_storage_vtable_v1>();
-      vtable_.struct_size = offsetof(drover_storage_vtable_v1, claim_tasks);
-      descriptor_ = *plugin_.descriptor;
-      descriptor_.vtable = &vtable_;
-      plugin_.descriptor = &descriptor_;
-    }
-    auto s = PluginTaskStore::open(plugin_, "{path: drover.db}",
-                                   json{{"project_root", dir_.string()}, {"drover_dir", (dir_ / ".drover").string()}});
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    store_ = std::move(s.value());
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    // As built, or as one built before claim_tasks existed.
+    store_ = std::make_unique<SqlitePluginStore>(built_for_abi_14() ? offsetof(drover_storage_vtable_v1, claim_tasks) : 0);
+    ASSERT_TRUE(store_->open());
   }
   bool built_for_abi_14() const { return GetParam(); }
   Task add(const std::string& title, int priority) {
     NewTask t;
     t.title = title;
     t.priority = priority;
-    auto r = store_->create_task(t, 1000);
+    auto r = (*store_)->create_task(t, 1000);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? r.value() : Task{};
   }
 
-  std::filesystem::path dir_;
-  LoadedPlugin plugin_;
-  drover_storage_vtable_v1 vtable_{};
-  drover_plugin_descriptor descriptor_{};
-  std::unique_ptr<PluginTaskStore> store_;
+  std::unique_ptr<SqlitePluginStore> store_;
 };
 
 TEST_P(ClaimTasksTest, SeveralFreeWorkersAreFilledInClaimOrder) {
@@ -65,7 +39,7 @@ TEST_P(ClaimTasksTest, SeveralFreeWorkersAreFilledInClaimOrder) {
   Task mid = add("mid", 3);
   Task other = add("excluded", 9);
   ClaimRequest req{"exec-a", 60'000, 2000, std::nullopt, {}, "claude", {other.id}};
-  auto two = store_->claim_tasks(req, 2);
+  auto two = (*store_)->claim_tasks(req, 2);
   ASSERT_TRUE(two.ok()) << two.status().message();
   ASSERT_EQ(two.value().size(), 2u);
   EXPECT_EQ(two.value()[0].id, high.id);
@@ -74,11 +48,11 @@ TEST_P(ClaimTasksTest, SeveralFreeWorkersAreFilledInClaimOrder) {
     EXPECT_EQ(t.status, TaskStatus::kRunning);
     EXPECT_EQ(t.lease_owner, std::optional<std::string>("exec-a"));
   }
-  auto rest = store_->claim_tasks(req, 10);
+  auto rest = (*store_)->claim_tasks(req, 10);
   ASSERT_TRUE(rest.ok()) << rest.status().message();
   ASSERT_EQ(rest.value().size(), 1u);
   EXPECT_EQ(rest.value()[0].id, low.id);
-  auto none = store_->claim_tasks(req, 10);
+  auto none = (*store_)->claim_tasks(req, 10);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none.value().empty());
 }
