@@ -1,5 +1,6 @@
-// Conformance: apply_writes (ABI 1.6) — several writes in one transaction,
-// each answered as its own call would be, all of them or none.
+// Conformance, ABI 1.6: apply_writes — several writes in one transaction,
+// each answered as its own call would be, all of them or none — and the
+// quiet answers of update_task and complete_task.
 #include <cstddef>
 
 #include "storage_fixture.h"
@@ -108,6 +109,32 @@ TEST_P(StorageConformance, ApplyWritesRefusesWhatItDoesNotTake) {
   for (int i = 0; i < 65; ++i) many.push_back(event_write("t1", "n" + std::to_string(i), kT0));
   fails(&V::apply_writes, {{"writes", many}}, DROVER_INVALID_ARGUMENT);
   EXPECT_TRUE(notes(ok(&V::list_events, {{"task_id", "t1"}})).empty());
+}
+
+TEST_P(StorageConformance, QuietUpdatesAndCompletionsLeaveTheTaskOut) {
+  if (!has_apply_writes(vtable())) GTEST_SKIP() << "the plugin was built for an ABI older than 1.6";
+  create_task("a");
+  create_task("b", {{"blocked_by", {"t1"}}});
+  Json updated = ok(&V::update_task, {{"id", "t1"}, {"now_ms", kT0}, {"fields", {{"tokens_in", 3}}}, {"quiet", true}});
+  EXPECT_EQ(updated, (Json{{"id", "t1"}}));
+  EXPECT_EQ(get_task("t1")["tokens_in"], 3) << "written all the same";
+  Json in_batch = ok(&V::apply_writes, {{"writes", {{{"op", "update_task"},
+                                                      {"request", {{"id", "t1"},
+                                                                   {"now_ms", kT0},
+                                                                   {"fields", {{"tokens_out", 4}}},
+                                                                   {"quiet", true}}}}}}});
+  EXPECT_EQ(in_batch["results"][0], (Json{{"id", "t1"}}));
+  EXPECT_EQ(get_task("t1")["tokens_out"], 4);
+  fails(&V::update_task, {{"id", "t9"}, {"now_ms", kT0}, {"fields", {{"tokens_in", 1}}}, {"quiet", true}},
+        DROVER_NOT_FOUND);
+
+  claim("x", kT0);
+  Json done = ok(&V::complete_task, {{"id", "t1"}, {"executor", "x"}, {"now_ms", kT0 + 1}, {"quiet", true}});
+  EXPECT_FALSE(done.contains("task")) << done;
+  EXPECT_EQ(done["unblocked"], (Json{"t2"}));
+  EXPECT_EQ(get_task("t1")["status"], "completed");
+  Json again = ok(&V::complete_task, {{"id", "t1"}, {"executor", "x"}, {"now_ms", kT0 + 2}, {"quiet", true}});
+  EXPECT_EQ(again, (Json{{"unblocked", Json::array()}})) << "a no-op, quietly";
 }
 
 }  // namespace

@@ -82,6 +82,23 @@ TaskUpdate changed_fields(const Task& task, const TaskUpdate& fields) {
   return out;
 }
 
+// The task as the store has it once the update is written.
+void set_fields(Task& task, const TaskUpdate& u) {
+  auto set = [](auto& to, const auto& from) {
+    if (from) to = *from;
+  };
+  set(task.attempts, u.attempts);
+  set(task.last_error, u.last_error);
+  set(task.result_summary, u.result_summary);
+  set(task.session_id, u.session_id);
+  set(task.merge_commit, u.merge_commit);
+  set(task.status_reason, u.status_reason);
+  set(task.tokens_in, u.tokens_in);
+  set(task.tokens_out, u.tokens_out);
+  set(task.learned_touches, u.learned_touches);
+  if (u.cost_usd) task.cost_usd = u.cost_usd;
+}
+
 bool any_field(const TaskUpdate& u) {
   return u.attempts || u.last_error || u.result_summary || u.session_id || u.merge_commit || u.status_reason ||
          u.tokens_in || u.tokens_out || u.cost_usd || u.learned_touches;
@@ -186,25 +203,23 @@ void TaskWorkflow::event(const std::string& kind, const std::string& message, co
 void TaskWorkflow::update(const TaskUpdate& fields) {
   const TaskUpdate changes = changed_fields(task_, fields);
   if (!any_field(changes)) return;  // e.g. an agent that reported nothing: no store call
+  // Quiet: the store does not send the task back, its new fields are these
+  // (the task is leased to this workflow: nobody else changes them). Taken
+  // even if the write fails: the next update carries them again.
+  std::vector<StoreWrite> write{StoreWrite::update_task(id(), changes, now(), true)};
+  set_fields(task_, changes);
   if (collecting_ != nullptr) {
-    collecting_->push_back(StoreWrite::update_task(id(), changes, now()));
+    collecting_->push_back(std::move(write.front()));
     return;
   }
-  auto r = store_.update_task(id(), changes, now());
-  if (r.ok()) task_ = std::move(r.value());
+  write_together(write);
 }
 
 void TaskWorkflow::write_together(std::vector<StoreWrite>& writes) {
   if (writes.empty()) return;
-  // Like the single calls: a store hiccup leaves the task as it was known.
-  auto r = store_.apply_writes(writes);
+  // Like the single calls: history and fields, a store hiccup must not stop the task.
+  (void)store_.apply_writes(writes);
   writes.clear();
-  if (r.ok()) absorb(r.value());
-}
-
-void TaskWorkflow::absorb(const std::vector<WriteResult>& results) {
-  for (const WriteResult& r : results)
-    if (r.task && r.task->id == id()) task_ = *r.task;
 }
 
 TaskOutcome TaskWorkflow::release(int64_t not_before_ms, WaitReason wait, const std::string& reason) {
@@ -651,7 +666,6 @@ TaskOutcome TaskWorkflow::run() {
           return run_agent(key, attempt, round, round_kind, worktree, told, session_id);
         }, riders);
         agent_riders_ = nullptr;
-        absorb(riders.results);
         if (replayed) agent_step_replayed = true;
         if (lost(ctx)) return TaskOutcome::kAbandoned;
         if (must_wait(ar)) return wait_for(ar.status().message());
@@ -977,6 +991,7 @@ TaskOutcome TaskWorkflow::run() {
       bool slot_freed = false;
       auto done = ctx.step("complete", [&]() -> Result<json> {
         CompleteRequest req{tid, e_.executor, now(), merge_commit, task_.result_summary};
+        req.quiet = true;  // the step keeps what it needs: the ids it unblocked
         if (merge_commit.empty() && req.result_summary.empty()) req.result_summary = "no changes";
         auto r = store_.complete_task(req);
         if (!r.ok()) return r.status();

@@ -43,7 +43,7 @@ StepRecord step_from_json(const json& j) {
   return s;
 }
 
-json update_request(const std::string& id, const TaskUpdate& u, int64_t now_ms) {
+json update_request(const std::string& id, const TaskUpdate& u, int64_t now_ms, bool quiet = false) {
   json fields = json::object();
   put(fields, "attempts", u.attempts);
   put(fields, "last_error", u.last_error);
@@ -55,7 +55,9 @@ json update_request(const std::string& id, const TaskUpdate& u, int64_t now_ms) 
   put(fields, "tokens_out", u.tokens_out);
   put(fields, "cost_usd", u.cost_usd);
   put(fields, "learned_touches", u.learned_touches);
-  return json{{"id", id}, {"now_ms", now_ms}, {"fields", fields}};
+  json req{{"id", id}, {"now_ms", now_ms}, {"fields", fields}};
+  if (quiet) req["quiet"] = true;
+  return req;
 }
 
 json step_request(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) {
@@ -84,7 +86,7 @@ json write_entry(const StoreWrite& w) {
     case StoreWrite::Kind::kRecordStep:
       return json{{"op", "record_step"}, {"request", step_request(w.id, w.step, w.now_ms)}};
     case StoreWrite::Kind::kUpdateTask:
-      return json{{"op", "update_task"}, {"request", update_request(w.id, w.update, w.now_ms)}};
+      return json{{"op", "update_task"}, {"request", update_request(w.id, w.update, w.now_ms, w.quiet)}};
     case StoreWrite::Kind::kAppendEvent:
       return json{{"op", "append_event"}, {"request", event_request(w.event)}};
     case StoreWrite::Kind::kFinishWorkflow:
@@ -273,8 +275,12 @@ Result<Task> PluginTaskStore::take_back(const std::string& id, const std::string
 Result<Completion> PluginTaskStore::complete_task(const CompleteRequest& c) {
   json req{{"id", c.id}, {"executor", c.executor}, {"now_ms", c.now_ms}, {"result_summary", c.result_summary}};
   if (!c.merge_commit.empty()) req["merge_commit"] = c.merge_commit;
-  return read_storage<Completion>(client_->call(&Storage::complete_task, "complete_task", req), [](const json& j) {
-    return Completion{task_from_json(j.value("task", json::object())), string_list(j, "unblocked")};
+  if (c.quiet) req["quiet"] = true;
+  return read_storage<Completion>(client_->call(&Storage::complete_task, "complete_task", req), [&c](const json& j) {
+    Completion done;
+    if (!c.quiet) done.task = task_from_json(j.value("task", json::object()));
+    done.unblocked = string_list(j, "unblocked");
+    return done;
   });
 }
 
@@ -326,7 +332,9 @@ Status PluginTaskStore::append_event(const NewEvent& e) {
 }
 
 Result<std::vector<WriteResult>> PluginTaskStore::apply_writes(const std::vector<StoreWrite>& writes) {
-  if (writes.size() > 1 && writes.size() <= 64 && !apply_writes_unsupported_.load()) {
+  // One write goes as its own call unless its answer can be left out.
+  const bool one_quiet = writes.size() == 1 && writes.front().quiet;
+  if ((writes.size() > 1 || one_quiet) && writes.size() <= 64 && !apply_writes_unsupported_.load()) {
     json list = json::array();
     for (const StoreWrite& w : writes) list.push_back(write_entry(w));
     auto r = client_->call(&Storage::apply_writes, "apply_writes", json{{"writes", std::move(list)}});
@@ -338,7 +346,7 @@ Result<std::vector<WriteResult>> PluginTaskStore::apply_writes(const std::vector
           const json& answer = results.at(i);  // one answer short: a response of the wrong shape
           WriteResult one;
           if (writes[i].kind == StoreWrite::Kind::kRecordStep) one.step = step_from_json(answer);
-          if (writes[i].kind == StoreWrite::Kind::kUpdateTask) one.task = task_from_json(answer);
+          if (writes[i].kind == StoreWrite::Kind::kUpdateTask && !writes[i].quiet) one.task = task_from_json(answer);
           out.push_back(std::move(one));
         }
         return out;

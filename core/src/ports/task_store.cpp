@@ -74,12 +74,14 @@ StoreWrite StoreWrite::record_step(const std::string& workflow_id, const StepRec
   return w;
 }
 
-StoreWrite StoreWrite::update_task(const std::string& task_id, const TaskUpdate& fields, int64_t now_ms) {
+StoreWrite StoreWrite::update_task(const std::string& task_id, const TaskUpdate& fields, int64_t now_ms,
+                                   bool quiet) {
   StoreWrite w;
   w.kind = Kind::kUpdateTask;
   w.id = task_id;
   w.update = fields;
   w.now_ms = now_ms;
+  w.quiet = quiet;
   return w;
 }
 
@@ -116,7 +118,7 @@ Result<std::vector<WriteResult>> TaskStore::apply_writes(const std::vector<Store
       case StoreWrite::Kind::kUpdateTask: {
         auto task = update_task(w.id, w.update, w.now_ms);
         if (!task.ok()) return task.status();
-        r.task = std::move(task.value());
+        if (!w.quiet) r.task = std::move(task.value());
         break;
       }
       case StoreWrite::Kind::kAppendEvent: {

@@ -167,8 +167,6 @@ class TaskWorkflow {
   };
   // Writes collected writes in one transaction (storage ABI 1.6).
   void write_together(std::vector<StoreWrite>& writes);
-  // Takes the task as the store last answered it, from writes made together.
-  void absorb(const std::vector<WriteResult>& results);
   TaskOutcome release(int64_t not_before_ms, WaitReason wait, const std::string& reason);
   TaskOutcome fail(const std::string& error);
   bool cancelled_by_user();

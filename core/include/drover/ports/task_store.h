@@ -85,10 +85,13 @@ struct CompleteRequest {
   int64_t now_ms = 0;
   std::string merge_commit;  // "" = none (no changes)
   std::string result_summary;
+  // The caller needs only the unblocked ids: Completion::task may be left
+  // empty (storage ABI 1.6; an older store fills it anyway).
+  bool quiet = false;
 };
 
 struct Completion {
-  Task task;
+  Task task;  // empty when the request was quiet
   std::vector<std::string> unblocked;  // dependents now ready
 };
 
@@ -237,16 +240,18 @@ struct StoreWrite {
   std::string status;           // finish_workflow
   nlohmann::json output;        // finish_workflow
   int64_t now_ms = 0;           // all but append_event (event.now_ms)
+  bool quiet = false;           // update_task: no task in the answer (the caller knows what it set)
 
   static StoreWrite record_step(const std::string& workflow_id, const StepRecord& step, int64_t now_ms);
-  static StoreWrite update_task(const std::string& task_id, const TaskUpdate& fields, int64_t now_ms);
+  static StoreWrite update_task(const std::string& task_id, const TaskUpdate& fields, int64_t now_ms,
+                                bool quiet = false);
   static StoreWrite append_event(const NewEvent& event);
   static StoreWrite finish_workflow(const std::string& workflow_id, const std::string& status,
                                     const nlohmann::json& output, int64_t now_ms);
 };
 
 // What one write answered: the step as recorded (record_step), the task as
-// it now is (update_task); nothing for the other two.
+// it now is (update_task, unless quiet); nothing for the other two.
 struct WriteResult {
   std::optional<StepRecord> step;
   std::optional<Task> task;

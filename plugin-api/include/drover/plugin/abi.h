@@ -32,7 +32,7 @@ extern "C" {
  *        vcs: diff_patch
  *   1.4  storage: beat_executor, list_executors, append_log, read_log
  *   1.5  storage: claim_tasks
- *   1.6  storage: apply_writes */
+ *   1.6  storage: apply_writes; "quiet" in update_task's and complete_task's request */
 #define DROVER_PLUGIN_ABI_MINOR 6
 
 /* The name of the one exported symbol. The generation is part of the name so a

@@ -130,11 +130,13 @@ typedef struct drover_storage_vtable_v1 {
   /* {"task", "blocker", "now_ms"} -> task (the dependent). Refuses cycles. A blocker
    * that is incomplete turns a ready task into waiting. */
   drover_storage_op add_dependency;
-  /* {"id", "now_ms", "fields": {...}} -> task. Only these fields may be set:
-   * attempts, last_error, result_summary, session_id, tokens_in, tokens_out,
-   * cost_usd, merge_commit, status_reason, and (1.2) learned_touches: [str],
-   * which replaces the list. Lifecycle changes go through the dedicated
-   * operations below. */
+  /* {"id", "now_ms", "fields": {...}, "quiet"?: bool (1.6)} -> task. Only these
+   * fields may be set: attempts, last_error, result_summary, session_id,
+   * tokens_in, tokens_out, cost_usd, merge_commit, status_reason, and (1.2)
+   * learned_touches: [str], which replaces the list. Lifecycle changes go
+   * through the dedicated operations below. (1.6) "quiet": true answers
+   * {"id"} instead of the task (the caller knows what it set); an older
+   * plugin ignores it and answers the task. */
   drover_storage_op update_task;
 
   /* {"executor", "lease_ms", "now_ms", "epic"?: str, "exclude_agents"?: [str],
@@ -164,8 +166,9 @@ typedef struct drover_storage_vtable_v1 {
    * wait is dropped by claim_task, complete_task, fail_task, reset_task and
    * whenever the task leaves "ready". */
   drover_storage_op release_task;
-  /* {"id", "executor", "now_ms", "result_summary"?, "merge_commit"?}
-   * -> {"task": task, "unblocked": [ids now ready]}. One transaction: the task
+  /* {"id", "executor", "now_ms", "result_summary"?, "merge_commit"?, "quiet"?: bool (1.6)}
+   * -> {"task": task, "unblocked": [ids now ready]} ("quiet": true, 1.6: without
+   * "task"; an older plugin ignores it). One transaction: the task
    * becomes completed, its lease is dropped, every dependent whose blockers are
    * all complete becomes ready, and a "completed" event is appended. Completing a
    * completed task is a no-op that returns "unblocked": []. DROVER_CONFLICT if

@@ -49,8 +49,11 @@ std::vector<std::string> settle_dependents(StoreTables& tables, const std::strin
   return out;
 }
 
-// The answer of complete/fail/reset: the task and the ids that moved (key).
-std::string task_and(StoreTables& tables, const std::string& id, const char* key, const std::vector<std::string>& ids) {
+// The answer of complete/fail/reset: the task and the ids that moved (key);
+// quiet (ABI 1.6): the ids only.
+std::string task_and(StoreTables& tables, const std::string& id, const char* key, const std::vector<std::string>& ids,
+                     bool quiet = false) {
+  if (quiet) return nlohmann::json{{key, ids}}.dump();
   return nlohmann::json{{"task", *tables.task(id)}, {key, ids}}.dump();
 }
 
@@ -151,16 +154,17 @@ std::string StateStore::complete_task(std::string_view request) {
   int64_t now = req.now_ms();
   std::optional<std::string> summary = req.optional_text("result_summary", kMaxTextBytes);
   std::optional<std::string> merge_commit = req.optional_text("merge_commit", kMaxNameBytes);
+  const bool quiet = req.boolean_or("quiet", false);
 
   return write([&](StoreTables& tables) {
     TaskState state = lock_task(tables, req, id);
     if (!check_complete(state, executor)) {
-      return task_and(tables, id, "unblocked", {});
+      return task_and(tables, id, "unblocked", {}, quiet);
     }
     tables.complete(id, summary, merge_commit, now);
     std::vector<std::string> unblocked = settle_dependents(tables, id, now, "ready");
     add_event(tables, id, completed_event(id, executor, unblocked), now);
-    return task_and(tables, id, "unblocked", unblocked);
+    return task_and(tables, id, "unblocked", unblocked, quiet);
   });
 }
 

@@ -226,9 +226,10 @@ std::string StateStore::update_task_from(const Request& req) {
   std::string id = req.text("id", kMaxNameBytes);
   int64_t now = req.now_ms();
   std::vector<FieldValue> fields = read_fields(req);
+  const bool quiet = req.boolean_or("quiet", false);  // ABI 1.6: the caller knows the fields it set
   return write([&](StoreTables& tables) {
     if (!tables.update_fields(id, fields, now)) require_task(tables, req, "id", id);
-    return tables.task(id)->dump();
+    return quiet ? nlohmann::json{{"id", id}}.dump() : tables.task(id)->dump();
   });
 }
 
