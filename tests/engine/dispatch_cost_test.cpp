@@ -223,6 +223,7 @@ TEST_F(DispatchCostTest, AStepsRecordTakesTheWritesItProducedAlong) {
   EXPECT_TRUE(has(Calls{"update_task", "append_event attempt_started"})) << "before the agent starts, in one call";
   EXPECT_TRUE(has(Calls{"record_step agent#1", "update_task", "append_event attempt_finished"}))
       << "the agent's tokens, summary and event with its step's record";
+  EXPECT_TRUE(has(Calls{"record_step commit#1", "update_task"})) << "\"waiting to land\" with the commit's record";
   EXPECT_TRUE(has(Calls{"record_step land#1", "append_event landed"})) << "the landing's event with its step's record";
   EXPECT_TRUE(has(Calls{"record_step cleanup", "finish_workflow succeeded"})) << "the workflow's end with its last step";
   EXPECT_EQ(calls["finish_workflow"], 1) << "not a second time on its own";
@@ -236,10 +237,10 @@ TEST_F(DispatchCostTest, AStepsRecordTakesTheWritesItProducedAlong) {
   }
   EXPECT_EQ(calls["append_event"], carried["append_event"]) << "no event on its own: " << seen;
   // start_workflow, worktree#1, the attempt's start, agent#1, commit#1,
-  // "waiting to land", land#1, complete_task, complete, cleanup: 10 (the log
-  // shipper's end-of-round write aside, not in this fake). Each write was a
-  // call of its own before: 15.
-  EXPECT_EQ(round_trips, 10) << "store writes for one task, the claim aside: " << seen;
+  // land#1, complete_task, complete, cleanup: 9 (the log shipper's
+  // end-of-round write aside, not in this fake). Each write was a call of its
+  // own before: 15.
+  EXPECT_EQ(round_trips, 9) << "store writes for one task, the claim aside: " << seen;
   Task done = store.task(t.id);
   EXPECT_EQ(done.status, TaskStatus::kCompleted);
   EXPECT_EQ(done.cost_usd, std::optional<double>(0.5));

@@ -215,6 +215,12 @@ void TaskWorkflow::update(const TaskUpdate& fields) {
   write_together(write);
 }
 
+TaskUpdate TaskWorkflow::waiting_to_land() const {
+  TaskUpdate waiting;
+  waiting.status_reason = "waiting to land on " + e_.target_branch;
+  return waiting;
+}
+
 void TaskWorkflow::write_together(std::vector<StoreWrite>& writes) {
   if (writes.empty()) return;
   // Like the single calls: history and fields, a store hiccup must not stop the task.
@@ -461,9 +467,7 @@ Result<json> TaskWorkflow::land(const WorktreeKey& key, int attempt, int round) 
   req.priority = task_.priority;
   req.message = "Merge task " + id() + ": " + task_.title + "\n\nDrover-Task: " + id() + "\n";
   req.verify_log = attempt_files(e_.config->drover_dir(), id(), task_.generation, attempt, round).land_log;
-  TaskUpdate waiting;
-  waiting.status_reason = "waiting to land on " + e_.target_branch;
-  update(waiting);
+  update(waiting_to_land());  // no store call when the commit's record carried it
   LandingVerdict v = e_.landing.land(req);
   if (auto f = fenced()) return not_now(*f);
   switch (v.outcome) {
@@ -810,11 +814,17 @@ TaskOutcome TaskWorkflow::run() {
         }
       }
 
+      WorkflowContext::Riders committed;
       auto c = ctx.step("commit#" + s, [&]() -> Result<json> {
         auto r = e_.workspace->commit(key, CommitRequest{commit_message(attempt), cfg.author_name, cfg.author_email});
         if (!r.ok()) return step_failure(r.status());
+        if (r.value().commit && !review_all) {
+          // The landing comes next: its status goes with this record.
+          Collecting with_the_record(*this, &committed.writes);
+          update(waiting_to_land());
+        }
         return record(r.value());
-      });
+      }, committed);
       if (lost(ctx)) return TaskOutcome::kAbandoned;
       if (must_wait(c)) return wait_for(c.status().message());
       if (!c.ok()) {
