@@ -111,6 +111,21 @@ TEST_P(StorageConformance, ApplyWritesRefusesWhatItDoesNotTake) {
   EXPECT_TRUE(notes(ok(&V::list_events, {{"task_id", "t1"}})).empty());
 }
 
+TEST_P(StorageConformance, AQuietStepRecordAnswersInFullOnlyWhenItWasRecordedBefore) {
+  if (!has_apply_writes(vtable())) GTEST_SKIP() << "the plugin was built for an ABI older than 1.6";
+  ok(&V::start_workflow, {{"id", "wf"}, {"name", "task"}, {"input", nullptr}, {"executor", "x"}, {"now_ms", kT0}});
+  Json request = {{"workflow_id", "wf"}, {"step", 0}, {"name", "agent#1"}, {"outcome", {{"exit", 0}}},
+                  {"now_ms", kT0 + 1}, {"quiet", true}};
+  EXPECT_EQ(ok(&V::record_step, request), (Json{{"recorded", true}}));
+  request["outcome"] = "other";
+  Json before = ok(&V::record_step, request);
+  EXPECT_EQ(before["recorded"], false);
+  EXPECT_EQ(before["outcome"], (Json{{"exit", 0}})) << "the outcome recorded first, in full";
+  EXPECT_EQ(ok(&V::get_workflow, {{"id", "wf"}})["steps"][0]["outcome"], (Json{{"exit", 0}}));
+  fails(&V::record_step, {{"workflow_id", "none"}, {"step", 0}, {"name", "x"}, {"now_ms", kT0}, {"quiet", true}},
+        DROVER_NOT_FOUND);
+}
+
 TEST_P(StorageConformance, QuietUpdatesAndCompletionsLeaveTheTaskOut) {
   if (!has_apply_writes(vtable())) GTEST_SKIP() << "the plugin was built for an ABI older than 1.6";
   create_task("a");

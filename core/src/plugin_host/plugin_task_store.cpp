@@ -60,14 +60,25 @@ json update_request(const std::string& id, const TaskUpdate& u, int64_t now_ms, 
   return req;
 }
 
+// Quiet (ABI 1.6): the answer is {"recorded": true} when this call recorded
+// the step; recorded_step() rebuilds the record from what was sent.
 json step_request(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) {
-  json req{{"workflow_id", workflow_id}, {"step", step.step}, {"name", step.name}, {"now_ms", now_ms}};
+  json req{{"workflow_id", workflow_id}, {"step", step.step}, {"name", step.name}, {"now_ms", now_ms}, {"quiet", true}};
   if (step.error) {
     req["error"] = *step.error;
   } else {
     req["outcome"] = step.outcome;
   }
   return req;
+}
+
+// The step as recorded: the answer in full (someone else recorded it first,
+// or a plugin older than 1.6), or what this call sent.
+StepRecord recorded_step(const json& answer, const StepRecord& sent) {
+  if (answer.contains("name")) return step_from_json(answer);
+  StepRecord step = sent;
+  step.recorded = answer.value("recorded", true);
+  return step;
 }
 
 json event_request(const NewEvent& e) {
@@ -323,7 +334,8 @@ Status PluginTaskStore::finish_workflow(const std::string& id, const std::string
 
 Result<StepRecord> PluginTaskStore::record_step(const std::string& workflow_id, const StepRecord& step, int64_t now_ms) {
   return read_storage<StepRecord>(
-      client_->call(&Storage::record_step, "record_step", step_request(workflow_id, step, now_ms)), step_from_json);
+      client_->call(&Storage::record_step, "record_step", step_request(workflow_id, step, now_ms)),
+      [&step](const json& j) { return recorded_step(j, step); });
 }
 
 Status PluginTaskStore::append_event(const NewEvent& e) {
@@ -345,7 +357,7 @@ Result<std::vector<WriteResult>> PluginTaskStore::apply_writes(const std::vector
         for (size_t i = 0; i < writes.size(); ++i) {
           const json& answer = results.at(i);  // one answer short: a response of the wrong shape
           WriteResult one;
-          if (writes[i].kind == StoreWrite::Kind::kRecordStep) one.step = step_from_json(answer);
+          if (writes[i].kind == StoreWrite::Kind::kRecordStep) one.step = recorded_step(answer, writes[i].step);
           if (writes[i].kind == StoreWrite::Kind::kUpdateTask && !writes[i].quiet) one.task = task_from_json(answer);
           out.push_back(std::move(one));
         }

@@ -32,7 +32,8 @@ extern "C" {
  *        vcs: diff_patch
  *   1.4  storage: beat_executor, list_executors, append_log, read_log
  *   1.5  storage: claim_tasks
- *   1.6  storage: apply_writes; "quiet" in update_task's and complete_task's request */
+ *   1.6  storage: apply_writes; "quiet" in the requests of update_task,
+ *        complete_task and record_step */
 #define DROVER_PLUGIN_ABI_MINOR 6
 
 /* The name of the one exported symbol. The generation is part of the name so a

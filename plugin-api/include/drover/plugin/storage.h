@@ -195,9 +195,12 @@ typedef struct drover_storage_vtable_v1 {
   drover_storage_op get_workflow;
   /* {"id", "status", "output"?, "now_ms"} -> workflow */
   drover_storage_op finish_workflow;
-  /* {"workflow_id", "step", "name", "outcome"?, "error"?, "now_ms"} -> step + {"recorded": bool}.
+  /* {"workflow_id", "step", "name", "outcome"?, "error"?, "now_ms", "quiet"?: bool (1.6)}
+   * -> step + {"recorded": bool}.
    * If that step number is already recorded this is a no-op returning the
-   * recorded step with "recorded": false. */
+   * recorded step with "recorded": false. (1.6) "quiet": true answers just
+   * {"recorded": true} when this call recorded the step (the caller knows
+   * what it sent); the recorded step in full otherwise. */
   drover_storage_op record_step;
 
   /* {"task_id"?, "kind", "message", "data"?, "now_ms"} -> event */

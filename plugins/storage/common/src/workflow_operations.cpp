@@ -76,8 +76,12 @@ std::string StateStore::record_step_from(const Request& req) {
   std::optional<std::string> outcome = req.stored_json("outcome");
   std::optional<std::string> error = req.optional_text("error", kMaxTextBytes);
   int64_t now = req.now_ms();
+  // ABI 1.6: the caller knows what it recorded; it needs the record back only
+  // when someone else recorded the step first.
+  const bool quiet = req.boolean_or("quiet", false);
   return write([&](StoreTables& tables) {
     bool recorded = tables.insert_step(workflow_id, step, name, outcome, error, now);
+    if (recorded && quiet) return nlohmann::json{{"recorded", true}}.dump();
     std::optional<nlohmann::json> out = tables.step(workflow_id, step);
     if (!out) {
       throw Error(DROVER_NOT_FOUND, "record_step: workflow '" + workflow_id + "' does not exist; start it first");
