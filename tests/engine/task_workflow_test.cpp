@@ -473,5 +473,35 @@ TEST_F(TaskWorkflowTest, AStoreThatCannotReleaseIsWaitedOutUntilTheLeaseIsLost) 
   EXPECT_EQ(events.count_lines("could not release"), 1);
 }
 
+// A partitioned machine's store call can be under way when its lease is
+// fenced, and be written once the link is back — after another machine took
+// the task over. The workflow must not start the next side effect (the
+// commit, which also pushes the saved work) on the strength of that answer.
+TEST_F(TaskWorkflowTest, AStepRecordedAsTheLeaseIsFencedStartsNoFurtherSideEffect) {
+  Task t = store.add("Task");
+  LeaseBook leases(config.lease_duration);
+  auto ctx = context("exec-a");
+  ctx->leases = &leases;
+  leases.claimed(t.id, clock.now_ms());
+  std::thread decide;
+  store.applied_together = [&](const std::vector<StoreWrite>& writes) {
+    if (writes.front().kind != StoreWrite::Kind::kRecordStep || writes.front().step.name != "agent#1") return;
+    // The record is on its way; meanwhile the run's watch fences the lease...
+    clock.advance(25'000);
+    EXPECT_EQ(leases.fence_due(clock.now_ms()), std::vector<std::string>{t.id});
+    // ...and, once the store answers again, finds the task taken over.
+    decide = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      leases.lost(t.id);
+    });
+  };
+  EXPECT_EQ(claim_and_run(*ctx), TaskOutcome::kAbandoned);
+  if (decide.joinable()) decide.join();
+  EXPECT_EQ(workspace.count("commit", "t1"), 0) << "no commit (and no push of the saved work) after the fence";
+  EXPECT_EQ(store.step_names(TaskWorkflow::workflow_id(store.task(t.id))),
+            (std::vector<std::string>{"worktree#1", "agent#1"}));
+  EXPECT_EQ(events.count_lines("left for the next claim: another run took task"), 1);
+}
+
 }  // namespace
 }  // namespace drover::testing

@@ -28,7 +28,7 @@ mkdir -p "$tmp/project"
 printf 'plugin_dirs: ["%s"]\n' "$tmp/hello" > "$tmp/project/drover.yaml"
 list=$(cd "$tmp/project" && "$drover" plugins list)
 echo "$list"
-grep -Eq '^hello +agent +1\.0\.0 +1\.5 +.*libdrover-agent-hello\.so$' <<<"$list" || { echo "FAIL: list did not show the hello plugin"; exit 1; }
+grep -Eq '^hello +agent +1\.0\.0 +1\.6 +.*libdrover-agent-hello\.so$' <<<"$list" || { echo "FAIL: list did not show the hello plugin"; exit 1; }
 json=$(cd "$tmp/project" && "$drover" plugins list --json)
 grep -q '"name": "hello"' <<<"$json" || { echo "FAIL: list --json did not show hello"; exit 1; }
 grep -q '"config_schema": "{}  # the hello agent takes no settings"' <<<"$json" || { echo "FAIL: the config schema did not reach drover"; exit 1; }

@@ -15,17 +15,21 @@ const Status& status_of(const Result<T>& r) {
 
 }  // namespace
 
+Status PatientTaskStore::clear_to_call() {
+  while (true) {
+    if (rules_.refuse)
+      if (auto why = rules_.refuse()) return Status::Unavailable(*why);
+    if (!rules_.hold || !rules_.hold()) return Status::Ok();
+    // Fenced: wait, without touching the store, until the run knows
+    // whether the lease is still ours.
+    if (!wait_before_retry(0)) return Status::Unavailable("gave up waiting for the lease while the store was away");
+  }
+}
+
 template <class Call>
 auto PatientTaskStore::patiently(Call call) -> decltype(call()) {
   for (int failures = 0;;) {
-    if (rules_.refuse)
-      if (auto why = rules_.refuse()) return Status::Unavailable(*why);
-    if (rules_.hold && rules_.hold()) {
-      // Fenced: wait, without touching the store, until the run knows
-      // whether the lease is still ours.
-      if (!wait_before_retry(0)) return Status::Unavailable("gave up waiting for the lease while the store was away");
-      continue;
-    }
+    if (Status clear = clear_to_call(); !clear.ok()) return clear;
     const auto started = std::chrono::steady_clock::now();
     auto r = call();
     const Status& s = status_of(r);

@@ -570,6 +570,9 @@ TaskOutcome TaskWorkflow::run() {
                    started.status().message());
   }
   WorkflowContext& ctx = started.value();
+  // No step's side effect starts while the lease is in doubt, even when the
+  // last store call got through (it was under way before the fence).
+  ctx.set_gate([this] { return store_.clear_to_call(); });
   if (task_.reclaimed) report("resuming (workflow " + wf_id + ")");
 
   const Config& cfg = *e_.config;

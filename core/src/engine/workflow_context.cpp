@@ -49,6 +49,13 @@ Result<json> WorkflowContext::step(const std::string& name, const std::function<
     }
     return outcome_of(rec);
   }
+  if (gate_) {
+    Status open = gate_();
+    if (!open.ok()) {
+      --next_;
+      return open;
+    }
+  }
   Result<json> r = fn();
   if (!r.ok() && r.status().code() == StatusCode::kUnavailable) {
     // "Not now" (interrupted, or waiting for the user): nothing is recorded,

@@ -32,6 +32,10 @@ class PatientTaskStore final : public TaskStore {
   PatientTaskStore(TaskStore& inner, StoreHealth* health, Rules rules)
       : inner_(inner), health_(health), rules_(std::move(rules)) {}
 
+  // Waits while `hold` is true; then OK, or `refuse`'s reason (kUnavailable),
+  // or kUnavailable when `stop_retrying` gave up. Every call begins with it.
+  Status clear_to_call();
+
   Result<StoreDescription> describe() override;
   Result<Epic> create_epic(const std::string& title, const std::string& description, int64_t now_ms) override;
   Result<std::vector<Epic>> list_epics() override;

@@ -70,6 +70,13 @@ class WorkflowContext {
   // Marks the workflow finished.
   Status finish(const std::string& status, const json& output);
 
+  // Asked before each step runs (not before one that replays): a Status
+  // that is not OK is returned instead of running the step, as "not now"
+  // (nothing recorded). A store call that was already under way when the
+  // caller's lease came into doubt may still have been written; the gate
+  // keeps the next side effect from starting until the lease is known.
+  void set_gate(std::function<Status()> gate) { gate_ = std::move(gate); }
+
  private:
   WorkflowContext(TaskStore* store, Clock* clock, std::string id) : store_(store), clock_(clock), id_(std::move(id)) {}
   TaskStore* store_;
@@ -81,6 +88,7 @@ class WorkflowContext {
   size_t next_ = 0;
   bool broken_ = false;
   std::string broken_why_;
+  std::function<Status()> gate_;
 };
 
 }  // namespace drover
