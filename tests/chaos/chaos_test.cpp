@@ -65,7 +65,12 @@ void run_chaos(E2EProject& p, int tasks, int kills, unsigned seed) {
     ++killed;
   }
   std::cerr << "chaos: " << killed << " kills with SIGKILL, " << finished_early << " runs ended by themselves\n";
-  EXPECT_GE(killed + finished_early, kills);
+  // Every planned kill landed, or the work was done first: once every task
+  // is complete each resume ends by itself, within the kill window (with a
+  // fast engine that can come before the last planned kill). Either way,
+  // most kills must have landed while there was work to cut short.
+  EXPECT_TRUE(killed >= kills || finished_early > 3) << killed << " kills, " << finished_early << " runs ended early";
+  EXPECT_GE(killed, kills / 2) << "too few kills landed before the work was done";
 
   auto final_run = p.drover({"resume", "--workers", "4"});
   EXPECT_EQ(final_run.exit_code, 0) << final_run.out << final_run.err;
