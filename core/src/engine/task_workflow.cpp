@@ -206,26 +206,20 @@ void TaskWorkflow::update(const TaskUpdate& fields) {
   // Quiet: the store does not send the task back, its new fields are these
   // (the task is leased to this workflow: nobody else changes them). Taken
   // even if the write fails: the next update carries them again.
-  std::vector<StoreWrite> write{StoreWrite::update_task(id(), changes, now(), true)};
+  StoreWrite write = StoreWrite::update_task(id(), changes, now(), true);
   set_fields(task_, changes);
   if (collecting_ != nullptr) {
-    collecting_->push_back(std::move(write.front()));
+    collecting_->push_back(std::move(write));
     return;
   }
-  write_together(write);
+  // Like an event: a store hiccup here must not stop the task.
+  (void)store_.apply_writes({std::move(write)});
 }
 
 TaskUpdate TaskWorkflow::waiting_to_land() const {
   TaskUpdate waiting;
   waiting.status_reason = "waiting to land on " + e_.target_branch;
   return waiting;
-}
-
-void TaskWorkflow::write_together(std::vector<StoreWrite>& writes) {
-  if (writes.empty()) return;
-  // Like the single calls: history and fields, a store hiccup must not stop the task.
-  (void)store_.apply_writes(writes);
-  writes.clear();
 }
 
 TaskOutcome TaskWorkflow::release(int64_t not_before_ms, WaitReason wait, const std::string& reason) {
@@ -397,7 +391,7 @@ Result<json> TaskWorkflow::run_agent(const WorktreeKey& key, int attempt, int ro
           (doing.empty() ? "" : doing + ": ") + which + " with agent '" + name + "'",
           json{{"attempt", attempt}, {"round", round}, {"kind", round_kind}, {"agent", name}, {"log_file", req.log_file}});
   }
-  write_together(started);
+  (void)store_.apply_writes(started);  // history and fields: a store hiccup must not stop the task
   if (doing.empty()) report("started: " + task_.title + " (agent " + name + ", attempt " + std::to_string(attempt) + ")");
   else report(doing + " (agent " + name + ", " + which + ")");
 

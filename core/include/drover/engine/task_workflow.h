@@ -165,8 +165,6 @@ class TaskWorkflow {
     TaskWorkflow& w_;
     std::vector<StoreWrite>* saved_;
   };
-  // Writes collected writes in one transaction (storage ABI 1.6).
-  void write_together(std::vector<StoreWrite>& writes);
   TaskUpdate waiting_to_land() const;
   TaskOutcome release(int64_t not_before_ms, WaitReason wait, const std::string& reason);
   TaskOutcome fail(const std::string& error);
